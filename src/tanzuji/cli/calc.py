@@ -1,0 +1,129 @@
+"""``tanzuji calc`` — the footprint of a product model."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+from rich.tree import Tree
+
+from tanzuji import settings
+from tanzuji.cli.app import app, console
+from tanzuji.footprint import Footprint, TreeOut, calculate
+from tanzuji.model.files import load_model
+
+
+class By(StrEnum):
+    stage = "stage"
+    process = "process"
+    gas = "gas"
+
+
+#: Extra factor sources (e.g. the factor database) register a callable here: () -> FactorSource.
+FACTOR_SOURCE_HOOKS: list = []
+
+
+def default_factor_source():
+    """The first registered factor source, or None (inline / CSV factors only)."""
+    for hook in FACTOR_SOURCE_HOOKS:
+        source = hook()
+        if source is not None:
+            return source
+    return None
+
+
+@app.command()
+def calc(
+    model: Path = typer.Argument(..., help="Product model file (YAML or JSON)."),
+    gwp: str = typer.Option(None, "--gwp", help="GWP100 set: AR4, AR5 or AR6 (default AR6)."),
+    by: By = typer.Option(By.stage, "--by", help="Breakdown to print: stage, process or gas."),
+    tree: bool = typer.Option(False, "--tree", help="Print the supply-chain tree (hotspots)."),
+    cutoff: float = typer.Option(
+        None, "--cutoff", help="Relative cut-off of the tree (default: setting tree_cutoff)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
+) -> None:
+    """Compute the carbon footprint of MODEL per functional unit (计算碳足迹)."""
+    loaded = load_model(model)
+    tree_cutoff = None
+    if tree or as_json:
+        tree_cutoff = cutoff if cutoff is not None else float(settings.get("tree_cutoff"))
+    footprint = calculate(
+        loaded,
+        gwp_set=gwp,
+        factor_source=default_factor_source(),
+        tree_cutoff=tree_cutoff if (tree or cutoff is not None) else None,
+        tree_max_nodes=int(settings.get("tree_max_nodes")),
+    )
+    if as_json:
+        typer.echo(footprint.to_json())
+        return
+    print_footprint(footprint, by)
+    if tree and footprint.tree is not None:
+        console.print(render_tree(footprint.tree, footprint.total_kg_co2e))
+
+
+def _fu(footprint: Footprint) -> str:
+    fu = footprint.functional_unit
+    return f"{fu['amount']:g} {fu['unit']}"
+
+
+def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
+    """A readable table of one footprint."""
+    total = footprint.total_kg_co2e
+    title = (
+        f"{footprint.product_name_zh} / {footprint.product_name_en}: "
+        f"[bold]{total:,.4g} kg CO2e[/] per {_fu(footprint)} ({footprint.gwp_set})"
+    )
+    console.print(title)
+    table = Table(show_header=True, header_style="bold")
+    share = (lambda v: f"{100 * v / total:.1f} %") if total else (lambda v: "-")
+    if by is By.stage:
+        table.add_column("life-cycle stage 生命周期阶段")
+        table.add_column("kg CO2e", justify="right")
+        table.add_column("share 占比", justify="right")
+        for stage, value in sorted(footprint.by_stage.items(), key=lambda kv: -abs(kv[1])):
+            table.add_row(stage, f"{value:,.6g}", share(value))
+    elif by is By.process:
+        table.add_column("process 过程")
+        table.add_column("stage 阶段")
+        table.add_column("direct kg CO2e", justify="right")
+        table.add_column("cradle-to-gate kg CO2e", justify="right")
+        for p in footprint.by_process:
+            if p.direct_kg_co2e == 0 and p.upstream_kg_co2e == 0:
+                continue
+            table.add_row(
+                f"{p.name_zh} / {p.name_en}" if p.name_zh != p.name_en else p.name_en,
+                p.life_cycle_stage,
+                f"{p.direct_kg_co2e:,.6g}",
+                f"{p.upstream_kg_co2e:,.6g}",
+            )
+    else:
+        table.add_column("gas 气体")
+        table.add_column("origin 来源")
+        table.add_column("mass kg", justify="right")
+        table.add_column("GWP100", justify="right")
+        table.add_column("kg CO2e", justify="right")
+        for g in footprint.by_gas:
+            tag = g.origin + (" aircraft" if g.aircraft else "") + (" removal" if g.removal else "")
+            table.add_row(g.gas, tag, f"{g.mass_kg:,.6g}", f"{g.gwp100:g}", f"{g.kg_co2e:,.6g}")
+    console.print(table)
+    iso = footprint.iso14067
+    console.print(
+        f"fossil 化石 {iso.fossil_ghg_emissions:,.4g} · biogenic emissions 生物源排放 "
+        f"{iso.biogenic_ghg_emissions:,.4g} · biogenic removals 生物源清除 "
+        f"{iso.biogenic_ghg_removals:,.4g} · dLUC 土地利用变化 "
+        f"{iso.land_use_change_ghg_emissions:,.4g} · aircraft 航空 "
+        f"{iso.aircraft_ghg_emissions:,.4g} kg CO2e"
+    )
+
+
+def render_tree(node: TreeOut, total: float, parent: Tree | None = None) -> Tree:
+    share = 100 * node.cumulative_kg_co2e / total if total else 0.0
+    label = f"{node.name_en}: {node.cumulative_kg_co2e:,.4g} kg CO2e ({share:.1f} %)"
+    branch = Tree(label) if parent is None else parent.add(label)
+    for child in node.children:
+        render_tree(child, total, branch)
+    return branch

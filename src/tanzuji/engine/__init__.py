@@ -1,0 +1,1 @@
+"""The calculation engine: arrays in, arrays out (no database, no HTTP)."""

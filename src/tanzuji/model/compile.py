@@ -1,0 +1,405 @@
+"""Turn a validated product model into a :class:`~tanzuji.engine.system.ProductSystem`.
+
+Conversions happen here, once: every input amount is converted to the unit of the product or
+factor it links to, every emission to kg. Co-products are split into one column per product
+with the process's inputs and emissions multiplied by that product's allocation share
+(ISO 14067:2018 6.4.6.2; shares computed by :func:`tanzuji.engine.allocation.shares`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from tanzuji import gases, units
+from tanzuji.engine.allocation import shares as allocation_shares
+from tanzuji.engine.system import (
+    Activity,
+    ExchangeRecord,
+    FlowKey,
+    ProductSystem,
+    Triplets,
+)
+from tanzuji.errors import (
+    DanglingReference,
+    InvalidAmount,
+    TanzujiError,
+)
+from tanzuji.factors.base import (
+    ChainedSource,
+    FactorData,
+    FactorFlow,
+    FactorSource,
+    MappingSource,
+    load_factor_csv,
+)
+from tanzuji.model import formula
+from tanzuji.model.files import LoadedModel, SourceMap
+from tanzuji.model.schema import InlineFactor, Model, Process
+
+REMOVAL_ORIGINS = ("biogenic", "land_management")
+
+
+@dataclass
+class CompiledModel:
+    """A product system plus what it was built from (for results and certificates)."""
+
+    system: ProductSystem
+    model: Model
+    model_hash: str
+    parameters: dict[str, float]
+    factors: dict[str, FactorData] = field(default_factory=dict)
+
+
+@contextmanager
+def located(where: str) -> Iterator[None]:
+    """Give errors raised inside a location if they have none."""
+    try:
+        yield
+    except TanzujiError as exc:
+        if exc.location is None:
+            exc.location = where
+            exc.args = (f"{where}: {exc.message}",)
+        raise
+
+
+def inline_factor(spec: InlineFactor) -> FactorData:
+    """FactorData for a factor written in the model."""
+    flows = tuple(
+        FactorFlow(gases.canonical_gas(g.gas), g.origin, g.amount, g.aircraft) for g in spec.gases
+    )
+    units.parse_unit(spec.unit)
+    pedigree = None
+    if spec.pedigree:
+        p = spec.pedigree
+        pedigree = (p.reliability, p.completeness, p.temporal, p.geographical, p.technological)
+    return FactorData(
+        id=spec.id,
+        version=spec.version,
+        unit=spec.unit,
+        flows=flows,
+        name_en=spec.name.en or "",
+        name_zh=spec.name.zh or "",
+        source=spec.source,
+        illustrative=spec.illustrative,
+        pedigree=pedigree,
+    )
+
+
+def factor_source_for(loaded: LoadedModel, extra: FactorSource | None = None) -> ChainedSource:
+    """Inline factors, then factor CSV files next to the model, then ``extra`` (the database)."""
+    model, smap = loaded.model, loaded.source_map
+    inline = []
+    for i, spec in enumerate(model.factors):
+        with located(smap.where(("factors", i))):
+            inline.append(inline_factor(spec))
+    sources: list[FactorSource] = [MappingSource(inline, origin=f"{smap.file} factors")]
+    for i, name in enumerate(model.factor_files):
+        with located(smap.where(("factor_files", i))):
+            sources.append(load_factor_csv(loaded.directory / Path(name)))
+    if extra is not None:
+        sources.append(extra)
+    return ChainedSource(sources)
+
+
+class _Builder:
+    def __init__(self, loaded: LoadedModel, source: FactorSource) -> None:
+        self.loaded = loaded
+        self.model = loaded.model
+        self.smap: SourceMap = loaded.source_map
+        self.source = source
+        self.activities: list[Activity] = []
+        self.column_of: dict[str, int] = {}
+        self.flows: dict[FlowKey, int] = {}
+        self.tech = Triplets()
+        self.bio = Triplets()
+        self.records: list[ExchangeRecord] = []
+        self.factors: dict[str, FactorData] = {}
+        self.factor_column: dict[tuple[str, str], int] = {}
+        with located(self.smap.where(("parameters",))):
+            self.params = formula.resolve_parameters(self.model.parameters)
+
+    def amount(self, value: float | str, path: tuple[str | int, ...]) -> float:
+        where = self.smap.where(path)
+        if isinstance(value, int | float):
+            result = float(value)
+            if not math.isfinite(result):
+                raise InvalidAmount(f"amount {value} is not finite", location=where)
+            return result
+        return formula.evaluate(value, self.params, where=where)
+
+    # -- columns -----------------------------------------------------------------------------
+    def declare_columns(self) -> None:
+        for i, process in enumerate(self.model.processes):
+            if process.id in self.column_of:
+                raise DanglingReference(
+                    f"process id {process.id!r} is used twice; process ids must be unique",
+                    location=self.smap.where(("processes", i, "id")),
+                )
+            ref = process.reference_product
+            self._add_column(process.id, process, ref.name, ref.unit, i)
+            for j, co in enumerate(process.co_products):
+                self._add_column(f"{process.id}#{co.id}", process, co.name, co.unit, i, j)
+
+    def _add_column(self, cid, process: Process, name, unit, i, j=None) -> None:
+        where = ("processes", i) + (
+            ("co_products", j, "unit") if j is not None else ("reference_product", "unit")
+        )
+        with located(self.smap.where(where)):
+            units.parse_unit(unit)
+        if cid in self.column_of:
+            raise DanglingReference(
+                f"product id {cid!r} is defined twice", location=self.smap.where(where)
+            )
+        base_en = process.name.en or process.name.zh or process.id
+        base_zh = process.name.zh or process.name.en or process.id
+        if name is not None and j is not None:
+            base_en = f"{base_en} / {name.en or name.zh}"
+            base_zh = f"{base_zh} / {name.zh or name.en}"
+        self.column_of[cid] = len(self.activities)
+        self.activities.append(
+            Activity(cid, base_en, base_zh, process.life_cycle_stage, "process", unit)
+        )
+
+    def factor_col(self, factor: FactorData, stage: str) -> int:
+        key = (factor.id, stage)
+        if key in self.factor_column:
+            return self.factor_column[key]
+        col = len(self.activities)
+        self.factor_column[key] = col
+        self.activities.append(
+            Activity(
+                f"factor:{factor.id}@{stage}",
+                factor.name_en or factor.id,
+                factor.name_zh or factor.name_en or factor.id,
+                stage,
+                "factor",
+                factor.unit,
+            )
+        )
+        self.tech.add(col, col, 1.0)
+        rec = len(self.records)
+        pedigree = factor.pedigree
+        self.records.append(
+            ExchangeRecord(
+                f"factor {factor.id}", key[0], "factor_flow", pedigree=pedigree, factor_id=factor.id
+            )
+        )
+        for flow in factor.flows:
+            removal = flow.amount_kg < 0
+            self.bio.add(
+                self.flow_row(FlowKey(flow.gas, flow.origin, flow.aircraft, removal)),
+                col,
+                flow.amount_kg,
+                rec,
+            )
+        return col
+
+    def flow_row(self, key: FlowKey) -> int:
+        if key not in self.flows:
+            self.flows[key] = len(self.flows)
+        return self.flows[key]
+
+    # -- processes ---------------------------------------------------------------------------
+    def build_process(self, i: int, process: Process) -> None:
+        base = ("processes", i)
+        products = [("", process.reference_product, (*base, "reference_product"))] + [
+            (f"#{co.id}", co, (*base, "co_products", j)) for j, co in enumerate(process.co_products)
+        ]
+        amounts = []
+        for _, product, path in products:
+            value = self.amount(product.amount, (*path, "amount"))
+            if value <= 0:
+                raise InvalidAmount(
+                    f"product amount is {value:g}; a reference or co-product amount must be > 0",
+                    location=self.smap.where((*path, "amount")),
+                )
+            amounts.append(value)
+        if process.co_products:
+            props = [
+                self._allocation_property(process.allocation, p, a, path)
+                for (_, p, path), a in zip(products, amounts, strict=True)
+            ]
+            with located(self.smap.where((*base, "allocation"))):
+                split = allocation_shares(process.allocation, props)
+        else:
+            split = np.ones(1)
+        cols = [self.column_of[process.id + suffix] for suffix, _, _ in products]
+        for col, amount in zip(cols, amounts, strict=True):
+            self.tech.add(col, col, amount)
+        for k, exchange in enumerate(process.inputs):
+            self._add_input(process, i, k, exchange, cols, split)
+        for k, emission in enumerate(process.emissions):
+            self._add_emission(process, i, k, emission, cols, split)
+
+    def _allocation_property(self, method, product, amount, path) -> float:
+        where = self.smap.where(path)
+        if method == "shares":
+            if product.share is None:
+                raise InvalidAmount(
+                    "allocation 'shares' needs 'share' on every product", location=where
+                )
+            return product.share
+        attr, unit = {
+            "mass": ("mass_kg", "kg"),
+            "energy": ("energy_mj", "MJ"),
+            "economic": ("price", None),
+        }[method]
+        given = getattr(product, attr)
+        if given is not None:
+            value = self.amount(given, (*path, attr))
+            return value * amount if method == "economic" else value
+        if unit is not None and units.convertible(product.unit, unit):
+            return units.convert(amount, product.unit, unit)
+        raise InvalidAmount(
+            f"allocation by {method} needs '{attr}' for this product (its unit "
+            f"{product.unit!r} is not {'a mass' if method == 'mass' else 'an energy'})"
+            if unit
+            else "allocation 'economic' needs 'price' (per unit) on every product",
+            location=where,
+        )
+
+    def _add_input(self, process, i, k, exchange, cols, split) -> None:
+        path = ("processes", i, "inputs", k)
+        where = self.smap.where(path)
+        value = self.amount(exchange.amount, (*path, "amount"))
+        if value < 0:
+            raise InvalidAmount(
+                f"input amount is {value:g}; inputs must be >= 0 (model outputs as co_products)",
+                location=self.smap.where((*path, "amount")),
+            )
+        if exchange.process is not None:
+            target = exchange.process
+            if target not in self.column_of:
+                known = ", ".join(sorted(k for k in self.column_of if "#" not in k)[:20])
+                raise DanglingReference(
+                    f"input links to process {target!r}, which the model does not define; "
+                    f"defined processes: {known}",
+                    location=self.smap.where((*path, "process")),
+                )
+            row = self.column_of[target]
+            target_unit = self.activities[row].unit
+            factor_id = None
+        else:
+            with located(self.smap.where((*path, "factor"))):
+                factor = self.source.resolve(exchange.factor)
+            self.factors[factor.id] = factor
+            row = self.factor_col(factor, process.life_cycle_stage)
+            target_unit = factor.unit
+            factor_id = factor.id
+        with located(where):
+            converted = units.convert(value, exchange.unit, target_unit, where=where)
+        rec = len(self.records)
+        self.records.append(
+            ExchangeRecord(
+                where,
+                process.id,
+                "input",
+                exchange.uncertainty.model_dump() if exchange.uncertainty else None,
+                _pedigree(exchange.pedigree),
+                exchange.primary,
+                factor_id,
+            )
+        )
+        for col, share in zip(cols, split, strict=True):
+            self.tech.add(row, col, -converted * share, rec)
+
+    def _add_emission(self, process, i, k, emission, cols, split) -> None:
+        path = ("processes", i, "emissions", k)
+        where = self.smap.where(path)
+        with located(self.smap.where((*path, "gas"))):
+            gas = gases.canonical_gas(emission.gas)
+            gases.gwp(gas, emission.origin)  # fails early for gases without a GWP
+        value = self.amount(emission.amount, (*path, "amount"))
+        with located(where):
+            kg = units.convert(value, emission.unit, "kg", where=where)
+        removal = kg < 0
+        if removal and not (gas == "CO2" and emission.origin in REMOVAL_ORIGINS):
+            raise InvalidAmount(
+                f"emission of {gas} ({emission.origin}) is negative ({value:g}); only CO2 removals "
+                f"of origin {' or '.join(REMOVAL_ORIGINS)} may be negative (ISO 14067:2018 6.5.2)",
+                location=self.smap.where((*path, "amount")),
+            )
+        row = self.flow_row(FlowKey(gas, emission.origin, emission.aircraft, removal))
+        rec = len(self.records)
+        self.records.append(
+            ExchangeRecord(
+                where,
+                process.id,
+                "emission",
+                emission.uncertainty.model_dump() if emission.uncertainty else None,
+                _pedigree(emission.pedigree),
+                emission.primary,
+            )
+        )
+        for col, share in zip(cols, split, strict=True):
+            self.bio.add(row, col, kg * share, rec)
+
+    def demand(self) -> np.ndarray:
+        ref = self.model.product.reference_flow
+        path = ("product", "reference_flow")
+        if ref.process not in self.column_of:
+            raise DanglingReference(
+                f"reference flow names process {ref.process!r}, which the model does not define",
+                location=self.smap.where((*path, "process")),
+            )
+        value = self.amount(ref.amount, (*path, "amount"))
+        if value <= 0:
+            raise InvalidAmount(
+                f"reference flow amount is {value:g}; it must be > 0",
+                location=self.smap.where((*path, "amount")),
+            )
+        row = self.column_of[ref.process]
+        if ref.unit is not None:
+            where = self.smap.where((*path, "unit"))
+            value = units.convert(value, ref.unit, self.activities[row].unit, where=where)
+        demand = np.zeros(len(self.activities))
+        demand[row] = value
+        return demand
+
+
+def _pedigree(p) -> tuple[int, int, int, int, int] | None:
+    if p is None:
+        return None
+    return (p.reliability, p.completeness, p.temporal, p.geographical, p.technological)
+
+
+def compile_model(loaded: LoadedModel, factor_source: FactorSource | None = None) -> CompiledModel:
+    """Build the product system of a loaded model.
+
+    Parameters
+    ----------
+    loaded : LoadedModel
+        From :func:`tanzuji.model.files.load_model`.
+    factor_source : FactorSource, optional
+        Where factors not defined inline or in the model's factor files come from (the
+        factor database).
+
+    Raises
+    ------
+    DanglingReference, InvalidAmount, UnitMismatch, UnknownFactor, FormulaError, UnknownGas
+        Each with the file, line and path of the offending value.
+    """
+    source = factor_source_for(loaded, factor_source)
+    builder = _Builder(loaded, source)
+    builder.declare_columns()
+    for i, process in enumerate(loaded.model.processes):
+        builder.build_process(i, process)
+    demand = builder.demand()
+    system = ProductSystem(
+        activities=builder.activities,
+        flows=list(builder.flows),
+        technosphere=builder.tech,
+        biosphere=builder.bio,
+        demand=demand,
+        exchanges=builder.records,
+    )
+    return CompiledModel(system, loaded.model, loaded.content_hash, builder.params, builder.factors)
+
+
+__all__ = ["CompiledModel", "compile_model", "factor_source_for"]

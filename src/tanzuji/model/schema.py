@@ -1,0 +1,231 @@
+"""The product model file format (pydantic v2). Documented in ``docs/model.md``.
+
+A model is a product (functional or declared unit, reference flow), named parameters, and
+processes. Each process has a life-cycle stage, a reference product, optional co-products with
+an allocation rule, inputs (from another process of the model or from an emission factor) and
+direct emissions per gas with their origin.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Life-cycle stages (ISO 14067:2018 6.3.4; GHG Protocol Product Standard ch. 7). A model may
+#: use other stage names too (the list is extensible); these are the ones reports know.
+LIFE_CYCLE_STAGES = ("raw_materials", "production", "distribution", "use", "end_of_life")
+
+Amount = float | str  # a number or a formula over parameters
+Origin = Literal["fossil", "biogenic", "land_use_change", "land_management"]  # gases.ORIGINS
+Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-/]+$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Name(Strict):
+    """A name in Chinese and English; at least one of them."""
+
+    zh: str | None = None
+    en: str | None = None
+
+    @model_validator(mode="after")
+    def _one_language(self) -> Name:
+        if not (self.zh or self.en):
+            raise ValueError("give the name in zh, en or both")
+        return self
+
+    def text(self, language: str = "en") -> str:
+        first, second = (self.en, self.zh) if language == "en" else (self.zh, self.en)
+        return first or second or ""
+
+
+def _coerce_name(value: object) -> object:
+    return {"en": value} if isinstance(value, str) else value
+
+
+class UnitSpec(Strict):
+    """The functional or declared unit (ISO 14067:2018 3.1.1.7 / 3.1.1.8)."""
+
+    kind: Literal["functional", "declared"] = "declared"
+    amount: float = Field(1.0, gt=0)
+    unit: str
+    description: Name | None = None
+
+    _name = field_validator("description", mode="before")(_coerce_name)
+
+
+class ReferenceFlow(Strict):
+    """How much of which process's product fulfils one functional unit."""
+
+    process: Identifier
+    amount: Amount = 1.0
+    unit: str | None = None
+
+
+class Period(Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.end < self.start:
+            raise ValueError(f"reference period ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+class Product(Strict):
+    id: Identifier
+    name: Name
+    functional_unit: UnitSpec
+    reference_flow: ReferenceFlow
+    pcr: str | None = None
+    geography: str | None = None
+    reference_period: Period | None = None
+    mass_per_unit_kg: float | None = Field(None, gt=0)
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+
+class Uncertainty(Strict):
+    """A distribution for an amount (used by Monte Carlo)."""
+
+    distribution: Literal["lognormal", "normal", "triangular", "uniform"]
+    gsd: float | None = Field(None, gt=1, description="geometric standard deviation (lognormal)")
+    sd: float | None = Field(None, gt=0, description="standard deviation (normal)")
+    minimum: float | None = None
+    maximum: float | None = None
+    mode: float | None = None
+
+
+class Pedigree(Strict):
+    """Pedigree matrix scores 1 (best) .. 5 (worst) (Weidema & Wesnaes 1996; ecoinvent v3)."""
+
+    reliability: int = Field(ge=1, le=5)
+    completeness: int = Field(ge=1, le=5)
+    temporal: int = Field(ge=1, le=5)
+    geographical: int = Field(ge=1, le=5)
+    technological: int = Field(ge=1, le=5)
+
+
+class Exchange(Strict):
+    """An input: from a process of the model or from an emission factor."""
+
+    process: Identifier | None = None
+    factor: str | None = None
+    amount: Amount
+    unit: str
+    comment: str | None = None
+    uncertainty: Uncertainty | None = None
+    pedigree: Pedigree | None = None
+    primary: bool = False
+
+    @model_validator(mode="after")
+    def _one_link(self) -> Exchange:
+        if (self.process is None) == (self.factor is None):
+            raise ValueError("an input links to exactly one of 'process' or 'factor'")
+        return self
+
+
+class Emission(Strict):
+    """A direct emission (positive) or a CO2 removal (negative) of one gas."""
+
+    gas: str
+    amount: Amount
+    unit: str = "kg"
+    origin: Origin = "fossil"
+    aircraft: bool = False
+    comment: str | None = None
+    uncertainty: Uncertainty | None = None
+    pedigree: Pedigree | None = None
+    primary: bool = True
+
+
+class CoProduct(Strict):
+    """A further product of a multi-output process, with its allocation properties."""
+
+    id: Identifier
+    name: Name | None = None
+    amount: Amount
+    unit: str
+    mass_kg: Amount | None = None
+    energy_mj: Amount | None = None
+    price: Amount | None = None
+    share: float | None = Field(None, ge=0, le=1)
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+
+class ReferenceProduct(Strict):
+    name: Name | None = None
+    amount: Amount = 1.0
+    unit: str
+    mass_kg: Amount | None = None
+    energy_mj: Amount | None = None
+    price: Amount | None = None
+    share: float | None = Field(None, ge=0, le=1)
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+
+class Process(Strict):
+    id: Identifier
+    name: Name
+    life_cycle_stage: Annotated[str, Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")]
+    reference_product: ReferenceProduct
+    co_products: list[CoProduct] = Field(default_factory=list)
+    allocation: Literal["mass", "energy", "economic", "shares"] | None = None
+    inputs: list[Exchange] = Field(default_factory=list)
+    emissions: list[Emission] = Field(default_factory=list)
+    geography: str | None = None
+    comment: str | None = None
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+    @model_validator(mode="after")
+    def _allocation_given(self) -> Process:
+        if self.co_products and self.allocation is None:
+            raise ValueError(
+                "a process with co_products needs 'allocation': mass, energy, economic or shares "
+                "(ISO 14067:2018 6.4.6.2)"
+            )
+        return self
+
+
+class FactorGas(Strict):
+    gas: str
+    amount: float
+    origin: Origin = "fossil"
+    aircraft: bool = False
+
+
+class InlineFactor(Strict):
+    """An emission factor written in the model itself (before the factor database exists)."""
+
+    id: str
+    name: Name
+    unit: str
+    gases: list[FactorGas] = Field(min_length=1)
+    source: str = Field(min_length=1)
+    illustrative: bool = False
+    version: str = "1"
+    boundary: str | None = None
+    geography: str | None = None
+    year: int | None = None
+    pedigree: Pedigree | None = None
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+
+class Model(Strict):
+    """A whole product model file."""
+
+    schema_version: Literal[1] = 1
+    product: Product
+    parameters: dict[str, Amount] = Field(default_factory=dict)
+    processes: list[Process] = Field(min_length=1)
+    factors: list[InlineFactor] = Field(default_factory=list)
+    factor_files: list[str] = Field(default_factory=list)
