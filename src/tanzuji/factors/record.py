@@ -1,0 +1,168 @@
+"""The emission-factor record: what the database stores and importers produce.
+
+One :class:`FactorRecord` is one *version* of a factor. Versions are immutable: an edit makes a
+new version of the same ``id``. Importers (``factors/importers/*``) return records; the store
+(``store/``) persists them; :meth:`FactorRecord.to_factor_data` turns a record into the
+:class:`~tanzuji.factors.base.FactorData` the engine consumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from tanzuji import gases, units
+from tanzuji.factors.base import FactorData, FactorFlow
+
+Boundary = Literal["cradle_to_gate", "gate_to_gate", "cradle_to_grave", "combustion", "unknown"]
+Status = Literal["draft", "under_review", "published", "deprecated"]
+Origin = Literal["fossil", "biogenic", "land_use_change", "land_management"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class GasAmount(_Strict):
+    """kg of one gas per reference unit (``CO2e`` when only the CO2-equivalent is known)."""
+
+    gas: str
+    origin: Origin = "fossil"
+    amount_kg: float
+    aircraft: bool = False
+
+    @field_validator("gas")
+    @classmethod
+    def _known_gas(cls, value: str) -> str:
+        return gases.canonical_gas(value)
+
+
+class Source(_Strict):
+    """Where a value comes from (every number has a source)."""
+
+    publisher: str = Field(min_length=1)
+    document: str = Field(min_length=1)
+    table: str | None = None
+    url: str | None = None
+    doi: str | None = None
+    accessed: dt.date | None = None
+
+
+class PedigreeScores(_Strict):
+    """Pedigree matrix scores 1 (best) .. 5 (worst) (Weidema & Wesnaes 1996; ecoinvent v3)."""
+
+    reliability: int = Field(ge=1, le=5)
+    completeness: int = Field(ge=1, le=5)
+    temporal: int = Field(ge=1, le=5)
+    geographical: int = Field(ge=1, le=5)
+    technological: int = Field(ge=1, le=5)
+
+    def as_tuple(self) -> tuple[int, int, int, int, int]:
+        return (
+            self.reliability,
+            self.completeness,
+            self.temporal,
+            self.geographical,
+            self.technological,
+        )
+
+
+class UncertaintySpec(_Strict):
+    distribution: Literal["lognormal", "normal", "triangular", "uniform", "none"] = "none"
+    gsd: float | None = Field(None, gt=1)
+    sd: float | None = Field(None, gt=0)
+    minimum: float | None = None
+    maximum: float | None = None
+    mode: float | None = None
+
+
+class FactorRecord(_Strict):
+    """One version of an emission factor."""
+
+    id: str = Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-/]+$")
+    version: int = Field(1, ge=1)
+    name_en: str = ""
+    name_zh: str = ""
+    activity: str = ""
+    unit: str
+    kg_co2e: float | None = Field(
+        None, description="kg CO2e per unit as published (when the source gives a CO2e total)"
+    )
+    gases: list[GasAmount] = Field(default_factory=list)
+    gwp_set: str | None = Field(None, description="GWP set behind kg_co2e / CO2e gas amounts")
+    boundary: Boundary = "unknown"
+    geography: str = Field("GLO", description="ISO 3166-1/-2 code, grid region id, or GLO")
+    year: int | None = Field(None, ge=1900, le=2100)
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    source: Source
+    licence: str = Field(min_length=1)
+    pedigree: PedigreeScores | None = None
+    uncertainty: UncertaintySpec | None = None
+    classification: dict[str, str] = Field(
+        default_factory=dict, description="codes by system: CPC, HS, ISIC, NACE"
+    )
+    status: Status = "draft"
+    reviewer: str | None = None
+    created_at: dt.datetime | None = None
+    reviewed_at: dt.datetime | None = None
+    primary_data: bool = False
+    comment: str = ""
+
+    @field_validator("unit")
+    @classmethod
+    def _unit_parses(cls, value: str) -> str:
+        units.parse_unit(value)
+        return value
+
+    @model_validator(mode="after")
+    def _has_amounts(self) -> FactorRecord:
+        if not self.gases and self.kg_co2e is None:
+            raise ValueError("a factor needs per-gas amounts ('gases') or a 'kg_co2e' total")
+        if not (self.name_en or self.name_zh):
+            raise ValueError("a factor needs a name in English (name_en) or Chinese (name_zh)")
+        return self
+
+    def flows(self) -> tuple[FactorFlow, ...]:
+        """Gas amounts for the engine; a CO2e-only factor becomes one ``CO2e`` flow."""
+        if self.gases:
+            return tuple(FactorFlow(g.gas, g.origin, g.amount_kg, g.aircraft) for g in self.gases)
+        return (FactorFlow(gases.CO2E, "fossil", float(self.kg_co2e or 0.0)),)
+
+    def content_hash(self) -> str:
+        """SHA-256 of the record's canonical JSON (status and review fields excluded)."""
+        data = self.model_dump(
+            mode="json",
+            exclude={"status", "reviewer", "created_at", "reviewed_at"},
+        )
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def to_factor_data(self, release: str | None = None) -> FactorData:
+        """The engine's view of this record."""
+        citation = "; ".join(
+            p
+            for p in (
+                self.source.publisher,
+                self.source.document,
+                self.source.table,
+                self.source.url or self.source.doi,
+            )
+            if p
+        )
+        return FactorData(
+            id=self.id,
+            version=str(self.version),
+            unit=self.unit,
+            flows=self.flows(),
+            name_en=self.name_en,
+            name_zh=self.name_zh,
+            source=citation,
+            release=release,
+            pedigree=self.pedigree.as_tuple() if self.pedigree else None,
+            gwp_set_of_co2e=self.gwp_set,
+        )
