@@ -275,6 +275,7 @@ def to_record(dataset: ProcessDataset) -> FactorRecord | Skipped:
             f"no greenhouse-gas flow and no climate-change result ({ignored} other elementary "
             "flows ignored)",
         )
+    _check_unit(unit, dataset.location, "reference product unit")
     notes = [dataset.comment] if dataset.comment else []
     if ignored:
         notes.append(f"{ignored} non-greenhouse-gas elementary flow(s) ignored on import")
@@ -292,7 +293,6 @@ def _reference(dataset: ProcessDataset, references: list[Exchange]) -> tuple[str
             location=dataset.location,
             field="reference product",
         )
-    _check_unit(unit, dataset.location, "reference product unit")
     return unit, amount
 
 
