@@ -46,8 +46,16 @@ def read(path: Path) -> ImportResult:
     datasets = []
     for location, root in processes:
         dataset = process_dataset(root, location, roots)
-        if isinstance(dataset, Skipped):
-            result.skipped.append(dataset)
+        reference = next((e for e in dataset.exchanges if e.is_reference), None)
+        if reference is not None and not reference.unit:
+            result.skipped.append(
+                Skipped(
+                    location,
+                    f"unit of the reference flow {reference.name!r} unknown: its flow data set "
+                    "is not in the input (import the ILCD zip package with flows/, "
+                    "flowproperties/ and unitgroups/)",
+                )
+            )
         else:
             datasets.append(dataset)
     result.extend(collect(datasets))
@@ -82,8 +90,8 @@ def _unit(flow_id: str, roots: dict[str, dict[str, ET.Element]]) -> str | None:
 
 def process_dataset(
     root: ET.Element, location: str, roots: dict[str, dict[str, ET.Element]]
-) -> ProcessDataset | Skipped:
-    """The :class:`ProcessDataset` of one ``processDataSet`` (or why it cannot be read)."""
+) -> ProcessDataset:
+    """The :class:`ProcessDataset` of one ``processDataSet`` (reference unit "" if unknown)."""
     name = x.text(root, "name", "baseName") or Path(location).stem
     reference_id = x.text(root, "quantitativeReference", "referenceToReferenceFlow")
     exchanges = []
@@ -101,12 +109,6 @@ def process_dataset(
         else:
             elementary = not is_reference and ghg_of(flow_name) is not None
         unit = _unit(flow_id, roots) or ("kg" if elementary and flow is None else None)
-        if is_reference and unit is None:
-            return Skipped(
-                location,
-                f"unit of the reference flow {flow_name!r} unknown: its flow data set "
-                f"{flow_id} is not in the input (import the ILCD zip package)",
-            )
         exchanges.append(
             Exchange(
                 name=flow_name,
