@@ -150,8 +150,7 @@ def _format_of_names(path: Path, names: list[str]) -> str:
     if any(n.endswith(".xml") for n in lowered):
         return "ilcd"
     raise FactorImportError(
-        "found no .spold, .json or .xml datasets; expected an EcoSpold 2, JSON-LD or ILCD "
-        "package",
+        "found no .spold, .json or .xml datasets; expected an EcoSpold 2, JSON-LD or ILCD package",
         location=str(path),
     )
 

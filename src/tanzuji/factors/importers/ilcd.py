@@ -70,11 +70,7 @@ def _unit(flow_id: str, roots: dict[str, dict[str, ET.Element]]) -> str | None:
         return None
     reference = x.text(flow, "referenceToReferenceFlowProperty")
     prop_ref = next(
-        (
-            p
-            for p in x.descendants(flow, "flowProperty")
-            if p.get("dataSetInternalID") == reference
-        ),
+        (p for p in x.descendants(flow, "flowProperty") if p.get("dataSetInternalID") == reference),
         None,
     )
     prop_id = x.attribute(x.child(prop_ref, "referenceToFlowPropertyDataSet"), "refObjectId")
@@ -96,7 +92,9 @@ def process_dataset(
     reference_id = x.text(root, "quantitativeReference", "referenceToReferenceFlow")
     exchanges = []
     for element in x.descendants(x.child(root, "exchanges"), "exchange"):
-        where = f"{location}: exchanges/exchange[@dataSetInternalID={element.get('dataSetInternalID')}]"
+        where = (
+            f"{location}: exchanges/exchange[@dataSetInternalID={element.get('dataSetInternalID')}]"
+        )
         flow_ref = x.child(element, "referenceToFlowDataSet")
         flow_id = x.attribute(flow_ref, "refObjectId") or ""
         flow_name = x.text(flow_ref, "shortDescription")

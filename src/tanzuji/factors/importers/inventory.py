@@ -109,7 +109,7 @@ def ghg_of(name: str, compartment: str = "") -> tuple[str, str] | None:
     head, *rest = [p.strip() for p in re.sub(r"\([^)]*\)", "", text).split(",")]
     qualifiers = [q for q in rest + [i.strip() for i in inner] if q]
     if head in _BASE_GASES and all(_QUALIFIERS.match(q) for q in qualifiers):
-        return _BASE_GASES[head], _origin(" ".join(qualifiers + [compartment.lower()]))
+        return _BASE_GASES[head], _origin(" ".join([*qualifiers, compartment.lower()]))
     match = _FGAS.search(name)
     return _fgas(match.group(1).upper(), match.group(2)) if match else None
 

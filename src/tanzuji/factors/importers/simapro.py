@@ -181,12 +181,16 @@ def _gsd(cells: list[str], decimal: str) -> float | None:
 
 
 def _pedigree(comment: str) -> tuple[int, int, int, int, int] | None:
-    match = re.match(r"\(\s*([1-5])\s*,\s*([1-5])\s*,\s*([1-5])\s*,\s*([1-5])\s*,\s*([1-5])", comment)
+    match = re.match(
+        r"\(\s*([1-5])\s*,\s*([1-5])\s*,\s*([1-5])\s*,\s*([1-5])\s*,\s*([1-5])", comment
+    )
     return tuple(int(g) for g in match.groups()) if match else None  # type: ignore[return-value]
 
 
 def _geography(product: str) -> str:
-    match = re.search(r"\{([A-Za-z0-9-]+)\}", product) or re.search(r"/([A-Za-z-]{2,6}) U$", product)
+    match = re.search(r"\{([A-Za-z0-9-]+)\}", product) or re.search(
+        r"/([A-Za-z-]{2,6}) U$", product
+    )
     return geography_code(match.group(1)) if match else "GLO"
 
 
