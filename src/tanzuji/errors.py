@@ -137,3 +137,12 @@ class NotFound(TanzujiError):
 
     code = "not_found"
     http_status = 404
+
+
+class FactorImportError(TanzujiError):
+    """A factor file in an exchange format (CSV/XLSX, JSON-LD, EcoSpold, ILCD, PACT, SimaPro)
+    is malformed: the message names the file, the row/line or XML path, the field, what was
+    found and what was expected."""
+
+    code = "factor_import_error"
+    http_status = 422
