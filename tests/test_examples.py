@@ -19,7 +19,7 @@ from tanzuji.cli import app
 from tanzuji.engine.calculate import Calculation
 from tanzuji.footprint import Footprint, calculate
 from tanzuji.model.compile import compile_model
-from tanzuji.model.files import load_model
+from tanzuji.model.files import load_model, load_model_text
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 MODELS = sorted(EXAMPLES.glob("*.yaml"))
@@ -225,3 +225,15 @@ def test_calc_command_by_process_with_tree():
     assert result.exit_code == 0, result.output
     assert "per 1 kWh" in result.output
     assert "LFP cells and modules" in result.output
+
+
+def test_the_example_in_docs_model_md_computes_as_written():
+    page = (EXAMPLES.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    fp = calculate(load_model_text(block, "kettle.yaml"))
+    # steel 0.8 x 2.0; assembly (0.5 + 0.2 x 0.8) kWh x 0.5366; CH4 0.002 kg x 29.8 (AR6 fossil);
+    # truck 1.2 / 1000 x 800 tkm x (0.12168 + 0.00198)
+    expected = 0.8 * 2.0 + 0.66 * 0.5366 + 0.002 * GWP_CH4_FOSSIL + 0.96 * (0.12168 + 0.00198)
+    assert fp.total_kg_co2e == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(2.1324696, rel=1e-12)  # the figure quoted in the page
+    assert [f.id for f in fp.inputs.factors if f.illustrative] == ["steel"]
