@@ -99,6 +99,12 @@ class DanglingReference(ModelError):
     code = "dangling_reference"
 
 
+class DuplicateId(ModelError):
+    """Two processes or products of a model share one id."""
+
+    code = "duplicate_id"
+
+
 class InvalidAmount(ModelError):
     """An amount is zero, negative or not finite where that is not allowed."""
 
