@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from tanzuji import units
+from tanzuji import gases, units
 from tanzuji.errors import PcrError
 from tanzuji.factors.base import FactorSource
 from tanzuji.footprint import Footprint, calculate
@@ -689,6 +689,13 @@ RULE_KINDS: dict[str, Callable[[CheckContext], list[Finding]]] = {
 }
 
 
+def default_gwp_set(pcr: Pcr) -> str:
+    """The GWP set a check computes with when none is given: the setting's default if the PCR
+    allows it, else the PCR's first set."""
+    default = gases.check_gwp_set(None)
+    return default if default in pcr.gwp_sets else pcr.gwp_sets[0]
+
+
 def resolve_pcr(loaded: LoadedModel, pcr: Pcr | str | None = None) -> Pcr:
     """The PCR to check against: given (object or reference), else the model's product.pcr."""
     if isinstance(pcr, Pcr):
@@ -724,7 +731,8 @@ def check_model(
     parameters : mapping, optional
         Values for the PCR's parameter thresholds, by name (:data:`PARAMETERS`).
     gwp_set, factor_source
-        Passed to :func:`~tanzuji.footprint.calculate` when the footprint is computed here.
+        Passed to :func:`~tanzuji.footprint.calculate` when the footprint is computed here;
+        without ``gwp_set`` the footprint uses :func:`default_gwp_set` of the PCR.
 
     Raises
     ------
@@ -737,7 +745,9 @@ def check_model(
     if unknown:
         raise PcrError(f"unknown PCR parameter(s) {unknown}; expected one of {list(PARAMETERS)}")
     if footprint is None:
-        footprint = calculate(loaded, gwp_set=gwp_set, factor_source=factor_source)
+        footprint = calculate(
+            loaded, gwp_set=gwp_set or default_gwp_set(chosen), factor_source=factor_source
+        )
     ctx = CheckContext(loaded, chosen, footprint, params)
     findings = [finding for rule in RULE_KINDS.values() for finding in rule(ctx)]
     return CheckReport(
