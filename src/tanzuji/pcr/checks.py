@@ -262,10 +262,6 @@ def _haystack(ctx: CheckContext, exchange: Exchange) -> str:
         for factor in ctx.model.factors:
             if factor.id == exchange.factor:
                 parts += [factor.name.en or "", factor.name.zh or ""]
-    if exchange.process:
-        for process in ctx.model.processes:
-            if process.id == exchange.process:
-                parts += [process.name.en or "", process.name.zh or ""]
     return " ".join(parts).lower()
 
 

@@ -106,7 +106,7 @@ class InputRule(Strict):
 
     An exchange matches when its factor id matches one of ``factor`` (shell-style patterns,
     case-insensitive) or when one of ``keywords`` occurs (case-insensitive) in its factor id,
-    linked process id or name, comment, or the inline factor's name. ``stages`` restricts the
+    linked process id, comment, or the inline factor's name. ``stages`` restricts the
     search to processes of those model stages.
     """
 
