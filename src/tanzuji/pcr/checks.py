@@ -95,7 +95,9 @@ class CheckContext:
     def finding(
         self, rule: str, severity: Severity, location: str | None, en: str, zh: str
     ) -> Finding:
-        return Finding(rule=rule, severity=severity, location=location, message_en=en, message_zh=zh)
+        return Finding(
+            rule=rule, severity=severity, location=location, message_en=en, message_zh=zh
+        )
 
     def threshold(self, name: str, rule: Threshold) -> float | None:
         """The value of a threshold: the check-time parameter if given, else the PCR's."""
@@ -150,7 +152,8 @@ def check_functional_unit(ctx: CheckContext) -> list[Finding]:
                 ctx.where("product", "functional_unit", "kind"),
                 f"the model declares a {fu.kind} unit; the PCR asks for a {rule.kind} unit "
                 "(ISO 14067:2018 6.3.2)",
-                f"模型声明的是{_KIND_ZH[fu.kind]}；PCR 要求{_KIND_ZH[rule.kind]}（ISO 14067:2018 6.3.2）",
+                f"模型声明的是{_KIND_ZH[fu.kind]}；PCR 要求{_KIND_ZH[rule.kind]}"
+                "（ISO 14067:2018 6.3.2）",
             )
         )
     return out
@@ -182,7 +185,8 @@ def check_stages(ctx: CheckContext) -> list[Finding]:
                     ctx.where("processes"),
                     f"mandatory stage '{stage.name.text('en')}' has no process; add a process "
                     f"with life_cycle_stage {values}",
-                    f"缺少必需阶段“{stage.name.text('zh')}”：请添加 life_cycle_stage 为 {values} 的过程",
+                    f"缺少必需阶段“{stage.name.text('zh')}”："
+                    f"请添加 life_cycle_stage 为 {values} 的过程",
                 )
             )
     for model_stage, indices in present.items():
@@ -284,9 +288,7 @@ def check_required_inputs(ctx: CheckContext) -> list[Finding]:
         (r, False) for r in ctx.pcr.inputs.optional
     ]
     for rule, required in rules:
-        found = [
-            (i, k, e) for i, k, p, e in _exchanges(ctx.model) if _matches(ctx, rule, p, e)
-        ]
+        found = [(i, k, e) for i, k, p, e in _exchanges(ctx.model) if _matches(ctx, rule, p, e)]
         if required and not found:
             scope = f" in stage(s) {', '.join(rule.stages)}" if rule.stages else ""
             scope_zh = f"（阶段 {', '.join(rule.stages)}）" if rule.stages else ""
@@ -381,7 +383,9 @@ def check_cutoff(ctx: CheckContext) -> list[Finding]:
                 )
             )
         elif per_flow is not None and share > per_flow:
-            key = "estimated_share" if exclusion.estimated_share is not None else "estimated_kg_co2e"
+            key = (
+                "estimated_share" if exclusion.estimated_share is not None else "estimated_kg_co2e"
+            )
             out.append(
                 ctx.finding(
                     "cutoff.per_flow",
@@ -465,7 +469,8 @@ def check_gwp_set(ctx: CheckContext) -> list[Finding]:
             f"{ctx.smap.file} (result gwp_set)",
             f"the result uses GWP100 {used}; the PCR prescribes {', '.join(allowed)} — "
             f"recompute with --gwp {allowed[0]}",
-            f"结果采用 GWP100 {used}；PCR 规定 {', '.join(allowed)}——请用 --gwp {allowed[0]} 重新计算",
+            f"结果采用 GWP100 {used}；PCR 规定 {', '.join(allowed)}——"
+            f"请用 --gwp {allowed[0]} 重新计算",
         )
     ]
 
@@ -569,8 +574,8 @@ def check_reporting(ctx: CheckContext) -> list[Finding]:
                 f"a removal of {gas.kg_co2e:.6g} kg CO2e ({gas.gas}) has origin {gas.origin}; "
                 "removals must be biogenic or land-management CO2 and are reported separately "
                 "(ISO 14067:2018 6.5.2, 7.2) — fix the origin of the factor or emission",
-                f"{gas.gas} 清除量 {gas.kg_co2e:.6g} kg CO2e 的来源为 {gas.origin}；清除必须是生物源"
-                "或土地管理 CO2，并单独报告（ISO 14067:2018 6.5.2、7.2）",
+                f"{gas.gas} 清除量 {gas.kg_co2e:.6g} kg CO2e 的来源为 {gas.origin}；"
+                "清除必须是生物源或土地管理 CO2，并单独报告（ISO 14067:2018 6.5.2、7.2）",
             )
         )
     has_biogenic = bool(iso.biogenic_ghg_removals or iso.biogenic_ghg_emissions)
@@ -664,7 +669,8 @@ def check_reference(ctx: CheckContext) -> list[Finding]:
                 at,
                 f"the model names {named!r} without a version; checked against {ctx.pcr.ref} "
                 f"(write product.pcr: {ctx.pcr.ref} to pin it)",
-                f"模型指明 {named!r} 未写版本；按 {ctx.pcr.ref} 检查（可写 {ctx.pcr.ref} 固定版本）",
+                f"模型指明 {named!r} 未写版本；按 {ctx.pcr.ref} 检查"
+                f"（可写 {ctx.pcr.ref} 固定版本）",
             )
         ]
     return []

@@ -94,9 +94,7 @@ def get_pcr(ref: str, candidates: tuple[Pcr, ...] | None = None) -> Pcr:
         if pcr.version == version:
             return pcr
     versions = ", ".join(p.version for p in matches)
-    raise UnknownPcr(
-        f"PCR {pcr_id!r} has no version {version!r}; versions: {versions}", found=ref
-    )
+    raise UnknownPcr(f"PCR {pcr_id!r} has no version {version!r}; versions: {versions}", found=ref)
 
 
 __all__ = ["get_pcr", "load_pcr_file", "parse_pcr", "shipped", "split_ref"]

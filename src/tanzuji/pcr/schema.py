@@ -127,7 +127,9 @@ class InputRule(Strict):
     @model_validator(mode="after")
     def _has_matcher(self) -> InputRule:
         if not (self.factor or self.keywords):
-            raise ValueError("give 'factor' patterns or 'keywords' (or both) to recognise the input")
+            raise ValueError(
+                "give 'factor' patterns or 'keywords' (or both) to recognise the input"
+            )
         return self
 
 
