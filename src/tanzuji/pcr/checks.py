@@ -313,7 +313,7 @@ def check_required_inputs(ctx: CheckContext) -> list[Finding]:
                     "error" if required else "warning",
                     ctx.where("processes", i, "inputs", k, "unit"),
                     f"input '{rule.name.text('en')}' is given in {exchange.unit!r}; the PCR asks "
-                    f"for {rule.unit} ({units.dimension(rule.unit)})",
+                    f"for {rule.unit} or a unit convertible to it",
                     f"输入“{rule.name.text('zh')}”的单位为 {exchange.unit!r}；PCR 要求 {rule.unit}",
                 )
             )
