@@ -151,3 +151,10 @@ def test_dqr_unavailable_is_info():
     assert info[0].message_zh and info[0].message_en == (
         "DQR not available for this result; the DQR ceiling was not checked"
     )
+
+
+def test_air_conditioner_is_not_air_transport():
+    loaded = load_model(EXAMPLES / "appliance.yaml")
+    loaded.model.processes[2].name.en = "Air conditioner assembly"
+    assert check_model(loaded).passed
+    assert not [f for f in check_model(loaded).findings if f.severity == "warning"]

@@ -29,7 +29,9 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 #: Names of the thresholds that ``parameters`` may set or override at check time.
 PARAMETERS = ("cutoff.per_flow", "cutoff.total", "data_quality.dqr_max")
 #: Words that mark air transport in a process (ISO 14067:2018 7.2: aircraft GHG apart).
-_AIR = re.compile(r"\bair\b|aircraft|air[-_ ]?freight|airfreight|空运|航空", re.IGNORECASE)
+_AIR = re.compile(
+    r"air[-_ ]?(?:freight|cargo|transport|shipment)|aircraft|\bflights?\b|空运|航空", re.IGNORECASE
+)
 REMOVAL_ORIGINS = ("biogenic", "land_management")
 
 
