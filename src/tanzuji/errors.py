@@ -152,3 +152,17 @@ class FactorImportError(TanzujiError):
 
     code = "factor_import_error"
     http_status = 422
+
+
+class PcrError(TanzujiError):
+    """A product category rule file is malformed, or a model cannot be checked against it."""
+
+    code = "pcr_error"
+    http_status = 422
+
+
+class UnknownPcr(PcrError):
+    """A model names a PCR id (or id@version) that no shipped or given PCR file defines."""
+
+    code = "unknown_pcr"
+    http_status = 404
