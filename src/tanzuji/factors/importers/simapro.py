@@ -6,9 +6,9 @@ name is a line of its own, followed by its value lines up to a blank line. Excha
 products ``name;unit;amount;allocation;...``, technosphere ``name;unit;amount;distribution;
 ...``, elementary flows ``name;sub-compartment;unit;amount;distribution;SD2;min;max;comment``.
 SimaPro's lognormal dispersion is the squared geometric standard deviation, so GSD =
-sqrt(SD2) (SimaPro database manual, "uncertainty"). ``Type`` ``System`` is aggregated. A process with several ``Products`` rows gives one
-factor per product: its allocation column (percent) times the process's flows, divided by the
-product's amount.
+sqrt(SD2) (SimaPro database manual, "uncertainty"). ``Type`` ``System`` is aggregated.
+A process with several ``Products`` rows gives one factor per product: its allocation column
+(percent) times the process's flows, divided by the product's amount.
 """
 
 from __future__ import annotations
