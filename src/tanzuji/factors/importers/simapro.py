@@ -13,6 +13,7 @@ A process with several ``Products`` rows gives one factor per product: its alloc
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from pathlib import Path
@@ -98,10 +99,17 @@ def _process_blocks(lines: list[str], sep: str):
                     key = text.strip(sep + " ")
                     fields[key] = []
                 else:
-                    fields[key].append((index + 1, text.split(sep)))
+                    fields[key].append((index + 1, _cells(text, sep)))
                 index += 1
             yield start, fields
         index += 1
+
+
+def _cells(line: str, sep: str) -> list[str]:
+    """Split one row; a cell holding the separator is quoted (``"Carbon dioxide, fossil"``)."""
+    if '"' not in line:
+        return line.split(sep)
+    return next(csv.reader([line], delimiter=sep, quotechar='"'))
 
 
 def _number(text: str, decimal: str) -> float:
