@@ -42,7 +42,7 @@ TON_MILE_TKM = 0.90718474 * MILE_KM
 
 ZH = {
     "Anthracite": "无烟煤", "Bituminous": "烟煤", "Subbituminous": "次烟煤", "Lignite": "褐煤",
-    "Coke": "焦炭", "Pipeline (Weighted U.S. Average)": "管道天然气", "Distillate Fuel Oil (avg)": "馏分燃料油（柴油）",
+    "Coke": "焦炭", "Pipeline (Weighted U.S. Average)": "天然气（管道，美国加权平均）", "Distillate Fuel Oil (avg)": "馏分燃料油（柴油）",
     "Residual Fuel Oil (avg)": "残渣燃料油（重油）", "Kerosene": "煤油", "Liquefied petroleum gases (LPG)": "液化石油气",
     "Propane": "丙烷", "Butane": "丁烷", "Ethane": "乙烷", "Motor Gasoline": "汽油",
     "Kerosene-Type Jet Fuel": "航空煤油", "Petroleum Coke": "石油焦", "Crude Oil": "原油",
@@ -91,7 +91,7 @@ def fuel_rows(path: Path) -> list[dict[str, object]]:
             rows.append({
                 "id": f"us-epa.combustion.{_slug(name)}.gj-hhv",
                 "name_en": f"{name} ({row['fuel_category']}) combustion, US, per GJ (HHV)",
-                "name_zh": f"{ZH.get(name, name)} 燃烧 美国 单位热值（高位）",
+                "name_zh": f"{ZH.get(name, name)} 燃烧 美国 单位热值（HHV）",
                 "activity": "stationary fuel combustion (EPA 40 CFR 98 Subpart C)",
                 "unit": "GJ",
                 "co2_biogenic_kg" if biogenic else "co2_fossil_kg": round(co2_gj, 5),

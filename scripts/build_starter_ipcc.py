@@ -54,7 +54,6 @@ FUELS: dict[str, tuple[str, str, str, str, bool]] = {
     "petroleum-coke": ("petroleum_coke", "Petroleum coke", "石油焦", "oil", False),
     "refinery-gas": ("refinery_gas", "Refinery gas", "炼厂干气", "gas", False),
     "ethane": ("ethane", "Ethane", "乙烷", "gas", False),
-    "bitumen": ("bitumen", "Bitumen (asphalt)", "沥青", "oil", False),
     "lubricants": ("lubricants", "Lubricants", "润滑油", "oil", False),
     "ngl": ("natural_gas_liquids", "Natural gas liquids", "天然气凝液", "oil", False),
     "anthracite": ("anthracite", "Anthracite", "无烟煤", "coal", False),
@@ -75,11 +74,11 @@ FUELS: dict[str, tuple[str, str, str, str, bool]] = {
 
 # (table, sector id, English sector, Chinese sector) -> class -> (CH4 kg/TJ, N2O kg/TJ)
 CH4_N2O: dict[tuple[str, str, str, str], dict[str, tuple[float, float]]] = {
-    ("Vol. 2 Ch. 2 Table 2.3", "manufacturing", "stationary combustion in manufacturing industries and construction", "工业固定源燃烧"): {
+    ("Vol. 2 Ch. 2 Table 2.3", "manufacturing", "stationary combustion in manufacturing industries and construction", "工业（制造业和建筑业）固定源燃烧"): {
         "oil": (3.0, 0.6), "coal": (10.0, 1.5), "gas": (1.0, 0.1),
         "biomass_liquid": (3.0, 0.6), "biogas": (1.0, 0.1),
     },
-    ("Vol. 2 Ch. 2 Table 2.2", "energy", "stationary combustion in energy industries", "能源工业固定源燃烧"): {
+    ("Vol. 2 Ch. 2 Table 2.2", "energy", "stationary combustion in energy industries", "能源生产（发电、供热、炼油）固定源燃烧"): {
         "oil": (3.0, 0.6), "coal": (1.0, 1.5), "gas": (1.0, 0.1),
     },
     ("Vol. 2 Ch. 2 Table 2.4", "commercial", "stationary combustion in the commercial/institutional category", "商业/机构固定源燃烧"): {
