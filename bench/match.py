@@ -116,8 +116,10 @@ def main() -> None:
     result = evaluate(index, items)
     print(f"starter database: {len(starter)} factors, {result['n']} labelled activities")
     print(f"  recall@1 = {result['recall@1']:.3f}   recall@5 = {result['recall@5']:.3f}")
-    print(f"  latency p50 = {statistics.median(result['latencies']):.2f} ms   "
-          f"p95 = {p95(result['latencies']):.2f} ms")
+    print(
+        f"  latency p50 = {statistics.median(result['latencies']):.2f} ms   "
+        f"p95 = {p95(result['latencies']):.2f} ms"
+    )
     if args.misses:
         for text, expect, got in result["misses"]:
             print(f"  MISS {text!r}\n       expected {expect}\n       got      {got}")
@@ -131,8 +133,10 @@ def main() -> None:
     timed2 = evaluate(big, items)
     latencies = timed["latencies"] + timed2["latencies"]
     print(f"{len(big.records)} factors (starter + synthetic), index built in {build_s:.1f} s")
-    print(f"  latency p50 = {statistics.median(latencies):.2f} ms   p95 = {p95(latencies):.2f} ms "
-          f"({len(latencies)} queries)")
+    print(
+        f"  latency p50 = {statistics.median(latencies):.2f} ms   p95 = {p95(latencies):.2f} ms "
+        f"({len(latencies)} queries)"
+    )
 
 
 if __name__ == "__main__":

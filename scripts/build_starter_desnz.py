@@ -127,12 +127,13 @@ def _slug(text: str) -> str:
 
 def _names(key: tuple[str, ...], unit: str) -> tuple[str, str, str, str]:
     """(name_en, name_zh, activity, boundary) of one DESNZ group."""
-    level1, level2, level3, level4, column = key
+    level1, level2, level3, _level4, column = key
     if level1 == "Fuels":
         basis = f", {column.lower()}" if column else ""
         return (
             f"{level3} combustion, UK, per {unit}{basis}",
-            f"{ZH[level3]} 燃烧 英国 每{unit}" + (f"（{'低位' if column == 'Net CV' else '高位'}热值）" if column else ""),
+            f"{ZH[level3]} 燃烧 英国 每{unit}"
+            + (f"（{'低位' if column == 'Net CV' else '高位'}热值）" if column else ""),
             f"{level2.lower()} burned (DESNZ Scope 1 fuels)",
             "combustion",
         )
@@ -145,7 +146,12 @@ def _names(key: tuple[str, ...], unit: str) -> tuple[str, str, str, str]:
             "cradle_to_gate",
         )
     if level1 == "UK electricity":
-        return ("Purchased grid electricity, UK, generation", "外购电力 英国 电网发电", "electricity consumption from the grid (location-based)", "combustion")
+        return (
+            "Purchased grid electricity, UK, generation",
+            "外购电力 英国 电网发电",
+            "electricity consumption from the grid (location-based)",
+            "combustion",
+        )
     if level1 == "WTT- UK electricity":
         part = "generation" if "generation" in level2 else "transmission and distribution"
         return (
@@ -157,7 +163,12 @@ def _names(key: tuple[str, ...], unit: str) -> tuple[str, str, str, str]:
     if level1 == "Transmission and distribution":
         what = "UK grid electricity" if "electricity" in level2 else "district heat and steam"
         what_zh = "电网电力" if "electricity" in level2 else "区域供热蒸汽"
-        return (f"Transmission and distribution losses, {what}, UK", f"输配损耗 {what_zh} 英国", "losses in transmission and distribution", "combustion")
+        return (
+            f"Transmission and distribution losses, {what}, UK",
+            f"输配损耗 {what_zh} 英国",
+            "losses in transmission and distribution",
+            "combustion",
+        )
     return (f"{level3}, UK", f"{ZH[level3]} 英国", "heat and steam purchased", "combustion")
 
 
@@ -166,7 +177,14 @@ def build_rows(path: Path) -> list[dict[str, object]]:
     lines: dict[tuple[str, ...], int] = {}
     with path.open(encoding="utf-8") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
-            key = (row["Level 1"], row["Level 2"], row["Level 3"], row["Level 4"], row["Column Text"], row["UOM"].strip())
+            key = (
+                row["Level 1"],
+                row["Level 2"],
+                row["Level 3"],
+                row["Level 4"],
+                row["Column Text"],
+                row["UOM"].strip(),
+            )
             groups.setdefault(key, {})[row["emission_target_formula"]] = row
             lines.setdefault(key, line)
     rows = []
@@ -174,11 +192,17 @@ def build_rows(path: Path) -> list[dict[str, object]]:
         unit = UNITS[key[5]]
         name_en, name_zh, activity, boundary = _names(key[:5], unit)
         total = by_gas["CO2e"]
-        split = ", ".join(f"{g} {by_gas[g]['GHG Conversion Factor 2023']}" for g in ("CO2", "CH4", "N2O") if g in by_gas)
+        split = ", ".join(
+            f"{g} {by_gas[g]['GHG Conversion Factor 2023']}"
+            for g in ("CO2", "CH4", "N2O")
+            if g in by_gas
+        )
         parts = [key[1], key[2], key[4]] if key[0] != "Fuels" else [key[2], key[4]]
         rows.append(
             {
-                "id": "desnz2023." + ".".join(_slug(p) for p in [key[0], *parts] if p) + f".{_slug(unit)}",
+                "id": "desnz2023."
+                + ".".join(_slug(p) for p in [key[0], *parts] if p)
+                + f".{_slug(unit)}",
                 "name_en": name_en,
                 "name_zh": name_zh,
                 "activity": activity,
@@ -195,7 +219,8 @@ def build_rows(path: Path) -> list[dict[str, object]]:
                 "accessed": ACCESSED,
                 "licence": LICENCE,
                 "comment": (
-                    f"kg CO2e per {unit}; published split (kg CO2e of gas): {split or 'CO2e only'}; "
+                    f"kg CO2e per {unit}; published split (kg CO2e of gas): "
+                    f"{split or 'CO2e only'}; "
                     f"reference subset line {lines[key]}"
                 ),
             }

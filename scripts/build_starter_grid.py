@@ -47,6 +47,10 @@ REGIONS = {
     "云南": ("CN-YN", "Yunnan"),
 }
 
+ETS_DOCUMENT = "MEE 关于做好2023—2025年发电行业企业温室气体排放报告管理有关工作的通知 (2023-02)"
+PUBLISHER = (
+    "Ministry of Ecology and Environment (MEE) & National Bureau of Statistics (NBS) of China"
+)
 DOCUMENTS = {
     "2021": "MEE & NBS 公告2024年第12号 2021年电力二氧化碳排放因子 (2024-04-12)",
     "2022": "MEE & NBS 关于发布2022年电力二氧化碳排放因子的公告 (2024-12-20)",
@@ -57,7 +61,11 @@ DOCUMENTS = {
 def _kind(factor_type: str, level: str) -> tuple[str, str, str]:
     """(id suffix, English qualifier, Chinese qualifier) of a factor type."""
     if "ETS" in level:
-        return "ets", "grid average factor for enterprise GHG reporting (ETS)", "全国电网平均排放因子"
+        return (
+            "ets",
+            "grid average factor for enterprise GHG reporting (ETS)",
+            "全国电网平均排放因子",
+        )
     if "excl." in factor_type:
         return (
             "excl-market-nonfossil",
@@ -81,7 +89,7 @@ def build_rows(path: Path) -> list[dict[str, object]]:
                 place_zh = row["region_cn"] + "区域电网"
             document = DOCUMENTS[year]
             if suffix == "ets":
-                document = "MEE 关于做好2023—2025年发电行业企业温室气体排放报告管理有关工作的通知 (2023-02)"
+                document = ETS_DOCUMENT
             rows.append(
                 {
                     "id": f"cn-mee.electricity.{year}.{geography.lower()}.{suffix}",
@@ -93,7 +101,7 @@ def build_rows(path: Path) -> list[dict[str, object]]:
                     "boundary": "combustion",
                     "geography": geography,
                     "year": year,
-                    "publisher": "Ministry of Ecology and Environment (MEE) & National Bureau of Statistics (NBS) of China",
+                    "publisher": PUBLISHER,
                     "document": document,
                     "table": f"{row['level']}: {row['region_cn']} ({row['factor_type']})",
                     "url": row["source"].split("; ")[-1],

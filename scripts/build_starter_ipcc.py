@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "src" / "tanzuji" / "data" / "factors" / "ipcc2006_fuels.csv"
 ACCESSED = "2026-11-25"
 URL_CH1 = "https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_1_Ch1_Introduction.pdf"
-URL_CH2 = (
-    "https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_2_Ch2_Stationary_Combustion.pdf"
+URL_CH2 = "https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_2_Ch2_Stationary_Combustion.pdf"
+URL_CH3 = (
+    "https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_3_Ch3_Mobile_Combustion.pdf"
 )
-URL_CH3 = "https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_3_Ch3_Mobile_Combustion.pdf"
 LICENCE = (
     "IPCC 2006 Guidelines default values (published for use in GHG inventories); "
     "NCV and carbon content via bonsai-ipcc 0.5.3 (MIT)"
@@ -46,8 +46,20 @@ FUELS: dict[str, tuple[str, str, str, str, bool]] = {
     "gasoline": ("motor_gasoline", "Motor gasoline (petrol)", "汽油", "oil", False),
     "jet-kerosene": ("jet_kerosene", "Jet kerosene (aviation fuel)", "航空煤油", "oil", False),
     "kerosene": ("other_kerosene", "Other kerosene", "煤油", "oil", False),
-    "residual-fuel-oil": ("residual_fuel_oil", "Residual fuel oil (heavy fuel oil)", "燃料油（重油）", "oil", False),
-    "lpg": ("liquefied_petroleum_gases", "Liquefied petroleum gases (LPG)", "液化石油气", "gas", False),
+    "residual-fuel-oil": (
+        "residual_fuel_oil",
+        "Residual fuel oil (heavy fuel oil)",
+        "燃料油（重油）",
+        "oil",
+        False,
+    ),
+    "lpg": (
+        "liquefied_petroleum_gases",
+        "Liquefied petroleum gases (LPG)",
+        "液化石油气",
+        "gas",
+        False,
+    ),
     "natural-gas": ("natural_gas", "Natural gas", "天然气", "gas", False),
     "crude-oil": ("oil", "Crude oil", "原油", "oil", False),
     "naphtha": ("naphtha", "Naphtha", "石脑油", "oil", False),
@@ -67,29 +79,72 @@ FUELS: dict[str, tuple[str, str, str, str, bool]] = {
     "blast-furnace-gas": ("blast_furnace_gas", "Blast furnace gas", "高炉煤气", "gas", False),
     "gas-works-gas": ("gas_works_gas", "Gas works gas (town gas)", "城市煤气", "gas", False),
     "biodiesel": ("biodiesels", "Biodiesel", "生物柴油", "biomass_liquid", True),
-    "biogasoline": ("biogasoline", "Biogasoline (bioethanol)", "生物汽油（燃料乙醇）", "biomass_liquid", True),
+    "biogasoline": (
+        "biogasoline",
+        "Biogasoline (bioethanol)",
+        "生物汽油（燃料乙醇）",
+        "biomass_liquid",
+        True,
+    ),
     "biogas": ("other_biogas", "Biogas", "沼气", "biogas", True),
     "landfill-gas": ("landfill_gas", "Landfill gas", "填埋气", "biogas", True),
 }
 
 # (table, sector id, English sector, Chinese sector) -> class -> (CH4 kg/TJ, N2O kg/TJ)
 CH4_N2O: dict[tuple[str, str, str, str], dict[str, tuple[float, float]]] = {
-    ("Vol. 2 Ch. 2 Table 2.3", "manufacturing", "stationary combustion in manufacturing industries and construction", "工业（制造业和建筑业）固定源燃烧"): {
-        "oil": (3.0, 0.6), "coal": (10.0, 1.5), "gas": (1.0, 0.1),
-        "biomass_liquid": (3.0, 0.6), "biogas": (1.0, 0.1),
+    (
+        "Vol. 2 Ch. 2 Table 2.3",
+        "manufacturing",
+        "stationary combustion in manufacturing industries and construction",
+        "工业（制造业和建筑业）固定源燃烧",
+    ): {
+        "oil": (3.0, 0.6),
+        "coal": (10.0, 1.5),
+        "gas": (1.0, 0.1),
+        "biomass_liquid": (3.0, 0.6),
+        "biogas": (1.0, 0.1),
     },
-    ("Vol. 2 Ch. 2 Table 2.2", "energy", "stationary combustion in energy industries", "能源生产（发电、供热、炼油）固定源燃烧"): {
-        "oil": (3.0, 0.6), "coal": (1.0, 1.5), "gas": (1.0, 0.1),
+    (
+        "Vol. 2 Ch. 2 Table 2.2",
+        "energy",
+        "stationary combustion in energy industries",
+        "能源生产（发电、供热、炼油）固定源燃烧",
+    ): {
+        "oil": (3.0, 0.6),
+        "coal": (1.0, 1.5),
+        "gas": (1.0, 0.1),
     },
-    ("Vol. 2 Ch. 2 Table 2.4", "commercial", "stationary combustion in the commercial/institutional category", "商业/机构固定源燃烧"): {
-        "oil": (10.0, 0.6), "coal": (10.0, 1.5), "gas": (5.0, 0.1),
+    (
+        "Vol. 2 Ch. 2 Table 2.4",
+        "commercial",
+        "stationary combustion in the commercial/institutional category",
+        "商业/机构固定源燃烧",
+    ): {
+        "oil": (10.0, 0.6),
+        "coal": (10.0, 1.5),
+        "gas": (5.0, 0.1),
     },
-    ("Vol. 2 Ch. 2 Table 2.5", "residential", "stationary combustion in the residential category", "居民生活固定源燃烧"): {
-        "oil": (10.0, 0.6), "coal": (300.0, 1.5), "gas": (5.0, 0.1),
+    (
+        "Vol. 2 Ch. 2 Table 2.5",
+        "residential",
+        "stationary combustion in the residential category",
+        "居民生活固定源燃烧",
+    ): {
+        "oil": (10.0, 0.6),
+        "coal": (300.0, 1.5),
+        "gas": (5.0, 0.1),
     },
 }
 # Sectors other than manufacturing are built for these main fuels only.
-MAIN_FUELS = ("diesel", "natural-gas", "lpg", "kerosene", "residual-fuel-oil", "bituminous-coal", "anthracite")
+MAIN_FUELS = (
+    "diesel",
+    "natural-gas",
+    "lpg",
+    "kerosene",
+    "residual-fuel-oil",
+    "bituminous-coal",
+    "anthracite",
+)
 
 # Road transport, Vol. 2 Ch. 3 Table 3.2.2 (CH4, N2O kg/TJ; gasoline: uncontrolled row).
 ROAD: dict[str, tuple[float, float, str]] = {
@@ -117,9 +172,19 @@ def _sig3(value: float) -> float:
     return float(f"{value:.3g}")
 
 
-def _rows_for(fuel: str, ncv: float, carbon: float, table: str, sector: str, sector_en: str,
-              sector_zh: str, ch4: float | None, n2o: float | None, url: str) -> list[dict[str, object]]:
-    product, name_en, name_zh, _cls, biogenic = FUELS[fuel]
+def _rows_for(
+    fuel: str,
+    ncv: float,
+    carbon: float,
+    table: str,
+    sector: str,
+    sector_en: str,
+    sector_zh: str,
+    ch4: float | None,
+    n2o: float | None,
+    url: str,
+) -> list[dict[str, object]]:
+    _product, name_en, name_zh, _cls, biogenic = FUELS[fuel]
     co2_tj = _sig3(carbon * 44.0 / 12.0) * 1000.0
     co2_col = "co2_biogenic_kg" if biogenic else "co2_fossil_kg"
     base_comment = (
@@ -148,10 +213,13 @@ def _rows_for(fuel: str, ncv: float, carbon: float, table: str, sector: str, sec
         "ch4_kg": ch4,
         "n2o_kg": n2o,
         "table": tables,
-        "comment": base_comment + ("" if ch4 is not None else " (no CH4/N2O default in that table for this fuel)"),
+        "comment": base_comment
+        + ("" if ch4 is not None else " (no CH4/N2O default in that table for this fuel)"),
     }
+
     def per_t(v: float | None) -> float | None:
         return None if v is None else round(v * ncv / 1000.0, 6)
+
     per_tonne = {
         **common,
         "id": f"ipcc2006.{sector}.{fuel}.t",
@@ -180,13 +248,32 @@ def build_rows() -> list[dict[str, object]]:
             if sector != "manufacturing" and fuel not in MAIN_FUELS:
                 continue
             ch4, n2o = by_class.get(cls, (None, None))
-            rows += _rows_for(fuel, ncvs[product], carbons[product], table, sector, sector_en,
-                              sector_zh, ch4, n2o, URL_CH2)
+            rows += _rows_for(
+                fuel,
+                ncvs[product],
+                carbons[product],
+                table,
+                sector,
+                sector_en,
+                sector_zh,
+                ch4,
+                n2o,
+                URL_CH2,
+            )
     for fuel, (ch4, n2o, row_name) in ROAD.items():
         product = FUELS[fuel][0]
-        rows += _rows_for(fuel, ncvs[product], carbons[product],
-                          f"Vol. 2 Ch. 3 Tables 3.2.1/3.2.2 ({row_name})", "road",
-                          "mobile combustion in road vehicles", "道路运输移动源燃烧", ch4, n2o, URL_CH3)
+        rows += _rows_for(
+            fuel,
+            ncvs[product],
+            carbons[product],
+            f"Vol. 2 Ch. 3 Tables 3.2.1/3.2.2 ({row_name})",
+            "road",
+            "mobile combustion in road vehicles",
+            "道路运输移动源燃烧",
+            ch4,
+            n2o,
+            URL_CH3,
+        )
     return rows
 
 

@@ -159,7 +159,15 @@ class FactorIndex:
             [float(self._idf[ids].sum()) if len(ids) else 1.0 for ids in self._record_terms]
         )
         self._terms_by_id = list(self._vocab)
-        self._latin_vocab = [t for t in self._vocab if t.isascii() and not t.startswith("~")]
+        # fuzzy targets: English words of the factors, and synonym words (-> their concept)
+        self._fuzzy_targets: dict[str, int] = {
+            t: i for t, i in self._vocab.items() if t.isascii() and not t.startswith("~")
+        }
+        for words, concept in factor_text.synonyms().phrases.items():
+            cid = self._vocab.get("~" + concept)
+            if len(words) == 1 and cid is not None and words[0] not in self._fuzzy_targets:
+                self._fuzzy_targets[words[0]] = cid
+        self._fuzzy_choices = list(self._fuzzy_targets)
         self._build_attributes()
 
     # -- building -------------------------------------------------------------------------
@@ -220,7 +228,7 @@ class FactorIndex:
                     continue
                 near = self._fuzzy(word) if word.isascii() and len(word) >= 4 else None
                 if near:
-                    nid = self._vocab[near[0]]
+                    nid = self._fuzzy_targets[near[0]]
                     slots.append(
                         _Slot(f"{word}≈{near[0]}", float(self._idf[nid]), ((nid, near[1] / 100),))
                     )
@@ -231,7 +239,7 @@ class FactorIndex:
     @lru_cache(maxsize=4096)  # noqa: B019 - the index lives as long as its cache is useful
     def _fuzzy(self, word: str) -> tuple[str, float] | None:
         best = process.extractOne(
-            word, self._latin_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+            word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
         )
         return (best[0], float(best[1])) if best else None
 
@@ -387,9 +395,7 @@ class FactorIndex:
     def _geo_weights(self, geography: str | None) -> np.ndarray:
         return np.asarray(
             [
-                GEOGRAPHY_WEIGHT[factor_text.geography_relation(geography, g)]
-                if geography
-                else 1.0
+                GEOGRAPHY_WEIGHT[factor_text.geography_relation(geography, g)] if geography else 1.0
                 for g in self._geos
             ]
         )
@@ -433,9 +439,7 @@ class FactorIndex:
         record = self.records[i]
         own = set(self._record_terms[i].tolist())
         matched = tuple(
-            slot.label
-            for slot in query.slots
-            if any(tid in own for tid, _ in slot.alternatives)
+            slot.label for slot in query.slots if any(tid in own for tid, _ in slot.alternatives)
         )
         matched = tuple(dict.fromkeys(matched))
         relation = factor_text.geography_relation(geography, record.geography)
@@ -450,7 +454,11 @@ class FactorIndex:
         if geography:
             parts.append(f"geography {record.geography} ({relation} of {geography})")
         if year is not None:
-            parts.append(f"year {record.year} ({distance} y from {year})" if distance is not None else "year unknown")
+            parts.append(
+                f"year {record.year} ({distance} y from {year})"
+                if distance is not None
+                else "year unknown"
+            )
         return Candidate(
             record=record,
             confidence=round(min(max(score, 0.0), 1.0), 4),

@@ -27,7 +27,7 @@ from functools import lru_cache
 from importlib import resources
 
 from tanzuji import units
-from tanzuji.errors import FactorFileError
+from tanzuji.errors import FactorFileError, UnknownUnit
 
 CONCEPT_PREFIX = "~"
 
@@ -205,7 +205,6 @@ def _chinese_words(run: str) -> list[str]:
     return [w for w in _jieba().lcut(run, HMM=True) if w.strip()]
 
 
-
 def terms(text: str) -> list[str]:
     """Index terms of a text: words (Chinese and English) and ``~concept`` terms.
 
@@ -340,7 +339,9 @@ def _place_index() -> dict[str, str]:
             if _CJK.fullmatch(city):
                 index[city + "市"] = code
     # Zhuang/Hui/Uyghur/Tibet autonomous-region full names people write on invoices
-    index.update({"广西壮族自治区": "CN-GX", "宁夏回族自治区": "CN-NX", "新疆维吾尔自治区": "CN-XJ"})
+    index.update(
+        {"广西壮族自治区": "CN-GX", "宁夏回族自治区": "CN-NX", "新疆维吾尔自治区": "CN-XJ"}
+    )
     return index
 
 
@@ -436,7 +437,7 @@ def _unit_of(word: str) -> tuple[str, int] | None:
             token = head.group(0).rstrip(".")
             try:
                 units.parse_unit(token)
-            except Exception:  # noqa: BLE001 - any parse failure means "not a unit"
+            except UnknownUnit:
                 return None
             return token, len(token)
     return None
@@ -469,7 +470,9 @@ def parse_activity(text: str) -> ParsedActivity:
     geography = None
     folded = _fold(work)
     for place in _place_names():
-        pattern = re.escape(place) if _CJK.search(place) else rf"(?<![a-z]){re.escape(place)}(?![a-z])"
+        pattern = (
+            re.escape(place) if _CJK.search(place) else rf"(?<![a-z]){re.escape(place)}(?![a-z])"
+        )
         hit = re.search(pattern, folded)
         if hit:
             geography = _place_index()[place]
