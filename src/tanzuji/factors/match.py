@@ -69,7 +69,8 @@ class Candidate:
     record : FactorRecord
         The factor.
     confidence : float
-        In [0, 1]; 1 means every query word found, same place, same year, same unit.
+        In [0, 1]: share of the query found, scaled by how much of the factor the query covers
+        (x0.85..1) and by geography, year, unit and variant penalties (see module notes).
     matched : tuple of str
         Query words (and ``~concepts``) found in the factor's names.
     geography : str
