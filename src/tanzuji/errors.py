@@ -137,3 +137,55 @@ class NotFound(TanzujiError):
 
     code = "not_found"
     http_status = 404
+
+
+class CertificationError(TanzujiError):
+    """A certification step cannot be carried out (workflow, labels, certificates)."""
+
+    code = "certification_error"
+    http_status = 422
+
+
+class PermissionDenied(CertificationError):
+    """An actor tried a step that its role or organisation does not allow."""
+
+    code = "permission_denied"
+    http_status = 403
+
+
+class InvalidTransition(CertificationError):
+    """An application cannot move from its current state with the requested step."""
+
+    code = "invalid_transition"
+    http_status = 409
+
+
+class GateNotMet(CertificationError):
+    """A condition required by a step (sign-off, no PCR errors, label rules) does not hold."""
+
+    code = "gate_not_met"
+
+
+class LabelRefused(GateNotMet):
+    """The requested label (reduction, neutrality) cannot be granted under its rules."""
+
+    code = "label_refused"
+
+
+class CreditSerialReused(LabelRefused):
+    """A carbon-credit serial number was already used by another claim."""
+
+    code = "credit_serial_reused"
+    http_status = 409
+
+
+class VerificationFailed(TanzujiError):
+    """A certificate, token, tree head or proof does not verify (forged, altered, wrong key)."""
+
+    code = "verification_failed"
+
+
+class LedgerInconsistent(VerificationFailed):
+    """The transparency log does not match its signed tree head or an earlier one."""
+
+    code = "ledger_inconsistent"

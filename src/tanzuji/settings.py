@@ -116,6 +116,26 @@ for _s in (
     register(_s)
 
 
+register(
+    Setting(
+        "certificate_validity_years",
+        3,
+        "a",
+        "Validity period of an issued carbon-footprint label certificate, in years.",
+        int,
+    )
+)
+register(
+    Setting(
+        "certificate_base_url",
+        "https://tanzuji.example/c/",
+        "-",
+        "Base URL of the public certificate pages; the label QR code opens this URL plus the "
+        "certificate id.",
+    )
+)
+
+
 def _config_file_values() -> dict[str, Any]:
     path = Path(os.environ.get("TANZUJI_CONFIG", "tanzuji.toml"))
     if not path.is_file():
