@@ -179,3 +179,10 @@ class ImmutableRecord(TanzujiError):
 
     code = "immutable_record"
     http_status = 409
+
+
+class FactorEditError(TanzujiError):
+    """A new version of a factor cannot be made from the requested changes."""
+
+    code = "factor_edit_error"
+    http_status = 422

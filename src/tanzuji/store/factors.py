@@ -192,9 +192,7 @@ def _refuse_edits(session: Session, _context: object, _instances: object) -> Non
             changed = sorted(
                 a.key
                 for a in state.attrs
-                if a.key not in REVIEW_COLUMNS
-                and a.key != "factor"
-                and a.history.has_changes()
+                if a.key not in REVIEW_COLUMNS and a.key != "factor" and a.history.has_changes()
             )
             if changed:
                 raise ImmutableRecord(

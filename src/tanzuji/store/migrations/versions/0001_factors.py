@@ -96,9 +96,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "factor_release_members",
-        sa.Column(
-            "release_id", sa.Integer, sa.ForeignKey("factor_releases.id"), primary_key=True
-        ),
+        sa.Column("release_id", sa.Integer, sa.ForeignKey("factor_releases.id"), primary_key=True),
         sa.Column("factor_id", sa.String(200), primary_key=True),
         sa.Column("version", sa.Integer, nullable=False),
         sa.ForeignKeyConstraint(
@@ -107,9 +105,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "factor_import_entries",
-        sa.Column(
-            "import_id", sa.Integer, sa.ForeignKey("factor_imports.id"), primary_key=True
-        ),
+        sa.Column("import_id", sa.Integer, sa.ForeignKey("factor_imports.id"), primary_key=True),
         sa.Column("position", sa.Integer, primary_key=True),
         sa.Column("factor_id", sa.String(200), nullable=False),
         sa.Column("version", sa.Integer, nullable=True),
