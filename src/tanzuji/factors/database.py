@@ -235,6 +235,8 @@ class FactorDatabase:
         reviewer: str | None = None,
     ) -> ImportReport:
         """Read ``path`` with the importer of ``fmt`` (guessed from the extension) and import it."""
+        if not path.is_file():
+            raise FactorImportError(f"cannot import {path}: no such file")
         reader = load_importer(fmt or guess_format(path))
         return self.add_records(reader(path), path.name, status=status, reviewer=reviewer)
 
@@ -564,7 +566,11 @@ def available_formats() -> list[str]:
     """Formats whose importer module is installed."""
     found = []
     for fmt, target in IMPORTERS.items():
-        if importlib.util.find_spec(target.partition(":")[0]) is not None:
+        try:
+            spec = importlib.util.find_spec(target.partition(":")[0])
+        except ModuleNotFoundError:  # the parent package is missing
+            spec = None
+        if spec is not None:
             found.append(fmt)
     return found
 
