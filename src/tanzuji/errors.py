@@ -189,3 +189,50 @@ class LedgerInconsistent(VerificationFailed):
     """The transparency log does not match its signed tree head or an earlier one."""
 
     code = "ledger_inconsistent"
+class StoreUnavailable(TanzujiError):
+    """The database cannot be opened: bad URL, server not answering, migration failed."""
+
+    code = "store_unavailable"
+    http_status = 503
+
+
+class FactorImportError(TanzujiError):
+    """A batch of factor records was refused; nothing was written. ``problems`` lists each."""
+
+    code = "factor_import_error"
+    http_status = 422
+
+
+class UnknownImportFormat(TanzujiError):
+    """A factor file format has no importer (unknown name, or its module is not installed)."""
+
+    code = "unknown_import_format"
+    http_status = 422
+
+
+class StatusTransitionError(TanzujiError):
+    """A factor version cannot move from its status to the requested one."""
+
+    code = "status_transition_error"
+    http_status = 409
+
+
+class ReleaseError(TanzujiError):
+    """A factor release cannot be created (empty or duplicate name, nothing published)."""
+
+    code = "release_error"
+    http_status = 409
+
+
+class ImmutableRecord(TanzujiError):
+    """Something tried to change a stored factor version or release; make a new one instead."""
+
+    code = "immutable_record"
+    http_status = 409
+
+
+class FactorEditError(TanzujiError):
+    """A new version of a factor cannot be made from the requested changes."""
+
+    code = "factor_edit_error"
+    http_status = 422

@@ -83,6 +83,13 @@ for _s in (
         "SQLAlchemy URL of the database; empty means the SQLite file tanzuji.db in data_dir.",
     ),
     Setting(
+        "factor_release",
+        "",
+        "-",
+        "Factor database release that model references without @RELEASE resolve from; empty "
+        "means the newest published version of each factor.",
+    ),
+    Setting(
         "tree_cutoff",
         0.01,
         "1",
