@@ -229,7 +229,9 @@ def add_evidence(
     )
 
 
-def submit(application: Application, actor: Actor, now: dt.datetime, reason: str = "") -> Application:
+def submit(
+    application: Application, actor: Actor, now: dt.datetime, reason: str = ""
+) -> Application:
     _require_own_applicant(application, actor, "submit")
     _require_state(application, "submit", State.draft)
     if not application.model_versions:
@@ -333,7 +335,12 @@ def answer_finding(
         for f in application.findings
     ]
     return _stamp(
-        application, actor, "answer_finding", f"finding {finding_id}: {answer}", now, findings=findings
+        application,
+        actor,
+        "answer_finding",
+        f"finding {finding_id}: {answer}",
+        now,
+        findings=findings,
     )
 
 
@@ -457,7 +464,13 @@ def decide(
         )
     if not approve:
         return _stamp(
-            application, actor, "reject", reason, now, State.rejected, decision="reject",
+            application,
+            actor,
+            "reject",
+            reason,
+            now,
+            State.rejected,
+            decision="reject",
             decision_maker=actor,
         )
     if application.verifier_signed_off_at is None:
@@ -566,9 +579,7 @@ def suspend(application: Application, actor: Actor, now: dt.datetime, reason: st
     return _stamp(application, actor, "suspend", reason, now, State.suspended)
 
 
-def reinstate(
-    application: Application, actor: Actor, now: dt.datetime, reason: str
-) -> Application:
+def reinstate(application: Application, actor: Actor, now: dt.datetime, reason: str) -> Application:
     _require_body_decision_maker(application, actor, "reinstate")
     _require_state(application, "reinstate", State.suspended)
     return _stamp(application, actor, "reinstate", reason, now, State.under_surveillance)
@@ -589,7 +600,11 @@ def expire(application: Application, actor: Actor, now: dt.datetime) -> Applicat
             "it cannot expire before then"
         )
     return _stamp(
-        application, actor, "expire", f"validity ended {application.valid_until}", now,
+        application,
+        actor,
+        "expire",
+        f"validity ended {application.valid_until}",
+        now,
         State.expired,
     )
 
@@ -632,9 +647,7 @@ def certificate_for(application: Application, issued_at: dt.datetime) -> Certifi
             "id": application.decision_maker.id,
             "name": application.decision_maker.name,
         },
-        validity=Validity(
-            valid_from=application.valid_from, valid_until=application.valid_until
-        ),
+        validity=Validity(valid_from=application.valid_from, valid_until=application.valid_until),
         issued_at=issued_at.isoformat(),
     )
 
