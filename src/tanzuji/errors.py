@@ -189,6 +189,8 @@ class LedgerInconsistent(VerificationFailed):
     """The transparency log does not match its signed tree head or an earlier one."""
 
     code = "ledger_inconsistent"
+
+
 class StoreUnavailable(TanzujiError):
     """The database cannot be opened: bad URL, server not answering, migration failed."""
 

@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import tanzuji.store.factors  # noqa: F401  (registers the factor tables on Base.metadata)
+import tanzuji.store.certify_tables  # noqa: F401  (registers the certification tables)
 from tanzuji.store.db import Base
 
 config = context.config
