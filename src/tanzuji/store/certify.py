@@ -152,7 +152,7 @@ class CertificationStore:
                 session.add(
                     CreditSerialRow(
                         application_id=aid,
-                        registry=block.registry,
+                        credit_registry=block.registry,
                         serial_prefix=block.serial_prefix,
                         serial_start=block.serial_start,
                         serial_end=block.serial_end,
@@ -191,7 +191,7 @@ class CertificationStore:
                 UsedSerial(
                     r.application_id,
                     CreditRetirement(
-                        registry=r.registry,
+                        registry=r.credit_registry,
                         serial_prefix=r.serial_prefix,
                         serial_start=r.serial_start,
                         serial_end=r.serial_end,

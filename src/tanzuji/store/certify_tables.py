@@ -133,7 +133,7 @@ class CreditSerialRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     application_id: Mapped[str] = mapped_column(ForeignKey("cert_applications.id"))
-    registry: Mapped[str] = mapped_column(String(100))
+    credit_registry: Mapped[str] = mapped_column("registry", String(100))
     serial_prefix: Mapped[str] = mapped_column(String(200))
     serial_start: Mapped[int] = mapped_column(BigInteger)
     serial_end: Mapped[int] = mapped_column(BigInteger)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+import tanzuji.store.certify_tables  # registers the certification tables on Base.metadata
 import tanzuji.store.factors  # noqa: F401  (registers the factor tables on Base.metadata)
-import tanzuji.store.certify_tables  # noqa: F401  (registers the certification tables)
 from tanzuji.store.db import Base
 
 config = context.config
