@@ -453,8 +453,9 @@ def decide(
     context: LabelContext = LabelContext(),
 ) -> Application:
     """The decision maker approves or rejects; approval passes every gate or is refused."""
-    _require_body_decision_maker(application, actor, "decide")
+    _require_role(actor, "decide", Role.decision_maker)
     _require_state(application, "decide", State.decision)
+    _require_body_decision_maker(application, actor, "decide")
     if not reason.strip():
         raise GateNotMet("a decision needs a reason (it goes into the audit trail)")
     if application.verifier is not None and actor.id == application.verifier.id:
@@ -574,20 +575,23 @@ def renew(
 
 
 def suspend(application: Application, actor: Actor, now: dt.datetime, reason: str) -> Application:
-    _require_body_decision_maker(application, actor, "suspend")
+    _require_role(actor, "suspend", Role.decision_maker)
     _require_state(application, "suspend", *CERTIFIED)
+    _require_body_decision_maker(application, actor, "suspend")
     return _stamp(application, actor, "suspend", reason, now, State.suspended)
 
 
 def reinstate(application: Application, actor: Actor, now: dt.datetime, reason: str) -> Application:
-    _require_body_decision_maker(application, actor, "reinstate")
+    _require_role(actor, "reinstate", Role.decision_maker)
     _require_state(application, "reinstate", State.suspended)
+    _require_body_decision_maker(application, actor, "reinstate")
     return _stamp(application, actor, "reinstate", reason, now, State.under_surveillance)
 
 
 def revoke(application: Application, actor: Actor, now: dt.datetime, reason: str) -> Application:
-    _require_body_decision_maker(application, actor, "revoke")
+    _require_role(actor, "revoke", Role.decision_maker)
     _require_state(application, "revoke", *CERTIFIED, State.suspended)
+    _require_body_decision_maker(application, actor, "revoke")
     return _stamp(application, actor, "revoke", reason, now, State.revoked)
 
 
