@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pytest
+
 from certify_people import (
     ADMIN,
     ALICE,
@@ -24,7 +25,6 @@ from certify_people import (
     model_version,
     to_decision,
 )
-
 from tanzuji.certify import workflow as wf
 from tanzuji.certify.certificate import Certificate
 from tanzuji.certify.records import LabelType, State
@@ -60,10 +60,20 @@ def test_full_path_and_audit_trail():
     assert a.valid_until == dt.date(2030, 4, 6)  # 2027-04-06 + 3 years
     actions = [line.action for line in a.audit]
     assert actions == [
-        "apply", "submit", "start_review", "pcr_check", "accept_documents", "raise_finding",
-        "answer_finding", "close_finding", "sign_off", "approve", "issue",
-        "start_surveillance", "renew",
-    ]  # fmt: skip
+        "apply",
+        "submit",
+        "start_review",
+        "pcr_check",
+        "accept_documents",
+        "raise_finding",
+        "answer_finding",
+        "close_finding",
+        "sign_off",
+        "approve",
+        "issue",
+        "start_surveillance",
+        "renew",
+    ]
     assert [line.seq for line in a.audit] == list(range(len(actions)))
     assert a.audit[9].actor_id == "dora" and a.audit[9].reason == "conforms"
     assert a.audit[9].from_state is State.decision and a.audit[9].to_state is State.approved
@@ -83,9 +93,7 @@ def test_validity_period_comes_from_the_setting(monkeypatch):
 
 
 def test_model_revision_creates_a_new_version_and_recalculates():
-    a = wf.accept_documents(
-        wf.start_review(wf.submit(draft(), ALICE, NOW), VIC, NOW), VIC, NOW
-    )
+    a = wf.accept_documents(wf.start_review(wf.submit(draft(), ALICE, NOW), VIC, NOW), VIC, NOW)
     a = wf.record_pcr_check(a, VIC, [], NOW)
     text = WIDGET.read_text("utf-8").replace("steel_kg: 2", "steel_kg: 1")
     a = wf.revise_model(a, ALICE, model_version(text, version=2), NOW)
@@ -99,9 +107,7 @@ def test_model_revision_creates_a_new_version_and_recalculates():
 
 
 def test_pcr_errors_block_approval():
-    a = wf.accept_documents(
-        wf.start_review(wf.submit(draft(), ALICE, NOW), VIC, NOW), VIC, NOW
-    )
+    a = wf.accept_documents(wf.start_review(wf.submit(draft(), ALICE, NOW), VIC, NOW), VIC, NOW)
     a = wf.record_pcr_check(a, VIC, [PcrFinding("error", "boundary is not cradle-to-grave")], NOW)
     a = wf.sign_off(a, VIC, NOW)
     with pytest.raises(GateNotMet, match="PCR check has 1 recorded result with errors"):
@@ -111,9 +117,7 @@ def test_pcr_errors_block_approval():
 
 
 def test_sign_off_needs_closed_findings():
-    a = wf.accept_documents(
-        wf.start_review(wf.submit(draft(), ALICE, NOW), VIC, NOW), VIC, NOW
-    )
+    a = wf.accept_documents(wf.start_review(wf.submit(draft(), ALICE, NOW), VIC, NOW), VIC, NOW)
     a = wf.record_pcr_check(a, VIC, [], NOW)
     a = wf.raise_finding(a, VIC, "missing transport data", NOW)
     with pytest.raises(GateNotMet, match=r"findings \[1\] are still open"):
@@ -227,16 +231,24 @@ def test_certificate_content():
 
 # -- reduction label ---------------------------------------------------------------------------
 def _baseline(**changes) -> Certificate:
-    cert = wf.certificate_for(issued(app_id="APP-0", cert_id="CERT-0"), NOW - dt.timedelta(days=700))
+    cert = wf.certificate_for(
+        issued(app_id="APP-0", cert_id="CERT-0"), NOW - dt.timedelta(days=700)
+    )
     return cert.model_copy(update=changes)
 
 
 def _reduction_app(text: str):
     a = wf.new_application(
-        "APP-2", ALICE, model_version(text), pcr_id="PCR-widget", pcr_version="1.1",
-        factor_release="R2", label_type=LabelType.reduction, now=NOW,
+        "APP-2",
+        ALICE,
+        model_version(text),
+        pcr_id="PCR-widget",
+        pcr_version="1.1",
+        factor_release="R2",
+        label_type=LabelType.reduction,
+        now=NOW,
         baseline_certificate_id="CERT-0",
-    )  # fmt: skip
+    )
     return to_decision(a)
 
 
