@@ -96,15 +96,22 @@ def test_rotated_keys_keep_old_certificates_valid(issued_file):
     ).stat().st_mode & 0o777 == 0o600
 
 
-def test_reordered_log_breaks_the_inclusion_proof(issued_file):
+def test_reordered_log_is_detected(issued_file):
     document, keys, ledger, application, _ = issued_file
     key = keys.active(NOW)
     later = wf.revoke(application, DORA, NOW, "fraud")
     publish(later, "revoked", ledger, key, NOW, "https://x", "fraud", document_sha(document))
-    reordered = Ledger(list(reversed(ledger.entries)))
-    head = reordered.sign_head(key, NOW)  # even a validly signed head over a reordered log ...
+    head = ledger.sign_head(key, NOW)
+    # Entries swapped as stored (positions no longer match their indices) ...
+    swapped = Ledger(list(reversed(ledger.entries)))
     with pytest.raises(LedgerInconsistent, match="reordered"):
-        reordered.audit(head, keys.keyring())  # ... fails the log audit
+        swapped.audit(head, keys.keyring())
+    # ... or swapped and renumbered so positions look right: the signed root no longer matches.
+    renumbered = Ledger(
+        [e.model_copy(update={"index": i}) for i, e in enumerate(reversed(ledger.entries))]
+    )
+    with pytest.raises(LedgerInconsistent, match="do not hash to the signed root"):
+        renumbered.audit(head, keys.keyring())
 
 
 def document_sha(document):
