@@ -42,8 +42,11 @@ from tanzuji.errors import (
     NotFound,
     ReleaseError,
     StatusTransitionError,
+    TanzujiError,
     UnknownFactor,
+    UnknownGas,
     UnknownImportFormat,
+    UnknownUnit,
 )
 from tanzuji.factors.base import FactorData
 from tanzuji.factors.record import FactorRecord, Status
@@ -263,11 +266,9 @@ class FactorDatabase:
             latest = _latest_row(session, factor_id)
             base = _to_record(latest).model_dump(exclude=_REVIEW_FIELDS)
             data = {**base, **changes, "version": latest.version + 1, "status": "draft"}
-            try:
-                record = FactorRecord.model_validate(data)
-            except ValidationError as exc:
-                problems = _validation_problems(exc, f"factor {factor_id!r} edit")
-                raise FactorEditError("; ".join(problems), problems=problems) from None
+            record, problems = validate_record(data, f"factor {factor_id!r} edit")
+            if record is None:
+                raise FactorEditError("; ".join(problems), problems=problems)
             if _same_content(record, latest):
                 raise FactorEditError(
                     f"the changes leave factor {factor_id!r} identical to version "
@@ -594,11 +595,10 @@ def read_json(path: Path) -> list[FactorRecord]:
         )
     records, problems = [], []
     for position, item in enumerate(data.get("factors") or [], start=1):
-        label = f"{path.name} factors[{position - 1}]"
-        try:
-            records.append(FactorRecord.model_validate(item))
-        except ValidationError as exc:
-            problems.extend(_validation_problems(exc, label, item))
+        record, found = validate_record(item, f"{path.name} factors[{position - 1}]")
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
     if problems:
         raise FactorImportError(_problem_summary(problems, str(path)), problems=problems)
     return records
@@ -707,10 +707,9 @@ def _check_batch(
         if isinstance(item, FactorRecord):
             record = item
         else:
-            try:
-                record = FactorRecord.model_validate(item)
-            except ValidationError as exc:
-                problems.extend(_validation_problems(exc, label, item))
+            record, found = validate_record(item, label)
+            problems.extend(found)
+            if record is None:
                 continue
         label = f"{label} (id {record.id!r})"
         if record.id in first_seen:
@@ -742,6 +741,28 @@ def _problem_summary(problems: list[str], source_name: str) -> str:
         f"{len(problems)} problem(s) in {source_name}; nothing was imported "
         f"(没有导入任何记录):\n  " + "\n  ".join(problems)
     )
+
+
+#: Field named in a message when a record validator raises one of these Tanzuji errors.
+_ERROR_FIELDS = {UnknownUnit: "unit", UnknownGas: "gases"}
+
+
+def validate_record(item: Any, label: str) -> tuple[FactorRecord | None, list[str]]:
+    """Validate one raw record; return it, or ``None`` and one message per problem.
+
+    Messages read ``<label> (id '<id>'): field '<field>' is <found>; <expected>``.
+    """
+    try:
+        return FactorRecord.model_validate(item), []
+    except ValidationError as exc:
+        return None, _validation_problems(exc, label, item)
+    except TanzujiError as exc:
+        fid = item.get("id") if isinstance(item, Mapping) else None
+        where = f"{label} (id {fid!r})" if fid else label
+        name = next((f for t, f in _ERROR_FIELDS.items() if isinstance(exc, t)), None)
+        shown = item.get(name) if name and isinstance(item, Mapping) else None
+        field_text = f"field {name!r} is {shown!r}; " if name and shown is not None else ""
+        return None, [f"{where}: {field_text}{exc.message}"]
 
 
 def _validation_problems(exc: ValidationError, label: str, item: Any = None) -> list[str]:
@@ -979,4 +1000,5 @@ __all__ = [
     "guess_format",
     "load_importer",
     "read_json",
+    "validate_record",
 ]
