@@ -51,6 +51,9 @@ def test_factor_lifecycle_on_the_command_line(cli_db: str, tmp_path: Path, capsy
     assert code == 0 and "imported 导入 2 · skipped 跳过 0" in out
     code, out, _ = run(["factors", "import", str(source)], capsys, monkeypatch)
     assert "imported 导入 0 · skipped 跳过 2" in out
+    code, out, _ = run(["factors", "imports", "--last", "1"], capsys, monkeypatch)
+    assert "import 导入 #2: mee.json" in out and "identical to stored version 1" in out
+    assert "import 导入 #1" not in out
 
     for status, who in (("under_review", "Chen"), ("published", "Li")):
         code, out, _ = run(

@@ -87,7 +87,10 @@ def import_(
 
 
 def print_import(report: ImportReport) -> None:
-    table = Table(title=f"import 导入 #{report.import_id}: {report.source_name}")
+    table = Table(
+        title=f"import 导入 #{report.import_id}: {report.source_name} "
+        f"({report.started_at:%Y-%m-%d %H:%M} UTC)"
+    )
     for header in ("# 序号", "factor id 因子", "version 版本", "action 操作", "reason 原因"):
         table.add_column(header)
     for e in report.entries:
@@ -96,6 +99,15 @@ def print_import(report: ImportReport) -> None:
     console.print(
         f"imported 导入 {report.imported} · skipped 跳过 {report.skipped}", highlight=False
     )
+
+
+@factors_app.command("imports")
+def imports_(
+    last: int = typer.Option(10, "--last", help="How many of the latest imports to list."),
+) -> None:
+    """The import log: what each import brought in, what it skipped and why (导入记录)."""
+    for report in open_database().imports()[-last:]:
+        print_import(report)
 
 
 @factors_app.command()
