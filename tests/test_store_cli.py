@@ -15,7 +15,7 @@ import pytest
 from tanzuji.cli import main
 from tanzuji.cli.app import console
 from tanzuji.cli.factors import database_source
-from tanzuji.factors.database import FactorDatabase, export_csv, export_json
+from tanzuji.factors.database import FactorDatabase, export_factor_csv, export_json
 from tanzuji.factors.record import FactorRecord
 from tanzuji.store import db
 from test_store_factors import MODEL, NATIONAL, SOUTH
@@ -78,10 +78,10 @@ def test_factor_lifecycle_on_the_command_line(cli_db: str, tmp_path: Path, capsy
     assert code == 0 and "under_review -> published Li" in out
 
     code, out, _ = run(
-        ["factors", "export", "--format", "csv", "--release", "2026.1"], capsys, monkeypatch
+        ["factors", "export", "--format", "factor-csv", "--release", "2026.1"], capsys, monkeypatch
     )
     database = FactorDatabase.open(cli_db)
-    assert out == export_csv(database.records(release="2026.1"), "2026.1")
+    assert out == export_factor_csv(database.records(release="2026.1"), "2026.1")
 
     model = tmp_path / "m.yaml"
     model.write_text(

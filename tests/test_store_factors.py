@@ -26,7 +26,7 @@ from tanzuji.factors.base import load_factor_csv
 from tanzuji.factors.database import (
     DatabaseFactorSource,
     FactorDatabase,
-    export_csv,
+    export_factor_csv,
     export_json,
     read_json,
 )
@@ -390,7 +390,9 @@ def test_csv_export_is_a_model_factor_file(factor_db: FactorDatabase, tmp_path: 
     factor_db.add_records([SOUTH, NATIONAL], "mee", status="published", reviewer="Li")
     factor_db.create_release("2026.1")
     path = tmp_path / "factors.csv"
-    path.write_text(export_csv(factor_db.records(release="2026.1"), "2026.1"), encoding="utf-8")
+    path.write_text(
+        export_factor_csv(factor_db.records(release="2026.1"), "2026.1"), encoding="utf-8"
+    )
     from_csv = load_factor_csv(path)
     source = DatabaseFactorSource(factor_db.engine)
     for factor_id in ("cn-grid-south-2022", "cn-grid-2022"):
