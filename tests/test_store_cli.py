@@ -121,3 +121,26 @@ def test_fresh_machine_has_no_database_source(tmp_path: Path, monkeypatch, capsy
     code, out, _ = run(["calc", str(model), "--json"], capsys, monkeypatch)
     assert code == 0 and json.loads(out)["total_kg_co2e"] == pytest.approx(9.1298, rel=1e-12)
     assert not db.default_sqlite_path().exists()
+
+
+def test_template_csv_and_jsonld_exports_import_back(
+    cli_db: str, tmp_path: Path, capsys, monkeypatch
+):
+    database = FactorDatabase.open(cli_db)
+    database.add_records([SOUTH, NATIONAL], "mee", status="published", reviewer="Li")
+    exported = database.records()
+    for fmt, name in (("csv", "factors.csv"), ("jsonld", "factors.zip")):
+        path = tmp_path / name
+        code, _, err = run(
+            ["factors", "export", "--format", fmt, "-o", str(path)], capsys, monkeypatch
+        )
+        assert code == 0, err
+        other = FactorDatabase.open(f"sqlite:///{tmp_path / (fmt + '.db')}")
+        report = other.import_file(path, fmt, status="published", reviewer="Li")
+        assert report.imported == 2
+        ignore = {"created_at", "reviewed_at"}
+        assert [r.model_dump(exclude=ignore) for r in other.records()] == [
+            r.model_dump(exclude=ignore) for r in exported
+        ]
+        other.engine.dispose()
+    database.engine.dispose()

@@ -408,3 +408,32 @@ def test_read_json_names_bad_records(tmp_path: Path):
     path.write_text("[1, 2]")
     with pytest.raises(FactorImportError, match='expected a JSON object with "format"'):
         read_json(path)
+
+
+# -- files through the importers ------------------------------------------------------------
+
+SAMPLES = Path("/work/shared/reference/samples")
+needs_samples = pytest.mark.skipif(
+    not SAMPLES.exists(), reason="shared reference samples not mounted"
+)
+
+
+@needs_samples
+def test_importer_file_with_skipped_rows_is_logged(factor_db: FactorDatabase):
+    report = factor_db.import_file(SAMPLES / "emission_factors" / "co2_ch4_n2o_ef.csv")
+    # US EPA eGRID table: 76 rows, 9 say "no EF" (see tests/test_importers_table_pact.py)
+    assert (report.imported, report.skipped) == (67, 9)
+    skipped = [e for e in factor_db.imports()[0].entries if e.action == "skipped"]
+    assert skipped[0].reason.endswith("row 2: 'Nuclear': source says 'no EF'")
+    anthracite = factor_db.get("epa-egrid:ANT_Anthracite")
+    # 0.11413328 short ton CO2/mmBtu = 0.11413328 * 907.18474 kg / 1.055056 GJ
+    assert anthracite.gases[0].amount_kg == pytest.approx(0.11413328 * 907.18474 / 1.055056)
+    again = factor_db.import_file(SAMPLES / "emission_factors" / "co2_ch4_n2o_ef.csv")
+    assert (again.imported, again.skipped) == (0, 76)
+
+
+@needs_samples
+def test_file_with_nothing_importable_is_refused(factor_db: FactorDatabase):
+    with pytest.raises(FactorImportError, match=r"holds no factor records.*skipped .*unit process"):
+        factor_db.import_file(SAMPLES / "simapro_csv" / "inventory.csv")
+    assert factor_db.imports() == []

@@ -1,1 +1,0 @@
-"""Alembic environment and revisions of the Tanzuji database (see docs/factors.md)."""

@@ -1,1 +1,0 @@
-"""Alembic revision scripts, applied in order by ``tanzuji.store.db.upgrade``."""
