@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
+LINT_DIRS := $(wildcard src tests bench scripts)
 
 .PHONY: run test lint format bench clean
 
@@ -25,16 +26,16 @@ run: $(VENV)/.run-installed
 
 ## make test: lint (ruff) and the whole test suite (pytest)
 test: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check $(LINT_DIRS)
 
 format: $(VENV)/.dev-installed
-	$(BIN)/ruff format src tests bench scripts
-	$(BIN)/ruff check --fix src tests bench scripts
+	$(BIN)/ruff format $(LINT_DIRS)
+	$(BIN)/ruff check --fix $(LINT_DIRS)
 
 ## make bench: the engine benchmark against bw2calc (not part of the tests)
 bench: $(VENV)/.dev-installed

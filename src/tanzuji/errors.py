@@ -191,18 +191,20 @@ class LedgerInconsistent(VerificationFailed):
     code = "ledger_inconsistent"
 
 
+class FactorImportError(TanzujiError):
+    """A factor file in an exchange format (CSV/XLSX, JSON-LD, EcoSpold, ILCD, PACT, SimaPro)
+    is malformed: the message names the file, the row/line or XML path, the field, what was
+    found and what was expected."""
+
+    code = "factor_import_error"
+    http_status = 422
+
+
 class StoreUnavailable(TanzujiError):
     """The database cannot be opened: bad URL, server not answering, migration failed."""
 
     code = "store_unavailable"
     http_status = 503
-
-
-class FactorImportError(TanzujiError):
-    """A batch of factor records was refused; nothing was written. ``problems`` lists each."""
-
-    code = "factor_import_error"
-    http_status = 422
 
 
 class UnknownImportFormat(TanzujiError):

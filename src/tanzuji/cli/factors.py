@@ -7,6 +7,7 @@ commands to :data:`factors_app` (search, match).
 
 from __future__ import annotations
 
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 
@@ -21,9 +22,10 @@ from tanzuji.factors.database import (
     DatabaseFactorSource,
     FactorDatabase,
     ImportReport,
-    export_csv,
+    export_factor_csv,
     export_json,
 )
+from tanzuji.factors.exporters import export_csv, export_jsonld
 from tanzuji.factors.record import FactorRecord
 from tanzuji.store import db
 
@@ -41,7 +43,9 @@ app.add_typer(factors_app, name="factors")
 
 class ExportFormat(StrEnum):
     csv = "csv"
+    jsonld = "jsonld"
     json = "json"
+    factor_csv = "factor-csv"
 
 
 def open_database() -> FactorDatabase:
@@ -68,7 +72,7 @@ FACTOR_SOURCE_HOOKS.append(database_source)
 def import_(
     file: Path = typer.Argument(..., help="File of factor records."),
     fmt: str = typer.Option(
-        None, "--format", help=f"One of {', '.join(IMPORTERS)} (default: from the extension)."
+        None, "--format", help=f"One of {', '.join(IMPORTERS)} (default: detected)."
     ),
     status: str = typer.Option(
         None, "--status", help="Initial status of every imported version (default: draft)."
@@ -87,7 +91,10 @@ def import_(
 
 
 def print_import(report: ImportReport) -> None:
-    table = Table(title=f"import 导入 #{report.import_id}: {report.source_name}")
+    table = Table(
+        title=f"import 导入 #{report.import_id}: {report.source_name} "
+        f"({report.started_at:%Y-%m-%d %H:%M} UTC)"
+    )
     for header in ("# 序号", "factor id 因子", "version 版本", "action 操作", "reason 原因"):
         table.add_column(header)
     for e in report.entries:
@@ -96,6 +103,15 @@ def print_import(report: ImportReport) -> None:
     console.print(
         f"imported 导入 {report.imported} · skipped 跳过 {report.skipped}", highlight=False
     )
+
+
+@factors_app.command("imports")
+def imports_(
+    last: int = typer.Option(10, "--last", help="How many of the latest imports to list."),
+) -> None:
+    """The import log: what each import brought in, what it skipped and why (导入记录)."""
+    for report in open_database().imports()[-last:]:
+        print_import(report)
 
 
 @factors_app.command()
@@ -255,19 +271,36 @@ def release_list() -> None:
 
 @factors_app.command()
 def export(
-    fmt: ExportFormat = typer.Option(ExportFormat.csv, "--format", help="csv or json."),
+    fmt: ExportFormat = typer.Option(
+        ExportFormat.csv,
+        "--format",
+        help="csv (import template), jsonld (openLCA zip), json (Tanzuji records) or "
+        "factor-csv (a model's factor_files CSV).",
+    ),
     release: str = typer.Option(None, "--release", help="Export this release's members."),
     output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
 ) -> None:
     """Export the newest version of every factor, or a release (导出)."""
     database = open_database()
     records = database.records(release=release)
-    if fmt is ExportFormat.json:
-        text = export_json(records, database.release(release) if release else None)
+    if fmt is ExportFormat.jsonld:
+        if output is None:
+            raise typer.BadParameter("jsonld writes a zip file; give --output FILE.zip")
+        export_jsonld(records, output)
+    elif fmt is ExportFormat.csv:
+        with tempfile.TemporaryDirectory() as folder:
+            text = export_csv(records, Path(folder) / "factors.csv").read_text(encoding="utf-8")
+        _write(text, output)
+    elif fmt is ExportFormat.json:
+        _write(export_json(records, database.release(release) if release else None), output)
     else:
-        text = export_csv(records, release)
+        _write(export_factor_csv(records, release), output)
+    if output is not None:
+        console.print(f"{len(records)} factors 因子 -> {output}", highlight=False)
+
+
+def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
-        console.print(f"{len(records)} factors 因子 -> {output}", highlight=False)

@@ -42,8 +42,11 @@ from tanzuji.errors import (
     NotFound,
     ReleaseError,
     StatusTransitionError,
+    TanzujiError,
     UnknownFactor,
+    UnknownGas,
     UnknownImportFormat,
+    UnknownUnit,
 )
 from tanzuji.factors.base import FactorData
 from tanzuji.factors.record import FactorRecord, Status
@@ -75,21 +78,25 @@ NEEDS_REVIEWER = frozenset({"published", "deprecated"})
 #: Release names: start with a letter or digit; letters, digits, ``.``, ``_``, ``-`` (no ``@``).
 RELEASE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")
 
-#: Importers by format: ``"module:function"``, imported lazily. Each function takes a path and
-#: returns ``list[FactorRecord]`` (raising a TanzujiError that names file, row and field).
+#: Importers by format: ``"module:function"``, imported on first use. Each function takes a
+#: path and returns an ``ImportResult`` (``records``, ``skipped``) or a ``list[FactorRecord]``,
+#: raising a TanzujiError that names file, row and field. ``csv`` and ``xlsx`` are the table
+#: template (docs/importers.md); ``json`` is Tanzuji's own export (:func:`read_json`).
 IMPORTERS: dict[str, str] = {
-    "csv": "tanzuji.factors.importers.csv:read",
-    "xlsx": "tanzuji.factors.importers.xlsx:read",
+    "table": "tanzuji.factors.importers.table:read",
+    "csv": "tanzuji.factors.importers.table:read",
+    "xlsx": "tanzuji.factors.importers.table:read",
     "jsonld": "tanzuji.factors.importers.jsonld:read",
     "ecospold2": "tanzuji.factors.importers.ecospold2:read",
+    "ecospold1": "tanzuji.factors.importers.ecospold1:read",
     "ilcd": "tanzuji.factors.importers.ilcd:read",
     "pact": "tanzuji.factors.importers.pact:read",
     "simapro": "tanzuji.factors.importers.simapro:read",
     "json": "tanzuji.factors.database:read_json",
 }
 
-#: File extensions whose format is unambiguous.
-EXTENSION_FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".spold": "ecospold2", ".json": "json"}
+#: Format detection for files that are not Tanzuji JSON: ``"module:function"`` (path -> name).
+DETECT_FORMAT = "tanzuji.factors.importers:detect_format"
 
 #: Record fields stored in their own column of ``factor_versions`` (the rest go to ``extra``).
 _COLUMNS = frozenset(FactorVersion.__table__.columns.keys()) - {"factor_id", "import_id"}
@@ -185,6 +192,7 @@ class FactorDatabase:
         *,
         status: str | None = None,
         reviewer: str | None = None,
+        skipped: Sequence[tuple[str, str]] = (),
     ) -> ImportReport:
         """Import a batch of records in one transaction: all of them or none.
 
@@ -198,6 +206,8 @@ class FactorDatabase:
             Initial status of every imported version; default: each record's own ``status``.
         reviewer : str, optional
             Reviewer of that initial status; needed for ``published`` and ``deprecated``.
+        skipped : sequence of (location, reason)
+            Datasets the importer read but did not turn into records; logged as ``skipped``.
 
         Returns
         -------
@@ -212,7 +222,7 @@ class FactorDatabase:
             fields, duplicate ids in the batch, unknown status, a published record without a
             reviewer, an empty batch. Nothing is written.
         """
-        checked = _check_batch(list(records), source_name, status, reviewer)
+        checked = _check_batch(list(records), source_name, status, reviewer, skipped)
         with db.session_scope(self.engine) as session:
             now = utc_now()
             run = ImportRun(source_name=source_name, started_at=now, imported=0, skipped=0)
@@ -222,6 +232,10 @@ class FactorDatabase:
                 _import_one(session, run, position, record, initial, who, now)
                 for position, (record, initial, who) in enumerate(checked, start=1)
             ]
+            for position, (location, reason) in enumerate(skipped, start=len(entries) + 1):
+                entry = ImportEntryInfo(position, "", None, "skipped", f"{location}: {reason}")
+                session.add(ImportEntry(import_id=run.id, **vars(entry)))
+                entries.append(entry)
             run.imported = sum(e.action != "skipped" for e in entries)
             run.skipped = len(entries) - run.imported
             return ImportReport(run.id, source_name, now, entries)
@@ -234,11 +248,16 @@ class FactorDatabase:
         status: str | None = None,
         reviewer: str | None = None,
     ) -> ImportReport:
-        """Read ``path`` with the importer of ``fmt`` (guessed from the extension) and import it."""
-        if not path.is_file():
+        """Read ``path`` with the importer of ``fmt`` (detected when ``None``) and import it.
+
+        Datasets the importer skipped are logged as ``skipped`` with its reason.
+        """
+        if not path.exists():
             raise FactorImportError(f"cannot import {path}: no such file")
-        reader = load_importer(fmt or guess_format(path))
-        return self.add_records(reader(path), path.name, status=status, reviewer=reviewer)
+        records, skipped = read_file(path, fmt)
+        return self.add_records(
+            records, path.name, status=status, reviewer=reviewer, skipped=skipped
+        )
 
     def new_version(self, factor_id: str, changes: Mapping[str, Any]) -> FactorRecord:
         """Make version ``n + 1`` of a factor from its newest version with ``changes`` applied.
@@ -263,11 +282,9 @@ class FactorDatabase:
             latest = _latest_row(session, factor_id)
             base = _to_record(latest).model_dump(exclude=_REVIEW_FIELDS)
             data = {**base, **changes, "version": latest.version + 1, "status": "draft"}
-            try:
-                record = FactorRecord.model_validate(data)
-            except ValidationError as exc:
-                problems = _validation_problems(exc, f"factor {factor_id!r} edit")
-                raise FactorEditError("; ".join(problems), problems=problems) from None
+            record, problems = validate_record(data, f"factor {factor_id!r} edit")
+            if record is None:
+                raise FactorEditError("; ".join(problems), problems=problems)
             if _same_content(record, latest):
                 raise FactorEditError(
                     f"the changes leave factor {factor_id!r} identical to version "
@@ -529,19 +546,13 @@ class DatabaseFactorSource:
 
 
 def guess_format(path: Path) -> str:
-    """The import format of ``path`` from its extension (``.zip`` needs ``--format``)."""
-    fmt = EXTENSION_FORMATS.get(path.suffix.lower())
-    if fmt == "json":
-        return "json" if _is_tanzuji_json(path) else "pact"
-    if fmt is None:
-        raise UnknownImportFormat(
-            f"cannot tell the format of {path.name} from its extension {path.suffix!r}; pass "
-            f"--format, one of {sorted(IMPORTERS)}"
-        )
-    return fmt
+    """The import format of ``path``: Tanzuji JSON by its marker, else the importers' guess."""
+    if path.suffix.lower() == ".json" and _is_tanzuji_json(path):
+        return "json"
+    return _load(DETECT_FORMAT, "format detection")(path)
 
 
-def load_importer(fmt: str) -> Callable[[Path], list[FactorRecord]]:
+def load_importer(fmt: str) -> Callable[[Path], Any]:
     """The reader function of format ``fmt`` from :data:`IMPORTERS` (imported on first use)."""
     try:
         target = IMPORTERS[fmt]
@@ -549,14 +560,29 @@ def load_importer(fmt: str) -> Callable[[Path], list[FactorRecord]]:
         raise UnknownImportFormat(
             f"import format {fmt!r} is unknown; expected one of {sorted(IMPORTERS)}"
         ) from None
+    return _load(target, f"import format {fmt!r}")
+
+
+def read_file(
+    path: Path, fmt: str | None = None
+) -> tuple[list[FactorRecord], list[tuple[str, str]]]:
+    """Records of a factor file and the datasets its importer skipped, as (location, reason)."""
+    result = load_importer(fmt or guess_format(path))(path)
+    if isinstance(result, list):
+        return result, []
+    skipped = [(str(s.location), str(s.reason)) for s in getattr(result, "skipped", [])]
+    return list(result.records), skipped
+
+
+def _load(target: str, what: str) -> Callable[..., Any]:
     module_name, _, function = target.partition(":")
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
         if exc.name and module_name.startswith(exc.name):
             raise UnknownImportFormat(
-                f"import format {fmt!r} needs module {module_name}, which this installation "
-                f"of Tanzuji does not have yet; available: {sorted(available_formats())}"
+                f"{what} needs module {module_name}, which this installation of Tanzuji does "
+                f"not have; available formats: {sorted(available_formats())}"
             ) from None
         raise
     return getattr(module, function)
@@ -594,11 +620,10 @@ def read_json(path: Path) -> list[FactorRecord]:
         )
     records, problems = [], []
     for position, item in enumerate(data.get("factors") or [], start=1):
-        label = f"{path.name} factors[{position - 1}]"
-        try:
-            records.append(FactorRecord.model_validate(item))
-        except ValidationError as exc:
-            problems.extend(_validation_problems(exc, label, item))
+        record, found = validate_record(item, f"{path.name} factors[{position - 1}]")
+        problems.extend(found)
+        if record is not None:
+            records.append(record)
     if problems:
         raise FactorImportError(_problem_summary(problems, str(path)), problems=problems)
     return records
@@ -616,9 +641,9 @@ def export_json(records: Sequence[FactorRecord], release: ReleaseInfo | None = N
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
-#: Columns of the CSV export: one row per (factor version, gas). The first columns are those of
-#: a model's factor CSV (:func:`tanzuji.factors.base.load_factor_csv`), so an export can be used
-#: as a model's ``factor_files`` entry.
+#: Columns of the model factor CSV export: one row per (factor version, gas). The first eight
+#: are those of a model's factor CSV (:func:`tanzuji.factors.base.load_factor_csv`), so an
+#: export can be listed under a model's ``factor_files``.
 EXPORT_CSV_COLUMNS = (
     "id",
     "name_en",
@@ -641,8 +666,12 @@ EXPORT_CSV_COLUMNS = (
 )
 
 
-def export_csv(records: Sequence[FactorRecord], release: str | None = None) -> str:
-    """Records as CSV, one row per gas (a CO2e-only factor has one ``CO2e`` row)."""
+def export_factor_csv(records: Sequence[FactorRecord], release: str | None = None) -> str:
+    """Records as a model factor CSV, one row per gas (a CO2e-only factor: one ``CO2e`` row).
+
+    The table template that the importers read back is
+    :func:`tanzuji.factors.exporters.export_csv`; this one is for a model's ``factor_files``.
+    """
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=EXPORT_CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
@@ -693,11 +722,13 @@ def _check_batch(
     source_name: str,
     status: str | None,
     reviewer: str | None,
+    skipped: Sequence[tuple[str, str]] = (),
 ) -> list[tuple[FactorRecord, str, str | None]]:
     """Validate a whole batch; raise one FactorImportError listing every problem."""
     problems: list[str] = []
     if not items:
-        problems.append(f"{source_name} holds no factor records; nothing to import")
+        why = "".join(f"; skipped {loc}: {reason}" for loc, reason in skipped[:20])
+        problems.append(f"{source_name} holds no factor records; nothing to import{why}")
     if status is not None and status not in STATUSES:
         problems.append(f"status {status!r} is unknown; expected one of {list(STATUSES)}")
     first_seen: dict[str, int] = {}
@@ -707,10 +738,9 @@ def _check_batch(
         if isinstance(item, FactorRecord):
             record = item
         else:
-            try:
-                record = FactorRecord.model_validate(item)
-            except ValidationError as exc:
-                problems.extend(_validation_problems(exc, label, item))
+            record, found = validate_record(item, label)
+            problems.extend(found)
+            if record is None:
                 continue
         label = f"{label} (id {record.id!r})"
         if record.id in first_seen:
@@ -742,6 +772,28 @@ def _problem_summary(problems: list[str], source_name: str) -> str:
         f"{len(problems)} problem(s) in {source_name}; nothing was imported "
         f"(没有导入任何记录):\n  " + "\n  ".join(problems)
     )
+
+
+#: Field named in a message when a record validator raises one of these Tanzuji errors.
+_ERROR_FIELDS = {UnknownUnit: "unit", UnknownGas: "gases"}
+
+
+def validate_record(item: Any, label: str) -> tuple[FactorRecord | None, list[str]]:
+    """Validate one raw record; return it, or ``None`` and one message per problem.
+
+    Messages read ``<label> (id '<id>'): field '<field>' is <found>; <expected>``.
+    """
+    try:
+        return FactorRecord.model_validate(item), []
+    except ValidationError as exc:
+        return None, _validation_problems(exc, label, item)
+    except TanzujiError as exc:
+        fid = item.get("id") if isinstance(item, Mapping) else None
+        where = f"{label} (id {fid!r})" if fid else label
+        name = next((f for t, f in _ERROR_FIELDS.items() if isinstance(exc, t)), None)
+        shown = item.get(name) if name and isinstance(item, Mapping) else None
+        field_text = f"field {name!r} is {shown!r}; " if name and shown is not None else ""
+        return None, [f"{where}: {field_text}{exc.message}"]
 
 
 def _validation_problems(exc: ValidationError, label: str, item: Any = None) -> list[str]:
@@ -974,9 +1026,11 @@ __all__ = [
     "StatusChangeInfo",
     "VersionInfo",
     "available_formats",
-    "export_csv",
+    "export_factor_csv",
     "export_json",
     "guess_format",
     "load_importer",
+    "read_file",
     "read_json",
+    "validate_record",
 ]

@@ -122,7 +122,11 @@ class _Builder:
         self.factors: dict[str, FactorData] = {}
         self.factor_column: dict[tuple[str, str], int] = {}
         with located(self.smap.where(("parameters",))):
-            self.params = formula.resolve_parameters(self.model.parameters)
+            self.params = formula.resolve_parameters(
+                self.model.parameters,
+                where=self.smap.where(("parameters",)),
+                where_of=lambda name: self.smap.where(("parameters", name)),
+            )
 
     def amount(self, value: float | str, path: tuple[str | int, ...]) -> float:
         where = self.smap.where(path)

@@ -128,9 +128,17 @@ def evaluate(text: str, values: Mapping[str, float], *, where: str | None = None
 
 
 def resolve_parameters(
-    definitions: Mapping[str, float | str], *, where: str = "parameters"
+    definitions: Mapping[str, float | str],
+    *,
+    where: str = "parameters",
+    where_of: Callable[[str], str] | None = None,
 ) -> dict[str, float]:
-    """Evaluate parameters that may refer to each other; detects cycles."""
+    """Evaluate parameters that may refer to each other; detects cycles.
+
+    ``where_of(name)`` gives the location of one parameter (``file:line parameters.name``);
+    without it locations are ``where.name``.
+    """
+    locate = where_of or (lambda name: f"{where}.{name}")
     resolved: dict[str, float] = {}
     visiting: list[str] = []
 
@@ -140,14 +148,16 @@ def resolve_parameters(
         if name in visiting:
             cycle = " -> ".join([*visiting[visiting.index(name) :], name])
             raise FormulaError(
-                f"parameters refer to each other in a cycle: {cycle}", location=where
+                f"parameters refer to each other in a cycle: {cycle}; define at least one of "
+                "them by a number",
+                location=locate(name),
             )
         definition = definitions[name]
         if isinstance(definition, int | float):
             resolved[name] = float(definition)
             return resolved[name]
         visiting.append(name)
-        here = f"{where}.{name}"
+        here = locate(name)
         needed = {n: value_of(n) for n in names(definition, where=here) if n in definitions}
         visiting.pop()
         resolved[name] = evaluate(definition, needed, where=here)

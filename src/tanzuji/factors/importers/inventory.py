@@ -1,0 +1,391 @@
+"""The process dataset every LCA-format importer reads into, and its mapping to a factor.
+
+EcoSpold 1/2, ILCD, JSON-LD and SimaPro readers each parse their syntax into one
+:class:`ProcessDataset` (reference product, exchanges, metadata); :func:`to_record` then
+applies one rule set for all of them:
+
+* elementary exchanges of greenhouse gases become the factor's ``gases`` in kg per unit of the
+  reference product (divided by the reference amount); the origin comes from the flow name and
+  compartment (:func:`ghg_of`); CO2 taken up from air is a negative biogenic amount;
+* a climate-change (GWP100) LCIA result becomes ``kg_co2e``;
+* other elementary flows are ignored and counted in the record's comment;
+* a *unit* process with technosphere inputs is skipped: its gases would miss its supply chain.
+  An aggregated (system / LCI-result) dataset keeps its direct greenhouse-gas flows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tanzuji import gases, units
+from tanzuji.errors import FactorImportError, TanzujiError
+from tanzuji.factors.importers import ImportResult, Skipped
+from tanzuji.factors.record import FactorRecord, GasAmount, PedigreeScores, Source, UncertaintySpec
+
+UNKNOWN_LICENCE = "unknown - see source"
+
+
+@dataclass
+class Exchange:
+    """One input or output of a process dataset, amount in ``unit`` per reference amount."""
+
+    name: str
+    amount: float
+    unit: str
+    elementary: bool
+    is_input: bool
+    is_reference: bool = False
+    compartment: str = ""
+    gsd: float | None = None
+    pedigree: tuple[int, int, int, int, int] | None = None
+    location: str = ""
+
+
+@dataclass
+class ProcessDataset:
+    """A process (or LCIA-result) dataset as read from any LCA exchange format."""
+
+    id: str
+    name: str
+    location: str
+    source: Source
+    exchanges: list[Exchange] = field(default_factory=list)
+    aggregated: bool = False
+    geography: str = "GLO"
+    year: int | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    licence: str = UNKNOWN_LICENCE
+    classification: dict[str, str] = field(default_factory=dict)
+    comment: str = ""
+    kg_co2e: float | None = None  # climate-change LCIA result per reference amount
+    gwp_set: str | None = None
+    boundary: str | None = None
+    reference_unit: str | None = None  # when there is no reference exchange (LCIA-only data)
+    reference_amount: float = 1.0
+
+
+# --- greenhouse-gas flows --------------------------------------------------------------------
+
+_BASE_GASES = {
+    "carbon dioxide": "CO2",
+    "methane": "CH4",
+    "dinitrogen monoxide": "N2O",
+    "nitrous oxide": "N2O",
+    "sulfur hexafluoride": "SF6",
+    "sulphur hexafluoride": "SF6",
+    "nitrogen trifluoride": "NF3",
+}
+# Qualifiers that may follow a base gas name ("Methane, fossil", "carbon dioxide (biogenic)").
+_LUC = ("soil or biomass stock", "land transformation", "land use change", "luc")
+_QUALIFIERS = re.compile(
+    r"^(fossil|non-fossil|biogenic|in air|from soil or biomass stock|land transformation|"
+    r"land use change|luc|emissions? to air.*|air.*|unspecified|.*population.*|.*stacks.*|"
+    r"net|in ground|resource.*|low\.? pop\.?|high\.? pop\.?|stratosphere.*|indoor|urban.*)$"
+)
+_FGAS = re.compile(r"\b(HFC|PFC|R|FC)[- ]?(\d[\w-]*)", re.IGNORECASE)
+_R_TO_PFC = {"14": "PFC-14", "116": "PFC-116", "218": "PFC-218", "318": "PFC-C-318"}
+
+
+def ghg_of(name: str, compartment: str = "") -> tuple[str, str] | None:
+    """Gas id and origin of an elementary flow, or ``None`` when it is not a greenhouse gas.
+
+    Examples: ``Carbon dioxide, fossil`` -> (CO2, fossil); ``Methane, biogenic`` ->
+    (CH4, biogenic); ``Carbon dioxide, from soil or biomass stock`` -> (CO2, land_use_change);
+    ``Carbon dioxide, in air`` -> (CO2, biogenic) (a removal when it is an input);
+    ``Ethane, 1,1,1,2-tetrafluoro-, HFC-134a`` -> (HFC-134a, fossil). A name without origin
+    (``Carbon dioxide``) counts as fossil, as in ecoinvent 2 / US LCI nomenclature.
+    """
+    text = name.strip().lower()
+    if compartment.lower().startswith(("water", "soil", "emission to water", "emission to soil")):
+        return None
+    inner = re.findall(r"\(([^)]*)\)", text)
+    head, *rest = [p.strip() for p in re.sub(r"\([^)]*\)", "", text).split(",")]
+    qualifiers = [q for q in rest + [i.strip() for i in inner] if q]
+    if head in _BASE_GASES and all(_QUALIFIERS.match(q) for q in qualifiers):
+        return _BASE_GASES[head], _origin(" ".join([*qualifiers, compartment.lower()]))
+    match = _FGAS.search(name)
+    return _fgas(match.group(1).upper(), match.group(2)) if match else None
+
+
+def _origin(qualifiers: str) -> str:
+    if any(k in qualifiers for k in _LUC):
+        return "land_use_change"
+    if "non-fossil" in qualifiers or "biogenic" in qualifiers or "in air" in qualifiers:
+        return "biogenic"
+    return "fossil"
+
+
+def _fgas(prefix: str, number: str) -> tuple[str, str] | None:
+    candidates = [f"HFC-{number}", f"PFC-{number}"] if prefix in ("R", "FC") else []
+    if prefix in ("R", "FC") and number in _R_TO_PFC:
+        candidates.insert(0, _R_TO_PFC[number])
+    candidates.append(f"{prefix}-{number}")
+    for candidate in candidates:
+        try:
+            gas = gases.canonical_gas(candidate)
+        except TanzujiError:
+            continue
+        if gas.startswith(("HFC", "PFC")) or gas in ("SF6", "NF3"):
+            return gas, "fossil"
+    return None
+
+
+# --- helpers shared by the readers -------------------------------------------------------------
+
+
+def number(text: object, location: str, name: str) -> float:
+    """``text`` as a finite float; raise naming the location and field when it is not."""
+    try:
+        value = float(str(text).strip())
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value):
+        raise FactorImportError(
+            f"non-numeric value {text!r} in field {name!r}; expected a finite number such as "
+            "0.553 / 数值无效",
+            location=location,
+            field=name,
+            found=text,
+            expected="number",
+        )
+    return value
+
+
+_ISO_LIKE = re.compile(r"^([A-Z]{2}(-[A-Z0-9]{1,3})?|GLO|RoW|RER|RNA|RAS|RLA|RAF|RME|WEU|UN-.*)$")
+_PLACE_NAMES = {
+    "global": "GLO",
+    "world": "GLO",
+    "china": "CN",
+    "中国": "CN",
+    "people's republic of china": "CN",
+    "hong kong": "HK",
+    "macao": "MO",
+    "macau": "MO",
+    "guangdong": "CN-GD",
+    "广东": "CN-GD",
+    "germany": "DE",
+    "united states": "US",
+    "united states of america": "US",
+    "usa": "US",
+    "united kingdom": "GB",
+    "japan": "JP",
+    "france": "FR",
+    "switzerland": "CH",
+    "europe": "RER",
+    "north america": "RNA",
+    "rest of world": "RoW",
+    "india": "IN",
+    "brazil": "BR",
+    "canada": "CA",
+}
+
+
+def geography_code(text: str | None) -> str:
+    """ISO 3166 / ecoinvent location code for a location as written (``Germany`` -> ``DE``)."""
+    if not text or not text.strip():
+        return "GLO"
+    stripped = text.strip()
+    if _ISO_LIKE.match(stripped):
+        return stripped
+    lowered = stripped.lower()
+    if lowered in _PLACE_NAMES:
+        return _PLACE_NAMES[lowered]
+    country = lowered.split(",")[0].strip()
+    if country in _PLACE_NAMES:  # "United States, Nebraska" -> US (subdivision not mapped)
+        return _PLACE_NAMES[country]
+    return stripped
+
+
+def safe_id(prefix: str, raw: str) -> str:
+    """A record id ``prefix:raw`` using only the characters the record allows."""
+    cleaned = re.sub(r"[^A-Za-z0-9_.:\-/]+", "_", raw.strip()).strip("_")
+    return f"{prefix}:{cleaned}"[:200]
+
+
+def year_of(text: str | None) -> int | None:
+    match = re.match(r"\s*(\d{4})", text or "")
+    return int(match.group(1)) if match and 1900 <= int(match.group(1)) <= 2100 else None
+
+
+def date_of(text: str | None) -> dt.date | None:
+    match = re.match(r"\s*(\d{4})-(\d{1,2})-(\d{1,2})", text or "")
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def dataset_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, bytes]]:
+    """``(location, bytes)`` of every dataset file in a zip, a folder or one file."""
+    path = Path(path)
+    if path.is_dir():
+        for member in sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes):
+            yield str(member), member.read_bytes()
+    elif zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            for name in sorted(archive.namelist()):
+                if name.lower().endswith(suffixes) and not name.endswith("/"):
+                    yield f"{path}[{name}]", archive.read(name)
+    elif path.suffix.lower() == ".zip":
+        raise FactorImportError(
+            "not a readable zip archive; expected a zip file (it may be truncated)",
+            location=str(path),
+        )
+    else:
+        yield str(path), path.read_bytes()
+
+
+# --- dataset -> record -------------------------------------------------------------------------
+
+
+def to_record(dataset: ProcessDataset) -> FactorRecord | Skipped:
+    """Map one dataset to a factor record, or say why it cannot be one."""
+    references = [e for e in dataset.exchanges if e.is_reference]
+    inputs = [e for e in dataset.exchanges if not e.elementary and not e.is_reference and e.amount]
+    if len(references) > 1:
+        names = ", ".join(repr(e.name) for e in references[:3])
+        return Skipped(
+            dataset.location,
+            f"{len(references)} reference products ({names}); a factor needs one — allocate "
+            "the multi-output process first",
+        )
+    if inputs and not dataset.aggregated:
+        return Skipped(
+            dataset.location,
+            f"unit process with {len(inputs)} technosphere exchange(s) (e.g. {inputs[0].name!r}"
+            "); its own greenhouse-gas flows miss its supply chain — import the aggregated "
+            "(system / LCI result) dataset instead, or model it as a process",
+        )
+    unit, amount = _reference(dataset, references)
+    if amount == 0:
+        return Skipped(dataset.location, "reference amount is 0; cannot express per unit")
+    gas_amounts, pick, ignored = _gases(dataset, amount)
+    if not gas_amounts and dataset.kg_co2e is None:
+        return Skipped(
+            dataset.location,
+            f"no greenhouse-gas flow and no climate-change result ({ignored} other elementary "
+            "flows ignored)",
+        )
+    _check_unit(unit, dataset.location, "reference product unit")
+    notes = [dataset.comment] if dataset.comment else []
+    if ignored:
+        notes.append(f"{ignored} non-greenhouse-gas elementary flow(s) ignored on import")
+    return _build(dataset, unit, amount, gas_amounts, pick, " | ".join(notes))
+
+
+def _reference(dataset: ProcessDataset, references: list[Exchange]) -> tuple[str, float]:
+    if references:
+        unit, amount = references[0].unit, references[0].amount
+    elif dataset.reference_unit:
+        unit, amount = dataset.reference_unit, dataset.reference_amount
+    else:
+        raise FactorImportError(
+            "the dataset names no reference product; expected one quantitative reference",
+            location=dataset.location,
+            field="reference product",
+        )
+    return unit, amount
+
+
+def _check_unit(unit: str, location: str, name: str) -> None:
+    try:
+        units.parse_unit(unit)
+    except TanzujiError as exc:
+        raise FactorImportError(
+            f"unknown unit {unit!r} in {name}; expected a unit such as kg, t, kWh, MJ, m3, L, "
+            "tkm, piece / 单位无法识别",
+            location=location,
+            field=name,
+            found=unit,
+        ) from exc
+
+
+def _gases(
+    dataset: ProcessDataset, reference_amount: float
+) -> tuple[list[GasAmount], Exchange | None, int]:
+    totals: dict[tuple[str, str], float] = {}
+    pick: Exchange | None = None
+    pick_weight = -1.0
+    ignored = 0
+    for exchange in dataset.exchanges:
+        if not exchange.elementary:
+            continue
+        found = ghg_of(exchange.name, exchange.compartment)
+        if found is None:
+            ignored += 1
+            continue
+        where = exchange.location or dataset.location
+        _check_unit(exchange.unit, where, f"unit of {exchange.name!r}")
+        kg = units.convert(exchange.amount, exchange.unit, "kg", where=where)
+        sign = -1.0 if exchange.is_input else 1.0
+        totals[found] = totals.get(found, 0.0) + sign * kg / reference_amount
+        weight = abs(kg) * gases.gwp(found[0], found[1], "AR6")
+        if weight > pick_weight:
+            pick, pick_weight = exchange, weight
+    amounts = [GasAmount(gas=g, origin=o, amount_kg=v) for (g, o), v in totals.items()]  # type: ignore[arg-type]
+    return amounts, pick, ignored
+
+
+def _build(
+    dataset: ProcessDataset,
+    unit: str,
+    amount: float,
+    gas_amounts: list[GasAmount],
+    pick: Exchange | None,
+    comment: str,
+) -> FactorRecord:
+    pedigree = pick.pedigree if pick else None
+    gsd = pick.gsd if pick else None
+    boundary = dataset.boundary or ("cradle_to_gate" if dataset.aggregated else "gate_to_gate")
+    try:
+        return FactorRecord(
+            id=dataset.id,
+            name_en=dataset.name,
+            activity=dataset.name,
+            unit=unit,
+            kg_co2e=None if dataset.kg_co2e is None else dataset.kg_co2e / amount,
+            gases=gas_amounts,
+            gwp_set=dataset.gwp_set,
+            boundary=boundary,  # type: ignore[arg-type]
+            geography=dataset.geography,
+            year=dataset.year,
+            valid_from=dataset.valid_from,
+            valid_to=dataset.valid_to,
+            source=dataset.source,
+            licence=dataset.licence or UNKNOWN_LICENCE,
+            pedigree=PedigreeScores(**dict(zip(_PEDIGREE, pedigree, strict=True)))
+            if pedigree
+            else None,
+            uncertainty=UncertaintySpec(distribution="lognormal", gsd=gsd) if gsd else None,
+            classification=dataset.classification,
+            comment=comment,
+        )
+    except ValueError as exc:  # pydantic ValidationError is a ValueError
+        raise FactorImportError(
+            f"the dataset does not make a valid factor record: {exc}",
+            location=dataset.location,
+        ) from exc
+
+
+_PEDIGREE = ("reliability", "completeness", "temporal", "geographical", "technological")
+
+
+def collect(datasets: list[ProcessDataset], notes: list[str] | None = None) -> ImportResult:
+    """Map datasets to an :class:`ImportResult` (records and skips)."""
+    result = ImportResult(notes=list(notes or []))
+    for dataset in datasets:
+        outcome = to_record(dataset)
+        if isinstance(outcome, Skipped):
+            result.skipped.append(outcome)
+        else:
+            result.records.append(outcome)
+    return result

@@ -1,0 +1,239 @@
+"""The example models in ``examples/``: they load, compute, and their numbers can be redone by hand.
+
+Every expected value below is recomputed from the numbers written in the example files
+(parameters in the YAML, factors in ``examples/factors.csv``); GWP100 values are IPCC AR6
+WG1 Table 7.15 (CH4 fossil 29.8, N2O 273), the project's default set.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from tanzuji.cli import app
+from tanzuji.engine.calculate import Calculation
+from tanzuji.footprint import Footprint, calculate
+from tanzuji.model.compile import compile_model
+from tanzuji.model.files import load_model, load_model_text
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+MODELS = sorted(EXAMPLES.glob("*.yaml"))
+GWP_CH4_FOSSIL = 29.8  # IPCC AR6 WG1 Table 7.15
+GWP_N2O = 273.0  # IPCC AR6 WG1 Table 7.15
+
+
+def _footprint(name: str) -> Footprint:
+    return calculate(load_model(EXAMPLES / name))
+
+
+def _process(fp: Footprint, activity_id: str):
+    return next(p for p in fp.by_process if p.id == activity_id)
+
+
+def _csv_rows() -> list[dict[str, str]]:
+    with open(EXAMPLES / "factors.csv", encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_three_examples_are_shipped():
+    assert [m.name for m in MODELS] == [
+        "cotton_tshirt.yaml",
+        "lfp_battery_pack.yaml",
+        "pv_module.yaml",
+    ]
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_example_computes_and_adds_up(path: Path):
+    fp = calculate(load_model(path))
+    assert math.isfinite(fp.total_kg_co2e) and fp.total_kg_co2e > 0
+    # Stage contributions and process contributions partition the total.
+    assert sum(fp.by_stage.values()) == pytest.approx(fp.total_kg_co2e, rel=1e-12)
+    assert sum(p.direct_kg_co2e for p in fp.by_process) == pytest.approx(
+        fp.total_kg_co2e, rel=1e-12
+    )
+    # So do the gases (characterized inventory).
+    assert sum(g.kg_co2e for g in fp.by_gas) == pytest.approx(fp.total_kg_co2e, rel=1e-12)
+    # The stages a report knows are all there (ISO 14067:2018 6.3.4).
+    assert {"raw_materials", "production", "distribution", "end_of_life"} <= set(fp.by_stage)
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_example_names_are_bilingual(path: Path):
+    model = load_model(path).model
+    assert model.product.name.zh and model.product.name.en
+    for process in model.processes:
+        assert process.name.zh and process.name.en, process.id
+
+
+@pytest.mark.parametrize("path", MODELS, ids=lambda p: p.stem)
+def test_every_factor_used_has_a_source_and_its_illustrative_flag(path: Path):
+    fp = calculate(load_model(path))
+    flags = {row["id"]: row["illustrative"].strip().lower() == "true" for row in _csv_rows()}
+    assert fp.inputs.factors, "an example without factors proves nothing"
+    for factor in fp.inputs.factors:
+        assert factor.source.strip(), factor.id
+        assert factor.illustrative is flags[factor.id], factor.id
+
+
+def test_every_csv_row_cites_a_source_and_illustrative_rows_say_so():
+    rows = _csv_rows()
+    assert len(rows) >= 20
+    for line, row in enumerate(rows, start=2):
+        assert len(row["source"]) > 40, f"factors.csv:{line} source too short to be a citation"
+        assert row["name_zh"].strip() and row["name_en"].strip(), f"factors.csv:{line}"
+        if row["illustrative"].strip().lower() == "true":
+            assert row["source"].startswith("ILLUSTRATIVE"), f"factors.csv:{line}"
+
+
+def test_illustrative_factors_are_flagged_in_results():
+    battery = _footprint("lfp_battery_pack.yaml")
+    flagged = {f.id for f in battery.inputs.factors if f.illustrative}
+    assert flagged == {"sea_container_ship_tkm_illustrative"}
+    tshirt = _footprint("cotton_tshirt.yaml")
+    assert {f.id for f in tshirt.inputs.factors if f.illustrative} == {
+        "nitrogen_fertiliser_production_illustrative"
+    }
+    pv = _footprint("pv_module.yaml")
+    assert not [f.id for f in pv.inputs.factors if f.illustrative]
+
+
+def test_battery_reference_flow_and_cell_contribution_by_hand():
+    fp = _footprint("lfp_battery_pack.yaml")
+    # lifetime energy = 60 kWh x 3000 cycles x 0.9 = 162 000 kWh; packs per kWh = 1/162 000
+    lifetime_kwh = 60 * 3000 * 0.9
+    service = _process(fp, "battery_service_life")
+    assert service.amount == pytest.approx(1 / lifetime_kwh, rel=1e-12)
+    # cells: 60 kWh per pack x 109.32 kg CO2e/kWh (Hao et al. 2017), per kWh delivered
+    cells = _process(fp, "factor:hao2017_lfp_battery_kwh@raw_materials")
+    assert cells.direct_kg_co2e == pytest.approx(60 * 109.32 / lifetime_kwh, rel=1e-12)
+    # aluminium enclosure: 60 kg x 9108.72731 kg CO2e/t (DESNZ 2023) = 546.52 kg per pack
+    aluminium = _process(fp, "factor:desnz2023_aluminium_primary_t@raw_materials")
+    assert aluminium.direct_kg_co2e == pytest.approx(
+        60 / 1000 * 9108.72731 / lifetime_kwh, rel=1e-12
+    )
+    # raw materials = cells + enclosure, nothing else
+    assert fp.by_stage["raw_materials"] == pytest.approx(
+        (60 * 109.32 + 0.060 * 9108.72731) / lifetime_kwh, rel=1e-12
+    )
+    # the use stage is excluded (EU 2023/1542 Annex II): nothing is emitted there
+    assert fp.by_stage["use"] == 0.0
+
+
+def test_battery_distribution_by_hand():
+    fp = _footprint("lfp_battery_pack.yaml")
+    lifetime_kwh = 60 * 3000 * 0.9
+    shipped_t = (400 + 10 + 2 + 25) / 1000  # pack + board + film + pallet
+    truck_tkm = shipped_t * (1200 + 300)
+    sea_tkm = shipped_t * 19500
+    # Defra 2012 HGV: CO2 0.12168 + (CH4 + N2O) 0.00198 kg CO2e/tkm; container ship 0.016
+    per_pack = truck_tkm * (0.12168 + 0.00198) + sea_tkm * 0.016
+    assert fp.by_stage["distribution"] == pytest.approx(per_pack / lifetime_kwh, rel=1e-12)
+
+
+def test_pv_silicon_electricity_by_hand():
+    fp = _footprint("pv_module.yaml")
+    modules_per_kwp = 1000 / 550
+    silicon_kg = 550 * 2.2 / 1000  # polysilicon per module
+    # polysilicon 60 kWh/kg + ingot and wafer 35 kWh/kg, Northwest grid 0.5857 kg CO2/kWh
+    grid_nw = _process(fp, "factor:cn_grid_2022_northwest@raw_materials")
+    assert grid_nw.direct_kg_co2e == pytest.approx(
+        (60 + 35) * silicon_kg * 0.5857 * modules_per_kwp, rel=1e-12
+    )
+    # glass: 2.58 m2 x 3.2 mm x 2500 kg/m3 = 20.64 kg per module, 1402.76667 kg CO2e/t
+    glass = _process(fp, "factor:desnz2023_glass_primary_t@raw_materials")
+    assert glass.direct_kg_co2e == pytest.approx(
+        2.58 * 0.0032 * 2500 / 1000 * 1402.76667 * modules_per_kwp, rel=1e-12
+    )
+
+
+def _fibre_co2_per_kg() -> float:
+    # cellulose share 0.95 x carbon share of (C6H10O5)n x CO2/C mass ratio
+    carbon_share = 6 * 12.011 / (6 * 12.011 + 10 * 1.008 + 5 * 15.999)
+    return 0.95 * carbon_share * (12.011 + 2 * 15.999) / 12.011
+
+
+def test_tshirt_biogenic_removal_and_its_return_at_end_of_life():
+    fp = _footprint("cotton_tshirt.yaml")
+    removal = -0.2 * _fibre_co2_per_kg()  # 200 g of fibre in the shirt
+    assert removal == pytest.approx(-0.3094, abs=5e-5)  # the magnitude we expect to see
+    assert fp.iso14067.biogenic_ghg_removals == pytest.approx(removal, rel=1e-12)
+    assert fp.iso14067.biogenic_ghg_emissions == pytest.approx(-removal, rel=1e-12)
+    pact = fp.pact
+    assert pact.pcfExcludingBiogenicUptake - pact.pcfIncludingBiogenicUptake == pytest.approx(
+        -fp.iso14067.biogenic_ghg_removals, rel=1e-12
+    )
+    assert pact.pcfIncludingBiogenicUptake == pytest.approx(fp.total_kg_co2e, rel=1e-12)
+    # every gas line of the removal is CO2, biogenic, flagged as a removal
+    removals = [g for g in fp.by_gas if g.removal]
+    assert [(g.gas, g.origin) for g in removals] == [("CO2", "biogenic")]
+
+
+def test_tshirt_ginning_economic_allocation_by_hand():
+    loaded = load_model(EXAMPLES / "cotton_tshirt.yaml")
+    compiled = compile_model(loaded)
+    system = compiled.system
+    intensities = Calculation.from_system(system).intensities()
+    lint = intensities[system.index_of("ginning")]
+    seed = intensities[system.index_of("ginning#cottonseed")]
+    # economic allocation: revenue 0.40 kg x 15 CNY (lint) and 0.55 kg x 2.5 CNY (seed)
+    share_lint = 0.40 * 15.0 / (0.40 * 15.0 + 0.55 * 2.5)
+    share_seed = 1 - share_lint
+    # burden of ginning 1 kg seed cotton: cultivation + ginning electricity
+    fertiliser = 0.06 * 8.0
+    diesel = 0.05 * 43.0 * (0.0741 + 4.15e-6 * GWP_CH4_FOSSIL + 28.6e-6 * GWP_N2O)
+    irrigation = 0.3 * 0.5857
+    field_n2o = 0.06 * (0.01 + 0.10 * 0.010 + 0.30 * 0.0075) * 44 / 28 * GWP_N2O
+    burden = fertiliser + diesel + irrigation + field_n2o + 0.08 * 0.5857
+    assert lint == pytest.approx(share_lint * burden / 0.40, rel=1e-12)
+    assert seed == pytest.approx(share_seed * burden / 0.55, rel=1e-12)
+    # the two products together carry the whole burden, nothing more
+    assert lint * 0.40 + seed * 0.55 == pytest.approx(burden, rel=1e-12)
+
+
+def test_tshirt_use_stage_by_hand():
+    fp = _footprint("cotton_tshirt.yaml")
+    # 50 washes x 0.5 kWh per 4 kg load x 0.2 kg shirt, China national grid 0.5366 kg CO2/kWh
+    assert fp.by_stage["use"] == pytest.approx(50 * 0.5 * 0.2 / 4.0 * 0.5366, rel=1e-12)
+
+
+def test_intensity_route_equals_direct_solve_for_every_example():
+    for path in MODELS:
+        compiled = compile_model(load_model(path))
+        calculation = Calculation.from_system(compiled.system)
+        demand = compiled.system.demand
+        direct = calculation.score(calculation.supply_array(demand))
+        assert float(demand @ calculation.intensities()) == pytest.approx(direct, rel=1e-10)
+        assert np.all(np.isfinite(calculation.intensities()))
+
+
+def test_demo_command_prints_every_example():
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    for text in ("Cotton knitted T-shirt", "60 kWh LFP battery pack", "mono-crystalline"):
+        assert text in result.output
+
+
+def test_calc_command_by_process_with_tree():
+    model = str(EXAMPLES / "lfp_battery_pack.yaml")
+    result = CliRunner().invoke(app, ["calc", model, "--by", "process", "--tree"])
+    assert result.exit_code == 0, result.output
+    assert "per 1 kWh" in result.output
+    assert "LFP cells and modules" in result.output
+
+
+def test_the_example_in_docs_model_md_computes_as_written():
+    page = (EXAMPLES.parent / "docs" / "model.md").read_text(encoding="utf-8")
+    block = page.split("```yaml\n", 1)[1].split("```", 1)[0]
+    fp = calculate(load_model_text(block, "kettle.yaml"))
+    # steel 0.8 x 2.0; assembly (0.5 + 0.2 x 0.8) kWh x 0.5366; CH4 0.002 kg x 29.8 (AR6 fossil);
+    # truck 1.2 / 1000 x 800 tkm x (0.12168 + 0.00198)
+    expected = 0.8 * 2.0 + 0.66 * 0.5366 + 0.002 * GWP_CH4_FOSSIL + 0.96 * (0.12168 + 0.00198)
+    assert fp.total_kg_co2e == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(2.1324696, rel=1e-12)  # the figure quoted in the page
+    assert [f.id for f in fp.inputs.factors if f.illustrative] == ["steel"]

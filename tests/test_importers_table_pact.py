@@ -1,0 +1,99 @@
+"""CSV/XLSX template, EPA/DESNZ tables, PACT v3 examples, and export -> import round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tanzuji.errors import FactorImportError
+from tanzuji.factors import exporters
+from tanzuji.factors.importers import read
+
+SAMPLES = Path("/work/shared/reference/samples/emission_factors")
+PACT = Path("/work/shared/reference/pact/v3/examples")
+pytestmark = pytest.mark.skipif(not PACT.exists(), reason="shared reference not mounted")
+
+HEADER = "id,name_en,unit,kg_co2e,co2_fossil_kg,source_publisher,source_document,licence,pedigree"
+
+
+def _csv(tmp_path, *rows):
+    path = tmp_path / "factors.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_epa_table():
+    result = read(SAMPLES / "co2_ch4_n2o_ef.csv")
+    # 76 data rows; 9 say "no EF" (Nuclear, Megawatt hours, Purchased Steam, ...)
+    assert (len(result.records), len(result.skipped)) == (67, 9)
+    anthracite = result.records[0]
+    co2 = anthracite.gases[0]
+    # row 5: 0.11413328 short ton CO2/mmBtu = 0.11413328 * 907.18474 kg / 1.055056 GJ
+    assert co2.amount_kg == pytest.approx(0.11413328 * 907.18474 / 1.055056, rel=1e-5)
+    assert anthracite.unit == "GJ"
+
+
+def test_desnz_table():
+    result = read(SAMPLES / "desnz_conversion_factors_2023_subset.csv")
+    assert len(result.records) == 195  # one "kg CO2e" row per activity x unit
+    butane = result.records[0]  # row 2: Butane, tonne, kg CO2e 3033.38067
+    assert (butane.unit, butane.kg_co2e, butane.geography) == ("t", 3033.38067, "GB")
+
+
+def test_template_errors_cite_row_and_column(tmp_path):
+    good = "a1,Diesel,L,2.5,,DESNZ,Conversion factors 2023,OGL-3.0,2-3-1-2-4"
+    (record,) = read(_csv(tmp_path, good)).records
+    assert record.pedigree.as_tuple() == (2, 3, 1, 2, 4)
+    with pytest.raises(FactorImportError, match=r"row 3, column 'kg_co2e'.*'abc'"):
+        read(_csv(tmp_path, good, "a2,Coal,t,abc,,P,D,L,"))
+    with pytest.raises(FactorImportError, match=r"row 2, column 'unit'.*'zorgs'"):
+        read(_csv(tmp_path, "a3,Coal,zorgs,1,,P,D,L,"))
+    with pytest.raises(FactorImportError, match=r"row 3, column 'id'.*duplicate id 'a1'"):
+        read(_csv(tmp_path, good, good))
+    with pytest.raises(FactorImportError, match=r"row 2, column 'source_publisher'"):
+        read(_csv(tmp_path, "a4,Coal,t,1,,,D,L,"))
+
+
+def test_pact_examples():
+    (one,) = read(PACT / "example-1.json").records
+    # example-1: pcfExcludingBiogenicUptake "0.384" per declaredUnitAmount "1" kilogram
+    assert (one.kg_co2e, one.unit, one.geography, one.gwp_set) == (0.384, "kg", "US-TX", "AR6")
+    assert one.primary_data and one.id == "pact:12345678-9abc-def0-1234-567812345678"
+    (two,) = read(PACT / "example-2.json").records
+    # example-2: 5.14 kg CO2e per 12 liter
+    assert two.kg_co2e == pytest.approx(5.14 / 12) and two.unit == "L"
+    listed = read(PACT / "list-footprints-response.json").records
+    assert [r.geography for r in listed] == ["Western Europe"]
+    with pytest.raises(FactorImportError, match="no ProductFootprint found"):
+        read(PACT / "error-response-access-denied.json", "pact")
+
+
+def test_pact_unknown_unit(tmp_path):
+    text = (PACT / "example-1.json").read_text().replace('"kilogram"', '"bushel"')
+    path = tmp_path / "pf.json"
+    path.write_text(text)
+    with pytest.raises(FactorImportError, match="unknown declaredUnitOfMeasurement 'bushel'"):
+        read(path, "pact")
+
+
+@pytest.mark.parametrize("kind", ["csv", "jsonld"])
+def test_round_trip(tmp_path, kind):
+    records = read(PACT / "example-4.json").records + read(SAMPLES / "co2_ch4_n2o_ef.csv").records
+    if kind == "csv":
+        path = exporters.export_csv(records, tmp_path / "out.csv")
+    else:
+        path = exporters.export_jsonld(records, tmp_path / "out.zip")
+    back = read(path)
+    assert _canonical(back.records) == _canonical(records)
+
+
+def _canonical(records):
+    """Records by id with gases in a fixed order (the CSV columns order gases by column)."""
+    return sorted(
+        (
+            r.model_copy(update={"gases": sorted(r.gases, key=lambda g: (g.gas, g.origin))})
+            for r in records
+        ),
+        key=lambda r: r.id,
+    )
