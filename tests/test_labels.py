@@ -26,7 +26,7 @@ def test_label_text_of_a_disclosure_label(certificate):
     assert (text.mark_zh, text.mark_en) == ("碳披露", "Disclosure")
     assert text.value == "9.13"  # 9.1298 kg CO2e, three significant digits
     assert text.unit == "kg CO2e / 1 piece"
-    assert text.product == "小部件 / Widget"
+    assert (text.product_zh, text.product_en) == ("小部件", "Widget")
 
 
 def test_reduction_and_neutrality_details(certificate):

@@ -31,8 +31,9 @@ NAMES = {
     "reduction": ("碳减排", "Reduction"),
     "neutrality": ("碳中和", "Neutral"),
 }
-WIDTH, HEIGHT = 640, 360
-QR_BOX = 220  # px, side of the QR area
+WIDTH, HEIGHT = 760, 400
+QR_BOX = 300  # px, side of the QR area (the token makes a dense code: keep it large)
+TEXT_WIDTH = WIDTH - QR_BOX - 60  # px available left of the QR code
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ class LabelText:
     unit: str
     detail: str
     certificate_id: str
-    product: str
+    product_zh: str
+    product_en: str
 
 
 def label_text(certificate: Certificate) -> LabelText:
@@ -71,10 +73,23 @@ def label_text(certificate: Certificate) -> LabelText:
         mark_en=en,
         value=f"{certificate.footprint_kg_co2e:.3g}",
         unit=f"kg CO2e / {per}",
-        detail=detail,
+        detail=fit(detail, 15),
         certificate_id=certificate.certificate_id,
-        product=" / ".join(dict.fromkeys(v for v in (product.get("zh"), product.get("en")) if v)),
+        product_zh=fit(product.get("zh") or "", 17),
+        product_en=fit(product.get("en") or "", 15)
+        if product.get("en") != product.get("zh")
+        else "",
     )
+
+
+def fit(text: str, size: int, width: int = TEXT_WIDTH) -> str:
+    """``text`` cut with an ellipsis so that it fits ``width`` px at font ``size`` px."""
+    font = _font(size)
+    if font.getlength(text) <= width:
+        return text
+    while text and font.getlength(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
 
 
 def qr_modules(text: str) -> list[list[bool]]:
@@ -89,7 +104,7 @@ def render_svg(certificate: Certificate, qr: str) -> str:
     colour = COLOURS.get(t.label_type, "#333333")
     modules = qr_modules(qr)
     cell = QR_BOX / len(modules)
-    x0, y0 = WIDTH - QR_BOX - 20, 70
+    x0, y0 = WIDTH - QR_BOX - 20, 76
     path = "".join(
         f"M{x0 + c * cell:.2f},{y0 + r * cell:.2f}h{cell:.2f}v{cell:.2f}h-{cell:.2f}z"
         for r, row in enumerate(modules)
@@ -115,9 +130,10 @@ def render_svg(certificate: Certificate, qr: str) -> str:
         f'<text x="165" y="135" font-size="48" font-weight="bold" fill="#111111">'
         f"{escape(t.value)}</text>",
         f'<text x="165" y="165" font-size="18" fill="#333333">{escape(t.unit)}</text>',
-        f'<text x="24" y="235" font-size="15" fill="#333333">{escape(t.detail)}</text>',
-        f'<text x="24" y="265" font-size="16" fill="#111111">{escape(t.product)}</text>',
-        f'<text x="24" y="320" font-size="14" fill="#555555">证书编号 Certificate '
+        f'<text x="24" y="240" font-size="15" fill="#333333">{escape(t.detail)}</text>',
+        f'<text x="24" y="275" font-size="17" fill="#111111">{escape(t.product_zh)}</text>',
+        f'<text x="24" y="300" font-size="15" fill="#111111">{escape(t.product_en)}</text>',
+        f'<text x="24" y="370" font-size="14" fill="#555555">证书编号 Certificate '
         f"{escape(t.certificate_id)}</text>",
         f'<path d="{path}" fill="#000000"/>',
         "</svg>",
@@ -172,10 +188,11 @@ def render_png(certificate: Certificate, qr: str, scale: int = 2) -> bytes:
         **bold,
     )
     draw.text((165 * s, 165 * s), t.unit, font=_font(18 * s), fill="#333333", anchor="ls")
-    draw.text((24 * s, 235 * s), t.detail, font=_font(15 * s), fill="#333333", anchor="ls")
-    draw.text((24 * s, 265 * s), t.product, font=_font(16 * s), fill="#111111", anchor="ls")
+    draw.text((24 * s, 240 * s), t.detail, font=_font(15 * s), fill="#333333", anchor="ls")
+    draw.text((24 * s, 275 * s), t.product_zh, font=_font(17 * s), fill="#111111", anchor="ls")
+    draw.text((24 * s, 300 * s), t.product_en, font=_font(15 * s), fill="#111111", anchor="ls")
     draw.text(
-        (24 * s, 320 * s),
+        (24 * s, 370 * s),
         f"证书编号 Certificate {t.certificate_id}",
         font=_font(14 * s),
         fill="#555555",
@@ -183,7 +200,8 @@ def render_png(certificate: Certificate, qr: str, scale: int = 2) -> bytes:
     )
     modules = qr_modules(qr)
     cell = max(1, (QR_BOX * s) // len(modules))
-    x0, y0 = (WIDTH - QR_BOX - 20) * s, 70 * s
+    x0, y0 = (WIDTH - QR_BOX - 20) * s, 76 * s
+    draw.rectangle((x0, y0, x0 + QR_BOX * s, y0 + QR_BOX * s), fill="#ffffff")
     for r, row in enumerate(modules):
         for c, dark in enumerate(row):
             if dark:

@@ -24,7 +24,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 from tanzuji import settings
@@ -152,9 +153,17 @@ def compute_model_version(
     now: dt.datetime,
     factor_source: FactorSource | None = None,
     gwp_set: str | None = None,
+    source_path: Path | None = None,
 ) -> ModelVersion:
-    """Validate a model text, compute its footprint and wrap both as a model version."""
-    loaded = load_model_text(model_text, f"model v{version}")
+    """Validate a model text, compute its footprint and wrap both as a model version.
+
+    ``source_path`` is where the text was read from: factor CSV files named by the model
+    (``factor_files``) are found next to it. Their factors' content hashes are recorded in the
+    footprint's inputs, so the version names exactly what it was computed from.
+    """
+    loaded = load_model_text(model_text, str(source_path or f"model v{version}"))
+    if source_path is not None:
+        loaded = replace(loaded, path=Path(source_path))
     footprint = calculate(loaded, gwp_set=gwp_set, factor_source=factor_source)
     stripped = model_text.lstrip()
     return ModelVersion(

@@ -183,6 +183,7 @@ def apply(
         actor=actor,
         now=now,
         factor_source=default_factor_source(),
+        source_path=model,
     )
     claim = None
     if neutrality is not None:
@@ -298,6 +299,7 @@ def revise(
         actor=actor,
         now=now,
         factor_source=default_factor_source(),
+        source_path=model,
     )
     application = wf.revise_model(application, actor, version, now)
     store.save(application)
@@ -660,6 +662,7 @@ def certification_demo(examples: Path) -> Path:
         actor=applicant,
         now=now,
         factor_source=default_factor_source(),
+        source_path=model,
     )
     pcr = version.footprint.get("product_id", "demo")
     a = wf.new_application(
