@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError
 
 from tanzuji.certify.certificate import Keyring
 from tanzuji.certify.credits import UsedSerial
@@ -81,7 +81,7 @@ class CertificationStore:
                 row.updated_at = now
                 session.flush()
                 self._append_children(session, application, evidence)
-        except IntegrityError as exc:
+        except DBAPIError as exc:
             if "credit serial" in str(exc.orig):
                 raise CreditSerialReused(
                     f"the database refused the credit serials of application {application.id}: "
