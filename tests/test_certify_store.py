@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from certify_people import ADMIN, ALICE, DORA, NOW, VIC, draft, issued
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from test_certify_neutrality import at_decision, block, claim
 
+from certify_people import ADMIN, ALICE, DORA, NOW, VIC, draft, issued
 from tanzuji.certify import workflow as wf
 from tanzuji.certify.certificate import KeyStore
 from tanzuji.certify.publish import publish
@@ -17,6 +16,7 @@ from tanzuji.certify.records import State
 from tanzuji.errors import CreditSerialReused, NotFound
 from tanzuji.store.certify import CertificationStore
 from tanzuji.store.db import current_revision, engine_for, upgrade
+from test_certify_neutrality import at_decision, block, claim
 
 
 @pytest.fixture
