@@ -22,6 +22,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -60,7 +61,7 @@ class ModelVersionRow(Base):
     version: Mapped[int] = mapped_column(Integer, primary_key=True)
     model_sha256: Mapped[str] = mapped_column(String(64))
     model_text: Mapped[str] = mapped_column(Text)
-    total_kg_co2e: Mapped[float]
+    total_kg_co2e: Mapped[float] = mapped_column(Float)
     footprint: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[dt.datetime] = mapped_column(Stamp)
 
@@ -138,7 +139,7 @@ class CreditSerialRow(Base):
     serial_start: Mapped[int] = mapped_column(BigInteger)
     serial_end: Mapped[int] = mapped_column(BigInteger)
     vintage: Mapped[int] = mapped_column(Integer)
-    quantity_t_co2e: Mapped[float]
+    quantity_t_co2e: Mapped[float] = mapped_column(Float)
     retirement_date: Mapped[dt.date]
 
 
