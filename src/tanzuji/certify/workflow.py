@@ -276,7 +276,7 @@ def record_pcr_check(
     _require_assigned_verifier(application, actor, "record the PCR check of")
     _require_state(application, "record PCR check", State.document_review, State.data_verification)
     errors = [f for f in findings if getattr(f, "severity", None) == "error"]
-    messages = [str(getattr(f, "message", f)) for f in findings]
+    messages = [_finding_text(f) for f in findings]
     return _stamp(
         application,
         actor,
@@ -286,6 +286,12 @@ def record_pcr_check(
         pcr_error_count=len(errors),
         pcr_messages=messages,
     )
+
+
+def _finding_text(finding: PcrFinding) -> str:
+    parts = [getattr(finding, k, None) for k in ("rule", "message", "message_en", "message_zh")]
+    text = " · ".join(str(p) for p in parts if p)
+    return f"{finding.severity}: {text or finding!r}"
 
 
 def accept_documents(

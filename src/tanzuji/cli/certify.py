@@ -233,6 +233,40 @@ class _PcrFinding:
         self.message = message
 
 
+def run_pcr_check(application: Application) -> list[Any]:
+    """Findings of the PCR checker (``tanzuji.pcr.check``) on the current model version.
+
+    Raises
+    ------
+    CertificationError
+        When this build has no PCR checker; pass ``--pcr-findings`` instead.
+    """
+    try:
+        from tanzuji.pcr import check  # type: ignore[import-not-found]
+    except ImportError:
+        raise CertificationError(
+            "this build has no PCR checker (tanzuji.pcr); pass the checker's result with "
+            "--pcr-findings FILE (JSON list of {severity, message})"
+        ) from None
+    model = application.current_model
+    if model is None:
+        raise CertificationError(f"application {application.id} has no model")
+    from tanzuji.model.files import load_model_text
+
+    loaded = load_model_text(model.model_text, f"{application.id} model v{model.version}")
+    version = application.pcr_version
+    pcr = application.pcr_id if version in ("", "latest") else f"{application.pcr_id}@{version}"
+    from tanzuji.footprint import Footprint
+
+    return list(check(loaded, Footprint.model_validate(model.footprint), pcr=pcr))
+
+
+def pcr_checker_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("tanzuji.pcr") is not None
+
+
 @certify_app.command()
 def review(
     application_id: str,
@@ -250,8 +284,11 @@ def review(
     """Verifier steps: review, PCR check, findings, sign-off, surveillance (审核/核查)."""
     now = now_utc()
     if action == "pcr-check":
-        items = json.loads(pcr_findings.read_text("utf-8")) if pcr_findings else []
-        findings = [_PcrFinding(i["severity"], i.get("message", "")) for i in items]
+        if pcr_findings is not None:
+            items = json.loads(pcr_findings.read_text("utf-8"))
+            findings = [_PcrFinding(i["severity"], i.get("message", "")) for i in items]
+        else:
+            findings = run_pcr_check(open_store().load(application_id))
         _step(application_id, actor_id, participants, wf.record_pcr_check, findings, now)
         return
     steps = {
@@ -664,20 +701,24 @@ def certification_demo(examples: Path) -> Path:
         factor_source=default_factor_source(),
         source_path=model,
     )
-    pcr = version.footprint.get("product_id", "demo")
+    named_pcr = yaml.safe_load(model.read_text("utf-8"))["product"].get("pcr")
     a = wf.new_application(
         store.next_application_id(now.year),
         applicant,
         version,
-        pcr_id=f"PCR-{pcr}",
-        pcr_version="1",
+        pcr_id=named_pcr or f"none-{version.footprint['product_id']}",
+        pcr_version="latest",
         factor_release="inline",
         label_type=LabelType.disclosure,
         now=now,
     )
     a = wf.submit(a, applicant, now)
     a = wf.start_review(a, verifier, now)
-    a = wf.record_pcr_check(a, verifier, [], now)
+    findings = run_pcr_check(a) if named_pcr and pcr_checker_available() else []
+    a = wf.record_pcr_check(a, verifier, findings, now)
+    console.print(f"PCR check 产品种类规则核查 ({a.pcr_id}): {a.audit[-1].reason}")
+    for message in a.pcr_messages:
+        console.print(f"  {message}")
     a = wf.accept_documents(a, verifier, now)
     a = wf.raise_finding(
         a, verifier, "Give the source of the electricity data / 请提供电力数据来源", now
