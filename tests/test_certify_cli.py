@@ -42,8 +42,13 @@ def test_walkthrough(tmp_path, monkeypatch):
     assert "APP-" in out and "9.1298 kg CO2e" in out
     app_id = out.split()[1]
     run("certify", "submit", app_id, "--as", "applicant", *p)
-    for action in ("start", "pcr-check", "accept"):
-        run("certify", "review", app_id, action, "--as", "verifier", *p)
+    run("certify", "review", app_id, "start", "--as", "verifier", *p)
+    findings = tmp_path / "pcr.json"
+    findings.write_text(json.dumps([{"severity": "warning", "message": "cut-off not stated"}]))
+    run(
+        "certify", "review", app_id, "pcr-check", "--pcr-findings", findings, "--as", "verifier", *p
+    )
+    run("certify", "review", app_id, "accept", "--as", "verifier", *p)
     run("certify", "review", app_id, "finding", "--text", "source?", "--as", "verifier", *p)
     run("certify", "answer", app_id, "1", "metered", "--as", "applicant", *p)
     run("certify", "review", app_id, "close", "--finding", "1", "--as", "verifier", *p)

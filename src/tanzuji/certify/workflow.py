@@ -174,7 +174,7 @@ def compute_model_version(
         reason=reason,
         created_by=actor.id,
         created_at=now,
-        footprint=footprint.model_dump(mode="json", exclude_none=True),
+        footprint=footprint.model_dump(mode="json"),
     )
 
 
