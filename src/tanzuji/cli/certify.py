@@ -387,7 +387,7 @@ def issue(
 
 
 def _status_event(
-    cert_id: str, actor_id: str, participants: Path | None, fn, event: str, reason: str
+    cert_id: str, actor_id: str, participants: Path | None, fn, event: str, reason: str | None
 ) -> None:
     actor = actor_for(actor_id, participants)
     store = open_store()
@@ -434,6 +434,12 @@ def revoke(
 ) -> None:
     """Revoke a certificate (撤销)."""
     _status_event(cert_id, actor_id, participants, wf.revoke, "revoked", reason)
+
+
+@certify_app.command()
+def expire(cert_id: str, actor_id: str = AS, participants: Path = PARTICIPANTS) -> None:
+    """Mark a certificate expired after its validity ended (到期)."""
+    _status_event(cert_id, actor_id, participants, wf.expire, "expired", None)
 
 
 @certify_app.command()
