@@ -720,9 +720,16 @@ def certification_demo(examples: Path) -> Path:
     )
     a = wf.submit(a, applicant, now)
     a = wf.start_review(a, verifier, now)
-    findings = run_pcr_check(a) if named_pcr and pcr_checker_available() else []
+    checked = bool(named_pcr) and pcr_checker_available()
+    findings = run_pcr_check(a) if checked else []
     a = wf.record_pcr_check(a, verifier, findings, now)
-    console.print(f"PCR check 产品种类规则核查 ({a.pcr_id}): {a.audit[-1].reason}")
+    if checked:
+        console.print(f"PCR check 产品种类规则核查 ({a.pcr_id}): {a.audit[-1].reason}")
+    else:
+        console.print(
+            "PCR check 产品种类规则核查: not run (the model names no PCR or this build has no "
+            "PCR checker); recorded with no findings"
+        )
     for message in a.pcr_messages:
         console.print(f"  {message}")
     a = wf.accept_documents(a, verifier, now)
