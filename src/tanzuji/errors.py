@@ -145,6 +145,58 @@ class NotFound(TanzujiError):
     http_status = 404
 
 
+class CertificationError(TanzujiError):
+    """A certification step cannot be carried out (workflow, labels, certificates)."""
+
+    code = "certification_error"
+    http_status = 422
+
+
+class PermissionDenied(CertificationError):
+    """An actor tried a step that its role or organisation does not allow."""
+
+    code = "permission_denied"
+    http_status = 403
+
+
+class InvalidTransition(CertificationError):
+    """An application cannot move from its current state with the requested step."""
+
+    code = "invalid_transition"
+    http_status = 409
+
+
+class GateNotMet(CertificationError):
+    """A condition required by a step (sign-off, no PCR errors, label rules) does not hold."""
+
+    code = "gate_not_met"
+
+
+class LabelRefused(GateNotMet):
+    """The requested label (reduction, neutrality) cannot be granted under its rules."""
+
+    code = "label_refused"
+
+
+class CreditSerialReused(LabelRefused):
+    """A carbon-credit serial number was already used by another claim."""
+
+    code = "credit_serial_reused"
+    http_status = 409
+
+
+class VerificationFailed(TanzujiError):
+    """A certificate, token, tree head or proof does not verify (forged, altered, wrong key)."""
+
+    code = "verification_failed"
+
+
+class LedgerInconsistent(VerificationFailed):
+    """The transparency log does not match its signed tree head or an earlier one."""
+
+    code = "ledger_inconsistent"
+
+
 class FactorImportError(TanzujiError):
     """A factor file in an exchange format (CSV/XLSX, JSON-LD, EcoSpold, ILCD, PACT, SimaPro)
     is malformed: the message names the file, the row/line or XML path, the field, what was
@@ -166,3 +218,45 @@ class UnknownPcr(PcrError):
 
     code = "unknown_pcr"
     http_status = 404
+
+
+class StoreUnavailable(TanzujiError):
+    """The database cannot be opened: bad URL, server not answering, migration failed."""
+
+    code = "store_unavailable"
+    http_status = 503
+
+
+class UnknownImportFormat(TanzujiError):
+    """A factor file format has no importer (unknown name, or its module is not installed)."""
+
+    code = "unknown_import_format"
+    http_status = 422
+
+
+class StatusTransitionError(TanzujiError):
+    """A factor version cannot move from its status to the requested one."""
+
+    code = "status_transition_error"
+    http_status = 409
+
+
+class ReleaseError(TanzujiError):
+    """A factor release cannot be created (empty or duplicate name, nothing published)."""
+
+    code = "release_error"
+    http_status = 409
+
+
+class ImmutableRecord(TanzujiError):
+    """Something tried to change a stored factor version or release; make a new one instead."""
+
+    code = "immutable_record"
+    http_status = 409
+
+
+class FactorEditError(TanzujiError):
+    """A new version of a factor cannot be made from the requested changes."""
+
+    code = "factor_edit_error"
+    http_status = 422

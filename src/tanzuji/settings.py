@@ -84,6 +84,13 @@ for _s in (
         "SQLAlchemy URL of the database; empty means the SQLite file tanzuji.db in data_dir.",
     ),
     Setting(
+        "factor_release",
+        "",
+        "-",
+        "Factor database release that model references without @RELEASE resolve from; empty "
+        "means the newest published version of each factor.",
+    ),
+    Setting(
         "tree_cutoff",
         0.01,
         "1",
@@ -115,6 +122,26 @@ for _s in (
     ),
 ):
     register(_s)
+
+
+register(
+    Setting(
+        "certificate_validity_years",
+        3,
+        "a",
+        "Validity period of an issued carbon-footprint label certificate, in years.",
+        int,
+    )
+)
+register(
+    Setting(
+        "certificate_base_url",
+        "https://tanzuji.example/c/",
+        "-",
+        "Base URL of the public certificate pages; the label QR code opens this URL plus the "
+        "certificate id.",
+    )
+)
 
 
 def _config_file_values() -> dict[str, Any]:

@@ -15,6 +15,8 @@ from tanzuji.errors import TanzujiError
 # Sub-command modules register on import.
 from tanzuji.cli import calc as _calc  # noqa: F401  isort: skip
 from tanzuji.cli import demo as _demo  # noqa: F401  isort: skip
+from tanzuji.cli import factors as _factors  # noqa: F401  isort: skip
+from tanzuji.cli import certify as _certify  # noqa: F401  isort: skip
 from tanzuji.cli import pcr as _pcr  # noqa: F401  isort: skip
 
 

@@ -1,0 +1,699 @@
+"""The certification workflow: a pure state machine over :class:`Application` records.
+
+Each step is a function ``step(application, actor, ..., now) -> Application`` that checks who
+may take it (role, organisation, assignment), from which state, and what must hold (gates),
+then returns a *new* record with the state changed and one more line in the append-only audit
+trail. Nothing here touches a database, a file or a clock: the caller passes ``now`` and
+persists the result through :mod:`tanzuji.store`.
+
+States (ISO/IEC 17065-style certification process)::
+
+    draft -> submitted -> document_review -> data_verification -> decision
+      -> approved -> issued -> under_surveillance -> renewed | suspended | revoked | expired
+      -> rejected
+
+Roles: the applicant enterprise prepares and submits and answers findings; a verifier of an
+*accredited* body reviews, raises findings and signs off; a decision maker of the same body,
+not the verifier (ISO/IEC 17065:2012 7.6.2: the decision is taken by persons not involved in
+the review), approves or rejects, suspends, reinstates, revokes; the platform administrator
+issues, renews and expires certificates; the public only reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Protocol
+
+from tanzuji import settings
+from tanzuji.certify.certificate import Certificate, Validity
+from tanzuji.certify.claims import neutrality_details, reduction_details
+from tanzuji.certify.credits import UsedSerial
+from tanzuji.certify.records import (
+    Actor,
+    Application,
+    AuditEntry,
+    EvidenceFile,
+    Finding,
+    LabelType,
+    ModelVersion,
+    NeutralityClaim,
+    Organisation,
+    Role,
+    State,
+)
+from tanzuji.errors import GateNotMet, InvalidTransition, PermissionDenied
+from tanzuji.factors.base import FactorSource
+from tanzuji.footprint import calculate
+from tanzuji.model.files import load_model_text
+
+CERTIFIED = (State.issued, State.under_surveillance, State.renewed)
+
+
+class PcrFinding(Protocol):
+    """What the decision gate needs of a PCR check finding (from :mod:`tanzuji.pcr`)."""
+
+    severity: str
+
+
+def _stamp(
+    application: Application,
+    actor: Actor,
+    action: str,
+    reason: str,
+    now: dt.datetime,
+    to_state: State | None = None,
+    **changes: Any,
+) -> Application:
+    entry = AuditEntry(
+        seq=len(application.audit),
+        at=now,
+        actor_id=actor.id,
+        role=actor.role,
+        organisation_id=actor.organisation.id,
+        action=action,
+        from_state=application.state,
+        to_state=to_state or application.state,
+        reason=reason,
+    )
+    update = {**changes, "audit": [*application.audit, entry]}
+    if to_state is not None:
+        update["state"] = to_state
+    return application.model_copy(update=update, deep=True)
+
+
+def _require_role(actor: Actor, step: str, *roles: Role) -> None:
+    if actor.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise PermissionDenied(
+            f"{actor.id} acts as {actor.role.value}; step {step!r} may only be taken by "
+            f"{allowed} / 角色无权执行此步骤"
+        )
+
+
+def _require_state(application: Application, step: str, *states: State) -> None:
+    if application.state not in states:
+        allowed = ", ".join(s.value for s in states)
+        raise InvalidTransition(
+            f"application {application.id} is {application.state.value}; step {step!r} needs "
+            f"state {allowed} / 当前状态不允许此步骤"
+        )
+
+
+def _require_own_applicant(application: Application, actor: Actor, step: str) -> None:
+    _require_role(actor, step, Role.applicant)
+    if actor.organisation.id != application.applicant.id:
+        raise PermissionDenied(
+            f"{actor.id} of {actor.organisation.id} cannot {step} application {application.id} "
+            f"of {application.applicant.id}: an applicant acts only for its own organisation / "
+            "不得代表其他企业操作"
+        )
+
+
+def _require_accredited(actor: Actor, step: str) -> None:
+    org = actor.organisation
+    if org.kind != "certification_body" or not org.accredited:
+        raise PermissionDenied(
+            f"{actor.id} of {org.id} cannot {step}: only staff of an accredited certification "
+            "body may / 仅获认可的认证机构人员可执行"
+        )
+
+
+def _require_assigned_verifier(application: Application, actor: Actor, step: str) -> None:
+    _require_role(actor, step, Role.verifier)
+    _require_accredited(actor, step)
+    if application.verifier is None or application.verifier.id != actor.id:
+        assigned = application.verifier.id if application.verifier else "nobody"
+        raise PermissionDenied(
+            f"{actor.id} is not the verifier of application {application.id} (assigned: "
+            f"{assigned}) / 非本申请的核查员"
+        )
+
+
+def _require_body_decision_maker(application: Application, actor: Actor, step: str) -> None:
+    _require_role(actor, step, Role.decision_maker)
+    _require_accredited(actor, step)
+    body = application.verifier.organisation.id if application.verifier else None
+    if actor.organisation.id != body:
+        raise PermissionDenied(
+            f"{actor.id} of {actor.organisation.id} cannot {step} application {application.id}: "
+            f"it is handled by body {body} / 不得代表其他认证机构决定"
+        )
+
+
+def compute_model_version(
+    model_text: str,
+    *,
+    version: int,
+    reason: str,
+    actor: Actor,
+    now: dt.datetime,
+    factor_source: FactorSource | None = None,
+    gwp_set: str | None = None,
+    source_path: Path | None = None,
+) -> ModelVersion:
+    """Validate a model text, compute its footprint and wrap both as a model version.
+
+    ``source_path`` is where the text was read from: factor CSV files named by the model
+    (``factor_files``) are found next to it. Their factors' content hashes are recorded in the
+    footprint's inputs, so the version names exactly what it was computed from.
+    """
+    loaded = load_model_text(model_text, str(source_path or f"model v{version}"))
+    if source_path is not None:
+        loaded = replace(loaded, path=Path(source_path))
+    footprint = calculate(loaded, gwp_set=gwp_set, factor_source=factor_source)
+    stripped = model_text.lstrip()
+    return ModelVersion(
+        version=version,
+        model_sha256=loaded.content_hash,
+        model_text=model_text,
+        model_format="json" if stripped.startswith("{") else "yaml",
+        reason=reason,
+        created_by=actor.id,
+        created_at=now,
+        footprint=footprint.model_dump(mode="json"),
+    )
+
+
+def new_application(
+    application_id: str,
+    actor: Actor,
+    model: ModelVersion,
+    *,
+    pcr_id: str,
+    pcr_version: str,
+    factor_release: str,
+    label_type: LabelType,
+    now: dt.datetime,
+    baseline_certificate_id: str | None = None,
+    neutrality: NeutralityClaim | None = None,
+) -> Application:
+    """An applicant opens a draft application for its own product."""
+    _require_role(actor, "apply", Role.applicant)
+    if actor.organisation.kind != "enterprise":
+        raise PermissionDenied(f"{actor.organisation.id} is not an enterprise; only one may apply")
+    footprint = model.footprint
+    draft = Application(
+        id=application_id,
+        applicant=actor.organisation,
+        created_by=actor.id,
+        product_id=footprint["product_id"],
+        product_name={"zh": footprint["product_name_zh"], "en": footprint["product_name_en"]},
+        pcr_id=pcr_id,
+        pcr_version=pcr_version,
+        factor_release=factor_release,
+        label_type=label_type,
+        model_versions=[model],
+        baseline_certificate_id=baseline_certificate_id,
+        neutrality=neutrality,
+    )
+    return _stamp(draft, actor, "apply", f"application for a {label_type.value} label", now)
+
+
+def add_evidence(
+    application: Application, actor: Actor, name: str, content: bytes, now: dt.datetime
+) -> Application:
+    """Attach an evidence file (stored by hash); applicant, before the decision."""
+    _require_own_applicant(application, actor, "add evidence to")
+    _require_state(
+        application, "add evidence", State.draft, State.submitted, State.data_verification
+    )
+    evidence = EvidenceFile(
+        name=name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size_bytes=len(content),
+        added_by=actor.id,
+        added_at=now,
+    )
+    return _stamp(
+        application,
+        actor,
+        "add_evidence",
+        f"{name} sha256 {evidence.sha256}",
+        now,
+        evidence=[*application.evidence, evidence],
+    )
+
+
+def submit(
+    application: Application, actor: Actor, now: dt.datetime, reason: str = ""
+) -> Application:
+    _require_own_applicant(application, actor, "submit")
+    _require_state(application, "submit", State.draft)
+    if not application.model_versions:
+        raise GateNotMet(f"application {application.id} has no product model to submit")
+    return _stamp(application, actor, "submit", reason or "submitted", now, State.submitted)
+
+
+def start_review(
+    application: Application, actor: Actor, now: dt.datetime, reason: str = ""
+) -> Application:
+    """A verifier of an accredited body takes the application and starts document review."""
+    _require_role(actor, "start review", Role.verifier)
+    _require_accredited(actor, "start review")
+    _require_state(application, "start review", State.submitted)
+    return _stamp(
+        application,
+        actor,
+        "start_review",
+        reason or "document review started",
+        now,
+        State.document_review,
+        verifier=actor,
+    )
+
+
+def record_pcr_check(
+    application: Application,
+    actor: Actor,
+    findings: Sequence[PcrFinding],
+    now: dt.datetime,
+) -> Application:
+    """The verifier records the PCR conformity check of the current model version."""
+    _require_assigned_verifier(application, actor, "record the PCR check of")
+    _require_state(application, "record PCR check", State.document_review, State.data_verification)
+    errors = [f for f in findings if getattr(f, "severity", None) == "error"]
+    messages = [_finding_text(f) for f in findings]
+    return _stamp(
+        application,
+        actor,
+        "pcr_check",
+        f"{len(errors)} error(s), {len(findings) - len(errors)} other finding(s)",
+        now,
+        pcr_error_count=len(errors),
+        pcr_messages=messages,
+    )
+
+
+def _finding_text(finding: PcrFinding) -> str:
+    parts = [getattr(finding, k, None) for k in ("rule", "message", "message_en", "message_zh")]
+    text = " · ".join(str(p) for p in parts if p)
+    return f"{finding.severity}: {text or finding!r}"
+
+
+def accept_documents(
+    application: Application, actor: Actor, now: dt.datetime, reason: str = ""
+) -> Application:
+    _require_assigned_verifier(application, actor, "accept the documents of")
+    _require_state(application, "accept documents", State.document_review)
+    return _stamp(
+        application,
+        actor,
+        "accept_documents",
+        reason or "documents complete",
+        now,
+        State.data_verification,
+    )
+
+
+def raise_finding(
+    application: Application, actor: Actor, text: str, now: dt.datetime, severity: str = "error"
+) -> Application:
+    _require_assigned_verifier(application, actor, "raise a finding on")
+    _require_state(application, "raise finding", State.data_verification)
+    finding = Finding(
+        id=len(application.findings) + 1, raised_by=actor.id, text=text, severity=severity
+    )
+    return _stamp(
+        application,
+        actor,
+        "raise_finding",
+        f"finding {finding.id}: {text}",
+        now,
+        findings=[*application.findings, finding],
+    )
+
+
+def _finding(application: Application, finding_id: int) -> Finding:
+    for finding in application.findings:
+        if finding.id == finding_id:
+            return finding
+    raise InvalidTransition(
+        f"application {application.id} has no finding {finding_id}; findings: "
+        f"{[f.id for f in application.findings]}"
+    )
+
+
+def answer_finding(
+    application: Application, actor: Actor, finding_id: int, answer: str, now: dt.datetime
+) -> Application:
+    _require_own_applicant(application, actor, "answer a finding of")
+    _require_state(application, "answer finding", State.data_verification)
+    _finding(application, finding_id)
+    findings = [
+        f.model_copy(update={"answer": answer, "answered_by": actor.id})
+        if f.id == finding_id
+        else f
+        for f in application.findings
+    ]
+    return _stamp(
+        application,
+        actor,
+        "answer_finding",
+        f"finding {finding_id}: {answer}",
+        now,
+        findings=findings,
+    )
+
+
+def revise_model(
+    application: Application, actor: Actor, model: ModelVersion, now: dt.datetime
+) -> Application:
+    """The applicant changes the model: a new version, recalculated, and the PCR check reset."""
+    _require_own_applicant(application, actor, "revise the model of")
+    _require_state(application, "revise model", State.draft, State.data_verification)
+    if model.version != len(application.model_versions) + 1:
+        raise InvalidTransition(
+            f"model version {model.version} does not follow version "
+            f"{len(application.model_versions)}"
+        )
+    previous = application.current_model
+    before = previous.total_kg_co2e if previous else float("nan")
+    return _stamp(
+        application,
+        actor,
+        "revise_model",
+        f"model v{model.version} ({model.reason}): {before:.6g} -> {model.total_kg_co2e:.6g} "
+        "kg CO2e",
+        now,
+        model_versions=[*application.model_versions, model],
+        pcr_error_count=None,
+        pcr_messages=[],
+    )
+
+
+def close_finding(
+    application: Application, actor: Actor, finding_id: int, now: dt.datetime, reason: str = ""
+) -> Application:
+    _require_assigned_verifier(application, actor, "close a finding of")
+    _require_state(application, "close finding", State.data_verification)
+    found = _finding(application, finding_id)
+    if found.severity == "error" and found.answer is None:
+        raise GateNotMet(
+            f"finding {finding_id} has no answer from the applicant yet; it cannot be closed"
+        )
+    findings = [
+        f.model_copy(update={"closed": True}) if f.id == finding_id else f
+        for f in application.findings
+    ]
+    return _stamp(
+        application,
+        actor,
+        "close_finding",
+        reason or f"finding {finding_id} closed",
+        now,
+        findings=findings,
+    )
+
+
+def sign_off(
+    application: Application, actor: Actor, now: dt.datetime, reason: str = ""
+) -> Application:
+    """The verifier signs off the verification and passes the file to the decision maker."""
+    _require_assigned_verifier(application, actor, "sign off")
+    _require_state(application, "sign off", State.data_verification)
+    open_findings = [f.id for f in application.findings if f.severity == "error" and not f.closed]
+    if open_findings:
+        raise GateNotMet(
+            f"findings {open_findings} are still open; close them before signing off / "
+            "仍有未关闭的不符合项"
+        )
+    if application.pcr_error_count is None:
+        raise GateNotMet(
+            f"the PCR check of model v{len(application.model_versions)} was not recorded; run it "
+            "before signing off / 未记录产品种类规则核查"
+        )
+    return _stamp(
+        application,
+        actor,
+        "sign_off",
+        reason or "verification complete",
+        now,
+        State.decision,
+        verifier_signed_off_at=now,
+    )
+
+
+@dataclass(frozen=True)
+class LabelContext:
+    """What the label rules need from outside the application."""
+
+    baseline: Certificate | None = None
+    used_serials: tuple[UsedSerial, ...] = ()
+
+
+def label_details(
+    application: Application, context: LabelContext, today: dt.date
+) -> dict[str, Any]:
+    """The label section of the certificate, or :class:`LabelRefused`."""
+    model = application.current_model
+    if model is None:
+        raise GateNotMet(f"application {application.id} has no model")
+    if application.label_type is LabelType.reduction:
+        return reduction_details(application, context.baseline)
+    if application.label_type is LabelType.neutrality:
+        return neutrality_details(application, application.neutrality, context.used_serials, today)
+    return {"type": LabelType.disclosure.value}
+
+
+def decide(
+    application: Application,
+    actor: Actor,
+    approve: bool,
+    reason: str,
+    now: dt.datetime,
+    context: LabelContext = LabelContext(),
+) -> Application:
+    """The decision maker approves or rejects; approval passes every gate or is refused."""
+    _require_role(actor, "decide", Role.decision_maker)
+    _require_state(application, "decide", State.decision)
+    _require_body_decision_maker(application, actor, "decide")
+    if not reason.strip():
+        raise GateNotMet("a decision needs a reason (it goes into the audit trail)")
+    if application.verifier is not None and actor.id == application.verifier.id:
+        raise PermissionDenied(
+            f"{actor.id} verified application {application.id} and cannot also decide it "
+            "(ISO/IEC 17065 7.6.2) / 核查人员不得兼任决定人员"
+        )
+    if not approve:
+        return _stamp(
+            application,
+            actor,
+            "reject",
+            reason,
+            now,
+            State.rejected,
+            decision="reject",
+            decision_maker=actor,
+        )
+    if application.verifier_signed_off_at is None:
+        raise GateNotMet("approval needs the verifier's sign-off / 需核查员签字确认")
+    if application.pcr_error_count is None or application.pcr_error_count > 0:
+        count = application.pcr_error_count
+        raise GateNotMet(
+            f"approval refused: the PCR check has {count if count is not None else 'no'} "
+            "recorded result with errors; an application with PCR errors cannot be approved / "
+            "存在产品种类规则错误，不得批准"
+        )
+    details = label_details(application, context, now.date())
+    return _stamp(
+        application,
+        actor,
+        "approve",
+        reason,
+        now,
+        State.approved,
+        decision="approve",
+        decision_maker=actor,
+        label_details=details,
+    )
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February -> 28 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def issue(
+    application: Application,
+    actor: Actor,
+    certificate_id: str,
+    now: dt.datetime,
+    validity_years: int | None = None,
+) -> Application:
+    """The platform administrator issues the certificate of an approved application."""
+    _require_role(actor, "issue", Role.administrator)
+    _require_state(application, "issue", State.approved)
+    years = int(validity_years or settings.get("certificate_validity_years"))
+    start = now.date()
+    return _stamp(
+        application,
+        actor,
+        "issue",
+        f"certificate {certificate_id} valid {years} years",
+        now,
+        State.issued,
+        certificate_id=certificate_id,
+        certificate_version=1,
+        valid_from=start,
+        valid_until=_add_years(start, years),
+    )
+
+
+def start_surveillance(
+    application: Application, actor: Actor, now: dt.datetime, reason: str = ""
+) -> Application:
+    _require_assigned_verifier(application, actor, "start surveillance of")
+    _require_state(application, "start surveillance", State.issued, State.renewed)
+    return _stamp(
+        application,
+        actor,
+        "start_surveillance",
+        reason or "surveillance audit",
+        now,
+        State.under_surveillance,
+    )
+
+
+def renew(
+    application: Application,
+    actor: Actor,
+    now: dt.datetime,
+    reason: str,
+    validity_years: int | None = None,
+) -> Application:
+    """Renew before expiry: a new certificate version, valid from today."""
+    _require_role(actor, "renew", Role.administrator)
+    _require_state(application, "renew", *CERTIFIED)
+    if application.valid_until is not None and now.date() > application.valid_until:
+        raise InvalidTransition(
+            f"certificate {application.certificate_id} expired on {application.valid_until}; "
+            "an expired certificate needs a new application"
+        )
+    years = int(validity_years or settings.get("certificate_validity_years"))
+    return _stamp(
+        application,
+        actor,
+        "renew",
+        reason,
+        now,
+        State.renewed,
+        certificate_version=application.certificate_version + 1,
+        valid_from=now.date(),
+        valid_until=_add_years(now.date(), years),
+    )
+
+
+def suspend(application: Application, actor: Actor, now: dt.datetime, reason: str) -> Application:
+    _require_role(actor, "suspend", Role.decision_maker)
+    _require_state(application, "suspend", *CERTIFIED)
+    _require_body_decision_maker(application, actor, "suspend")
+    return _stamp(application, actor, "suspend", reason, now, State.suspended)
+
+
+def reinstate(application: Application, actor: Actor, now: dt.datetime, reason: str) -> Application:
+    _require_role(actor, "reinstate", Role.decision_maker)
+    _require_state(application, "reinstate", State.suspended)
+    _require_body_decision_maker(application, actor, "reinstate")
+    return _stamp(application, actor, "reinstate", reason, now, State.under_surveillance)
+
+
+def revoke(application: Application, actor: Actor, now: dt.datetime, reason: str) -> Application:
+    _require_role(actor, "revoke", Role.decision_maker)
+    _require_state(application, "revoke", *CERTIFIED, State.suspended)
+    _require_body_decision_maker(application, actor, "revoke")
+    return _stamp(application, actor, "revoke", reason, now, State.revoked)
+
+
+def expire(application: Application, actor: Actor, now: dt.datetime) -> Application:
+    _require_role(actor, "expire", Role.administrator)
+    _require_state(application, "expire", *CERTIFIED, State.suspended)
+    if application.valid_until is None or now.date() <= application.valid_until:
+        raise InvalidTransition(
+            f"certificate {application.certificate_id} is valid until {application.valid_until}; "
+            "it cannot expire before then"
+        )
+    return _stamp(
+        application,
+        actor,
+        "expire",
+        f"validity ended {application.valid_until}",
+        now,
+        State.expired,
+    )
+
+
+def certificate_for(application: Application, issued_at: dt.datetime) -> Certificate:
+    """The certified statement of an issued (or renewed) application."""
+    _require_state(application, "make a certificate", *CERTIFIED)
+    model = application.current_model
+    if (
+        model is None
+        or application.certificate_id is None
+        or application.verifier is None
+        or application.decision_maker is None
+        or application.valid_from is None
+        or application.valid_until is None
+    ):
+        raise GateNotMet(f"application {application.id} is missing data for a certificate")
+    footprint = model.footprint
+    return Certificate(
+        certificate_id=application.certificate_id,
+        version=application.certificate_version,
+        application_id=application.id,
+        company={"id": application.applicant.id, "name": application.applicant.name},
+        product={"id": application.product_id, **application.product_name},
+        functional_unit=footprint["functional_unit"],
+        footprint_kg_co2e=float(footprint["total_kg_co2e"]),
+        stage_breakdown_kg_co2e={k: float(v) for k, v in sorted(footprint["by_stage"].items())},
+        gwp_set=footprint["gwp_set"],
+        label=application.label_details or {"type": application.label_type.value},
+        pcr={"id": application.pcr_id, "version": application.pcr_version},
+        factor_release=application.factor_release,
+        model_sha256=model.model_sha256,
+        factors_sha256=footprint["inputs"]["factors_sha256"],
+        verifier={
+            "id": application.verifier.id,
+            "name": application.verifier.name,
+            "body": application.verifier.organisation.name,
+        },
+        decision_maker={
+            "id": application.decision_maker.id,
+            "name": application.decision_maker.name,
+        },
+        validity=Validity(valid_from=application.valid_from, valid_until=application.valid_until),
+        issued_at=issued_at.isoformat(),
+    )
+
+
+def public_view(application: Application) -> dict[str, Any]:
+    """What the public may read: status and certified values, never the model or evidence."""
+    return {
+        "application_id": application.id,
+        "certificate_id": application.certificate_id,
+        "state": application.state.value,
+        "company": application.applicant.name,
+        "product": application.product_name,
+        "label": application.label_type.value,
+        "valid_until": application.valid_until.isoformat() if application.valid_until else None,
+    }
+
+
+def used_serials(applications: Iterable[Application]) -> tuple[UsedSerial, ...]:
+    """Every credit block claimed by an approved or certified application."""
+    claimed = (State.approved, *CERTIFIED, State.suspended, State.revoked, State.expired)
+    return tuple(
+        UsedSerial(app.id, block)
+        for app in applications
+        if app.state in claimed and app.neutrality is not None
+        for block in app.neutrality.retirements
+    )
+
+
+def platform_actor(organisation: Organisation, actor_id: str, name: str) -> Actor:
+    return Actor(id=actor_id, name=name, role=Role.administrator, organisation=organisation)

@@ -1,0 +1,306 @@
+"""``tanzuji factors ...`` — the emission-factor database (排放因子数据库).
+
+The database is the ``database_url`` setting (``TANZUJI_DATABASE_URL``), else the SQLite file
+``tanzuji.db`` in ``data_dir``; it is created and migrated on first use. Other modules add
+commands to :data:`factors_app` (search, match).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tanzuji import settings
+from tanzuji.cli.app import app, console
+from tanzuji.cli.calc import FACTOR_SOURCE_HOOKS
+from tanzuji.factors.database import (
+    IMPORTERS,
+    DatabaseFactorSource,
+    FactorDatabase,
+    ImportReport,
+    export_factor_csv,
+    export_json,
+)
+from tanzuji.factors.exporters import export_csv, export_jsonld
+from tanzuji.factors.record import FactorRecord
+from tanzuji.store import db
+
+factors_app = typer.Typer(
+    help="The emission-factor database: import, review, release, export (排放因子数据库).",
+    no_args_is_help=True,
+)
+release_app = typer.Typer(
+    help="Named, immutable snapshots of the published factors (因子库版本).",
+    no_args_is_help=True,
+)
+factors_app.add_typer(release_app, name="release")
+app.add_typer(factors_app, name="factors")
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    jsonld = "jsonld"
+    json = "json"
+    factor_csv = "factor-csv"
+
+
+def open_database() -> FactorDatabase:
+    """The configured factor database, created and migrated to the newest schema."""
+    return FactorDatabase.open()
+
+
+def database_source() -> DatabaseFactorSource | None:
+    """``calc`` and ``demo`` hook: the database when one is configured or exists, else None.
+
+    A fresh machine without a database keeps working with inline and CSV factors only.
+    """
+    if not db.database_configured():
+        return None
+    engine = db.engine_for()
+    db.upgrade(engine)
+    return DatabaseFactorSource(engine, settings.get("factor_release") or None)
+
+
+FACTOR_SOURCE_HOOKS.append(database_source)
+
+
+@factors_app.command("import")
+def import_(
+    file: Path = typer.Argument(..., help="File of factor records."),
+    fmt: str = typer.Option(
+        None, "--format", help=f"One of {', '.join(IMPORTERS)} (default: detected)."
+    ),
+    status: str = typer.Option(
+        None, "--status", help="Initial status of every imported version (default: draft)."
+    ),
+    reviewer: str = typer.Option(
+        None, "--reviewer", help="Reviewer, needed with --status published."
+    ),
+) -> None:
+    """Import FILE in one transaction: all records or none (导入因子).
+
+    A record identical to a factor's newest version is skipped; a changed one becomes a new
+    version.
+    """
+    report = open_database().import_file(file, fmt, status=status, reviewer=reviewer)
+    print_import(report)
+
+
+def print_import(report: ImportReport) -> None:
+    table = Table(
+        title=f"import 导入 #{report.import_id}: {report.source_name} "
+        f"({report.started_at:%Y-%m-%d %H:%M} UTC)"
+    )
+    for header in ("# 序号", "factor id 因子", "version 版本", "action 操作", "reason 原因"):
+        table.add_column(header)
+    for e in report.entries:
+        table.add_row(str(e.position), e.factor_id, str(e.version or ""), e.action, e.reason)
+    console.print(table)
+    console.print(
+        f"imported 导入 {report.imported} · skipped 跳过 {report.skipped}", highlight=False
+    )
+
+
+@factors_app.command("imports")
+def imports_(
+    last: int = typer.Option(10, "--last", help="How many of the latest imports to list."),
+) -> None:
+    """The import log: what each import brought in, what it skipped and why (导入记录)."""
+    for report in open_database().imports()[-last:]:
+        print_import(report)
+
+
+@factors_app.command()
+def show(
+    factor_id: str = typer.Argument(..., metavar="ID", help="Factor id."),
+    version: int = typer.Option(None, "--version", help="Version (default: the newest)."),
+    release: str = typer.Option(None, "--release", help="The version pinned in this release."),
+    as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
+) -> None:
+    """Show one version of a factor (查看因子)."""
+    record = open_database().get(factor_id, version=version, release=release)
+    if as_json:
+        typer.echo(record.model_dump_json(indent=2))
+        return
+    console.print(record_table(record))
+
+
+def record_table(record: FactorRecord) -> Table:
+    """Field / value table of a record, bilingual field labels."""
+    table = Table(title=f"{record.id} v{record.version}", show_header=True)
+    table.add_column("field 字段")
+    table.add_column("value 值")
+    source = record.source
+    rows = [
+        ("name 名称", " / ".join(n for n in (record.name_zh, record.name_en) if n)),
+        ("activity 活动", record.activity),
+        ("unit 单位", record.unit),
+        ("kg CO2e per unit 每单位", "" if record.kg_co2e is None else f"{record.kg_co2e:g}"),
+        (
+            "gases 气体 (kg/unit)",
+            "; ".join(
+                f"{g.gas} {g.origin}{' aircraft' if g.aircraft else ''} {g.amount_kg:g}"
+                for g in record.gases
+            ),
+        ),
+        ("GWP set 全球变暖潜势", record.gwp_set or ""),
+        ("boundary 系统边界", record.boundary),
+        ("geography 地理范围", record.geography),
+        ("year 年份", "" if record.year is None else str(record.year)),
+        ("valid 有效期", f"{record.valid_from or ''} .. {record.valid_to or ''}"),
+        (
+            "source 来源",
+            "; ".join(
+                str(p)
+                for p in (
+                    source.publisher,
+                    source.document,
+                    source.table,
+                    source.url,
+                    source.doi,
+                    source.accessed,
+                )
+                if p
+            ),
+        ),
+        ("licence 许可", record.licence),
+        ("pedigree 数据质量", str(record.pedigree.as_tuple()) if record.pedigree else ""),
+        (
+            "uncertainty 不确定性",
+            record.uncertainty.model_dump_json(exclude_none=True) if record.uncertainty else "",
+        ),
+        ("classification 分类", ", ".join(f"{k} {v}" for k, v in record.classification.items())),
+        ("status 状态", record.status),
+        ("reviewer 审核人", record.reviewer or ""),
+        ("reviewed 审核时间", str(record.reviewed_at or "")),
+        ("created 创建时间", str(record.created_at or "")),
+        ("comment 备注", record.comment),
+    ]
+    for label, value in rows:
+        if value:
+            table.add_row(label, value)
+    return table
+
+
+@factors_app.command()
+def history(factor_id: str = typer.Argument(..., metavar="ID", help="Factor id.")) -> None:
+    """Every version of a factor, what changed, its status moves and releases (历史)."""
+    table = Table(title=f"{factor_id}: history 历史")
+    for header in (
+        "version 版本",
+        "status 状态",
+        "changed fields 修改字段",
+        "status moves 状态变更",
+        "releases 版本库",
+        "sha256",
+    ):
+        table.add_column(header)
+    for entry in open_database().history(factor_id):
+        moves = "\n".join(
+            f"{c.from_status or '-'} -> {c.to_status} {c.reviewer or ''} "
+            f"{c.changed_at:%Y-%m-%d %H:%M}"
+            for c in entry.status_changes
+        )
+        table.add_row(
+            str(entry.record.version),
+            entry.record.status,
+            ", ".join(entry.changed_fields) or ("(first)" if entry.record.version == 1 else ""),
+            moves,
+            ", ".join(entry.releases),
+            entry.content_hash[:12],
+        )
+    console.print(table)
+
+
+@factors_app.command()
+def review(
+    factor_id: str = typer.Argument(..., metavar="ID", help="Factor id."),
+    status: str = typer.Option(
+        ..., "--status", help="under_review, published, draft (send back) or deprecated."
+    ),
+    reviewer: str = typer.Option(..., "--reviewer", help="Name of the reviewer (审核人)."),
+    version: int = typer.Option(None, "--version", help="Version (default: the newest)."),
+    note: str = typer.Option("", "--note", help="Why (kept in the status log)."),
+) -> None:
+    """Move a factor version along draft -> under_review -> published -> deprecated (审核)."""
+    database = open_database()
+    if version is None:
+        version = database.get(factor_id).version
+    record = database.set_status(factor_id, version, status, reviewer, note)
+    console.print(
+        f"{record.id} v{record.version}: status 状态 {record.status} "
+        f"(reviewer 审核人 {record.reviewer})",
+        highlight=False,
+    )
+
+
+@release_app.command("create")
+def release_create(
+    name: str = typer.Argument(..., help="Release name, e.g. 2026.1."),
+    note: str = typer.Option("", "--note", help="What the release is for."),
+    created_by: str = typer.Option(None, "--by", help="Who made it."),
+) -> None:
+    """Snapshot the newest published version of every factor as release NAME (发布版本)."""
+    info = open_database().create_release(name, note=note, created_by=created_by)
+    console.print(
+        f"release 版本 {info.name}: {info.member_count} factors 因子, sha256 {info.content_hash}",
+        highlight=False,
+    )
+
+
+@release_app.command("list")
+def release_list() -> None:
+    """All releases (版本列表)."""
+    table = Table(title="releases 因子库版本")
+    for header in ("name 名称", "created 创建时间", "factors 因子数", "by 创建人", "sha256"):
+        table.add_column(header)
+    for info in open_database().releases():
+        table.add_row(
+            info.name,
+            f"{info.created_at:%Y-%m-%d %H:%M}",
+            str(info.member_count),
+            info.created_by or "",
+            info.content_hash[:12],
+        )
+    console.print(table)
+
+
+@factors_app.command()
+def export(
+    fmt: ExportFormat = typer.Option(
+        ExportFormat.csv,
+        "--format",
+        help="csv (import template), jsonld (openLCA zip), json (Tanzuji records) or "
+        "factor-csv (a model's factor_files CSV).",
+    ),
+    release: str = typer.Option(None, "--release", help="Export this release's members."),
+    output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
+) -> None:
+    """Export the newest version of every factor, or a release (导出)."""
+    database = open_database()
+    records = database.records(release=release)
+    if fmt is ExportFormat.jsonld:
+        if output is None:
+            raise typer.BadParameter("jsonld writes a zip file; give --output FILE.zip")
+        export_jsonld(records, output)
+    elif fmt is ExportFormat.csv:
+        with tempfile.TemporaryDirectory() as folder:
+            text = export_csv(records, Path(folder) / "factors.csv").read_text(encoding="utf-8")
+        _write(text, output)
+    elif fmt is ExportFormat.json:
+        _write(export_json(records, database.release(release) if release else None), output)
+    else:
+        _write(export_factor_csv(records, release), output)
+    if output is not None:
+        console.print(f"{len(records)} factors 因子 -> {output}", highlight=False)
+
+
+def _write(text: str, output: Path | None) -> None:
+    if output is None:
+        typer.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -1,0 +1,35 @@
+"""Alembic environment: run revisions on the connection handed in by ``tanzuji.store.db``.
+
+:func:`tanzuji.store.db.upgrade` passes an open connection in ``config.attributes``; the
+``alembic`` command line (``alembic -c ...``) falls back to ``sqlalchemy.url``.
+"""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+import tanzuji.store.certify_tables  # registers the certification tables on Base.metadata
+import tanzuji.store.factors  # noqa: F401  (registers the factor tables on Base.metadata)
+from tanzuji.store.db import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = config.attributes.get("connection")
+if connection is not None:
+    _run(connection)
+else:
+    with create_engine(config.get_main_option("sqlalchemy.url")).begin() as own:
+        _run(own)

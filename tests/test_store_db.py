@@ -1,0 +1,109 @@
+"""The store edge: opening databases, migrations, transactions (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select, text
+
+from tanzuji.errors import StoreUnavailable
+from tanzuji.factors.database import FactorDatabase
+from tanzuji.factors.record import FactorRecord
+from tanzuji.store import db
+from tanzuji.store.factors import Factor
+
+# China Southern Grid 2022 average, 0.3869 kg CO2/kWh: MEE & NBS announcement of 2022
+# electricity CO2 factors (2024-12-20), via shared/reference/factors/china_grid_co2_factors_mee.csv
+SOUTH_GRID_2022 = {
+    "id": "cn-grid-south-2022",
+    "name_en": "Electricity, China Southern Grid average, 2022",
+    "name_zh": "南方区域电网平均二氧化碳排放因子 2022",
+    "unit": "kWh",
+    "gases": [{"gas": "CO2", "amount_kg": 0.3869}],
+    "geography": "CN-SOUTH-GRID",
+    "year": 2022,
+    "source": {
+        "publisher": "MEE & NBS",
+        "document": "关于发布2022年电力二氧化碳排放因子的公告 (2024-12-20)",
+    },
+    "licence": "PRC official document (Copyright Law Art. 5)",
+}
+
+
+def test_default_database_is_sqlite_file_in_data_dir(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("TANZUJI_DATA_DIR", str(tmp_path / "new" / "dir"))
+    assert not db.database_configured()
+    engine = db.engine_for()
+    db.upgrade(engine)
+    assert engine.url.get_backend_name() == "sqlite"
+    assert (tmp_path / "new" / "dir" / "tanzuji.db").is_file()
+    assert db.database_configured()
+    engine.dispose()
+
+
+def test_database_url_setting_and_driver():
+    assert db.database_url("postgresql://postgres@h:5432/x").drivername == "postgresql+psycopg"
+    with pytest.raises(StoreUnavailable, match="cannot be parsed"):
+        db.database_url("not a url")
+
+
+def test_unreachable_server_is_one_clear_error():
+    # Port 1 on localhost: nothing listens there.
+    engine = db.engine_for("postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2")
+    with pytest.raises(StoreUnavailable, match=r"cannot open database .*127\.0\.0\.1:1"):
+        db.upgrade(engine)
+
+
+def test_migrations_match_the_tables(database_url: str):
+    engine = db.engine_for(database_url)
+    db.upgrade(engine)
+    assert db.current_revision(engine) == db.head_revision()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, db.Base.metadata) == []
+    engine.dispose()
+
+
+def test_database_at_initial_revision_upgrades_to_head(database_url: str):
+    """A database written by the first release opens, and upgrades, in this one."""
+    engine = db.engine_for(database_url)
+    db.upgrade(engine, "0001_factors")
+    assert db.current_revision(engine) == "0001_factors"
+    FactorDatabase(engine).add_records([SOUTH_GRID_2022], "first release")
+    db.upgrade(engine)
+    db.upgrade(engine)  # idempotent
+    assert db.current_revision(engine) == db.head_revision()
+    record = FactorDatabase(engine).get("cn-grid-south-2022")
+    assert record == FactorRecord.model_validate(
+        {**SOUTH_GRID_2022, "created_at": record.created_at}
+    )
+    engine.dispose()
+
+
+def test_downgrade_removes_the_factor_tables(database_url: str):
+    engine = db.engine_for(database_url)
+    db.upgrade(engine)
+    config = db.alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    assert "factor_versions" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_session_scope_rolls_back_on_error(database_url: str):
+    engine = db.engine_for(database_url)
+    db.upgrade(engine)
+    with pytest.raises(RuntimeError), db.session_scope(engine) as session:
+        session.add(Factor(id="x", created_at=dt.datetime.now(dt.UTC)))
+        session.flush()
+        raise RuntimeError("boom")
+    with db.session_scope(engine) as session:
+        assert session.scalars(select(Factor)).all() == []
+        assert session.execute(text("select 1")).scalar() == 1
+    engine.dispose()
