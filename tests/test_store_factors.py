@@ -9,6 +9,7 @@ a second version is a test input, not a published factor.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -276,6 +277,9 @@ def test_release_pins_versions_against_later_edits(factor_db: FactorDatabase):
     publish(factor_db, "cn-grid-south-2022")  # NATIONAL stays draft: not in the release
     info = factor_db.create_release("2026.1", note="first", created_by="Li")
     assert (info.member_count, info.members) == (1, {"cn-grid-south-2022": 1})
+    v1 = factor_db.get("cn-grid-south-2022")
+    line = f"cn-grid-south-2022@1:{v1.content_hash()}"  # docs/factors.md: the release hash
+    assert info.content_hash == hashlib.sha256(line.encode()).hexdigest()
     factor_db.new_version("cn-grid-south-2022", {"gases": CORRECTED})
     publish(factor_db, "cn-grid-south-2022", 2)
 

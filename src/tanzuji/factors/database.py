@@ -28,7 +28,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, get_args
 
@@ -362,12 +362,17 @@ class FactorDatabase:
                 member_count=len(pinned),
                 content_hash=release_hash(pinned),
             )
-            release.members = [
-                ReleaseMember(factor_id=fid, version=row.version) for fid, row in pinned.items()
-            ]
             session.add(release)
             session.flush()
-            return _release_info(release, with_members=True)
+            session.execute(
+                insert(ReleaseMember),
+                [
+                    {"release_id": release.id, "factor_id": fid, "version": version}
+                    for fid, (version, _) in pinned.items()
+                ],
+            )
+            info = _release_info(release)
+            return replace(info, members={fid: v for fid, (v, _) in sorted(pinned.items())})
 
     # -- reading --------------------------------------------------------------------------
 
@@ -709,10 +714,13 @@ def export_factor_csv(records: Sequence[FactorRecord], release: str | None = Non
     return out.getvalue()
 
 
-def release_hash(pinned: Mapping[str, FactorVersion]) -> str:
-    """SHA-256 over the sorted ``id@version:content_hash`` lines of a release's members."""
+def release_hash(pinned: Mapping[str, tuple[int, str]]) -> str:
+    """SHA-256 over the sorted ``id@version:content_hash`` lines of a release's members.
+
+    ``pinned`` maps factor id to (version, content_hash).
+    """
     text = "\n".join(
-        f"{fid}@{row.version}:{row.content_hash}" for fid, row in sorted(pinned.items())
+        f"{fid}@{version}:{digest}" for fid, (version, digest) in sorted(pinned.items())
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -999,13 +1007,14 @@ def _release_row(session: Session, factor_id: str, name: str) -> FactorVersion:
     return _version_row(session, factor_id, member.version)
 
 
-def _newest_published(session: Session) -> dict[str, FactorVersion]:
-    rows = session.scalars(
-        select(FactorVersion)
+def _newest_published(session: Session) -> dict[str, tuple[int, str]]:
+    """Factor id -> (version, content_hash) of its newest published version."""
+    rows = session.execute(
+        select(FactorVersion.factor_id, FactorVersion.version, FactorVersion.content_hash)
         .where(FactorVersion.status == "published")
         .order_by(FactorVersion.factor_id, FactorVersion.version)
-    ).all()
-    return {row.factor_id: row for row in rows}  # later versions overwrite earlier ones
+    )
+    return {fid: (version, digest) for fid, version, digest in rows}  # later ones win
 
 
 def _missing_factor_message(session: Session, factor_id: str) -> str:
