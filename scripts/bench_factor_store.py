@@ -16,7 +16,7 @@ from tanzuji.factors.record import FactorRecord
 
 
 def main() -> None:
-    url = sys.argv[1] if len(sys.argv) > 1 else f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    url = (sys.argv[1:2] or [""])[0] or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 100_000
     database = FactorDatabase.open(url)
     records = [
