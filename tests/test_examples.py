@@ -110,10 +110,10 @@ def test_battery_reference_flow_and_cell_contribution_by_hand():
     service = _process(fp, "battery_service_life")
     assert service.amount == pytest.approx(1 / lifetime_kwh, rel=1e-12)
     # cells: 60 kWh per pack x 109.32 kg CO2e/kWh (Hao et al. 2017), per kWh delivered
-    cells = _process(fp, "factor:hao2017_lfp_battery_kwh@raw_materials")
+    cells = _process(fp, "factor:hao2017_lfp_battery_kwh@lfp_cells")
     assert cells.direct_kg_co2e == pytest.approx(60 * 109.32 / lifetime_kwh, rel=1e-12)
     # aluminium enclosure: 60 kg x 9108.72731 kg CO2e/t (DESNZ 2023) = 546.52 kg per pack
-    aluminium = _process(fp, "factor:desnz2023_aluminium_primary_t@raw_materials")
+    aluminium = _process(fp, "factor:desnz2023_aluminium_primary_t@enclosure")
     assert aluminium.direct_kg_co2e == pytest.approx(
         60 / 1000 * 9108.72731 / lifetime_kwh, rel=1e-12
     )
@@ -141,12 +141,15 @@ def test_pv_silicon_electricity_by_hand():
     modules_per_kwp = 1000 / 550
     silicon_kg = 550 * 2.2 / 1000  # polysilicon per module
     # polysilicon 60 kWh/kg + ingot and wafer 35 kWh/kg, Northwest grid 0.5857 kg CO2/kWh
-    grid_nw = _process(fp, "factor:cn_grid_2022_northwest@raw_materials")
-    assert grid_nw.direct_kg_co2e == pytest.approx(
+    # (one column per factor and using process: polysilicon and ingot_wafer)
+    poly = _process(fp, "factor:cn_grid_2022_northwest@polysilicon")
+    wafer = _process(fp, "factor:cn_grid_2022_northwest@ingot_wafer")
+    assert poly.direct_kg_co2e == pytest.approx(60 * silicon_kg * 0.5857 * modules_per_kwp)
+    assert poly.direct_kg_co2e + wafer.direct_kg_co2e == pytest.approx(
         (60 + 35) * silicon_kg * 0.5857 * modules_per_kwp, rel=1e-12
     )
     # glass: 2.58 m2 x 3.2 mm x 2500 kg/m3 = 20.64 kg per module, 1402.76667 kg CO2e/t
-    glass = _process(fp, "factor:desnz2023_glass_primary_t@raw_materials")
+    glass = _process(fp, "factor:desnz2023_glass_primary_t@solar_glass")
     assert glass.direct_kg_co2e == pytest.approx(
         2.58 * 0.0032 * 2500 / 1000 * 1402.76667 * modules_per_kwp, rel=1e-12
     )

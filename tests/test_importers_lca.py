@@ -39,17 +39,29 @@ def test_ghg_names(name, expected):
     assert ghg_of(name) == expected
 
 
-def test_every_ecospold2_sample_is_read_and_unit_processes_skipped():
-    # All five samples are unit processes (activity type="1") with technosphere inputs.
-    counts = {}
-    for path in sorted((SAMPLES / "ecospold2").iterdir()):
-        result = read(path)
-        assert result.records == []
-        counts[path.name[:8]] = len(result.skipped)
-        assert "technosphere" in result.skipped[0].reason
-    assert counts == dict.fromkeys(counts, 1) and len(counts) == 5
-    # 62993671...spold flowData: 27 intermediate inputs besides the reference product.
-    assert "27 technosphere" in read(CEMENT).skipped[0].reason
+def test_ecospold2_samples_records_and_skips():
+    # All five samples are unit processes (activity type="1"): those with direct GHG flows become
+    # gate_to_gate drafts, those without any GHG flow are skipped with that reason.
+    outcome = {p.name[:8]: read(p) for p in sorted((SAMPLES / "ecospold2").iterdir())}
+    made = {k: len(r.records) for k, r in outcome.items()}
+    assert made == {"00000_11": 0, "40011095": 1, "62993671": 1, "89389d98": 0, "sample_e": 0}
+    for key in ("00000_11", "89389d98", "sample_e"):
+        assert "no greenhouse-gas flow" in outcome[key].skipped[0].reason
+    (furnace,) = outcome["40011095"].records
+    # <elementaryExchange amount="0.00123"> "Methane, fossil" per 1 unit of furnace
+    assert [(g.gas, g.origin, g.amount_kg) for g in furnace.gases] == [("CH4", "fossil", 0.00123)]
+    assert (furnace.unit, furnace.boundary, furnace.status) == ("unit", "gate_to_gate", "draft")
+
+
+def test_ecospold2_unit_process_is_gate_to_gate_draft():
+    (record,) = read(CEMENT).records
+    gases = {(g.gas, g.origin): g.amount_kg for g in record.gases}
+    # "Carbon dioxide" 0.374 + "Carbon dioxide, fossil" 0.553 (no origin counts as fossil)
+    assert gases[("CO2", "fossil")] == pytest.approx(0.374 + 0.553, rel=1e-12)
+    assert (record.boundary, record.status) == ("gate_to_gate", "draft")
+    # 62993671...spold flowData: 27 intermediate inputs with a non-zero amount
+    assert "27 technosphere exchange(s) excluded" in record.comment
+    assert "upstream emissions are NOT included" in record.comment
 
 
 def _dataset(path):
@@ -115,16 +127,19 @@ def test_ecospold2_bad_amount(tmp_path):
 
 
 def test_jsonld_samples():
-    truck = read(SAMPLES / "jsonld/34156f3c-28ef-33db-9ad0-6293a2aa0d52.json")
-    assert "'Diesel, at refinery'" in truck.skipped[0].reason
+    (truck,) = read(SAMPLES / "jsonld/34156f3c-28ef-33db-9ad0-6293a2aa0d52.json").records
+    # "Carbon dioxide, fossil" amount 0.079876 kg per 1 t*km; 1 input 'Diesel, at refinery'
+    co2 = next(g for g in truck.gases if g.gas == "CO2")
+    assert (co2.amount_kg, truck.unit, truck.boundary) == (0.079876, "t*km", "gate_to_gate")
+    assert "1 technosphere exchange(s) excluded (e.g. 'Diesel, at refinery')" in truck.comment
     package = read(SAMPLES / "jsonld/exchange_sync-all.zip")
-    assert (len(package.records), len(package.skipped)) == (0, 2)  # processes/ holds 2
+    assert (len(package.records), len(package.skipped)) == (0, 2)  # processes/ holds 2, no GHG
     steel = read(SAMPLES / "jsonld/process.json")
     assert "no greenhouse-gas flow" in steel.skipped[0].reason
     for name in ("impact_category.json", "unit_group.json"):
         assert read(SAMPLES / "jsonld" / name).skipped[0].reason.startswith("no Process")
-    beef = read(SAMPLES / "jsonld/1b97b691-7c00-4150-9e97-df2020bfd203.json")
-    assert "9 technosphere" in beef.skipped[0].reason
+    (beef,) = read(SAMPLES / "jsonld/1b97b691-7c00-4150-9e97-df2020bfd203.json").records
+    assert "9 technosphere exchange(s) excluded" in beef.comment
 
 
 def test_jsonld_beef_exchanges():
@@ -139,13 +154,12 @@ def test_jsonld_beef_exchanges():
 
 
 def test_simapro_samples():
-    assert (
-        "Steel, low-alloyed {RER}" in read(SAMPLES / "simapro_csv/inventory.csv").skipped[0].reason
-    )
+    steel = read(SAMPLES / "simapro_csv/inventory.csv").skipped[0]  # 1 input, no emissions
+    assert "0 other elementary flow(s) and 1 technosphere" in steel.reason
     process = read(SAMPLES / "simapro_csv/process.csv")  # decimal comma, cp1252 bytes
-    assert "3 technosphere" in process.skipped[0].reason
-    allocation = read(SAMPLES / "simapro_csv/allocation.csv")
-    assert len(allocation.skipped) == 2 and "2 reference products" in allocation.skipped[1].reason
+    assert "8 other elementary flow(s) and 3 technosphere" in process.skipped[0].reason
+    allocation = read(SAMPLES / "simapro_csv/allocation.csv")  # neither process emits a GHG
+    assert [s.reason[:30] for s in allocation.skipped] == ["no greenhouse-gas flow and no "] * 2
     assert "no Process blocks" in read(SAMPLES / "simapro_csv/method.csv").skipped[0].reason
 
 
@@ -166,11 +180,13 @@ def test_simapro_system_process_with_decimal_comma(tmp_path):
 
 
 def test_ilcd_samples():
-    abs_ = read(SAMPLES / "ilcd/process.xml")
+    abs_ = read(SAMPLES / "ilcd/process.xml")  # no flows/ next to it in the samples folder
     assert "(ABS)' unknown" in abs_.skipped[0].reason
     assert read(SAMPLES / "ilcd/ilcd_folder.zip").skipped[0].reason.startswith("no ILCD process")
     assert read(SAMPLES / "ilcd/flow.xml").records == []
-    assert "Name des Referenzflusses" in read(SAMPLES / "ilcd/sample_EPD.xml").skipped[0].reason
+    epd = read(SAMPLES / "ilcd/sample_EPD.xml").skipped[0].reason
+    # the declared unit is only in ../flows/referenceflow.xml, which the sample does not ship
+    assert "'Name des Referenzflusses' unknown" in epd and "42 kg CO2e per 1" in epd
 
 
 def test_ilcd_process_values():
@@ -186,7 +202,9 @@ def test_ilcd_process_values():
 def test_ilcd_epd_gwp_result():
     path = SAMPLES / "ilcd/sample_EPD.xml"
     # LCIAResult "Treibhauspotential (GWP 100)", epd:amount module A1-A3 = 42
-    assert ilcd._climate_change(x.parse(path.read_bytes(), str(path)), str(path)) == 42.0
+    value, note = ilcd._climate_change(x.parse(path.read_bytes(), str(path)), str(path))
+    assert value == 42.0
+    assert "not included: A4 (Sc1)=3, A4 (Sc2)=2, C3 (S1)=22, C3 (S2)=7" in note
 
 
 def test_detect_formats():

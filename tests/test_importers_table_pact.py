@@ -41,8 +41,11 @@ def test_desnz_table():
     assert (butane.unit, butane.kg_co2e, butane.geography) == ("t", 3033.38067, "GB")
 
 
+GOOD = "a1,Diesel,L,2.5,,DESNZ,Conversion factors 2023,OGL-3.0,2-3-1-2-4"
+
+
 def test_template_errors_cite_row_and_column(tmp_path):
-    good = "a1,Diesel,L,2.5,,DESNZ,Conversion factors 2023,OGL-3.0,2-3-1-2-4"
+    good = GOOD
     (record,) = read(_csv(tmp_path, good)).records
     assert record.pedigree.as_tuple() == (2, 3, 1, 2, 4)
     with pytest.raises(FactorImportError, match=r"row 3, column 'kg_co2e'.*'abc'"):
@@ -97,3 +100,103 @@ def _canonical(records):
         ),
         key=lambda r: r.id,
     )
+
+
+def _xlsx(tmp_path, rows, sheet="factors"):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = sheet
+    for row in rows:
+        book.active.append(row)
+    path = tmp_path / "factors.xlsx"
+    book.save(path)
+    return path
+
+
+def test_xlsx_template_round_trip(tmp_path):
+    rows = [HEADER.split(","), *(r.split(",") for r in (GOOD, "a2,Coal,t,2400,,P,D,L,"))]
+    rows = [[float(c) if c.replace(".", "").isdigit() else c for c in r] for r in rows]
+    from_xlsx = read(_xlsx(tmp_path, rows)).records
+    assert from_xlsx == read(_csv(tmp_path, GOOD, "a2,Coal,t,2400,,P,D,L,")).records
+    assert [(r.id, r.kg_co2e) for r in from_xlsx] == [("a1", 2.5), ("a2", 2400.0)]
+
+
+def test_xlsx_errors_cite_sheet_row_and_column(tmp_path):
+    rows = [HEADER.split(","), GOOD.split(","), "a2,Coal,t,abc,,P,D,L,".split(",")]
+    with pytest.raises(FactorImportError, match=r"\[sheet 'factors'\]: row 3, column 'kg_co2e'"):
+        read(_xlsx(tmp_path, rows))
+    with pytest.raises(FactorImportError, match=r"\[sheet 'Sheet A'\]: row 2, column 'unit'"):
+        read(_xlsx(tmp_path, [HEADER.split(","), "a3,Coal,zorgs,1,,P,D,L,".split(",")], "Sheet A"))
+
+
+def _one_process_footprint(record, amount):
+    """A model whose only process takes ``amount`` declared units of the imported factor."""
+    from tanzuji.factors.base import MappingSource
+    from tanzuji.footprint import calculate
+    from tanzuji.model.files import load_model_text
+
+    text = f"""
+product:
+  id: bought
+  name: {{en: Bought product}}
+  functional_unit: {{amount: 1, unit: piece}}
+  reference_flow: {{process: use, amount: 1, unit: piece}}
+processes:
+  - id: use
+    name: {{en: Use}}
+    life_cycle_stage: raw_materials
+    reference_product: {{amount: 1, unit: piece}}
+    inputs:
+      - {{factor: "{record.id}", amount: {amount}, unit: {record.unit}}}
+"""
+    source = MappingSource([record.to_factor_data()], origin="PACT import")
+    return calculate(load_model_text(text, "pact.yaml"), factor_source=source)
+
+
+@pytest.mark.parametrize(
+    ("example", "excluding", "including", "declared"),
+    [
+        # example-1 pcf: pcfExcludingBiogenicUptake "0.384", pcfIncludingBiogenicUptake "-1.23",
+        # declaredUnitAmount "1"; example-2: "5.14", "-14.22" per "12" liter;
+        # example-4: "0.42", "0.05" per "1"; example-3: "77.0", "77.0" per "1" piece
+        ("example-1.json", 0.384, -1.23, 1),
+        ("example-2.json", 5.14, -14.22, 12),
+        ("example-3.json", 77.0, 77.0, 1),
+        ("example-4.json", 0.42, 0.05, 1),
+    ],
+)
+def test_pact_factor_reproduces_supplier_totals_in_engine(example, excluding, including, declared):
+    (record,) = read(PACT / example).records
+    assert record.kg_co2e == pytest.approx(excluding / declared, rel=1e-12)
+    footprint = _one_process_footprint(record, declared)
+    assert footprint.pact.pcfIncludingBiogenicUptake == pytest.approx(including, rel=1e-9)
+    assert footprint.pact.pcfExcludingBiogenicUptake == pytest.approx(excluding, rel=1e-9)
+    assert footprint.total_kg_co2e == pytest.approx(including, rel=1e-9)
+
+
+def test_pact_split_by_origin():
+    (record,) = read(PACT / "example-4.json").records
+    gases = {(g.gas, g.origin): g.amount_kg for g in record.gases}
+    # fossilGhgEmissions 0.17, landUseChangeGhgEmissions 0.2, remainder 0.42 - 0.17 - 0.2 = 0.05
+    # biogenic; uptake 0.05 - 0.42 = -0.37 (= biogenicCO2Uptake "-0.37")
+    assert gases == pytest.approx(
+        {
+            ("CO2e", "fossil"): 0.17,
+            ("CO2e", "land_use_change"): 0.2,
+            ("CO2e", "biogenic"): 0.42 - 0.17 - 0.2,
+            ("CO2", "biogenic"): 0.05 - 0.42,
+        },
+        rel=1e-12,
+    )
+    footprint = _one_process_footprint(record, 1)
+    assert footprint.pact.fossilGhgEmissions == pytest.approx(0.17, rel=1e-9)
+    assert footprint.pact.landUseChangeGhgEmissions == pytest.approx(0.2, rel=1e-9)
+
+
+def test_pact_rounded_uptake_is_noted():
+    (record,) = read(PACT / "example-1.json").records
+    # -1.23 - 0.384 = -1.614 vs the rounded biogenicCO2Uptake "-1.61"
+    uptake = next(g for g in record.gases if g.gas == "CO2")
+    assert (uptake.origin, uptake.amount_kg) == ("biogenic", pytest.approx(-1.614, rel=1e-12))
+    assert "reported biogenicCO2Uptake -1.61" in record.comment

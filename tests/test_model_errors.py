@@ -13,6 +13,7 @@ import pytest
 from tanzuji.errors import (
     AllocationError,
     DanglingReference,
+    DuplicateId,
     FactorFileError,
     FormulaError,
     InvalidAmount,
@@ -94,9 +95,7 @@ def test_missing_model_file(tmp_path: Path):
 def test_duplicate_process_ids():
     # the second "a" starts on line 11 (processes: is line 6, the first a is lines 7-10)
     text = model(PROCESS_A.replace("AMOUNT", "1"))
-    with pytest.raises(
-        DanglingReference, match=r"^m\.yaml:11 processes\[1\]\.id: .*'a' is used twice"
-    ):
+    with pytest.raises(DuplicateId, match=r"^m\.yaml:11 processes\[1\]\.id: .*'a' is used twice"):
         run(text)
 
 

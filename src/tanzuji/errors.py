@@ -99,6 +99,12 @@ class DanglingReference(ModelError):
     code = "dangling_reference"
 
 
+class DuplicateId(ModelError):
+    """Two processes or products of a model share one id."""
+
+    code = "duplicate_id"
+
+
 class InvalidAmount(ModelError):
     """An amount is zero, negative or not finite where that is not allowed."""
 
@@ -188,3 +194,17 @@ class FactorEditError(TanzujiError):
 
     code = "factor_edit_error"
     http_status = 422
+
+
+class PcrError(TanzujiError):
+    """A product category rule file is malformed, or a model cannot be checked against it."""
+
+    code = "pcr_error"
+    http_status = 422
+
+
+class UnknownPcr(PcrError):
+    """A model names a PCR id (or id@version) that no shipped or given PCR file defines."""
+
+    code = "unknown_pcr"
+    http_status = 404

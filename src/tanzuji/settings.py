@@ -70,6 +70,7 @@ def register(setting: Setting) -> Setting:
 
 for _s in (
     Setting("gwp_set", "AR6", "-", "GWP100 set used to characterize gases: AR4, AR5 or AR6."),
+    Setting("language", "en", "-", "Language of names in printed tables: en or zh (显示语言)."),
     Setting(
         "data_dir",
         str(Path.home() / ".local" / "share" / "tanzuji"),

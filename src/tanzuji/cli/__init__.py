@@ -16,6 +16,7 @@ from tanzuji.errors import TanzujiError
 from tanzuji.cli import calc as _calc  # noqa: F401  isort: skip
 from tanzuji.cli import demo as _demo  # noqa: F401  isort: skip
 from tanzuji.cli import factors as _factors  # noqa: F401  isort: skip
+from tanzuji.cli import pcr as _pcr  # noqa: F401  isort: skip
 
 
 def main() -> None:

@@ -87,17 +87,20 @@ def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
         for stage, value in sorted(footprint.by_stage.items(), key=lambda kv: -abs(kv[1])):
             table.add_row(stage, f"{value:,.6g}", share(value))
     elif by is By.process:
-        table.add_column("process 过程")
+        zh = settings.get("language") == "zh"
+        table.add_column("process or factor 过程/因子", max_width=70)
         table.add_column("stage 阶段")
-        table.add_column("direct kg CO2e", justify="right")
-        table.add_column("cradle-to-gate kg CO2e", justify="right")
+        table.add_column("direct kg CO2e 直接", justify="right")
+        table.add_column("share 占比", justify="right")
+        table.add_column("cradle-to-gate kg CO2e 累计", justify="right")
         for p in footprint.by_process:
             if p.direct_kg_co2e == 0 and p.upstream_kg_co2e == 0:
                 continue
             table.add_row(
-                f"{p.name_zh} / {p.name_en}" if p.name_zh != p.name_en else p.name_en,
+                (p.name_zh if zh else p.name_en) + (" [factor]" if p.kind == "factor" else ""),
                 p.life_cycle_stage,
                 f"{p.direct_kg_co2e:,.6g}",
+                share(p.direct_kg_co2e),
                 f"{p.upstream_kg_co2e:,.6g}",
             )
     else:
@@ -118,6 +121,12 @@ def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
         f"{iso.land_use_change_ghg_emissions:,.4g} · aircraft 航空 "
         f"{iso.aircraft_ghg_emissions:,.4g} kg CO2e"
     )
+    illustrative = [f.id for f in footprint.inputs.factors if f.illustrative]
+    if illustrative:
+        console.print(
+            f"[yellow]warning 注意[/] {len(illustrative)} factor(s) are illustrative, not sourced "
+            f"(示意值，无来源): {', '.join(illustrative)}"
+        )
 
 
 def render_tree(node: TreeOut, total: float, parent: Tree | None = None) -> Tree:

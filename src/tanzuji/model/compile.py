@@ -27,6 +27,7 @@ from tanzuji.engine.system import (
 )
 from tanzuji.errors import (
     DanglingReference,
+    DuplicateId,
     InvalidAmount,
     TanzujiError,
 )
@@ -121,6 +122,7 @@ class _Builder:
         self.records: list[ExchangeRecord] = []
         self.factors: dict[str, FactorData] = {}
         self.factor_column: dict[tuple[str, str], int] = {}
+        self.factor_record: dict[str, int] = {}
         with located(self.smap.where(("parameters",))):
             self.params = formula.resolve_parameters(
                 self.model.parameters,
@@ -141,7 +143,7 @@ class _Builder:
     def declare_columns(self) -> None:
         for i, process in enumerate(self.model.processes):
             if process.id in self.column_of:
-                raise DanglingReference(
+                raise DuplicateId(
                     f"process id {process.id!r} is used twice; process ids must be unique",
                     location=self.smap.where(("processes", i, "id")),
                 )
@@ -157,7 +159,7 @@ class _Builder:
         with located(self.smap.where(where)):
             units.parse_unit(unit)
         if cid in self.column_of:
-            raise DanglingReference(
+            raise DuplicateId(
                 f"product id {cid!r} is defined twice", location=self.smap.where(where)
             )
         base_en = process.name.en or process.name.zh or process.id
@@ -170,30 +172,40 @@ class _Builder:
             Activity(cid, base_en, base_zh, process.life_cycle_stage, "process", unit)
         )
 
-    def factor_col(self, factor: FactorData, stage: str) -> int:
-        key = (factor.id, stage)
+    def factor_col(self, factor: FactorData, process: Process) -> int:
+        """The column of ``factor`` as used by ``process`` (one per pair, so that hotspots show
+        which process uses which factor); all columns of one factor share one ExchangeRecord so
+        that Monte Carlo draws one value per factor."""
+        key = (factor.id, process.id)
         if key in self.factor_column:
             return self.factor_column[key]
         col = len(self.activities)
         self.factor_column[key] = col
+        process_en = process.name.en or process.name.zh or process.id
+        process_zh = process.name.zh or process.name.en or process.id
         self.activities.append(
             Activity(
-                f"factor:{factor.id}@{stage}",
-                factor.name_en or factor.id,
-                factor.name_zh or factor.name_en or factor.id,
-                stage,
+                f"factor:{factor.id}@{process.id}",
+                f"{factor.name_en or factor.name_zh or factor.id} ({process_en})",
+                f"{factor.name_zh or factor.name_en or factor.id}（{process_zh}）",
+                process.life_cycle_stage,
                 "factor",
                 factor.unit,
             )
         )
         self.tech.add(col, col, 1.0)
-        rec = len(self.records)
-        pedigree = factor.pedigree
-        self.records.append(
-            ExchangeRecord(
-                f"factor {factor.id}", key[0], "factor_flow", pedigree=pedigree, factor_id=factor.id
+        if factor.id not in self.factor_record:
+            self.factor_record[factor.id] = len(self.records)
+            self.records.append(
+                ExchangeRecord(
+                    f"factor {factor.id}",
+                    factor.id,
+                    "factor_flow",
+                    pedigree=factor.pedigree,
+                    factor_id=factor.id,
+                )
             )
-        )
+        rec = self.factor_record[factor.id]
         for flow in factor.flows:
             removal = flow.amount_kg < 0
             self.bio.add(
@@ -293,7 +305,7 @@ class _Builder:
             with located(self.smap.where((*path, "factor"))):
                 factor = self.source.resolve(exchange.factor)
             self.factors[factor.id] = factor
-            row = self.factor_col(factor, process.life_cycle_stage)
+            row = self.factor_col(factor, process)
             target_unit = factor.unit
             factor_id = factor.id
         with located(where):

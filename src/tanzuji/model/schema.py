@@ -86,6 +86,32 @@ class Product(Strict):
     geography: str | None = None
     reference_period: Period | None = None
     mass_per_unit_kg: float | None = Field(None, gt=0)
+    #: System boundary the study claims (checked against the PCR; ISO 14067:2018 6.3.4).
+    boundary: Literal["cradle-to-gate", "cradle-to-gate-with-options", "cradle-to-grave"] | None = (
+        None
+    )
+    #: Biogenic carbon content of the product per functional unit, kg C (ISO 14067:2018 7.2;
+    #: EN 15804+A2 7.2.4). Needed when a PCR asks for it (see docs/pcr.md).
+    biogenic_carbon_content_kg: float | None = Field(None, ge=0)
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+
+class Exclusion(Strict):
+    """A flow or process left out of the model under the cut-off rule, with its estimated effect.
+
+    ISO 14067:2018 6.3.4.3 asks that cut-off criteria be stated and the effect of exclusions
+    assessed; a PCR's cut-off rule (``tanzuji pcr check``) compares these estimates with its
+    per-flow and total limits. Give ``estimated_share`` (fraction of the footprint) or
+    ``estimated_kg_co2e`` (per functional unit).
+    """
+
+    id: Identifier
+    name: Name | None = None
+    life_cycle_stage: str | None = None
+    estimated_share: float | None = Field(None, ge=0, le=1)
+    estimated_kg_co2e: float | None = Field(None, ge=0)
+    justification: str | None = None
 
     _name = field_validator("name", mode="before")(_coerce_name)
 
@@ -229,3 +255,5 @@ class Model(Strict):
     processes: list[Process] = Field(min_length=1)
     factors: list[InlineFactor] = Field(default_factory=list)
     factor_files: list[str] = Field(default_factory=list)
+    #: Flows/processes excluded under the cut-off rule (None, not [], keeps old hashes stable).
+    exclusions: list[Exclusion] | None = None

@@ -131,6 +131,13 @@ def detect_format(path: Path) -> str:
             return "ecospold1"
         if b"lca.jrc.it/ILCD" in head:
             return "ilcd"
+        # no namespace declared: tell the formats by their elements
+        if b"activityDataset" in head:
+            return "ecospold2"
+        if b"referenceFunction" in head or b"<dataset" in head:
+            return "ecospold1"
+        if b"processDataSet" in head:
+            return "ilcd"
     if suffix == ".json":
         text = head.decode("utf-8", errors="replace")
         return "jsonld" if '"@type"' in text or '"@context"' in text else "pact"

@@ -9,8 +9,10 @@ applies one rule set for all of them:
   compartment (:func:`ghg_of`); CO2 taken up from air is a negative biogenic amount;
 * a climate-change (GWP100) LCIA result becomes ``kg_co2e``;
 * other elementary flows are ignored and counted in the record's comment;
-* a *unit* process with technosphere inputs is skipped: its gases would miss its supply chain.
-  An aggregated (system / LCI-result) dataset keeps its direct greenhouse-gas flows.
+* a *unit* process becomes a ``gate_to_gate`` record of its direct emissions (status draft; the
+  comment counts the excluded technosphere exchanges, whose upstream emissions are missing);
+  an aggregated (system / LCI-result) dataset is ``cradle_to_gate``;
+* a multi-output process gives one record per product, by its allocation share.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class Exchange:
     gsd: float | None = None
     pedigree: tuple[int, int, int, int, int] | None = None
     location: str = ""
+    allocation: float | None = None  # share (0..1) of the process allocated to this product
 
 
 @dataclass
@@ -69,6 +72,7 @@ class ProcessDataset:
     boundary: str | None = None
     reference_unit: str | None = None  # when there is no reference exchange (LCIA-only data)
     reference_amount: float = 1.0
+    allocation_problem: str = ""  # why the products' allocation shares could not be read
 
 
 # --- greenhouse-gas flows --------------------------------------------------------------------
@@ -247,39 +251,115 @@ def dataset_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, 
 # --- dataset -> record -------------------------------------------------------------------------
 
 
-def to_record(dataset: ProcessDataset) -> FactorRecord | Skipped:
-    """Map one dataset to a factor record, or say why it cannot be one."""
+def to_records(dataset: ProcessDataset) -> list[FactorRecord | Skipped]:
+    """Map one dataset to factor records (one per reference product), or say why it cannot.
+
+    * aggregated (system / LCI-result) data: boundary ``cradle_to_gate``;
+    * a unit process: boundary ``gate_to_gate`` — its own direct emissions per unit of the
+      reference product; the comment says how many technosphere exchanges were excluded, since
+      their upstream emissions are *not* in the factor (a reviewer links or replaces them);
+    * several reference products: one record per product, the process's greenhouse-gas flows
+      multiplied by the product's allocation share and divided by its amount;
+    * no greenhouse-gas flow and no climate-change result: skipped with the reason.
+    """
     references = [e for e in dataset.exchanges if e.is_reference]
-    inputs = [e for e in dataset.exchanges if not e.elementary and not e.is_reference and e.amount]
-    if len(references) > 1:
-        names = ", ".join(repr(e.name) for e in references[:3])
-        return Skipped(
-            dataset.location,
-            f"{len(references)} reference products ({names}); a factor needs one — allocate "
-            "the multi-output process first",
-        )
-    if inputs and not dataset.aggregated:
-        return Skipped(
-            dataset.location,
-            f"unit process with {len(inputs)} technosphere exchange(s) (e.g. {inputs[0].name!r}"
-            "); its own greenhouse-gas flows miss its supply chain — import the aggregated "
-            "(system / LCI result) dataset instead, or model it as a process",
-        )
-    unit, amount = _reference(dataset, references)
-    if amount == 0:
-        return Skipped(dataset.location, "reference amount is 0; cannot express per unit")
-    gas_amounts, pick, ignored = _gases(dataset, amount)
-    if not gas_amounts and dataset.kg_co2e is None:
-        return Skipped(
-            dataset.location,
-            f"no greenhouse-gas flow and no climate-change result ({ignored} other elementary "
-            "flows ignored)",
-        )
-    _check_unit(unit, dataset.location, "reference product unit")
+    technosphere = [
+        e for e in dataset.exchanges if not e.elementary and not e.is_reference and e.amount
+    ]
+    totals, pick, ignored = _gases(dataset)
+    if not totals and dataset.kg_co2e is None:
+        linked = f" and {len(technosphere)} technosphere exchange(s)" if technosphere else ""
+        return [
+            Skipped(
+                dataset.location,
+                f"no greenhouse-gas flow and no climate-change result ({ignored} other "
+                f"elementary flow(s){linked}); nothing to import as a factor",
+            )
+        ]
+    products = _allocated_products(dataset, references)
+    if isinstance(products, Skipped):
+        return [products]
     notes = [dataset.comment] if dataset.comment else []
+    if not dataset.aggregated and technosphere:
+        notes.append(_gate_to_gate_note(technosphere))
     if ignored:
         notes.append(f"{ignored} non-greenhouse-gas elementary flow(s) ignored on import")
-    return _build(dataset, unit, amount, gas_amounts, pick, " | ".join(notes))
+    outcomes: list[FactorRecord | Skipped] = []
+    for product, unit, amount, share in products:
+        where = f"{dataset.location} [{product.name}]" if len(products) > 1 else dataset.location
+        if amount == 0:
+            outcomes.append(Skipped(where, "reference amount is 0; cannot express per unit"))
+            continue
+        if share == 0:
+            outcomes.append(
+                Skipped(where, "allocation share 0 %: no emissions allocated to this co-product")
+            )
+            continue
+        _check_unit(unit, dataset.location, "reference product unit")
+        scale = share / amount
+        gas_amounts = [
+            GasAmount(gas=g, origin=o, amount_kg=v * scale)  # type: ignore[arg-type]
+            for (g, o), v in totals.items()
+        ]
+        extra = [f"allocation share {share * 100:g} % to {product.name!r}"] if share != 1 else []
+        record = _build(dataset, unit, scale, gas_amounts, pick, " | ".join(notes + extra))
+        if len(products) > 1:
+            record = record.model_copy(
+                update={"id": _product_id(dataset.id, product.name), "name_en": product.name}
+            )
+        outcomes.append(record)
+    return outcomes
+
+
+def to_record(dataset: ProcessDataset) -> FactorRecord | Skipped:
+    """The single record of a one-product dataset (the first outcome of :func:`to_records`)."""
+    return to_records(dataset)[0]
+
+
+def _gate_to_gate_note(technosphere: list[Exchange]) -> str:
+    return (
+        f"gate-to-gate: direct emissions of this unit process only; {len(technosphere)} "
+        f"technosphere exchange(s) excluded (e.g. {technosphere[0].name!r}) — upstream "
+        "emissions are NOT included: link or replace them before publishing / 仅含本过程直接排放，"
+        "未含上游排放，发布前须补充或替换"
+    )
+
+
+_Product = tuple[Exchange, str, float, float]  # exchange, unit, amount, allocation share
+
+
+def _allocated_products(
+    dataset: ProcessDataset, references: list[Exchange]
+) -> list[_Product] | Skipped:
+    if len(references) <= 1:
+        unit, amount = _reference(dataset, references)
+        product = (
+            references[0] if references else Exchange(dataset.name, amount, unit, False, False)
+        )
+        share = product.allocation if product.allocation is not None else 1.0
+        return [(product, unit, amount, share)]
+    names = ", ".join(repr(e.name) for e in references[:3])
+    missing = [e.name for e in references if e.allocation is None]
+    if missing:
+        reason = dataset.allocation_problem or f"no allocation share for {missing[0]!r}"
+        return Skipped(
+            dataset.location,
+            f"{len(references)} reference products ({names}); {reason} — a factor needs one "
+            "product: allocate the multi-output process first",
+        )
+    total = sum(e.allocation or 0.0 for e in references)
+    if abs(total - 1.0) > 0.01:
+        return Skipped(
+            dataset.location,
+            f"{len(references)} reference products ({names}) whose allocation shares add up "
+            f"to {total * 100:g} %; expected 100 % — correct the allocation in the source",
+        )
+    return [(e, e.unit, e.amount, e.allocation or 0.0) for e in references]
+
+
+def _product_id(dataset_id: str, product: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.\-]+", "_", product).strip("_")[:60]
+    return f"{dataset_id[:139]}/{slug}"
 
 
 def _reference(dataset: ProcessDataset, references: list[Exchange]) -> tuple[str, float]:
@@ -309,9 +389,8 @@ def _check_unit(unit: str, location: str, name: str) -> None:
         ) from exc
 
 
-def _gases(
-    dataset: ProcessDataset, reference_amount: float
-) -> tuple[list[GasAmount], Exchange | None, int]:
+def _gases(dataset: ProcessDataset) -> tuple[dict[tuple[str, str], float], Exchange | None, int]:
+    """kg of each (gas, origin) per reference amount of the process, before allocation."""
     totals: dict[tuple[str, str], float] = {}
     pick: Exchange | None = None
     pick_weight = -1.0
@@ -327,18 +406,17 @@ def _gases(
         _check_unit(exchange.unit, where, f"unit of {exchange.name!r}")
         kg = units.convert(exchange.amount, exchange.unit, "kg", where=where)
         sign = -1.0 if exchange.is_input else 1.0
-        totals[found] = totals.get(found, 0.0) + sign * kg / reference_amount
+        totals[found] = totals.get(found, 0.0) + sign * kg
         weight = abs(kg) * gases.gwp(found[0], found[1], "AR6")
         if weight > pick_weight:
             pick, pick_weight = exchange, weight
-    amounts = [GasAmount(gas=g, origin=o, amount_kg=v) for (g, o), v in totals.items()]  # type: ignore[arg-type]
-    return amounts, pick, ignored
+    return totals, pick, ignored
 
 
 def _build(
     dataset: ProcessDataset,
     unit: str,
-    amount: float,
+    scale: float,
     gas_amounts: list[GasAmount],
     pick: Exchange | None,
     comment: str,
@@ -352,7 +430,7 @@ def _build(
             name_en=dataset.name,
             activity=dataset.name,
             unit=unit,
-            kg_co2e=None if dataset.kg_co2e is None else dataset.kg_co2e / amount,
+            kg_co2e=None if dataset.kg_co2e is None else dataset.kg_co2e * scale,
             gases=gas_amounts,
             gwp_set=dataset.gwp_set,
             boundary=boundary,  # type: ignore[arg-type]
@@ -367,7 +445,8 @@ def _build(
             else None,
             uncertainty=UncertaintySpec(distribution="lognormal", gsd=gsd) if gsd else None,
             classification=dataset.classification,
-            comment=comment,
+            status="draft",
+            comment=comment[:4000],
         )
     except ValueError as exc:  # pydantic ValidationError is a ValueError
         raise FactorImportError(
@@ -383,9 +462,9 @@ def collect(datasets: list[ProcessDataset], notes: list[str] | None = None) -> I
     """Map datasets to an :class:`ImportResult` (records and skips)."""
     result = ImportResult(notes=list(notes or []))
     for dataset in datasets:
-        outcome = to_record(dataset)
-        if isinstance(outcome, Skipped):
-            result.skipped.append(outcome)
-        else:
-            result.records.append(outcome)
+        for outcome in to_records(dataset):
+            if isinstance(outcome, Skipped):
+                result.skipped.append(outcome)
+            else:
+                result.records.append(outcome)
     return result

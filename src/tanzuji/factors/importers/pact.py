@@ -5,8 +5,9 @@ Accepts one ``ProductFootprint``, a list response ``{"data": [...]}``, a single 
 Field meanings: PACT Technical Specification v3.0, section "ProductFootprint" / "CarbonFootprint".
 
 The factor is per *one* declared unit: every amount is divided by ``declaredUnitAmount``.
-``kg_co2e`` is ``pcfExcludingBiogenicUptake``; the split the footprint discloses becomes
-``gases`` (``CO2e`` by origin, and the biogenic CO2 uptake/removals as CO2).
+``kg_co2e`` is ``pcfExcludingBiogenicUptake`` (for display); the engine uses ``gases``, built
+so that a footprint computed from the factor reproduces the supplier's two totals
+(:func:`split_gases`).
 """
 
 from __future__ import annotations
@@ -40,17 +41,6 @@ DECLARED_UNITS = {
     "piece": "piece",
 }
 
-# (PACT field, gas, origin): the disclosed split. CO2e amounts carry the footprint's GWP set.
-_SPLIT = (
-    ("fossilGhgEmissions", "CO2e", "fossil"),
-    ("landManagementFossilGhgEmissions", "CO2e", "fossil"),
-    ("biogenicNonCO2Emissions", "CO2e", "biogenic"),
-    ("landUseChangeGhgEmissions", "CO2e", "land_use_change"),
-    ("landManagementBiogenicCO2Emissions", "CO2", "land_management"),
-    ("landManagementBiogenicCO2Removals", "CO2", "land_management"),
-    ("biogenicCO2Uptake", "CO2", "biogenic"),
-    ("biogenicCO2Withdrawal", "CO2", "biogenic"),  # name in PACT v2 / some v3 examples
-)
 _IPCC = ("AR6", "AR5", "AR4")
 
 
@@ -64,7 +54,11 @@ def read(path: Path) -> ImportResult:
                 Skipped(where, f"status {footprint.get('status')!r}; only Active footprints")
             )
             continue
-        result.records.append(footprint_record(footprint, where, Path(path).name))
+        outcome = footprint_record(footprint, where, Path(path).name)
+        if isinstance(outcome, Skipped):
+            result.skipped.append(outcome)
+        else:
+            result.records.append(outcome)
     return result
 
 
@@ -96,8 +90,10 @@ def _field(obj: dict[str, Any], key: str, where: str) -> Any:
     return obj[key]
 
 
-def footprint_record(footprint: dict[str, Any], where: str, file_name: str) -> FactorRecord:
-    """The primary-data factor of one ProductFootprint."""
+def footprint_record(
+    footprint: dict[str, Any], where: str, file_name: str
+) -> FactorRecord | Skipped:
+    """The primary-data factor of one ProductFootprint (or why it cannot be one)."""
     pcf = _field(footprint, "pcf", where)
     at = f"{where}.pcf"
     declared = str(_field(pcf, "declaredUnitOfMeasurement", at))
@@ -117,6 +113,10 @@ def footprint_record(footprint: dict[str, Any], where: str, file_name: str) -> F
             field="declaredUnitAmount",
         )
     total = number(_field(pcf, "pcfExcludingBiogenicUptake", at), at, "pcfExcludingBiogenicUptake")
+    split = split_gases(pcf, at, amount)
+    if isinstance(split, str):
+        return Skipped(at, split)
+    gas_amounts, notes = split
     ident = str(_field(footprint, "id", where))
     start = footprint.get("validityPeriodStart") or pcf.get("referencePeriodStart")
     end = footprint.get("validityPeriodEnd") or pcf.get("referencePeriodEnd")
@@ -126,7 +126,7 @@ def footprint_record(footprint: dict[str, Any], where: str, file_name: str) -> F
         activity=footprint.get("productDescription") or "",
         unit=DECLARED_UNITS[declared.strip().lower()],
         kg_co2e=total / amount,
-        gases=_split(pcf, at, amount),
+        gases=gas_amounts,
         gwp_set=_gwp_set(pcf.get("ipccCharacterizationFactors") or []),
         boundary="cradle_to_gate",
         geography=geography_code(
@@ -144,18 +144,86 @@ def footprint_record(footprint: dict[str, Any], where: str, file_name: str) -> F
         licence=UNKNOWN_LICENCE,
         classification=_classification(footprint.get("productClassifications") or []),
         primary_data=True,
-        comment=_comment(pcf, amount),
+        comment=" | ".join([_comment(pcf, amount), *notes]).strip(" |"),
     )
 
 
-def _split(pcf: dict[str, Any], at: str, amount: float) -> list[GasAmount]:
-    totals: dict[tuple[str, str], float] = {}
-    for key, gas, origin in _SPLIT:
-        if pcf.get(key) not in (None, ""):
-            value = number(pcf[key], at, key) / amount
-            if value:
-                totals[(gas, origin)] = totals.get((gas, origin), 0.0) + value
-    return [GasAmount(gas=g, origin=o, amount_kg=v) for (g, o), v in totals.items()]  # type: ignore[arg-type]
+def _value(pcf: dict[str, Any], key: str, at: str, amount: float) -> float:
+    raw = pcf.get(key)
+    return 0.0 if raw in (None, "") else number(raw, at, key) / amount
+
+
+def split_gases(
+    pcf: dict[str, Any], at: str, amount: float
+) -> tuple[list[GasAmount], list[str]] | str:
+    """Gas amounts per declared unit that reproduce the footprint's totals in the engine.
+
+    With ``E`` = pcfExcludingBiogenicUptake and ``I`` = pcfIncludingBiogenicUptake (PACT v3:
+    ``I`` adds the biogenic product CO2 uptake to ``E``):
+
+    * ``CO2e`` fossil = fossilGhgEmissions (which already includes land-management fossil
+      emissions), the aircraftGhgEmissions part flagged ``aircraft``;
+    * ``CO2e`` land_use_change = landUseChangeGhgEmissions;
+    * ``CO2`` land_management = -|landManagementBiogenicCO2Removals| (part of ``E``);
+    * ``CO2e`` biogenic = the remainder of ``E`` (biogenic CH4/CO2, land-management biogenic
+      CO2, technological removals...);
+    * ``CO2`` biogenic = ``I - E`` (<= 0), the uptake, so that the engine's
+      pcfExcludingBiogenicUptake (total minus biogenic removals) equals ``E`` and its total
+      equals ``I``. A reported biogenicCO2Uptake that differs (rounding) is noted.
+
+    Returns the gases and notes, or the reason the footprint is inconsistent.
+    """
+    excluding = _value(pcf, "pcfExcludingBiogenicUptake", at, amount)
+    including = _value(pcf, "pcfIncludingBiogenicUptake", at, amount)
+    if pcf.get("pcfIncludingBiogenicUptake") in (None, ""):
+        including = excluding + _value(pcf, "biogenicCO2Uptake", at, amount)
+    fossil = _value(pcf, "fossilGhgEmissions", at, amount)
+    aircraft = _value(pcf, "aircraftGhgEmissions", at, amount)
+    luc = _value(pcf, "landUseChangeGhgEmissions", at, amount)
+    lm_removals = -abs(_value(pcf, "landManagementBiogenicCO2Removals", at, amount))
+    uptake = including - excluding
+    notes: list[str] = []
+    if uptake > 1e-12 * max(1.0, abs(excluding)):
+        return (
+            f"pcfIncludingBiogenicUptake ({including:g}) exceeds pcfExcludingBiogenicUptake "
+            f"({excluding:g}) per declared unit; PACT v3 biogenic uptake cannot be positive — "
+            "ask the supplier to correct the footprint"
+        )
+    rest = excluding - fossil - luc - lm_removals
+    if rest < 0:
+        notes.append(
+            f"disclosed fossil {fossil:g} + land-use change {luc:g} exceed "
+            f"pcfExcludingBiogenicUptake; fossil part lowered to {fossil + rest:g} so the parts "
+            "add up to the supplier's total"
+        )
+        fossil, rest = fossil + rest, 0.0
+    if fossil < aircraft or fossil < 0:
+        return (
+            f"fossilGhgEmissions ({fossil:g}) is below aircraftGhgEmissions ({aircraft:g}) or "
+            "cannot fit in pcfExcludingBiogenicUptake; the footprint's parts are inconsistent"
+        )
+    reported = pcf.get("biogenicCO2Uptake") or pcf.get("biogenicCO2Withdrawal")
+    if reported not in (None, ""):
+        stated = number(reported, at, "biogenicCO2Uptake") / amount
+        if abs(stated - uptake) > 1e-9 * max(1.0, abs(uptake)):
+            notes.append(
+                f"biogenic CO2 uptake taken as pcfIncluding - pcfExcluding = {uptake:g} per "
+                f"declared unit (reported biogenicCO2Uptake {stated:g})"
+            )
+    parts = [
+        ("CO2e", "fossil", fossil - aircraft, False),
+        ("CO2e", "fossil", aircraft, True),
+        ("CO2e", "land_use_change", luc, False),
+        ("CO2", "land_management", lm_removals, False),
+        ("CO2e", "biogenic", rest, False),
+        ("CO2", "biogenic", uptake, False),
+    ]
+    gas_amounts = [
+        GasAmount(gas=g, origin=o, amount_kg=v, aircraft=a)  # type: ignore[arg-type]
+        for g, o, v, a in parts
+        if v != 0
+    ]
+    return gas_amounts, notes
 
 
 def _gwp_set(names: list[str]) -> str | None:

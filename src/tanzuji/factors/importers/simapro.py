@@ -7,10 +7,13 @@ products ``name;unit;amount;allocation;...``, technosphere ``name;unit;amount;di
 ...``, elementary flows ``name;sub-compartment;unit;amount;distribution;SD2;min;max;comment``.
 SimaPro's lognormal dispersion is the squared geometric standard deviation, so GSD =
 sqrt(SD2) (SimaPro database manual, "uncertainty"). ``Type`` ``System`` is aggregated.
+A process with several ``Products`` rows gives one factor per product: its allocation column
+(percent) times the process's flows, divided by the product's amount.
 """
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from pathlib import Path
@@ -96,10 +99,17 @@ def _process_blocks(lines: list[str], sep: str):
                     key = text.strip(sep + " ")
                     fields[key] = []
                 else:
-                    fields[key].append((index + 1, text.split(sep)))
+                    fields[key].append((index + 1, _cells(text, sep)))
                 index += 1
             yield start, fields
         index += 1
+
+
+def _cells(line: str, sep: str) -> list[str]:
+    """Split one row; a cell holding the separator is quoted (``"Carbon dioxide, fossil"``)."""
+    if '"' not in line:
+        return line.split(sep)
+    return next(csv.reader([line], delimiter=sep, quotechar='"'))
 
 
 def _number(text: str, decimal: str) -> float:
@@ -121,6 +131,11 @@ def _dataset(fields: dict, where: str, options: dict[str, str]) -> ProcessDatase
             if exchange is not None:
                 exchanges.append(exchange)
     products = [e for e in exchanges if e.is_reference]
+    unreadable = [
+        f"allocation {c[3].strip()!r} of {c[0].strip()!r} (line {line}) is not a percentage"
+        for line, c in fields.get("Products", [])
+        if len(c) > 3 and not math.isfinite(_number(c[3], options["decimal"]))
+    ]
     value = {k: " ".join(c[0] for _, c in v).strip() for k, v in fields.items() if v}
     name = value.get("Process name") or (products[0].name if products else "") or where
     literature = value.get("Literature references", "")
@@ -139,13 +154,20 @@ def _dataset(fields: dict, where: str, options: dict[str, str]) -> ProcessDatase
         year=year_of(value.get("Time period")),
         licence=_licence(fields),
         comment=value.get("Comment", "")[:2000],
+        allocation_problem=unreadable[0] if unreadable else "",
     )
 
 
 def _exchange(section: str, cells: list[str], where: str, decimal: str) -> Exchange | None:
     cells = [c.strip() for c in cells]
     if section in _PRODUCTS and len(cells) >= 3:
-        return Exchange(cells[0], _number(cells[2], decimal), cells[1], False, False, True)
+        product = Exchange(cells[0], _number(cells[2], decimal), cells[1], False, False, True)
+        # Products rows: name;unit;amount;allocation %;waste type;category;comment — the
+        # allocation column is the percentage of the process's exchanges given to this product
+        # (SimaPro CSV import/export format, "Products"). Waste treatment rows have none.
+        share = _number(cells[3], decimal) if section == "Products" and len(cells) > 3 else 100.0
+        product.allocation = share / 100 if math.isfinite(share) else None
+        return product
     if section in _TECHNOSPHERE and len(cells) >= 3:
         is_input = section != "Avoided products"
         return Exchange(cells[0], _number(cells[2], decimal), cells[1], False, is_input)

@@ -76,7 +76,11 @@ _FIELD_COLUMN = {"source": "source_publisher", "pedigree": "pedigree", "uncertai
 def read(path: Path) -> ImportResult:
     """Read a CSV or XLSX factor table."""
     path = Path(path)
-    rows = _xlsx_rows(path) if path.suffix.lower() == ".xlsx" else _csv_rows(path)
+    if path.suffix.lower() == ".xlsx":
+        sheet, rows = _xlsx_rows(path)
+        where = f"{path} [sheet {sheet!r}]"
+    else:
+        rows, where = _csv_rows(path), str(path)
     if not rows:
         raise FactorImportError("empty table; expected a header row", location=str(path))
     header = [str(h or "").strip() for h in rows[0]]
@@ -90,7 +94,7 @@ def read(path: Path) -> ImportResult:
         row = {h: _cell(v) for h, v in zip(header, values, strict=False) if h}
         if not any(row.values()):
             continue
-        location = f"{path}: row {number_}"
+        location = f"{where}: row {number_}"
         record = row_record(row, location)
         if record.id in seen:
             raise FactorImportError(
@@ -118,7 +122,7 @@ def _csv_rows(path: Path) -> list[list[str]]:
     return [r for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
-def _xlsx_rows(path: Path) -> list[list[Any]]:
+def _xlsx_rows(path: Path) -> tuple[str, list[list[Any]]]:
     import openpyxl
 
     try:
@@ -132,7 +136,7 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
     book.close()
     while rows and not any(c not in (None, "") for c in rows[0]):
         rows.pop(0)
-    return rows
+    return sheet.title, rows
 
 
 def _cell(value: Any) -> str:
@@ -229,8 +233,15 @@ def _cell_error(
     )
 
 
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
+
+
 def _number(row: dict[str, str], column: str, location: str) -> float:
-    return number(row[column].replace(" ", ""), f"{location}, column {column!r}", column)
+    """A number cell; ``2,5`` (one comma, no point) is read as a decimal comma (2.5)."""
+    text = row[column].replace(" ", "").replace("\u00a0", "")
+    if _DECIMAL_COMMA.match(text):
+        text = text.replace(",", ".")
+    return number(text, f"{location}, column {column!r}", column)
 
 
 _OTHER = re.compile(r"^\s*([^:=]+?)\s*(?::\s*([a-z_]+))?\s*(?::\s*(aircraft))?\s*=\s*(\S+)\s*$")

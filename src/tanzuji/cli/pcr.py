@@ -1,0 +1,261 @@
+"""``tanzuji pcr`` — product category rules: list, show, check a model (产品种类规则)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from tanzuji.cli.app import app, console
+from tanzuji.cli.calc import default_factor_source
+from tanzuji.cli.demo import DEMO_STEPS
+from tanzuji.errors import PcrError
+from tanzuji.model.files import load_model
+from tanzuji.pcr.checks import PARAMETERS, SEVERITY_ORDER, CheckReport, check_model
+from tanzuji.pcr.registry import get_pcr, load_pcr_file, shipped
+from tanzuji.pcr.schema import Pcr, Threshold
+
+pcr_app = typer.Typer(
+    help="Product category rules 产品种类规则: list, show, check a model against its PCR.",
+    no_args_is_help=True,
+)
+app.add_typer(pcr_app, name="pcr")
+
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+_SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+def _pcr_from(ref: str) -> Pcr:
+    """A PCR by ``id``/``id@version``, or from a file path."""
+    if ref.endswith((".yaml", ".yml", ".json")) or Path(ref).is_file():
+        return load_pcr_file(ref)
+    return get_pcr(ref)
+
+
+@pcr_app.command("list")
+def list_pcrs() -> None:
+    """List the shipped PCRs (列出产品种类规则)."""
+    table = Table(show_header=True, header_style="bold", title="PCRs 产品种类规则")
+    table.add_column("id@version", no_wrap=True)
+    table.add_column("name 名称")
+    table.add_column("unit · boundary 单位·边界")
+    table.add_column("encodes 依据")
+    for pcr in shipped():
+        table.add_row(
+            pcr.ref,
+            f"{pcr.name.text('zh')}\n{pcr.name.text('en')}",
+            f"{pcr.unit.amount:g} {pcr.unit.unit} ({pcr.unit.kind})\n{pcr.boundary}",
+            _short(pcr.standard[0].title),
+        )
+    console.print(table)
+    console.print("details 详情: tanzuji pcr show ID", highlight=False)
+
+
+def _short(title: str, limit: int = 40) -> str:
+    """The head of a standard's title (its number and first words)."""
+    head = title.split(" — ")[0].split(" concerning ")[0].split(" Product category")[0]
+    return head if len(head) <= limit else head[: limit - 1] + "…"
+
+
+def _threshold(value: Threshold) -> str:
+    shown = "—" if value.value is None else f"{100 * value.value:g} %"
+    if value.status == "parameter":
+        return f"{shown} [yellow](parameter 参数: {value.note})[/]"
+    return f"{shown} ({value.source})"
+
+
+@pcr_app.command("show")
+def show(
+    ref: str = typer.Argument(..., help="PCR id, id@version, or a PCR file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the PCR as JSON."),
+) -> None:
+    """Show one PCR: unit, stages, inputs and rules (查看产品种类规则)."""
+    pcr = _pcr_from(ref)
+    if as_json:
+        typer.echo(pcr.model_dump_json(indent=2, exclude_none=True))
+        return
+    console.print(f"[bold]{pcr.ref}[/]  {pcr.name.text('zh')} / {pcr.name.text('en')}")
+    category = pcr.category
+    console.print(
+        f"category 类别: {category.name.text('zh')} / {category.name.text('en')} · CPC "
+        f"{', '.join(category.cpc) or '—'} · HS {', '.join(category.hs) or '—'}"
+    )
+    unit = pcr.unit
+    console.print(
+        f"{unit.kind} unit 单位: {unit.amount:g} {unit.unit} ({unit.dimension}) — "
+        f"{unit.description.text('zh')} / {unit.description.text('en')}"
+    )
+    console.print(f"boundary 系统边界: {pcr.boundary}")
+    stages = Table(show_header=True, header_style="bold", title="stages 生命周期阶段")
+    stages.add_column("PCR stage 阶段")
+    stages.add_column("model life_cycle_stage")
+    stages.add_column("required 必需")
+    for stage in pcr.stages:
+        stages.add_row(
+            f"{stage.name.text('zh')} / {stage.name.text('en')}",
+            ", ".join(stage.model_stages),
+            "yes 是" if stage.mandatory else "no 否",
+        )
+    for excluded in pcr.excluded_stages:
+        stages.add_row(
+            f"[red]excluded 排除[/]: {excluded.reason.text('zh')} / {excluded.reason.text('en')}",
+            excluded.model_stage,
+            "must be absent 不得出现",
+        )
+    console.print(stages)
+    inputs = Table(show_header=True, header_style="bold", title="inputs 输入")
+    inputs.add_column("input 输入")
+    inputs.add_column("unit 单位")
+    inputs.add_column("required 必需")
+    inputs.add_column("recognised by 识别方式")
+    for rule, required in [(r, True) for r in pcr.inputs.required] + [
+        (r, False) for r in pcr.inputs.optional
+    ]:
+        inputs.add_row(
+            f"{rule.name.text('zh')} / {rule.name.text('en')}",
+            rule.unit,
+            "yes 是" if required else "optional 可选",
+            "; ".join(
+                part
+                for part in (
+                    f"factor {', '.join(rule.factor)}" if rule.factor else "",
+                    f"words {', '.join(rule.keywords)}" if rule.keywords else "",
+                    f"stages {', '.join(rule.stages)}" if rule.stages else "",
+                )
+                if part
+            ),
+        )
+    console.print(inputs)
+    rules = Table(show_header=True, header_style="bold", title="rules 规则")
+    rules.add_column("rule 规则")
+    rules.add_column("value 取值")
+    rules.add_row("cut-off per flow 单项取舍", _threshold(pcr.cutoff.per_flow))
+    rules.add_row("cut-off total 取舍合计", _threshold(pcr.cutoff.total))
+    rules.add_row(
+        "allocation 分配",
+        f"hierarchy {' > '.join(pcr.allocation.hierarchy)}; allowed "
+        f"{', '.join(pcr.allocation.allowed)} ({pcr.allocation.source})",
+    )
+    rules.add_row("GWP set 全球变暖潜势", f"{', '.join(pcr.gwp_sets)} — {pcr.gwp_note or ''}")
+    rules.add_row("DQR max 数据质量上限", _threshold(pcr.data_quality.dqr_max))
+    rules.add_row(
+        "primary data 初级数据",
+        f"stages {', '.join(pcr.data_quality.primary_data_stages) or '—'} "
+        f"({pcr.data_quality.primary_severity})",
+    )
+    reporting = pcr.reporting
+    shown = [
+        name
+        for name, on in (
+            ("per stage 分阶段", reporting.per_stage),
+            ("biogenic 生物源", reporting.biogenic_separately),
+            ("biogenic carbon content 生物碳含量", reporting.biogenic_carbon_content),
+            ("aircraft 航空", reporting.aircraft_separately),
+            ("dLUC 土地利用变化", reporting.dluc_separately),
+        )
+        if on
+    ]
+    rules.add_row("report apart 单独报告", ", ".join(shown))
+    console.print(rules)
+    console.print("[bold]encodes 依据标准[/]")
+    for citation in pcr.standard:
+        detail = ", ".join(
+            str(x) for x in (citation.publisher, citation.year, citation.clause) if x is not None
+        )
+        console.print(f"  [{citation.verified}] {citation.title} ({detail})", highlight=False)
+    for note in pcr.notes:
+        console.print(f"  note 注: {note}", highlight=False)
+
+
+def _parse_params(values: list[str]) -> dict[str, float]:
+    params: dict[str, float] = {}
+    for text in values:
+        name, sep, raw = text.partition("=")
+        if not sep:
+            raise PcrError(f"--param {text!r}: expected NAME=VALUE, NAME one of {list(PARAMETERS)}")
+        try:
+            params[name.strip()] = float(raw)
+        except ValueError:
+            raise PcrError(f"--param {text!r}: value {raw!r} is not a number") from None
+    return params
+
+
+def print_report(report: CheckReport) -> None:
+    """A readable table of findings, errors first."""
+    counts = report.counts()
+    verdict = "[bold green]PASS 通过[/]" if report.passed else "[bold red]FAIL 未通过[/]"
+    console.print(
+        f"{report.model_file} checked against 依据 [bold]{report.pcr}[/] "
+        f"({report.pcr_name_zh} / {report.pcr_name_en}): {verdict} — "
+        f"{counts['error']} error(s) 错误, {counts['warning']} warning(s) 警告, "
+        f"{counts['info']} info 提示",
+        highlight=False,
+    )
+    fu = report.functional_unit
+    console.print(
+        f"footprint 碳足迹: {report.total_kg_co2e:,.6g} kg CO2e per {fu['amount']:g} {fu['unit']} "
+        f"({report.gwp_set})",
+        highlight=False,
+    )
+    if not report.findings:
+        return
+    table = Table(show_header=True, header_style="bold")
+    table.add_column("severity 级别")
+    table.add_column("rule 规则", no_wrap=True)
+    table.add_column("location 位置", overflow="fold")
+    table.add_column("message 说明")
+    for finding in sorted(report.findings, key=lambda f: SEVERITY_ORDER[f.severity]):
+        style = _SEVERITY_STYLE[finding.severity]
+        table.add_row(
+            f"[{style}]{finding.severity} {_SEVERITY_ZH[finding.severity]}[/]",
+            finding.rule,
+            finding.location or "",
+            f"{finding.message_zh}\n{finding.message_en}",
+        )
+    console.print(table)
+
+
+@pcr_app.command("check")
+def check_command(
+    model: Path = typer.Argument(..., help="Product model file (YAML or JSON)."),
+    pcr: str = typer.Option(
+        None, "--pcr", help="PCR id, id@version or file (default: the model's product.pcr)."
+    ),
+    gwp: str = typer.Option(
+        None, "--gwp", help="GWP100 set for the footprint (default: one the PCR prescribes)."
+    ),
+    param: list[str] = typer.Option(
+        None, "--param", help=f"Set a PCR parameter, NAME=VALUE; NAME in {', '.join(PARAMETERS)}."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Check MODEL against its PCR; exit code 1 when a finding is an error (检查模型)."""
+    loaded = load_model(model)
+    report = check_model(
+        loaded,
+        pcr=_pcr_from(pcr) if pcr else None,
+        parameters=_parse_params(param or []),
+        gwp_set=gwp,
+        factor_source=default_factor_source(),
+    )
+    if as_json:
+        payload = report.model_dump(mode="json")
+        payload["passed"] = report.passed
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        print_report(report)
+    if not report.passed:
+        raise typer.Exit(code=1)
+
+
+def _demo_step(examples: Path) -> None:
+    """Demo: check the battery example against EU Battery Regulation PCR."""
+    model = examples / "pcr" / "battery.yaml"
+    if model.is_file():
+        console.rule("[bold]PCR check 产品种类规则检查: pcr/battery.yaml")
+        print_report(check_model(load_model(model), factor_source=default_factor_source()))
+
+
+DEMO_STEPS.append(_demo_step)

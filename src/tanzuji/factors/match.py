@@ -1,0 +1,493 @@
+"""Search the factor database and match a company's activity text to factors.
+
+:class:`FactorIndex` is an in-memory inverted index over :class:`FactorRecord` objects (from
+:func:`~tanzuji.factors.starter.load_starter`, an importer or the store). Two questions:
+
+- :meth:`FactorIndex.search` — full-text search with hard filters (unit dimension, geography,
+  year, boundary, status), ranked by text relevance.
+- :meth:`FactorIndex.match` — "which factor fits this activity?": ranked
+  :class:`Candidate` objects with a confidence in [0, 1] and a short explanation. A factor
+  whose unit cannot be converted from the activity's unit is never proposed.
+
+Scoring (see ``docs/matching.md``)::
+
+    text       = sum(idf of query terms found in the factor) / sum(idf of query terms)
+    focus      = sum(idf of those terms) / sum(idf of the factor's own terms)
+    confidence = text * (0.85 + 0.15 * focus) * geography * year * unit * variant
+
+``geography`` is 1.0 for the same place and lower for a containing grid region, the country,
+global, another region, another country (:data:`GEOGRAPHY_WEIGHT`); ``year`` loses
+:data:`YEAR_STEP` per year of distance; ``unit`` is 1.0 when the activity is in the factor's
+own unit and :data:`UNIT_CONVERTED` when it needs a conversion; ``variant`` is
+:data:`VARIANT_WEIGHT` for each special-case qualifier of the factor (recycled input,
+fossil-only grid mix, well-to-tank ...) that the query does not ask for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from tanzuji import units
+from tanzuji.errors import UnknownUnit
+from tanzuji.factors import text as factor_text
+from tanzuji.factors.record import FactorRecord
+
+#: Multiplier per geography relation (keys of ``text.GEOGRAPHY_RANKS``).
+GEOGRAPHY_WEIGHT = {
+    "same": 1.0,
+    "containing region": 0.97,
+    "country": 0.95,
+    "sub-region": 0.9,
+    "global": 0.88,
+    "other region, same country": 0.8,
+    "other country": 0.75,
+}
+#: Confidence lost per year between the activity and the factor's reference year.
+YEAR_STEP = 0.04
+#: Lowest year multiplier (a factor 5+ years off still counts).
+YEAR_FLOOR = 0.85
+#: Multiplier when the activity's unit converts to, but is not, the factor's unit.
+UNIT_CONVERTED = 0.98
+#: Multiplier per special-case qualifier of a factor that the query does not name.
+VARIANT_WEIGHT = 0.9
+#: Minimum rapidfuzz ratio (0-100) for an unknown English word to count as a known one.
+FUZZY_CUTOFF = 85.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One proposed factor for an activity (or one search hit).
+
+    Attributes
+    ----------
+    record : FactorRecord
+        The factor.
+    confidence : float
+        In [0, 1]: share of the query found, scaled by how much of the factor the query covers
+        (x0.85..1) and by geography, year, unit and variant penalties (see module notes).
+    matched : tuple of str
+        Query words (and ``~concepts``) found in the factor's names.
+    geography : str
+        Relation of the factor's geography to the activity's (``same``, ``country`` ...).
+    year_distance : int or None
+        Years between the activity and the factor's reference year.
+    unit_factor : float or None
+        Multiplier from the activity's unit to the factor's unit (``None`` without a unit).
+    explanation : str
+        One line for people: words matched, unit, geography, year.
+    """
+
+    record: FactorRecord
+    confidence: float
+    matched: tuple[str, ...]
+    geography: str
+    year_distance: int | None
+    unit_factor: float | None
+    explanation: str
+    amount_in_factor_unit: float | None = None
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+
+#: Weight of a context concept (factory, canteen, vehicle ...) relative to its idf: where a
+#: fuel is burned picks the sector table but must not outweigh the place or the fuel itself.
+CONTEXT_WEIGHT = 0.35
+#: Share of a group's weight given to its exact wording (the rest goes to its concept).
+WORDING_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One thing the query asks for: credited once if the factor has any alternative."""
+
+    label: str
+    weight: float
+    alternatives: tuple[tuple[int, float], ...]  # (term id, fraction of the weight)
+
+
+@dataclass(frozen=True)
+class _Query:
+    slots: tuple[_Slot, ...]
+    concepts: frozenset[str]
+
+
+@dataclass
+class _Postings:
+    """Term id -> record indices (numpy int32), built once."""
+
+    lists: list[list[int]] = field(default_factory=list)
+    arrays: list[np.ndarray] = field(default_factory=list)
+
+
+class FactorIndex:
+    """In-memory search index over factor records.
+
+    Parameters
+    ----------
+    records : iterable of FactorRecord
+        The factors (one version each; pass the current versions).
+    default_geography : str or None
+        Geography assumed when neither the call nor the activity text gives one. Tanzuji
+        serves the Greater Bay Area scheme, so the default is ``"CN"``: Chinese factors first,
+        then global (IPCC) defaults, then other countries' factors.
+    """
+
+    def __init__(self, records: Iterable[FactorRecord], *, default_geography: str | None = "CN"):
+        self.records: list[FactorRecord] = list(records)
+        self.default_geography = default_geography
+        self._vocab: dict[str, int] = {}
+        postings = _Postings()
+        self._record_terms: list[np.ndarray] = []
+        for i, record in enumerate(self.records):
+            ids = sorted({self._term_id(t, postings) for t in self._record_text_terms(record)})
+            for t in ids:
+                postings.lists[t].append(i)
+            self._record_terms.append(np.asarray(ids, dtype=np.int32))
+        n = max(len(self.records), 1)
+        self._postings = [np.asarray(p, dtype=np.int32) for p in postings.lists]
+        df = np.asarray([len(p) for p in postings.lists], dtype=np.float64)
+        # BM25-style idf, always positive
+        self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        self._doc_weight = np.asarray(
+            [float(self._idf[ids].sum()) if len(ids) else 1.0 for ids in self._record_terms]
+        )
+        self._terms_by_id = list(self._vocab)
+        # fuzzy targets: English words of the factors, and synonym words (-> their concept)
+        self._fuzzy_targets: dict[str, int] = {
+            t: i for t, i in self._vocab.items() if t.isascii() and not t.startswith("~")
+        }
+        for words, concept in factor_text.synonyms().phrases.items():
+            cid = self._vocab.get("~" + concept)
+            if len(words) == 1 and cid is not None and words[0] not in self._fuzzy_targets:
+                self._fuzzy_targets[words[0]] = cid
+        self._fuzzy_choices = list(self._fuzzy_targets)
+        self._build_attributes()
+
+    # -- building -------------------------------------------------------------------------
+
+    @staticmethod
+    def _record_text_terms(record: FactorRecord) -> list[str]:
+        text = f"{record.name_en} {record.name_zh} {record.activity}"
+        return factor_text.terms(text)
+
+    def _term_id(self, term: str, postings: _Postings) -> int:
+        found = self._vocab.get(term)
+        if found is None:
+            found = self._vocab[term] = len(self._vocab)
+            postings.lists.append([])
+        return found
+
+    def _build_attributes(self) -> None:
+        self._units = sorted({r.unit for r in self.records})
+        unit_pos = {u: i for i, u in enumerate(self._units)}
+        self._unit_idx = np.asarray([unit_pos[r.unit] for r in self.records], dtype=np.int32)
+        self._geos = sorted({r.geography for r in self.records})
+        geo_pos = {g: i for i, g in enumerate(self._geos)}
+        self._geo_idx = np.asarray([geo_pos[r.geography] for r in self.records], dtype=np.int32)
+        self._years = np.asarray(
+            [r.year if r.year is not None else np.nan for r in self.records], dtype=np.float64
+        )
+        self._variant_postings = {
+            concept: self._postings[self._vocab["~" + concept]]
+            for concept in factor_text.synonyms().variants
+            if "~" + concept in self._vocab
+        }
+
+    # -- queries --------------------------------------------------------------------------
+
+    def _query(self, words: str) -> _Query:
+        slots: list[_Slot] = []
+        concepts = set()
+        unknown_weight = 0.5 * float(self._idf.max()) if len(self._idf) else 1.0
+        contexts = factor_text.synonyms().contexts
+        for group_words, concept in dict.fromkeys(factor_text.term_groups(words)):
+            cid = self._vocab.get("~" + concept) if concept else None
+            if concept:
+                concepts.add(concept)
+            if cid is not None:
+                scale = CONTEXT_WEIGHT if concept in contexts else 1.0
+                label = " ".join(group_words) or "~" + concept
+                slots.append(_Slot(label, scale * float(self._idf[cid]), ((cid, 1.0),)))
+                for word in group_words:
+                    wid = self._vocab.get(word)
+                    if wid is not None:
+                        weight = scale * WORDING_SHARE * float(self._idf[wid])
+                        slots.append(_Slot(word, weight, ((wid, 1.0),)))
+                continue
+            for word in group_words:
+                wid = self._vocab.get(word)
+                if wid is not None:
+                    slots.append(_Slot(word, float(self._idf[wid]), ((wid, 1.0),)))
+                    continue
+                near = self._fuzzy(word) if word.isascii() and len(word) >= 4 else None
+                if near:
+                    nid = self._fuzzy_targets[near[0]]
+                    slots.append(
+                        _Slot(f"{word}≈{near[0]}", float(self._idf[nid]), ((nid, near[1] / 100),))
+                    )
+                else:
+                    slots.append(_Slot(word, unknown_weight, ()))
+        return _Query(tuple(slots), frozenset(concepts))
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - the index lives as long as its cache is useful
+    def _fuzzy(self, word: str) -> tuple[str, float] | None:
+        best = process.extractOne(
+            word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        return (best[0], float(best[1])) if best else None
+
+    def _text_scores(self, query: _Query) -> tuple[np.ndarray, float]:
+        acc = np.zeros(len(self.records), dtype=np.float64)
+        for slot in query.slots:
+            for tid, fraction in slot.alternatives:
+                acc[self._postings[tid]] += slot.weight * fraction
+        total = float(sum(slot.weight for slot in query.slots)) or 1.0
+        return acc, total
+
+    def _unit_mask(self, unit: str | None) -> tuple[np.ndarray, dict[int, float]]:
+        """Records whose unit converts from ``unit``, and the multiplier per unit index."""
+        if unit is None:
+            return np.ones(len(self.records), dtype=bool), {}
+        units.parse_unit(unit)  # raises UnknownUnit with a clear message
+        factors: dict[int, float] = {}
+        for i, factor_unit in enumerate(self._units):
+            if units.convertible(unit, factor_unit):
+                factors[i] = units.conversion_factor(unit, factor_unit)
+        ok = np.zeros(len(self._units), dtype=bool)
+        ok[list(factors)] = True
+        return ok[self._unit_idx], factors
+
+    def match(
+        self,
+        text: str,
+        amount: float | None = None,
+        unit: str | None = None,
+        geography: str | None = None,
+        year: int | None = None,
+        limit: int = 5,
+    ) -> list[Candidate]:
+        """Rank factors for an activity description.
+
+        Parameters
+        ----------
+        text : str
+            What was bought or used, in Chinese or English; an invoice line
+            ("2023年6月 电费 广东 12,345 kWh") is read for amount, unit, year and place.
+        amount : float, optional
+            Activity amount in ``unit`` (overrides one read from ``text``).
+        unit : str, optional
+            Activity unit (``kWh``, ``L``, ``t``, ``tkm``; overrides one read from ``text``).
+            Factors whose unit does not convert from it are never proposed.
+        geography : str, optional
+            ISO 3166 code (``CN-GD``) or grid region (``CN-CSG``); else read from ``text``,
+            else :attr:`default_geography`.
+        year : int, optional
+            Activity year; else read from ``text``; else the newest factor wins ties.
+        limit : int
+            Number of candidates.
+
+        Returns
+        -------
+        list of Candidate
+            Best first; empty when nothing matches a word of the text.
+
+        Raises
+        ------
+        UnknownUnit
+            When ``unit`` is not a unit Tanzuji knows.
+        """
+        parsed = factor_text.parse_activity(text)
+        amount = amount if amount is not None else parsed.amount
+        unit = unit or parsed.unit
+        geography = geography or parsed.geography or self.default_geography
+        year = year or parsed.year
+        query = self._query(parsed.text or text)
+        acc, total = self._text_scores(query)
+        unit_ok, unit_factors = self._unit_mask(unit)
+        idx = np.nonzero((acc > 0) & unit_ok)[0]
+        if len(idx) == 0:
+            return []
+        score = (acc[idx] / total) * (0.85 + 0.15 * np.minimum(acc[idx] / self._doc_weight[idx], 1))
+        score *= self._geo_weights(geography)[self._geo_idx[idx]]
+        score *= self._year_weights(year, idx)
+        if unit is not None:
+            own = np.asarray(
+                [
+                    1.0 if math.isclose(unit_factors[u], 1.0) else UNIT_CONVERTED
+                    for u in self._unit_idx[idx]
+                ]
+            )
+            score *= own
+        score *= self._variant_weights(query.concepts, idx)
+        order = self._top(idx, score, limit)
+        return [
+            self._candidate(i, float(s), query, geography, year, unit, amount, unit_factors)
+            for i, s in order
+        ]
+
+    def search(
+        self,
+        text: str,
+        *,
+        unit_dimension: str | None = None,
+        geography: str | None = None,
+        year: int | None = None,
+        boundary: str | None = None,
+        status: str | None = None,
+        limit: int = 20,
+    ) -> list[Candidate]:
+        """Full-text search with hard filters.
+
+        Parameters
+        ----------
+        text : str
+            Words in Chinese or English.
+        unit_dimension : str, optional
+            A unit (``kWh``) or dimension (``[mass]``); keeps factors of that dimension.
+        geography : str, optional
+            Keeps factors in that place or inside it (``CN`` keeps ``CN-CSG`` and ``CN-GD``).
+        year, boundary, status : optional
+            Exact filters on the record fields.
+        """
+        query = self._query(text)
+        acc, total = self._text_scores(query)
+        keep = acc > 0
+        if unit_dimension is not None:
+            keep &= self._dimension_mask(unit_dimension)
+        if geography is not None:
+            ok = np.asarray([factor_text.within(g, geography) for g in self._geos])
+            keep &= ok[self._geo_idx]
+        if year is not None:
+            keep &= self._years == year
+        if boundary is not None or status is not None:
+            keep &= np.asarray(
+                [
+                    (boundary is None or r.boundary == boundary)
+                    and (status is None or r.status == status)
+                    for r in self.records
+                ]
+            )
+        idx = np.nonzero(keep)[0]
+        score = (acc[idx] / total) * (0.85 + 0.15 * np.minimum(acc[idx] / self._doc_weight[idx], 1))
+        return [
+            self._candidate(i, float(s), query, geography, year, None, None, {})
+            for i, s in self._top(idx, score, limit)
+        ]
+
+    # -- pieces ---------------------------------------------------------------------------
+
+    def _dimension_mask(self, unit_dimension: str) -> np.ndarray:
+        if unit_dimension.startswith("[") or unit_dimension == "dimensionless":
+            wanted = unit_dimension
+        else:
+            wanted = units.dimension(unit_dimension)
+        ok = np.asarray([_safe_dimension(u) == wanted for u in self._units])
+        return ok[self._unit_idx]
+
+    @lru_cache(maxsize=512)  # noqa: B019
+    def _geo_weights(self, geography: str | None) -> np.ndarray:
+        return np.asarray(
+            [
+                GEOGRAPHY_WEIGHT[factor_text.geography_relation(geography, g)] if geography else 1.0
+                for g in self._geos
+            ]
+        )
+
+    def _year_weights(self, year: int | None, idx: np.ndarray) -> np.ndarray:
+        years = self._years[idx]
+        if year is None:
+            # no year asked: newer factors win ties by a hair (0.1 % per year)
+            newest = np.nanmax(years) if np.isfinite(years).any() else 0.0
+            gap = np.where(np.isfinite(years), newest - years, 10.0)
+            return 1.0 - 0.001 * np.minimum(gap, 20.0)
+        gap = np.where(np.isfinite(years), np.abs(years - year), 5.0)
+        return np.maximum(1.0 - YEAR_STEP * gap, YEAR_FLOOR)
+
+    def _variant_weights(self, asked: frozenset[str], idx: np.ndarray) -> np.ndarray:
+        weights = np.ones(len(self.records))
+        for concept, rows in self._variant_postings.items():
+            if concept not in asked:
+                weights[rows] *= VARIANT_WEIGHT
+        return weights[idx]
+
+    @staticmethod
+    def _top(idx: np.ndarray, score: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        if len(idx) > limit * 4:
+            part = np.argpartition(-score, limit * 4)[: limit * 4]
+            idx, score = idx[part], score[part]
+        order = sorted(zip(idx.tolist(), score.tolist(), strict=True), key=lambda p: (-p[1], p[0]))
+        return order[:limit]
+
+    def _candidate(
+        self,
+        i: int,
+        score: float,
+        query: _Query,
+        geography: str | None,
+        year: int | None,
+        unit: str | None,
+        amount: float | None,
+        unit_factors: dict[int, float],
+    ) -> Candidate:
+        record = self.records[i]
+        own = set(self._record_terms[i].tolist())
+        matched = tuple(
+            slot.label for slot in query.slots if any(tid in own for tid, _ in slot.alternatives)
+        )
+        matched = tuple(dict.fromkeys(matched))
+        relation = factor_text.geography_relation(geography, record.geography)
+        distance = abs(record.year - year) if (year is not None and record.year) else None
+        factor = unit_factors.get(int(self._unit_idx[i])) if unit else None
+        parts = [f"words: {', '.join(matched)}"]
+        if unit:
+            parts.append(
+                f"unit {unit} -> {record.unit}"
+                + ("" if factor is None or math.isclose(factor, 1.0) else f" (x{factor:g})")
+            )
+        if geography:
+            parts.append(f"geography {record.geography} ({relation} of {geography})")
+        if year is not None:
+            parts.append(
+                f"year {record.year} ({distance} y from {year})"
+                if distance is not None
+                else "year unknown"
+            )
+        return Candidate(
+            record=record,
+            confidence=round(min(max(score, 0.0), 1.0), 4),
+            matched=matched,
+            geography=relation,
+            year_distance=distance,
+            unit_factor=factor,
+            explanation="; ".join(parts),
+            amount_in_factor_unit=amount * factor if (amount is not None and factor) else None,
+        )
+
+
+def _safe_dimension(unit: str) -> str | None:
+    try:
+        return units.dimension(unit)
+    except UnknownUnit:
+        return None
+
+
+def match(
+    records: FactorIndex | Sequence[FactorRecord],
+    text: str,
+    amount: float | None = None,
+    unit: str | None = None,
+    geography: str | None = None,
+    year: int | None = None,
+    limit: int = 5,
+) -> list[Candidate]:
+    """Convenience wrapper: :meth:`FactorIndex.match` on an index or a list of records."""
+    index = records if isinstance(records, FactorIndex) else FactorIndex(records)
+    return index.match(text, amount=amount, unit=unit, geography=geography, year=year, limit=limit)

@@ -1,0 +1,196 @@
+"""The starter factor database shipped with Tanzuji (``data/factors/*.csv``).
+
+Each CSV file holds factors from one publisher, one row per factor, every row with its source
+(publisher, document, table, URL, access date) and licence. The files were written by the
+one-time builders ``scripts/build_starter_*.py`` from the reference tables and PyPI packages
+named in each builder; ``data/factors/README.md`` lists sources and licences.
+
+Columns (:data:`COLUMNS`): per-gas amounts are kg of the gas per ``unit``; ``kg_co2e`` is the
+publisher's CO2e total when only that is known (with ``gwp_set``); ``comment`` records the
+arithmetic of derived values (e.g. a per-kg factor from a per-TJ factor and a net calorific
+value).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from tanzuji.errors import FactorFileError
+from tanzuji.factors.record import FactorRecord, GasAmount, Source
+
+#: Columns of a starter CSV file, in order.
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "name_en",
+    "name_zh",
+    "activity",
+    "unit",
+    "co2_fossil_kg",
+    "co2_biogenic_kg",
+    "ch4_kg",
+    "n2o_kg",
+    "kg_co2e",
+    "gwp_set",
+    "boundary",
+    "geography",
+    "year",
+    "publisher",
+    "document",
+    "table",
+    "url",
+    "accessed",
+    "licence",
+    "comment",
+)
+
+_GAS_COLUMNS = (
+    ("co2_fossil_kg", "CO2", "fossil"),
+    ("co2_biogenic_kg", "CO2", "biogenic"),
+    ("ch4_kg", "CH4", "fossil"),
+    ("n2o_kg", "N2O", "fossil"),
+)
+
+#: Starter data files, loaded in this order.
+STARTER_FILES: tuple[str, ...] = (
+    "china_grid_mee.csv",
+    "ipcc2006_fuels.csv",
+    "desnz2023.csv",
+    "epa_hub.csv",
+)
+
+
+def write_rows(path: Path, rows: Iterable[Mapping[str, object]]) -> int:
+    """Write starter rows to ``path`` (UTF-8, LF); used by ``scripts/build_starter_*.py``.
+
+    Returns the number of rows written.
+    """
+    count = 0
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: "" if row.get(k) is None else row.get(k) for k in COLUMNS})
+            count += 1
+    return count
+
+
+def _number(text: str, *, where: str, column: str) -> float | None:
+    if text == "":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise FactorFileError(
+            f"column {column!r}: found {text!r}, expected a number (kg per unit) or empty",
+            location=where,
+            found=text,
+            expected="number",
+        ) from None
+
+
+def record_from_row(row: Mapping[str, str], *, where: str) -> FactorRecord:
+    """Turn one starter CSV row into a :class:`FactorRecord` (status ``published``).
+
+    Raises
+    ------
+    FactorFileError
+        When a value is not a number, a required field is missing, or the record is invalid;
+        the message names ``where`` (file:line) and the field.
+    """
+    missing = [c for c in COLUMNS if c not in row]
+    if missing:
+        raise FactorFileError(
+            f"missing columns {missing}; expected the columns {list(COLUMNS)}",
+            location=where,
+        )
+    gas_amounts = []
+    for column, gas, origin in _GAS_COLUMNS:
+        amount = _number(row[column], where=where, column=column)
+        if amount is not None:
+            gas_amounts.append(GasAmount(gas=gas, origin=origin, amount_kg=amount))
+    kg_co2e = _number(row["kg_co2e"], where=where, column="kg_co2e")
+    try:
+        return FactorRecord(
+            id=row["id"],
+            name_en=row["name_en"],
+            name_zh=row["name_zh"],
+            activity=row["activity"],
+            unit=row["unit"],
+            gases=gas_amounts,
+            kg_co2e=kg_co2e,
+            gwp_set=row["gwp_set"] or None,
+            boundary=row["boundary"],
+            geography=row["geography"],
+            year=int(row["year"]) if row["year"] else None,
+            source=Source(
+                publisher=row["publisher"],
+                document=row["document"],
+                table=row["table"] or None,
+                url=row["url"] or None,
+                accessed=dt.date.fromisoformat(row["accessed"]) if row["accessed"] else None,
+            ),
+            licence=row["licence"],
+            status="published",
+            comment=row["comment"],
+        )
+    except (ValidationError, ValueError) as exc:
+        raise FactorFileError(
+            f"invalid factor row: {exc}".splitlines()[0] + " " + _first_error(exc),
+            location=where,
+        ) from exc
+
+
+def _first_error(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"])
+        return f"(field {field!r}: {err['msg']}; found {err.get('input')!r})"
+    return str(exc)
+
+
+def read_starter_file(text: str, *, name: str) -> list[FactorRecord]:
+    """Parse one starter CSV file's text; ``name`` is used in error locations."""
+    reader = csv.DictReader(io.StringIO(text))
+    records = []
+    for line_number, row in enumerate(reader, start=2):
+        records.append(record_from_row(row, where=f"{name}:{line_number}"))
+    return records
+
+
+@lru_cache(maxsize=1)
+def _load_cached() -> tuple[FactorRecord, ...]:
+    folder = resources.files("tanzuji") / "data" / "factors"
+    records: list[FactorRecord] = []
+    seen: dict[str, str] = {}
+    for name in STARTER_FILES:
+        text = (folder / name).read_text(encoding="utf-8")
+        for record in read_starter_file(text, name=f"data/factors/{name}"):
+            if record.id in seen:
+                raise FactorFileError(
+                    f"duplicate factor id {record.id!r} (first in {seen[record.id]})",
+                    location=f"data/factors/{name}",
+                    found=record.id,
+                )
+            seen[record.id] = name
+            records.append(record)
+    return tuple(records)
+
+
+def load_starter() -> list[FactorRecord]:
+    """All starter factors as :class:`FactorRecord` objects (status ``published``).
+
+    Returns
+    -------
+    list of FactorRecord
+        China grid electricity (MEE/NBS), IPCC 2006 fuel combustion, UK DESNZ 2023 fuels,
+        electricity and materials, US EPA hub fuels and transport.
+    """
+    return list(_load_cached())
