@@ -31,6 +31,7 @@ from tanzuji.factors.database import (
     export_json,
     read_json,
 )
+from tanzuji.factors.importers import read as read_factors
 from tanzuji.factors.record import FactorRecord
 from tanzuji.footprint import calculate
 from tanzuji.model.files import load_model_text
@@ -438,6 +439,9 @@ def test_importer_file_with_skipped_rows_is_logged(factor_db: FactorDatabase):
 
 @needs_samples
 def test_file_with_nothing_importable_is_refused(factor_db: FactorDatabase):
-    with pytest.raises(FactorImportError, match=r"holds no factor records.*skipped .*unit process"):
-        factor_db.import_file(SAMPLES / "simapro_csv" / "inventory.csv")
+    path = SAMPLES / "simapro_csv" / "inventory.csv"
+    (skipped,) = read_factors(path).skipped  # the importer's own reason is passed on
+    with pytest.raises(FactorImportError, match="holds no factor records") as caught:
+        factor_db.import_file(path)
+    assert f"skipped {skipped.location}: {skipped.reason}" in caught.value.message
     assert factor_db.imports() == []
