@@ -144,3 +144,31 @@ def test_template_csv_and_jsonld_exports_import_back(
         ]
         other.engine.dispose()
     database.engine.dispose()
+
+
+def test_starter_data_loads_matches_and_resolves(cli_db: str, tmp_path: Path, capsys, monkeypatch):
+    code, out, _ = run(["factors", "load-starter"], capsys, monkeypatch)
+    assert code == 0 and "imported 导入 410 · skipped 跳过 0" in out
+    code, out, _ = run(["factors", "load-starter"], capsys, monkeypatch)
+    assert "imported 导入 0 · skipped 跳过 410" in out
+    code, out, _ = run(
+        ["factors", "match", "外购电力 广东 2023", "--unit", "kWh", "--limit", "1"],
+        capsys,
+        monkeypatch,
+    )
+    # the example of docs/matching.md: Guangdong lies in the China Southern Grid region
+    assert code == 0 and "cn-mee.electricity.2023.cn-csg.avg" in out
+    code, out, _ = run(["factors", "release", "create", "2026.1"], capsys, monkeypatch)
+    assert "410 factors" in out
+    model = tmp_path / "m.yaml"
+    ref = "cn-mee.electricity.2023.cn-csg.avg@2026.1"
+    model.write_text(MODEL.format(ref=ref, other=ref))
+    code, out, _ = run(["calc", str(model), "--json"], capsys, monkeypatch)
+    # data/factors/china_grid_mee.csv row 32: 0.4042 kg CO2/kWh (MEE & NBS 2023 factors);
+    # 10 kWh + 2 MWh = 2010 kWh
+    assert json.loads(out)["total_kg_co2e"] == pytest.approx(2010 * 0.4042, rel=1e-12)
+
+
+def test_search_without_published_factors_says_how_to_fix(cli_db: str, capsys, monkeypatch):
+    code, _, err = run(["factors", "search", "diesel"], capsys, monkeypatch)
+    assert code == 1 and "load-starter" in err

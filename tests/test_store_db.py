@@ -65,7 +65,7 @@ def test_migrations_match_the_tables(database_url: str):
     assert db.current_revision(engine) == db.head_revision()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, db.Base.metadata) == []
+        assert compare_metadata(context, db.load_all_tables()) == []
     engine.dispose()
 
 

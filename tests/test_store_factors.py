@@ -9,6 +9,7 @@ a second version is a test input, not a published factor.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from tanzuji.factors.database import (
     export_json,
     read_json,
 )
+from tanzuji.factors.importers import read as read_factors
 from tanzuji.factors.record import FactorRecord
 from tanzuji.footprint import calculate
 from tanzuji.model.files import load_model_text
@@ -276,6 +278,9 @@ def test_release_pins_versions_against_later_edits(factor_db: FactorDatabase):
     publish(factor_db, "cn-grid-south-2022")  # NATIONAL stays draft: not in the release
     info = factor_db.create_release("2026.1", note="first", created_by="Li")
     assert (info.member_count, info.members) == (1, {"cn-grid-south-2022": 1})
+    v1 = factor_db.get("cn-grid-south-2022")
+    line = f"cn-grid-south-2022@1:{v1.content_hash()}"  # docs/factors.md: the release hash
+    assert info.content_hash == hashlib.sha256(line.encode()).hexdigest()
     factor_db.new_version("cn-grid-south-2022", {"gases": CORRECTED})
     publish(factor_db, "cn-grid-south-2022", 2)
 
@@ -434,6 +439,9 @@ def test_importer_file_with_skipped_rows_is_logged(factor_db: FactorDatabase):
 
 @needs_samples
 def test_file_with_nothing_importable_is_refused(factor_db: FactorDatabase):
-    with pytest.raises(FactorImportError, match=r"holds no factor records.*skipped .*unit process"):
-        factor_db.import_file(SAMPLES / "simapro_csv" / "inventory.csv")
+    path = SAMPLES / "simapro_csv" / "inventory.csv"
+    (skipped,) = read_factors(path).skipped  # the importer's own reason is passed on
+    with pytest.raises(FactorImportError, match="holds no factor records") as caught:
+        factor_db.import_file(path)
+    assert f"skipped {skipped.location}: {skipped.reason}" in caught.value.message
     assert factor_db.imports() == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import tempfile
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -17,6 +18,8 @@ from rich.table import Table
 from tanzuji import settings
 from tanzuji.cli.app import app, console
 from tanzuji.cli.calc import FACTOR_SOURCE_HOOKS
+from tanzuji.cli.demo import DEMO_STEPS
+from tanzuji.errors import NotFound
 from tanzuji.factors.database import (
     IMPORTERS,
     DatabaseFactorSource,
@@ -28,6 +31,9 @@ from tanzuji.factors.database import (
 from tanzuji.factors.exporters import export_csv, export_jsonld
 from tanzuji.factors.record import FactorRecord
 from tanzuji.store import db
+
+if TYPE_CHECKING:
+    from tanzuji.factors.match import Candidate, FactorIndex
 
 factors_app = typer.Typer(
     help="The emission-factor database: import, review, release, export (排放因子数据库).",
@@ -67,6 +73,31 @@ def database_source() -> DatabaseFactorSource | None:
 
 FACTOR_SOURCE_HOOKS.append(database_source)
 
+#: Reviewer recorded for the shipped starter factors (each keeps its own cited source).
+STARTER_REVIEWER = "Tanzuji starter data (sources cited per factor)"
+
+
+def load_starter_data(database: FactorDatabase) -> ImportReport:
+    """Import the shipped starter factors as published (unchanged ones are skipped)."""
+    from tanzuji.factors.starter import load_starter
+
+    return database.add_records(
+        load_starter(), "tanzuji starter data", status="published", reviewer=STARTER_REVIEWER
+    )
+
+
+def _demo_step(_examples: Path) -> None:
+    """``make run``: load the starter factors into the embedded (or configured) database."""
+    report = load_starter_data(open_database())
+    console.print(
+        f"factor database 因子库: starter data 初始数据 imported 导入 {report.imported} · "
+        f"unchanged 未变 {report.skipped}",
+        highlight=False,
+    )
+
+
+DEMO_STEPS.append(_demo_step)
+
 
 @factors_app.command("import")
 def import_(
@@ -103,6 +134,76 @@ def print_import(report: ImportReport) -> None:
     console.print(
         f"imported 导入 {report.imported} · skipped 跳过 {report.skipped}", highlight=False
     )
+
+
+@factors_app.command("load-starter")
+def load_starter_command() -> None:
+    """Load the shipped starter factors as published (初始数据): China grid, IPCC 2006, ..."""
+    print_import(load_starter_data(open_database()))
+
+
+def _index(release: str | None) -> FactorIndex:
+    from tanzuji.factors.match import FactorIndex  # imported on use: jieba loads slowly
+
+    records = open_database().records(release=release, status=None if release else "published")
+    if not records:
+        raise NotFound(
+            "the factor database has no published factors; load the starter data with "
+            "`tanzuji factors load-starter` or import and publish factors"
+        )
+    return FactorIndex(records)
+
+
+def _print_candidates(candidates: list[Candidate], title: str) -> None:
+    table = Table(title=title)
+    for header in ("factor id 因子", "name 名称", "unit 单位", "confidence 置信度", "why 依据"):
+        table.add_column(header)
+    for c in candidates:
+        r = c.record
+        name = " / ".join(n for n in (r.name_zh, r.name_en) if n)
+        table.add_row(r.id, name, r.unit, f"{c.confidence:.3f}", c.explanation)
+    console.print(table)
+
+
+@factors_app.command()
+def search(
+    text: str = typer.Argument(..., help="Words in Chinese or English."),
+    unit_dimension: str = typer.Option(
+        None, "--unit-dimension", help="Only factors whose unit has the dimension of this unit."
+    ),
+    geo: str = typer.Option(None, "--geo", help="ISO 3166 code or grid region, e.g. CN-GD."),
+    year: int = typer.Option(None, "--year", help="Reference year."),
+    boundary: str = typer.Option(None, "--boundary", help="e.g. cradle_to_gate."),
+    release: str = typer.Option(None, "--release", help="Search this release's factors."),
+    limit: int = typer.Option(20, "--limit", help="Number of hits."),
+) -> None:
+    """Full-text search of the published factors (搜索因子)."""
+    hits = _index(release).search(
+        text,
+        unit_dimension=unit_dimension,
+        geography=geo,
+        year=year,
+        boundary=boundary,
+        limit=limit,
+    )
+    _print_candidates(hits, f"search 搜索: {text}")
+
+
+@factors_app.command()
+def match(
+    text: str = typer.Argument(..., help="Activity text, e.g. '外购电力 广东 2023'."),
+    amount: float = typer.Option(None, "--amount", help="Activity amount in --unit."),
+    unit: str = typer.Option(None, "--unit", help="Activity unit, e.g. kWh."),
+    geo: str = typer.Option(None, "--geo", help="ISO 3166 code or grid region, e.g. CN-GD."),
+    year: int = typer.Option(None, "--year", help="Activity year."),
+    release: str = typer.Option(None, "--release", help="Match against this release."),
+    limit: int = typer.Option(5, "--limit", help="Number of candidates."),
+) -> None:
+    """Propose factors for an activity, with confidence and why (匹配因子)."""
+    candidates = _index(release).match(
+        text, amount=amount, unit=unit, geography=geo, year=year, limit=limit
+    )
+    _print_candidates(candidates, f"match 匹配: {text}")
 
 
 @factors_app.command("imports")

@@ -28,12 +28,12 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanzuji.errors import (
@@ -228,14 +228,15 @@ class FactorDatabase:
             run = ImportRun(source_name=source_name, started_at=now, imported=0, skipped=0)
             session.add(run)
             session.flush()
-            entries = [
-                _import_one(session, run, position, record, initial, who, now)
-                for position, (record, initial, who) in enumerate(checked, start=1)
-            ]
+            entries = _import_batch(session, run, checked, now)
             for position, (location, reason) in enumerate(skipped, start=len(entries) + 1):
-                entry = ImportEntryInfo(position, "", None, "skipped", f"{location}: {reason}")
-                session.add(ImportEntry(import_id=run.id, **vars(entry)))
-                entries.append(entry)
+                entries.append(
+                    ImportEntryInfo(position, "", None, "skipped", f"{location}: {reason}")
+                )
+            if entries:
+                session.execute(
+                    insert(ImportEntry), [{"import_id": run.id, **vars(e)} for e in entries]
+                )
             run.imported = sum(e.action != "skipped" for e in entries)
             run.skipped = len(entries) - run.imported
             return ImportReport(run.id, source_name, now, entries)
@@ -285,12 +286,14 @@ class FactorDatabase:
             record, problems = validate_record(data, f"factor {factor_id!r} edit")
             if record is None:
                 raise FactorEditError("; ".join(problems), problems=problems)
-            if _same_content(record, latest):
+            if _same_content(record, latest.version, latest.content_hash):
                 raise FactorEditError(
                     f"the changes leave factor {factor_id!r} identical to version "
                     f"{latest.version}; no new version was made"
                 )
-            row = _insert_version(session, record, "draft", None, utc_now(), None)
+            row = FactorVersion(**_version_values(record, "draft", None, utc_now(), None))
+            session.add(row)
+            session.flush()
             _log_status(session, row, None, "draft", None, row.created_at, "new version (edit)")
             return _to_record(row)
 
@@ -359,12 +362,17 @@ class FactorDatabase:
                 member_count=len(pinned),
                 content_hash=release_hash(pinned),
             )
-            release.members = [
-                ReleaseMember(factor_id=fid, version=row.version) for fid, row in pinned.items()
-            ]
             session.add(release)
             session.flush()
-            return _release_info(release, with_members=True)
+            session.execute(
+                insert(ReleaseMember),
+                [
+                    {"release_id": release.id, "factor_id": fid, "version": version}
+                    for fid, (version, _) in pinned.items()
+                ],
+            )
+            info = _release_info(release)
+            return replace(info, members={fid: v for fid, (v, _) in sorted(pinned.items())})
 
     # -- reading --------------------------------------------------------------------------
 
@@ -706,10 +714,13 @@ def export_factor_csv(records: Sequence[FactorRecord], release: str | None = Non
     return out.getvalue()
 
 
-def release_hash(pinned: Mapping[str, FactorVersion]) -> str:
-    """SHA-256 over the sorted ``id@version:content_hash`` lines of a release's members."""
+def release_hash(pinned: Mapping[str, tuple[int, str]]) -> str:
+    """SHA-256 over the sorted ``id@version:content_hash`` lines of a release's members.
+
+    ``pinned`` maps factor id to (version, content_hash).
+    """
     text = "\n".join(
-        f"{fid}@{row.version}:{row.content_hash}" for fid, row in sorted(pinned.items())
+        f"{fid}@{version}:{digest}" for fid, (version, digest) in sorted(pinned.items())
     )
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -808,68 +819,93 @@ def _validation_problems(exc: ValidationError, label: str, item: Any = None) -> 
     return out
 
 
-def _import_one(
+def _import_batch(
     session: Session,
     run: ImportRun,
-    position: int,
-    record: FactorRecord,
-    initial: str,
-    who: str | None,
+    checked: list[tuple[FactorRecord, str, str | None]],
     now: dt.datetime,
-) -> ImportEntryInfo:
-    latest = _latest_row_or_none(session, record.id)
-    if latest is not None and _same_content(record, latest):
-        action, version = "skipped", latest.version
-        reason = f"identical to stored version {latest.version}"
-    else:
-        if latest is None:
-            session.add(Factor(id=record.id, created_at=now))
-            session.flush()
-        version = 1 if latest is None else latest.version + 1
-        action = "new" if latest is None else "new_version"
-        reason = "" if latest is None else f"content differs from version {latest.version}"
-        stored = record.model_copy(update={"version": version})
-        row = _insert_version(session, stored, initial, who, now, run.id)
-        _log_status(session, row, None, initial, who, now, f"imported from {run.source_name}")
-    session.add(
-        ImportEntry(
-            import_id=run.id,
-            position=position,
-            factor_id=record.id,
-            version=version,
-            action=action,
-            reason=reason,
+) -> list[ImportEntryInfo]:
+    """Insert the new versions of a checked batch with a few bulk statements."""
+    latest = _latest_versions(session, [record.id for record, _, _ in checked])
+    entries: list[ImportEntryInfo] = []
+    factors, versions, changes = [], [], []
+    note = f"imported from {run.source_name}"
+    for position, (record, initial, who) in enumerate(checked, start=1):
+        stored = latest.get(record.id)
+        if stored is not None and _same_content(record, *stored):
+            reason = f"identical to stored version {stored[0]}"
+            entries.append(ImportEntryInfo(position, record.id, stored[0], "skipped", reason))
+            continue
+        if stored is None:
+            factors.append({"id": record.id, "created_at": now})
+            version, action, reason = 1, "new", ""
+        else:
+            version, action = stored[0] + 1, "new_version"
+            reason = f"content differs from version {stored[0]}"
+        new = record.model_copy(update={"version": version})
+        versions.append(_version_values(new, initial, who, now, run.id))
+        changes.append(
+            {
+                "factor_id": record.id,
+                "version": version,
+                "from_status": None,
+                "to_status": initial,
+                "reviewer": who,
+                "changed_at": now,
+                "note": note,
+            }
         )
-    )
-    return ImportEntryInfo(position, record.id, version, action, reason)
+        entries.append(ImportEntryInfo(position, record.id, version, action, reason))
+    for table, rows in ((Factor, factors), (FactorVersion, versions), (StatusChange, changes)):
+        if rows:
+            session.execute(insert(table), rows)
+    return entries
 
 
-def _insert_version(
-    session: Session,
+def _latest_versions(session: Session, ids: list[str]) -> dict[str, tuple[int, str]]:
+    """Newest stored (version, content_hash) of each id that exists, in chunks of 500 ids."""
+    found: dict[str, tuple[int, str]] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        newest = (
+            select(FactorVersion.factor_id, func.max(FactorVersion.version).label("v"))
+            .where(FactorVersion.factor_id.in_(chunk))
+            .group_by(FactorVersion.factor_id)
+            .subquery()
+        )
+        rows = session.execute(
+            select(FactorVersion.factor_id, FactorVersion.version, FactorVersion.content_hash).join(
+                newest,
+                (newest.c.factor_id == FactorVersion.factor_id)
+                & (newest.c.v == FactorVersion.version),
+            )
+        )
+        found.update({fid: (version, digest) for fid, version, digest in rows})
+    return found
+
+
+def _version_values(
     record: FactorRecord,
     status: str,
     reviewer: str | None,
     now: dt.datetime,
     import_id: int | None,
-) -> FactorVersion:
+) -> dict[str, Any]:
+    """Column values of one ``factor_versions`` row."""
     plain = record.model_dump(exclude=_REVIEW_FIELDS | {"id"})
     as_json = record.model_dump(mode="json", exclude=_REVIEW_FIELDS | {"id"})
     columns = {k: (as_json[k] if k in _JSON_COLUMNS else plain[k]) for k in plain if k in _COLUMNS}
-    extra = {k: v for k, v in as_json.items() if k not in _COLUMNS}
-    row = FactorVersion(
-        factor_id=record.id,
+    return {
+        "factor_id": record.id,
         **columns,
-        extra=extra,
-        content_hash=record.content_hash(),
-        created_at=now,
-        import_id=import_id,
-        status=status,
-        reviewer=reviewer,
-        reviewed_at=now if status != "draft" else None,
-    )
-    session.add(row)
-    session.flush()
-    return row
+        "extra": {k: v for k, v in as_json.items() if k not in _COLUMNS},
+        "content_hash": record.content_hash(),
+        "created_at": now,
+        "import_id": import_id,
+        "status": status,
+        "reviewer": reviewer,
+        "reviewed_at": now if status != "draft" else None,
+    }
 
 
 def _log_status(
@@ -911,8 +947,9 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     return value
 
 
-def _same_content(record: FactorRecord, row: FactorVersion) -> bool:
-    return record.model_copy(update={"version": row.version}).content_hash() == row.content_hash
+def _same_content(record: FactorRecord, version: int, content_hash: str) -> bool:
+    """True when ``record`` equals the stored version (its own version number aside)."""
+    return record.model_copy(update={"version": version}).content_hash() == content_hash
 
 
 def _changed_fields(previous: FactorRecord | None, record: FactorRecord) -> list[str]:
@@ -970,13 +1007,14 @@ def _release_row(session: Session, factor_id: str, name: str) -> FactorVersion:
     return _version_row(session, factor_id, member.version)
 
 
-def _newest_published(session: Session) -> dict[str, FactorVersion]:
-    rows = session.scalars(
-        select(FactorVersion)
+def _newest_published(session: Session) -> dict[str, tuple[int, str]]:
+    """Factor id -> (version, content_hash) of its newest published version."""
+    rows = session.execute(
+        select(FactorVersion.factor_id, FactorVersion.version, FactorVersion.content_hash)
         .where(FactorVersion.status == "published")
         .order_by(FactorVersion.factor_id, FactorVersion.version)
-    ).all()
-    return {row.factor_id: row for row in rows}  # later versions overwrite earlier ones
+    )
+    return {fid: (version, digest) for fid, version, digest in rows}  # later ones win
 
 
 def _missing_factor_message(session: Session, factor_id: str) -> str:

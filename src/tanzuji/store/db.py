@@ -8,6 +8,8 @@ this package (``tanzuji/store/migrations``) and :func:`upgrade` runs them progra
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +18,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -33,6 +35,19 @@ SQLITE_FILE = "tanzuji.db"
 
 class Base(DeclarativeBase):
     """Declarative base of every Tanzuji table (one ``MetaData`` for all migrations)."""
+
+
+def load_all_tables() -> MetaData:
+    """Import every table module of :mod:`tanzuji.store` and return the shared metadata.
+
+    Tables register on :class:`Base` when their module is imported; tools that compare the
+    database with the models (tests, autogenerate) call this first.
+    """
+    import tanzuji.store
+
+    for info in pkgutil.iter_modules(tanzuji.store.__path__, prefix="tanzuji.store."):
+        importlib.import_module(info.name)
+    return Base.metadata
 
 
 def default_sqlite_path() -> Path:
@@ -168,6 +183,7 @@ __all__ = [
     "display_url",
     "engine_for",
     "head_revision",
+    "load_all_tables",
     "session_scope",
     "upgrade",
 ]

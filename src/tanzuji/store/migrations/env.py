@@ -11,10 +11,10 @@ from sqlalchemy import create_engine
 
 import tanzuji.store.certify_tables  # registers the certification tables on Base.metadata
 import tanzuji.store.factors  # noqa: F401  (registers the factor tables on Base.metadata)
-from tanzuji.store.db import Base
+from tanzuji.store.db import load_all_tables
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = load_all_tables()  # every table module of tanzuji.store, for autogenerate
 
 
 def _run(connection) -> None:
