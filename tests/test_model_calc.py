@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tanzuji.errors import DanglingReference, FormulaError, InvalidAmount, ModelError, UnitMismatch
+from tanzuji.factors.base import FactorData, FactorFlow
 from tanzuji.footprint import calculate
 from tanzuji.model.files import load_model, load_model_text
 
@@ -83,3 +84,37 @@ def test_formula_never_evals():
     )
     with pytest.raises(FormulaError, match="not allowed"):
         calculate(load_model_text(text, "m.yaml"))
+
+
+class _TwoVersions:
+    """A factor source where 'grid@2025.1' is version 1 (0.5 kg/kWh) and 'grid' version 2 (0.6)."""
+
+    def resolve(self, ref: str) -> FactorData:
+        version, value, release = ("1", 0.5, "2025.1") if ref == "grid@2025.1" else ("2", 0.6, None)
+        return FactorData(
+            "grid",
+            version,
+            "kWh",
+            (FactorFlow("CO2", "fossil", value),),
+            name_en="Grid",
+            source="test",
+            release=release,
+        )
+
+
+def test_two_versions_of_one_factor_stay_apart():
+    text = _model(
+        "processes:\n"
+        "  - id: a\n    name: A\n    life_cycle_stage: production\n"
+        "    reference_product: {unit: kg}\n"
+        "    inputs:\n"
+        "      - {factor: grid@2025.1, amount: 10, unit: kWh}\n"
+        "      - {factor: grid, amount: 1, unit: kWh}\n"
+    )
+    fp = calculate(load_model_text(text, "m.yaml"), factor_source=_TwoVersions())
+    # 10 kWh * 0.5 (version 1) + 1 kWh * 0.6 (version 2) = 5.6
+    assert fp.total_kg_co2e == pytest.approx(5.6, rel=1e-12)
+    assert sorted((f.version, f.release) for f in fp.inputs.factors) == [
+        ("1", "2025.1"),
+        ("2", None),
+    ]

@@ -123,6 +123,7 @@ class _Builder:
         self.factors: dict[str, FactorData] = {}
         self.factor_column: dict[tuple[str, str], int] = {}
         self.factor_record: dict[str, int] = {}
+        self.factor_ids: set[str] = set()
         with located(self.smap.where(("parameters",))):
             self.params = formula.resolve_parameters(
                 self.model.parameters,
@@ -176,16 +177,21 @@ class _Builder:
         """The column of ``factor`` as used by ``process`` (one per pair, so that hotspots show
         which process uses which factor); all columns of one factor share one ExchangeRecord so
         that Monte Carlo draws one value per factor."""
-        key = (factor.id, process.id)
+        identity = factor_identity(factor)
+        key = (identity, process.id)
         if key in self.factor_column:
             return self.factor_column[key]
         col = len(self.activities)
         self.factor_column[key] = col
+        activity_id = f"factor:{factor.id}@{process.id}"
+        if activity_id in self.factor_ids:  # another version of the same factor in this process
+            activity_id = f"factor:{factor.id}#v{factor.version}@{process.id}"
+        self.factor_ids.add(activity_id)
         process_en = process.name.en or process.name.zh or process.id
         process_zh = process.name.zh or process.name.en or process.id
         self.activities.append(
             Activity(
-                f"factor:{factor.id}@{process.id}",
+                activity_id,
                 f"{factor.name_en or factor.name_zh or factor.id} ({process_en})",
                 f"{factor.name_zh or factor.name_en or factor.id}（{process_zh}）",
                 process.life_cycle_stage,
@@ -194,8 +200,8 @@ class _Builder:
             )
         )
         self.tech.add(col, col, 1.0)
-        if factor.id not in self.factor_record:
-            self.factor_record[factor.id] = len(self.records)
+        if identity not in self.factor_record:
+            self.factor_record[identity] = len(self.records)
             self.records.append(
                 ExchangeRecord(
                     f"factor {factor.id}",
@@ -205,7 +211,7 @@ class _Builder:
                     factor_id=factor.id,
                 )
             )
-        rec = self.factor_record[factor.id]
+        rec = self.factor_record[identity]
         for flow in factor.flows:
             removal = flow.amount_kg < 0
             self.bio.add(
@@ -304,7 +310,7 @@ class _Builder:
         else:
             with located(self.smap.where((*path, "factor"))):
                 factor = self.source.resolve(exchange.factor)
-            self.factors[factor.id] = factor
+            self.factors[factor_identity(factor)] = factor
             row = self.factor_col(factor, process)
             target_unit = factor.unit
             factor_id = factor.id
@@ -377,6 +383,11 @@ class _Builder:
         demand = np.zeros(len(self.activities))
         demand[row] = value
         return demand
+
+
+def factor_identity(factor: FactorData) -> str:
+    """Key of one exact factor version: ``id@version`` plus the release it came from."""
+    return f"{factor.id}@{factor.version}" + (f"/{factor.release}" if factor.release else "")
 
 
 def _pedigree(p) -> tuple[int, int, int, int, int] | None:
