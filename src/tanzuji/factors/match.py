@@ -26,7 +26,7 @@ fossil-only grid mix, well-to-tank ...) that the query does not ask for.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -104,6 +104,97 @@ CONTEXT_WEIGHT = 0.35
 WORDING_SHARE = 0.25
 
 
+class CorpusStatistics:
+    """Document frequencies of index terms over the whole corpus that is searched.
+
+    A :class:`FactorIndex` built over all factors computes its own. One built over a subset
+    (the candidates a database full-text search returned) takes the database's, so that term
+    weights (idf), the weight of unknown words and fuzzy spelling targets are those of the
+    whole database and the subset ranks as the whole index would.
+
+    Parameters
+    ----------
+    documents : int
+        Number of documents (factor versions) in the corpus.
+    frequency : mapping of str to int
+        Term -> number of documents containing it (terms as :func:`~tanzuji.factors.text.terms`
+        writes them, ``~concept`` terms included).
+    """
+
+    def __init__(self, documents: int, frequency: Mapping[str, int]) -> None:
+        self.documents = documents
+        self.frequency = {t: n for t, n in frequency.items() if n > 0}
+        self._fuzzy_cache: dict[str, tuple[str, str, float] | None] = {}
+        self._targets: dict[str, str] | None = None
+
+    def idf(self, term: str) -> float | None:
+        """BM25-style idf ``ln(1 + (N - df + 0.5) / (df + 0.5))``, always positive; ``None``
+        for a term no document has."""
+        df = self.frequency.get(term)
+        if df is None:
+            return None
+        n = max(self.documents, 1)
+        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+    def idf_or_rarest(self, term: str) -> float:
+        """:meth:`idf`, or that of a term in one document (a version outside the corpus)."""
+        found = self.idf(term)
+        if found is not None:
+            return found
+        n = max(self.documents, 1)
+        return math.log(1.0 + (n - 0.5) / 1.5)
+
+    @property
+    def max_idf(self) -> float:
+        """idf of the rarest term (2.0 for an empty corpus: unknown words then weigh 1)."""
+        if not self.frequency:
+            return 2.0
+        rarest = min(self.frequency.values())
+        n = max(self.documents, 1)
+        return math.log(1.0 + (n - rarest + 0.5) / (rarest + 0.5))
+
+    def fuzzy_targets(self) -> dict[str, str]:
+        """Spelling targets: the corpus' English words, and synonym words -> their concept."""
+        if self._targets is None:
+            targets = {t: t for t in self.frequency if t.isascii() and not t.startswith("~")}
+            for words, concept in factor_text.synonyms().phrases.items():
+                term = "~" + concept
+                if len(words) == 1 and term in self.frequency and words[0] not in targets:
+                    targets[words[0]] = term
+            self._targets = targets
+        return self._targets
+
+    def fuzzy(self, word: str) -> tuple[str, str, float] | None:
+        """Nearest spelling target of ``word``: (word, term, rapidfuzz ratio), or ``None``."""
+        if word not in self._fuzzy_cache:
+            targets = self.fuzzy_targets()
+            best = process.extractOne(
+                word, list(targets), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+            )
+            self._fuzzy_cache[word] = (best[0], targets[best[0]], float(best[1])) if best else None
+        return self._fuzzy_cache[word]
+
+    def query_terms(self, text: str) -> list[str]:
+        """The terms of ``text`` worth looking up in a full-text index, in query order.
+
+        Words and concepts the corpus knows, plus the spelling target of an unknown English
+        word: the terms :meth:`FactorIndex.match` would credit, so that a database search on
+        them returns every factor the in-memory index could rank.
+        """
+        out: list[str] = []
+        for words, concept in factor_text.term_groups(text):
+            if concept and "~" + concept in self.frequency:
+                out.append("~" + concept)
+            for word in words:
+                if word in self.frequency:
+                    out.append(word)
+                elif word.isascii() and len(word) >= 4:
+                    near = self.fuzzy(word)
+                    if near:
+                        out.append(near[1])
+        return list(dict.fromkeys(out))
+
+
 @dataclass(frozen=True)
 class _Slot:
     """One thing the query asks for: credited once if the factor has any alternative."""
@@ -140,35 +231,35 @@ class FactorIndex:
         then global (IPCC) defaults, then other countries' factors.
     """
 
-    def __init__(self, records: Iterable[FactorRecord], *, default_geography: str | None = "CN"):
+    def __init__(
+        self,
+        records: Iterable[FactorRecord],
+        *,
+        default_geography: str | None = "CN",
+        record_terms: Sequence[Sequence[str]] | None = None,
+        statistics: CorpusStatistics | None = None,
+    ):
         self.records: list[FactorRecord] = list(records)
         self.default_geography = default_geography
         self._vocab: dict[str, int] = {}
         postings = _Postings()
         self._record_terms: list[np.ndarray] = []
         for i, record in enumerate(self.records):
-            ids = sorted({self._term_id(t, postings) for t in self._record_text_terms(record)})
+            own = record_terms[i] if record_terms is not None else self._record_text_terms(record)
+            ids = sorted({self._term_id(t, postings) for t in own})
             for t in ids:
                 postings.lists[t].append(i)
             self._record_terms.append(np.asarray(ids, dtype=np.int32))
-        n = max(len(self.records), 1)
         self._postings = [np.asarray(p, dtype=np.int32) for p in postings.lists]
-        df = np.asarray([len(p) for p in postings.lists], dtype=np.float64)
-        # BM25-style idf, always positive
-        self._idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
+        if statistics is None:
+            frequency = {term: len(postings.lists[i]) for term, i in self._vocab.items()}
+            statistics = CorpusStatistics(len(self.records), frequency)
+        self.statistics = statistics
+        self._idf = np.asarray([statistics.idf_or_rarest(t) for t in self._vocab], dtype=np.float64)
         self._doc_weight = np.asarray(
             [float(self._idf[ids].sum()) if len(ids) else 1.0 for ids in self._record_terms]
         )
         self._terms_by_id = list(self._vocab)
-        # fuzzy targets: English words of the factors, and synonym words (-> their concept)
-        self._fuzzy_targets: dict[str, int] = {
-            t: i for t, i in self._vocab.items() if t.isascii() and not t.startswith("~")
-        }
-        for words, concept in factor_text.synonyms().phrases.items():
-            cid = self._vocab.get("~" + concept)
-            if len(words) == 1 and cid is not None and words[0] not in self._fuzzy_targets:
-                self._fuzzy_targets[words[0]] = cid
-        self._fuzzy_choices = list(self._fuzzy_targets)
         self._build_attributes()
 
     # -- building -------------------------------------------------------------------------
@@ -203,46 +294,44 @@ class FactorIndex:
 
     # -- queries --------------------------------------------------------------------------
 
+    def _term(self, term: str, fraction: float = 1.0) -> tuple[float, tuple] | None:
+        """(idf over the corpus, alternatives in this index) of a term the corpus knows."""
+        weight = self.statistics.idf(term)
+        if weight is None:
+            return None
+        local = self._vocab.get(term)
+        return weight, (((local, fraction),) if local is not None else ())
+
     def _query(self, words: str) -> _Query:
         slots: list[_Slot] = []
         concepts = set()
-        unknown_weight = 0.5 * float(self._idf.max()) if len(self._idf) else 1.0
+        unknown_weight = 0.5 * self.statistics.max_idf
         contexts = factor_text.synonyms().contexts
         for group_words, concept in dict.fromkeys(factor_text.term_groups(words)):
-            cid = self._vocab.get("~" + concept) if concept else None
+            known = self._term("~" + concept) if concept else None
             if concept:
                 concepts.add(concept)
-            if cid is not None:
+            if known is not None:
                 scale = CONTEXT_WEIGHT if concept in contexts else 1.0
                 label = " ".join(group_words) or "~" + concept
-                slots.append(_Slot(label, scale * float(self._idf[cid]), ((cid, 1.0),)))
+                slots.append(_Slot(label, scale * known[0], known[1]))
                 for word in group_words:
-                    wid = self._vocab.get(word)
-                    if wid is not None:
-                        weight = scale * WORDING_SHARE * float(self._idf[wid])
-                        slots.append(_Slot(word, weight, ((wid, 1.0),)))
+                    found = self._term(word)
+                    if found is not None:
+                        slots.append(_Slot(word, scale * WORDING_SHARE * found[0], found[1]))
                 continue
             for word in group_words:
-                wid = self._vocab.get(word)
-                if wid is not None:
-                    slots.append(_Slot(word, float(self._idf[wid]), ((wid, 1.0),)))
+                found = self._term(word)
+                if found is not None:
+                    slots.append(_Slot(word, found[0], found[1]))
                     continue
-                near = self._fuzzy(word) if word.isascii() and len(word) >= 4 else None
-                if near:
-                    nid = self._fuzzy_targets[near[0]]
-                    slots.append(
-                        _Slot(f"{word}≈{near[0]}", float(self._idf[nid]), ((nid, near[1] / 100),))
-                    )
+                near = self.statistics.fuzzy(word) if word.isascii() and len(word) >= 4 else None
+                target = self._term(near[1], near[2] / 100) if near else None
+                if near and target is not None:
+                    slots.append(_Slot(f"{word}≈{near[0]}", target[0], target[1]))
                 else:
                     slots.append(_Slot(word, unknown_weight, ()))
         return _Query(tuple(slots), frozenset(concepts))
-
-    @lru_cache(maxsize=4096)  # noqa: B019 - the index lives as long as its cache is useful
-    def _fuzzy(self, word: str) -> tuple[str, float] | None:
-        best = process.extractOne(
-            word, self._fuzzy_choices, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
-        )
-        return (best[0], float(best[1])) if best else None
 
     def _text_scores(self, query: _Query) -> tuple[np.ndarray, float]:
         acc = np.zeros(len(self.records), dtype=np.float64)
