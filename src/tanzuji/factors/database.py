@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, tuple_
 from sqlalchemy.orm import Session
 
+from tanzuji import units
 from tanzuji.errors import (
     FactorEditError,
     FactorImportError,
@@ -48,9 +49,12 @@ from tanzuji.errors import (
     UnknownImportFormat,
     UnknownUnit,
 )
+from tanzuji.factors import text as factor_text
 from tanzuji.factors.base import FactorData
+from tanzuji.factors.match import Candidate, FactorIndex
 from tanzuji.factors.record import FactorRecord, Status
 from tanzuji.store import db
+from tanzuji.store import search as search_index
 from tanzuji.store.factors import (
     Factor,
     FactorVersion,
@@ -175,6 +179,7 @@ class FactorDatabase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._search_snapshot: search_index.IndexSnapshot | None = None
 
     @classmethod
     def open(cls, url: str | None = None) -> FactorDatabase:
@@ -295,6 +300,7 @@ class FactorDatabase:
             session.add(row)
             session.flush()
             _log_status(session, row, None, "draft", None, row.created_at, "new version (edit)")
+            search_index.index_versions(session, [search_index.version_values(record, "draft")])
             return _to_record(row)
 
     def set_status(
@@ -327,6 +333,7 @@ class FactorDatabase:
             now = utc_now()
             _log_status(session, row, row.status, status, reviewer.strip(), now, note)
             row.status, row.reviewer, row.reviewed_at = status, reviewer.strip(), now
+            search_index.set_status(session, factor_id, version, status)
             return _to_record(row)
 
     def create_release(
@@ -491,6 +498,153 @@ class FactorDatabase:
                 query = query.where(FactorVersion.status == status)
             rows = session.scalars(query.order_by(FactorVersion.factor_id)).all()
             return [_to_record(r) for r in rows]
+
+    # -- search and matching (the database index, tanzuji.store.search) ------------------
+
+    def search(
+        self,
+        text: str,
+        *,
+        unit_dimension: str | None = None,
+        geography: str | None = None,
+        year: int | None = None,
+        boundary: str | None = None,
+        status: str | None = None,
+        release: str | None = None,
+        limit: int = 20,
+    ) -> list[Candidate]:
+        """Full-text search of the factors in Chinese or English, with hard filters.
+
+        Any term of ``text`` (OR) found in a factor's names, activity, classification codes or
+        geography names makes a hit; hits are ranked by ``bm25`` (SQLite FTS5) or ``ts_rank``
+        (PostgreSQL), ties by factor id.
+
+        Parameters
+        ----------
+        text : str
+            Words in Chinese or English, or a classification code.
+        unit_dimension : str, optional
+            A unit (``kWh``) or a dimension (``[mass]``): keeps factors of that dimension.
+        geography : str, optional
+            Keeps factors in that place or inside it (``CN`` keeps ``CN-CSG`` and ``CN-GD``).
+        year, boundary, status : optional
+            Exact filters on the version's fields.
+        release : str, optional
+            Search the versions pinned in this release; default: each factor's newest version.
+        limit : int
+            Number of hits.
+
+        Returns
+        -------
+        list of Candidate
+            ``confidence`` is the share of the query's terms found in the factor; ``matched``
+            lists them.
+
+        Raises
+        ------
+        NotFound
+            ``release`` does not exist.
+        UnknownUnit
+            ``unit_dimension`` is neither a unit nor a dimension.
+        """
+        dimensions = None
+        if unit_dimension is not None:
+            dimensions = (
+                (unit_dimension,)
+                if unit_dimension.startswith("[") or unit_dimension == "dimensionless"
+                else (units.dimension(unit_dimension),)
+            )
+        with db.session_scope(self.engine) as session:
+            snapshot = self._snapshot(session)
+            wanted = list(
+                dict.fromkeys(
+                    factor_text.terms(text)
+                    + snapshot.statistics.query_terms(text)
+                    + search_index.code_terms(text)
+                )
+            )
+            filters = search_index.Filters(
+                unit_dimensions=dimensions,
+                geographies=snapshot.within(geography) if geography else None,
+                year=year,
+                boundary=boundary,
+                status=status,
+                release_id=_release(session, release).id if release else None,
+            )
+            rows = search_index.find(session, wanted, filters, extra=True, limit=max(limit, 0))
+            records = _records_of(session, rows)
+        return [_search_hit(row, records[row.id, row.version], wanted, geography) for row in rows]
+
+    def match(
+        self,
+        text: str,
+        amount: float | None = None,
+        unit: str | None = None,
+        geography: str | None = None,
+        year: int | None = None,
+        *,
+        release: str | None = None,
+        status: str | None = "published",
+        limit: int = 5,
+        pool: int = search_index.CANDIDATE_POOL,
+    ) -> list[Candidate]:
+        """Rank factors for an activity description (see :meth:`FactorIndex.match`).
+
+        The database returns the ``pool`` best full-text hits (``bm25`` / ``ts_rank``) whose
+        unit has the activity unit's dimension; :class:`~tanzuji.factors.match.FactorIndex`
+        re-ranks them with the whole database's term statistics, so the candidates, their
+        confidence and explanation are those of an in-memory index over the same factors.
+        A factor whose unit cannot convert from the activity's unit is never proposed.
+
+        Parameters
+        ----------
+        text, amount, unit, geography, year, limit
+            As :meth:`FactorIndex.match`.
+        release : str, optional
+            Match against the versions pinned in this release (whatever their status now).
+        status : str or None
+            Status of the newest versions considered (default ``published``, the versions a
+            model can use); ``None`` for all. Ignored with ``release``.
+        pool : int
+            Full-text hits re-ranked.
+
+        Raises
+        ------
+        UnknownUnit
+            ``unit`` (or a unit read from ``text``) is not a unit Tanzuji knows.
+        NotFound
+            ``release`` does not exist.
+        """
+        parsed = factor_text.parse_activity(text)
+        activity_unit = unit or parsed.unit
+        dimensions = (units.dimension(activity_unit),) if activity_unit else None
+        with db.session_scope(self.engine) as session:
+            snapshot = self._snapshot(session)
+            filters = search_index.Filters(
+                unit_dimensions=dimensions,
+                status=None if release else status,
+                release_id=_release(session, release).id if release else None,
+            )
+            wanted = snapshot.statistics.query_terms(parsed.text or text)
+            rows = search_index.find(session, wanted, filters, extra=False, limit=pool)
+            rows.sort(key=lambda r: r.id)  # ties break on factor id, as over records()
+            index = FactorIndex(
+                rows, record_terms=[r.terms for r in rows], statistics=snapshot.statistics
+            )
+            found = index.match(
+                text, amount=amount, unit=unit, geography=geography, year=year, limit=limit
+            )
+            records = _records_of(session, [c.record for c in found])
+        return [replace(c, record=records[c.record.id, c.record.version]) for c in found]
+
+    def _snapshot(self, session: Session) -> search_index.IndexSnapshot:
+        self._search_snapshot = search_index.snapshot(session, self._search_snapshot)
+        return self._search_snapshot
+
+    def indexed_count(self) -> int:
+        """Number of factors whose newest version is in the search index."""
+        with db.session_scope(self.engine) as session:
+            return self._snapshot(session).statistics.documents
 
     def releases(self) -> list[ReleaseInfo]:
         """All releases, oldest first."""
@@ -828,7 +982,7 @@ def _import_batch(
     """Insert the new versions of a checked batch with a few bulk statements."""
     latest = _latest_versions(session, [record.id for record, _, _ in checked])
     entries: list[ImportEntryInfo] = []
-    factors, versions, changes = [], [], []
+    factors, versions, changes, indexed = [], [], [], []
     note = f"imported from {run.source_name}"
     for position, (record, initial, who) in enumerate(checked, start=1):
         stored = latest.get(record.id)
@@ -844,6 +998,7 @@ def _import_batch(
             reason = f"content differs from version {stored[0]}"
         new = record.model_copy(update={"version": version})
         versions.append(_version_values(new, initial, who, now, run.id))
+        indexed.append(search_index.version_values(new, initial))
         changes.append(
             {
                 "factor_id": record.id,
@@ -859,6 +1014,7 @@ def _import_batch(
     for table, rows in ((Factor, factors), (FactorVersion, versions), (StatusChange, changes)):
         if rows:
             session.execute(insert(table), rows)
+    search_index.index_versions(session, indexed)  # same transaction as the versions
     return entries
 
 
@@ -1030,6 +1186,42 @@ def _unpublished_message(session: Session, factor_id: str) -> str:
         f"factor {factor_id!r} has no published version in the factor database (newest is "
         f"version {latest.version}, {latest.status!r}); publish it with `tanzuji factors review "
         f"{factor_id} --version {latest.version} --status published --reviewer NAME`"
+    )
+
+
+def _records_of(session: Session, rows: Sequence[Any]) -> dict[tuple[str, int], FactorRecord]:
+    """The full records of index rows (anything with ``id`` and ``version``)."""
+    keys = {(r.id, r.version) for r in rows}
+    if not keys:
+        return {}
+    found = session.scalars(
+        select(FactorVersion).where(
+            tuple_(FactorVersion.factor_id, FactorVersion.version).in_(sorted(keys))
+        )
+    ).all()
+    return {(r.factor_id, r.version): _to_record(r) for r in found}
+
+
+def _search_hit(
+    row: search_index.IndexedVersion,
+    record: FactorRecord,
+    wanted: list[str],
+    geography: str | None,
+) -> Candidate:
+    own = set(row.terms) | set(row.extra)
+    matched = tuple(t for t in wanted if t in own)
+    relation = factor_text.geography_relation(geography, record.geography)
+    parts = [f"words: {', '.join(matched)}"]
+    if geography:
+        parts.append(f"geography {record.geography} ({relation} of {geography})")
+    return Candidate(
+        record=record,
+        confidence=round(len(matched) / len(wanted), 4) if wanted else 0.0,
+        matched=matched,
+        geography=relation,
+        year_distance=None,
+        unit_factor=None,
+        explanation="; ".join(parts),
     )
 
 

@@ -1,0 +1,511 @@
+"""The factor search index in the database: FTS5 on SQLite, tsvector + GIN on PostgreSQL.
+
+Both back ends index the same tokens: the pre-segmented terms of
+:func:`tanzuji.factors.text.terms` (jieba words for Chinese, folded English words, ``~concept``
+synonym terms), joined by spaces. Neither database segments Chinese itself: SQLite's
+``unicode61`` tokenizer splits on the spaces (``~`` kept as a token character), PostgreSQL
+takes the words as they are (``array_to_tsvector``, no parser, no dictionary).
+
+Tables (revision ``0003_factor_search``; derived data, rebuilt by :func:`rebuild`, hence not
+modelled on ``Base.metadata``):
+
+``factor_search``
+    One row per factor version: ``factor_id``, ``version``, ``latest`` (the factor's newest
+    version), the filter columns ``unit``, ``unit_dimension`` (:func:`tanzuji.units.dimension`),
+    ``geography``, ``year``, ``boundary``, ``status``, and two documents: ``terms`` (names and
+    activity: what the matcher scores) and ``extra`` (classification codes, the geography's
+    code and names: found by search, not scored by match). Rows are added with their
+    version, in the same transaction; a new version moves ``latest`` to itself; a status
+    change updates ``status``. Rows of older versions stay, so that a release (which pins
+    versions through ``factor_release_members``) is searched exactly as it was pinned.
+``factor_search_terms``
+    Term -> number of *latest* versions containing it in ``terms``: the whole-corpus
+    statistics (idf) with which :class:`~tanzuji.factors.match.FactorIndex` re-ranks a
+    candidate subset exactly as an index over every factor would.
+``factor_search_state``
+    One row: number of latest versions and a ``generation`` bumped by every write, so that a
+    reader caches the statistics until something changes.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from tanzuji import units
+from tanzuji.errors import UnknownUnit
+from tanzuji.factors import text as factor_text
+from tanzuji.factors.match import CorpusStatistics
+
+#: Tables of the search index (and, on SQLite, the FTS5 table and its shadow tables).
+TABLE_PREFIX = "factor_search"
+
+#: Full-text hits handed to the matcher for re-ranking (see docs/matching.md, "Database").
+CANDIDATE_POOL = 200
+
+#: bm25 weight of the ``extra`` column (codes, place names) relative to names and activity.
+EXTRA_WEIGHT = 0.5
+
+_metadata = MetaData()
+
+search_rows = Table(
+    "factor_search",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("factor_id", String(200)),
+    Column("version", Integer),
+    Column("latest", Boolean),
+    Column("unit", String(64)),
+    Column("unit_dimension", String(128)),
+    Column("geography", String(64)),
+    Column("year", Integer),
+    Column("boundary", String(32)),
+    Column("status", String(16)),
+    Column("terms", Text),
+    Column("extra", Text),
+)
+search_terms = Table(
+    "factor_search_terms",
+    _metadata,
+    Column("term", String(200), primary_key=True),
+    Column("documents", Integer),
+)
+search_state = Table(
+    "factor_search_state",
+    _metadata,
+    Column("id", Integer, primary_key=True),
+    Column("documents", Integer),
+    Column("generation", Integer),
+)
+
+Executor = Session | Connection
+
+_CODE = re.compile(r"[0-9a-z][0-9a-z.\-/]*")
+
+
+def is_search_table(name: str | None) -> bool:
+    """True for the search index's tables (not modelled on ``Base.metadata``)."""
+    return bool(name) and (name == TABLE_PREFIX or name.startswith(TABLE_PREFIX + "_"))
+
+
+def include_name(name: str | None, type_: str, _parent_names: Mapping[str, Any]) -> bool:
+    """Alembic ``include_name`` hook: leave the search index out of autogenerate."""
+    return not (type_ == "table" and is_search_table(name))
+
+
+# -- documents --------------------------------------------------------------------------------
+
+
+def text_terms(name_en: str, name_zh: str, activity: str) -> list[str]:
+    """Terms the matcher scores: those of ``FactorIndex`` (names and activity)."""
+    return factor_text.terms(f"{name_en} {name_zh} {activity}")
+
+
+def code_terms(text: str) -> list[str]:
+    """Code-like tokens (containing a digit) of a text: ``2710.19``, ``c2410``, ``cn-gd``."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    return [t for t in _CODE.findall(folded) if any(c.isdigit() for c in t)]
+
+
+def extra_terms(classification: Mapping[str, str] | None, geography: str) -> list[str]:
+    """Terms found by search but not scored by match: codes, the geography's code and names."""
+    out = [t for code in (classification or {}).values() for t in code_terms(str(code))]
+    out.append(geography.lower())
+    table = factor_text.geography_table()
+    for group in ("countries", "grid_regions", "provinces"):
+        entry = table[group].get(geography)
+        if entry:
+            out += factor_text.terms(f"{entry['name_en']} {entry['name_zh']}")
+    return list(dict.fromkeys(out))
+
+
+def unit_dimension(unit: str) -> str | None:
+    """The unit's dimension as stored in ``unit_dimension`` (``None`` for an unknown unit)."""
+    try:
+        return units.dimension(unit)
+    except UnknownUnit:
+        return None
+
+
+def _row(values: Mapping[str, Any], latest: bool) -> dict[str, Any]:
+    """A ``factor_search`` row from the columns of a factor version."""
+    return {
+        "factor_id": values["factor_id"],
+        "version": values["version"],
+        "latest": latest,
+        "unit": values["unit"],
+        "unit_dimension": unit_dimension(values["unit"]),
+        "geography": values["geography"],
+        "year": values["year"],
+        "boundary": values["boundary"],
+        "status": values["status"],
+        "terms": " ".join(text_terms(values["name_en"], values["name_zh"], values["activity"])),
+        "extra": " ".join(extra_terms(values["classification"], values["geography"])),
+    }
+
+
+def version_values(record: Any, status: str) -> dict[str, Any]:
+    """The columns :func:`index_versions` needs from a FactorRecord and its initial status."""
+    return {
+        "factor_id": record.id,
+        "version": record.version,
+        "name_en": record.name_en,
+        "name_zh": record.name_zh,
+        "activity": record.activity,
+        "unit": record.unit,
+        "geography": record.geography,
+        "year": record.year,
+        "boundary": record.boundary,
+        "status": status,
+        "classification": record.classification,
+    }
+
+
+# -- writing ----------------------------------------------------------------------------------
+
+
+def _dialect(executor: Executor) -> str:
+    bind = executor.get_bind() if isinstance(executor, Session) else executor
+    return bind.dialect.name
+
+
+def index_versions(executor: Executor, versions: Sequence[Mapping[str, Any]]) -> None:
+    """Index new factor versions, each the newest of its factor (:func:`version_values`).
+
+    The factor's previous newest row stops being ``latest``; the term statistics and the
+    state row follow. Runs in the caller's transaction.
+    """
+    if not versions:
+        return
+    rows = [_row(v, latest=True) for v in versions]
+    demoted = _demote(executor, [r["factor_id"] for r in rows])
+    executor.execute(insert(search_rows), rows)
+    delta: Counter[str] = Counter()
+    for row in rows:
+        delta.update(set(row["terms"].split()))
+    for terms in demoted:
+        delta.subtract(set(terms.split()))
+    _add_frequencies(executor, delta)
+    executor.execute(
+        update(search_state)
+        .where(search_state.c.id == 1)
+        .values(
+            documents=search_state.c.documents + len(rows) - len(demoted),
+            generation=search_state.c.generation + 1,
+        )
+    )
+
+
+def _demote(executor: Executor, factor_ids: list[str]) -> list[str]:
+    """Unset ``latest`` on the current rows of these factors; return their terms."""
+    found: list[tuple[int, str]] = []
+    for i in range(0, len(factor_ids), 500):
+        chunk = factor_ids[i : i + 500]
+        found += executor.execute(
+            select(search_rows.c.id, search_rows.c.terms).where(
+                search_rows.c.latest.is_(True), search_rows.c.factor_id.in_(chunk)
+            )
+        ).all()
+    ids = [i for i, _ in found]
+    for i in range(0, len(ids), 500):
+        executor.execute(
+            update(search_rows).where(search_rows.c.id.in_(ids[i : i + 500])).values(latest=False)
+        )
+    return [terms for _, terms in found]
+
+
+def _add_frequencies(executor: Executor, delta: Mapping[str, int]) -> None:
+    changes = [{"term": t, "documents": n} for t, n in delta.items() if n]
+    if not changes:
+        return
+    dialect_insert = postgresql.insert if _dialect(executor) == "postgresql" else sqlite.insert
+    statement = dialect_insert(search_terms)
+    statement = statement.on_conflict_do_update(
+        index_elements=["term"],
+        set_={"documents": search_terms.c.documents + statement.excluded.documents},
+    )
+    for i in range(0, len(changes), 2000):
+        executor.execute(statement, changes[i : i + 2000])
+
+
+def set_status(executor: Executor, factor_id: str, version: int, status: str) -> None:
+    """Follow a version's review status (the only indexed field that changes)."""
+    executor.execute(
+        update(search_rows)
+        .where(search_rows.c.factor_id == factor_id, search_rows.c.version == version)
+        .values(status=status)
+    )
+    _bump(executor)
+
+
+def _bump(executor: Executor) -> None:
+    executor.execute(
+        update(search_state)
+        .where(search_state.c.id == 1)
+        .values(generation=search_state.c.generation + 1)
+    )
+
+
+_versions = table(
+    "factor_versions",
+    *(
+        column(name)
+        for name in (
+            "factor_id",
+            "version",
+            "name_en",
+            "name_zh",
+            "activity",
+            "unit",
+            "geography",
+            "year",
+            "boundary",
+            "status",
+        )
+    ),
+    column("classification", JSON),
+)
+
+
+def rebuild(connection: Connection) -> int:
+    """Index every stored factor version from scratch; return the number of rows.
+
+    Used by the migration that creates the index (existing databases) and after a repair.
+    """
+    connection.execute(delete(search_rows))  # on SQLite a trigger empties the FTS5 table
+    connection.execute(delete(search_terms))
+    stored = connection.execute(
+        select(_versions).order_by(_versions.c.factor_id, _versions.c.version)
+    ).mappings()
+    rows: list[dict[str, Any]] = []
+    for values in stored:
+        if rows and rows[-1]["factor_id"] == values["factor_id"]:
+            rows[-1]["latest"] = False
+        rows.append(_row(values, latest=True))
+    frequency: Counter[str] = Counter()
+    for row in rows:
+        if row["latest"]:
+            frequency.update(set(row["terms"].split()))
+    for i in range(0, len(rows), 2000):
+        connection.execute(insert(search_rows), rows[i : i + 2000])
+    _add_frequencies(connection, frequency)
+    connection.execute(
+        update(search_state)
+        .where(search_state.c.id == 1)
+        .values(documents=sum(r["latest"] for r in rows), generation=search_state.c.generation + 1)
+    )
+    return len(rows)
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexedVersion:
+    """A factor version as the index holds it: enough to filter, rank and explain.
+
+    Duck-types the fields of :class:`~tanzuji.factors.record.FactorRecord` that
+    :class:`~tanzuji.factors.match.FactorIndex` reads (``id`` is the factor id).
+    """
+
+    id: str
+    version: int
+    unit: str
+    geography: str
+    year: int | None
+    boundary: str
+    status: str
+    terms: tuple[str, ...]
+    extra: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """Whole-corpus statistics of the latest versions, valid for one ``generation``."""
+
+    generation: int
+    statistics: CorpusStatistics
+    geographies: tuple[str, ...]
+
+    def within(self, area: str) -> tuple[str, ...]:
+        """Stored geographies equal to or inside ``area`` (``CN`` -> ``CN``, ``CN-GD`` ...)."""
+        return tuple(g for g in self.geographies if factor_text.within(g, area))
+
+
+def snapshot(executor: Executor, cached: IndexSnapshot | None = None) -> IndexSnapshot:
+    """The index statistics: ``cached`` when nothing was written since, else read afresh."""
+    documents, generation = executor.execute(
+        select(search_state.c.documents, search_state.c.generation).where(search_state.c.id == 1)
+    ).one()
+    if cached is not None and cached.generation == generation:
+        return cached
+    frequency = dict(
+        executor.execute(
+            select(search_terms.c.term, search_terms.c.documents).where(
+                search_terms.c.documents > 0
+            )
+        ).all()
+    )
+    geographies = executor.execute(select(search_rows.c.geography).distinct()).scalars().all()
+    return IndexSnapshot(
+        generation, CorpusStatistics(documents, frequency), tuple(sorted(geographies))
+    )
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Hard filters of a search; ``None`` means no filter.
+
+    ``release_id`` searches the versions that release pins; otherwise each factor's newest
+    version.
+    """
+
+    unit_dimensions: tuple[str, ...] | None = None
+    geographies: tuple[str, ...] | None = None
+    year: int | None = None
+    boundary: str | None = None
+    status: str | None = None
+    release_id: int | None = None
+
+
+def find(
+    executor: Executor,
+    query_terms: Iterable[str],
+    filters: Filters,
+    *,
+    extra: bool,
+    limit: int = CANDIDATE_POOL,
+) -> list[IndexedVersion]:
+    """Versions containing any of ``query_terms`` (OR), best first, at most ``limit``.
+
+    Ranked by ``bm25`` (SQLite FTS5) or ``ts_rank`` (PostgreSQL) over ``terms`` and, with
+    ``extra``, the ``extra`` column at :data:`EXTRA_WEIGHT`; ties by factor id.
+    """
+    terms = list(dict.fromkeys(t for t in query_terms if t))
+    if not terms:
+        return []
+    where, params = _filter_sql(filters)
+    params["pool"] = limit
+    columns = (
+        "s.factor_id, s.version, s.unit, s.geography, s.year, s.boundary, s.status, "
+        "s.terms, s.extra"
+    )
+    release = (
+        " JOIN factor_release_members m ON m.factor_id = s.factor_id "
+        "AND m.version = s.version AND m.release_id = :release_id"
+        if filters.release_id is not None
+        else ""
+    )
+    if _dialect(executor) == "sqlite":
+        ored = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        params["q"] = f"({ored})" if extra else f"{{terms}} : ({ored})"
+        sql = (
+            f"SELECT {columns} FROM factor_search_fts f JOIN factor_search s ON s.id = f.rowid"
+            f"{release} WHERE factor_search_fts MATCH :q{where} "
+            f"ORDER BY bm25(factor_search_fts, 1.0, {EXTRA_WEIGHT}), s.factor_id LIMIT :pool"
+        )
+    else:
+        params["q"] = " | ".join(
+            "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms
+        )
+        hit = "s.terms_vector @@ query.q"
+        rank = "ts_rank(s.terms_vector, query.q)"
+        if extra:
+            hit = f"({hit} OR s.extra_vector @@ query.q)"
+            rank += f" + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
+        sql = (
+            f"SELECT {columns} FROM factor_search s{release} "
+            f"CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query WHERE {hit}{where} "
+            f"ORDER BY {rank} DESC, s.factor_id LIMIT :pool"
+        )
+    statement = text(sql)
+    for name in ("dims", "geos"):
+        if name in params:
+            statement = statement.bindparams(bindparam(name, expanding=True))
+    return [
+        IndexedVersion(
+            id=r.factor_id,
+            version=r.version,
+            unit=r.unit,
+            geography=r.geography,
+            year=r.year,
+            boundary=r.boundary,
+            status=r.status,
+            terms=tuple(r.terms.split()),
+            extra=tuple(r.extra.split()),
+        )
+        for r in executor.execute(statement, params)
+    ]
+
+
+def _filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
+    parts: list[str] = []
+    params: dict[str, Any] = {}
+    if filters.release_id is not None:
+        params["release_id"] = filters.release_id
+    else:
+        parts.append("s.latest = :latest")
+        params["latest"] = True
+    if filters.unit_dimensions is not None:
+        parts.append("s.unit_dimension IN :dims")
+        params["dims"] = list(filters.unit_dimensions) or [""]
+    if filters.geographies is not None:
+        parts.append("s.geography IN :geos")
+        params["geos"] = list(filters.geographies) or [""]
+    for name in ("year", "boundary", "status"):
+        value = getattr(filters, name)
+        if value is not None:
+            parts.append(f"s.{name} = :{name}")
+            params[name] = value
+    return "".join(f" AND {p}" for p in parts), params
+
+
+def count(executor: Executor) -> int:
+    """Number of indexed versions (all versions, latest or not)."""
+    return executor.execute(select(func.count()).select_from(search_rows)).scalar_one()
+
+
+__all__ = [
+    "CANDIDATE_POOL",
+    "Filters",
+    "IndexSnapshot",
+    "IndexedVersion",
+    "code_terms",
+    "extra_terms",
+    "find",
+    "include_name",
+    "index_versions",
+    "is_search_table",
+    "rebuild",
+    "set_status",
+    "snapshot",
+    "text_terms",
+    "version_values",
+]
