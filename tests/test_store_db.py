@@ -14,7 +14,7 @@ from sqlalchemy import inspect, select, text
 from tanzuji.errors import StoreUnavailable
 from tanzuji.factors.database import FactorDatabase
 from tanzuji.factors.record import FactorRecord
-from tanzuji.store import db
+from tanzuji.store import db, search
 from tanzuji.store.factors import Factor
 
 # China Southern Grid 2022 average, 0.3869 kg CO2/kWh: MEE & NBS announcement of 2022
@@ -64,7 +64,8 @@ def test_migrations_match_the_tables(database_url: str):
     db.upgrade(engine)
     assert db.current_revision(engine) == db.head_revision()
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        opts = {"compare_type": True, "include_name": search.include_name}
+        context = MigrationContext.configure(connection, opts=opts)
         assert compare_metadata(context, db.load_all_tables()) == []
     engine.dispose()
 

@@ -142,16 +142,30 @@ def load_starter_command() -> None:
     print_import(load_starter_data(open_database()))
 
 
-def _index(release: str | None) -> FactorIndex:
-    from tanzuji.factors.match import FactorIndex  # imported on use: jieba loads slowly
-
-    records = open_database().records(release=release, status=None if release else "published")
-    if not records:
+def _searcher(release: str | None) -> FactorDatabase | FactorIndex:
+    """The database (its search index) when one exists, else the starter data in memory."""
+    if db.database_configured():
+        database = open_database()
+        if database.indexed_count() == 0:
+            raise NotFound(
+                "the factor database has no factors to search; load the starter data with "
+                "`tanzuji factors load-starter` or import and publish factors"
+            )
+        return database
+    if release:
         raise NotFound(
-            "the factor database has no published factors; load the starter data with "
-            "`tanzuji factors load-starter` or import and publish factors"
+            f"release {release!r} needs a factor database and there is none yet; load the "
+            "starter data with `tanzuji factors load-starter` and create a release"
         )
-    return FactorIndex(records)
+    from tanzuji.factors.match import FactorIndex  # imported on use: jieba loads slowly
+    from tanzuji.factors.starter import load_starter
+
+    console.print(
+        "no factor database yet (尚无因子数据库): searching the shipped starter data in "
+        "memory; `tanzuji factors load-starter` creates the database",
+        highlight=False,
+    )
+    return FactorIndex(load_starter())
 
 
 def _print_candidates(candidates: list[Candidate], title: str) -> None:
@@ -174,18 +188,25 @@ def search(
     geo: str = typer.Option(None, "--geo", help="ISO 3166 code or grid region, e.g. CN-GD."),
     year: int = typer.Option(None, "--year", help="Reference year."),
     boundary: str = typer.Option(None, "--boundary", help="e.g. cradle_to_gate."),
+    status: str = typer.Option(
+        None, "--status", help="draft, under_review, published or deprecated."
+    ),
     release: str = typer.Option(None, "--release", help="Search this release's factors."),
     limit: int = typer.Option(20, "--limit", help="Number of hits."),
 ) -> None:
-    """Full-text search of the published factors (搜索因子)."""
-    hits = _index(release).search(
-        text,
-        unit_dimension=unit_dimension,
-        geography=geo,
-        year=year,
-        boundary=boundary,
-        limit=limit,
-    )
+    """Full-text search of the factors, Chinese or English, with filters (搜索因子)."""
+    searcher = _searcher(release)
+    filters = {
+        "unit_dimension": unit_dimension,
+        "geography": geo,
+        "year": year,
+        "boundary": boundary,
+        "status": status,
+        "limit": limit,
+    }
+    if release:
+        filters["release"] = release
+    hits = searcher.search(text, **filters)
     _print_candidates(hits, f"search 搜索: {text}")
 
 
@@ -199,9 +220,15 @@ def match(
     release: str = typer.Option(None, "--release", help="Match against this release."),
     limit: int = typer.Option(5, "--limit", help="Number of candidates."),
 ) -> None:
-    """Propose factors for an activity, with confidence and why (匹配因子)."""
-    candidates = _index(release).match(
-        text, amount=amount, unit=unit, geography=geo, year=year, limit=limit
+    """Propose factors for an activity, with confidence and why (匹配因子).
+
+    Uses the published factors of the database (or those of --release) through its search
+    index; without a database, the shipped starter data in memory.
+    """
+    searcher = _searcher(release)
+    extra = {"release": release} if release else {}
+    candidates = searcher.match(
+        text, amount=amount, unit=unit, geography=geo, year=year, limit=limit, **extra
     )
     _print_candidates(candidates, f"match 匹配: {text}")
 

@@ -180,6 +180,17 @@ class FactorDatabase:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._search_snapshot: search_index.IndexSnapshot | None = None
+        self._search_present: bool | None = None
+
+    def _indexing(self) -> bool:
+        """True when the schema has the search index (revision 0003 or later).
+
+        A database still at an older revision (opened without :meth:`open`) is written as
+        that release wrote it; migrating it indexes every stored version.
+        """
+        if self._search_present is None:
+            self._search_present = search_index.is_present(self.engine)
+        return self._search_present
 
     @classmethod
     def open(cls, url: str | None = None) -> FactorDatabase:
@@ -233,7 +244,7 @@ class FactorDatabase:
             run = ImportRun(source_name=source_name, started_at=now, imported=0, skipped=0)
             session.add(run)
             session.flush()
-            entries = _import_batch(session, run, checked, now)
+            entries = _import_batch(session, run, checked, now, index=self._indexing())
             for position, (location, reason) in enumerate(skipped, start=len(entries) + 1):
                 entries.append(
                     ImportEntryInfo(position, "", None, "skipped", f"{location}: {reason}")
@@ -300,7 +311,9 @@ class FactorDatabase:
             session.add(row)
             session.flush()
             _log_status(session, row, None, "draft", None, row.created_at, "new version (edit)")
-            search_index.index_versions(session, [search_index.version_values(record, "draft")])
+            if self._indexing():
+                values = search_index.version_values(record, "draft")
+                search_index.index_versions(session, [values])
             return _to_record(row)
 
     def set_status(
@@ -333,7 +346,8 @@ class FactorDatabase:
             now = utc_now()
             _log_status(session, row, row.status, status, reviewer.strip(), now, note)
             row.status, row.reviewer, row.reviewed_at = status, reviewer.strip(), now
-            search_index.set_status(session, factor_id, version, status)
+            if self._indexing():
+                search_index.set_status(session, factor_id, version, status)
             return _to_record(row)
 
     def create_release(
@@ -978,8 +992,13 @@ def _import_batch(
     run: ImportRun,
     checked: list[tuple[FactorRecord, str, str | None]],
     now: dt.datetime,
+    *,
+    index: bool = True,
 ) -> list[ImportEntryInfo]:
-    """Insert the new versions of a checked batch with a few bulk statements."""
+    """Insert the new versions of a checked batch with a few bulk statements.
+
+    With ``index``, the search index gets their rows in the same transaction.
+    """
     latest = _latest_versions(session, [record.id for record, _, _ in checked])
     entries: list[ImportEntryInfo] = []
     factors, versions, changes, indexed = [], [], [], []
@@ -1014,7 +1033,8 @@ def _import_batch(
     for table, rows in ((Factor, factors), (FactorVersion, versions), (StatusChange, changes)):
         if rows:
             session.execute(insert(table), rows)
-    search_index.index_versions(session, indexed)  # same transaction as the versions
+    if index:
+        search_index.index_versions(session, indexed)
     return entries
 
 

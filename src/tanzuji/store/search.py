@@ -41,6 +41,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Connection,
+    Engine,
     Integer,
     MetaData,
     String,
@@ -51,6 +52,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     select,
     table,
     text,
@@ -113,6 +115,11 @@ _CODE = re.compile(r"[0-9a-z][0-9a-z.\-/]*")
 def is_search_table(name: str | None) -> bool:
     """True for the search index's tables (not modelled on ``Base.metadata``)."""
     return bool(name) and (name == TABLE_PREFIX or name.startswith(TABLE_PREFIX + "_"))
+
+
+def is_present(engine: Engine) -> bool:
+    """True when the database has the search index (migrated to ``0003_factor_search``)."""
+    return inspect(engine).has_table("factor_search_state")
 
 
 def include_name(name: str | None, type_: str, _parent_names: Mapping[str, Any]) -> bool:
@@ -502,6 +509,7 @@ __all__ = [
     "find",
     "include_name",
     "index_versions",
+    "is_present",
     "is_search_table",
     "rebuild",
     "set_status",

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine
 import tanzuji.store.certify_tables  # registers the certification tables on Base.metadata
 import tanzuji.store.factors  # noqa: F401  (registers the factor tables on Base.metadata)
 from tanzuji.store.db import load_all_tables
+from tanzuji.store.search import include_name
 
 config = context.config
 target_metadata = load_all_tables()  # every table module of tanzuji.store, for autogenerate
@@ -22,6 +23,7 @@ def _run(connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
+        include_name=include_name,  # the search index is derived data, not modelled
     )
     with context.begin_transaction():
         context.run_migrations()
