@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, func, insert, select, tuple_
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanzuji import units
@@ -1215,11 +1215,11 @@ def _records_of(session: Session, rows: Sequence[Any]) -> dict[tuple[str, int], 
     if not keys:
         return {}
     found = session.scalars(
-        select(FactorVersion).where(
-            tuple_(FactorVersion.factor_id, FactorVersion.version).in_(sorted(keys))
-        )
-    ).all()
-    return {(r.factor_id, r.version): _to_record(r) for r in found}
+        select(FactorVersion).where(FactorVersion.factor_id.in_(sorted({k[0] for k in keys})))
+    ).all()  # by id, which the primary key index serves on both back ends
+    return {
+        (r.factor_id, r.version): _to_record(r) for r in found if (r.factor_id, r.version) in keys
+    }
 
 
 def _search_hit(
