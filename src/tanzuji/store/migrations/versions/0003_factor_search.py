@@ -25,9 +25,13 @@ down_revision = "0002_certify"
 branch_labels = None
 depends_on = None
 
+#: Characters that occur inside one term (``~concept``, ``gas/diesel``, ``hfc-134a``,
+#: ``cn-gd``, ``2710.19``): token characters, so that a term is one FTS5 token, as on PostgreSQL.
+SQLITE_TOKEN_CHARS = "~&''/+-.%"
 SQLITE_FTS = (
     "CREATE VIRTUAL TABLE factor_search_fts USING fts5(terms, extra, content='factor_search', "
-    "content_rowid='id', tokenize=\"unicode61 remove_diacritics 0 tokenchars '~'\")"
+    "content_rowid='id', "
+    f"tokenize=\"unicode61 remove_diacritics 0 tokenchars '{SQLITE_TOKEN_CHARS}'\")"
 )
 SQLITE_TRIGGERS = (
     "CREATE TRIGGER factor_search_ai AFTER INSERT ON factor_search BEGIN "
