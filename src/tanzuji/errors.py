@@ -137,3 +137,16 @@ class NotFound(TanzujiError):
 
     code = "not_found"
     http_status = 404
+
+
+class DataQualityError(TanzujiError):
+    """Pedigree scores, ratings or match confidences outside their scales."""
+
+    code = "data_quality_error"
+    http_status = 422
+
+
+class UncertaintySpecError(ModelError):
+    """An ``uncertainty:`` block cannot be turned into a distribution around its amount."""
+
+    code = "uncertainty_spec_error"
