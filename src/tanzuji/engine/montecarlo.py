@@ -53,6 +53,14 @@ for _s in (
         int,
     ),
     settings.Setting(
+        "mc_dense_block_max",
+        4096,
+        "1",
+        "Monte Carlo: loop blocks up to this many processes are factorized densely for the "
+        "mean system (one factorization, many solves).",
+        int,
+    ),
+    settings.Setting(
         "mc_batch_size",
         64,
         "1",
@@ -140,16 +148,27 @@ def uncertain_inputs(system: ProductSystem) -> list[UncertainInput]:
     return inputs
 
 
+def distribution_groups(
+    inputs: Sequence[UncertainInput],
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(distribution, indices, parameter array) for each distribution present in ``inputs``."""
+    groups = []
+    for kind in DISTRIBUTIONS:
+        idx = np.array([i for i, u in enumerate(inputs) if u.distribution == kind], dtype=int)
+        if idx.size:
+            groups.append((kind, idx, np.array([inputs[i].params for i in idx])))
+    return groups
+
+
 def sample_factors(
-    inputs: Sequence[UncertainInput], iterations: int, rng: np.random.Generator
+    inputs: Sequence[UncertainInput],
+    iterations: int,
+    rng: np.random.Generator,
+    groups: list[tuple[str, np.ndarray, np.ndarray]] | None = None,
 ) -> np.ndarray:
     """Relative factors, shape (len(inputs), iterations), drawn group by distribution."""
     out = np.empty((len(inputs), iterations))
-    for kind in DISTRIBUTIONS:
-        idx = np.array([i for i, u in enumerate(inputs) if u.distribution == kind], dtype=int)
-        if not idx.size:
-            continue
-        p = np.array([inputs[i].params for i in idx])
+    for kind, idx, p in groups if groups is not None else distribution_groups(inputs):
         shape = (idx.size, iterations)
         if kind == "lognormal":
             out[idx] = np.exp(p[:, :1] * rng.standard_normal(shape))
@@ -244,8 +263,11 @@ class MonteCarlo:
         for k, u in enumerate(self.inputs):
             slot[u.record] = k
         self.technosphere_matrix = system.technosphere_matrix
+        self.groups = distribution_groups(self.inputs)
         self.solver = solver or TechnosphereSolver(
-            self.technosphere_matrix, [a.id for a in system.activities]
+            self.technosphere_matrix,
+            [a.id for a in system.activities],
+            dense_block_max=int(settings.get("mc_dense_block_max")),
         )
         self.demand = np.asarray(system.demand, dtype=np.float64)
         self.mean_supply = self.solver.solve(self.demand)
@@ -294,10 +316,13 @@ class MonteCarlo:
         delta = self.b_gather @ (factors[self.b_slot] - 1.0)
         return self.direct_per_operation[:, None] + delta
 
-    def _product(self, x: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    def _deltas(self, factors: np.ndarray) -> np.ndarray:
+        """A_i - A at the varying technosphere entries, (entries, k)."""
+        return self.t_vals[:, None] * (factors[self.t_slot] - 1.0)
+
+    def _product(self, x: np.ndarray, deltas: np.ndarray) -> np.ndarray:
         """A_i x_i for every column i at once: mean product plus the varying entries."""
-        delta = (self.t_vals[:, None] * (factors[self.t_slot] - 1.0)) * x[self.t_cols]
-        return self.technosphere_matrix @ x + self.t_scatter @ delta
+        return self.technosphere_matrix @ x + self.t_scatter @ (deltas * x[self.t_cols])
 
     def sample_matrix(self, factors: np.ndarray) -> sp.csr_matrix:
         """The technosphere matrix of one iteration (``factors`` of shape (inputs,))."""
@@ -318,8 +343,11 @@ class MonteCarlo:
         scale = max(float(np.abs(self.demand).max()), np.finfo(float).tiny)
         steps = [max_steps] * k
         active = np.arange(k)
+        deltas = self._deltas(factors)
         for step in range(max_steps + 1):
-            residual = self.demand[:, None] - self._product(supply[:, active], factors[:, active])
+            if active.size < deltas.shape[1]:
+                deltas = self._deltas(factors[:, active])
+            residual = self.demand[:, None] - self._product(supply[:, active], deltas)
             worst = np.abs(residual).max(axis=0) / scale
             done = worst <= tolerance
             for column in active[done]:
@@ -357,7 +385,9 @@ class MonteCarlo:
         steps: list[int] = []
         fallbacks = 0
         for start in range(0, iterations, batch):
-            factors = sample_factors(self.inputs, min(batch, iterations - start), rng)
+            factors = sample_factors(
+                self.inputs, min(batch, iterations - start), rng, self.groups
+            )
             if keep_factors:
                 kept.append(factors)
             supply, used, fresh = self.supply_arrays(factors)
