@@ -58,8 +58,10 @@ def synthetic_system(
         sigma = float(rng.uniform(0.05, 0.5))
         records.append(
             ExchangeRecord(
-                where, where.split(":")[0], kind, {"distribution": "lognormal",
-                                                   "gsd": float(np.exp(sigma))}
+                where,
+                where.split(":")[0],
+                kind,
+                {"distribution": "lognormal", "gsd": float(np.exp(sigma))},
             )
         )
         return len(records) - 1
@@ -72,13 +74,21 @@ def synthetic_system(
             j + 1 + rng.choice(later, size=count, replace=False) if count else np.array([], int)
         )
         for i in suppliers:
-            tech.add(int(i), j, -float(rng.uniform(0, 0.5)) / inputs_per_process,
-                     uncertain("input", f"p{j}:input {i}"))
+            tech.add(
+                int(i),
+                j,
+                -float(rng.uniform(0, 0.5)) / inputs_per_process,
+                uncertain("input", f"p{j}:input {i}"),
+            )
     for j in loop:
         for i in rng.choice(loop, size=2, replace=False):
             if i != j:
-                tech.add(int(i), int(j), -float(rng.uniform(0, 0.05)),
-                         uncertain("input", f"p{j}:loop input {i}"))
+                tech.add(
+                    int(i),
+                    int(j),
+                    -float(rng.uniform(0, 0.05)),
+                    uncertain("input", f"p{j}:loop input {i}"),
+                )
     for j in range(processes):
         for f in rng.choice(flows, size=emissions_per_process, replace=False):
             bio.add(int(f), j, float(rng.lognormal(-2, 1.5)), uncertain("emission", f"p{j}:f{f}"))
@@ -215,23 +225,35 @@ def main(argv: list[str] | None = None) -> dict:
     dp_same = bw2calc_datapackage(system, c, sampled_values(mc, factors))
     bw_same, _ = bw2calc_run(dp_same, 0, same, arrays=True)
     report = {
-        "system": {**mc.solver.describe(), "flows": len(system.flows),
-                   "technosphere_entries": len(system.technosphere.values),
-                   "biosphere_entries": len(system.biosphere.values),
-                   "uncertain_exchanges": len(mc.inputs)},
+        "system": {
+            **mc.solver.describe(),
+            "flows": len(system.flows),
+            "technosphere_entries": len(system.technosphere.values),
+            "biosphere_entries": len(system.biosphere.values),
+            "uncertain_exchanges": len(mc.inputs),
+        },
         "seconds": {"build": built, "tanzuji_setup": setup},
-        "tanzuji": {"iterations": iterations, "seconds": ours_s, "iterations_per_s": ours_rate,
-                    "max_refinement_steps": max(result.refinement_steps),
-                    "fresh_factorizations": result.fallbacks,
-                    "stats": statistics(result.scores),
-                    "se_mean": float(result.scores.std(ddof=1) / np.sqrt(iterations))},
-        "bw2calc": {"iterations": bw_iterations, "seconds": bw_s, "iterations_per_s": bw_rate,
-                    "stats": statistics(bw_scores),
-                    "se_mean": float(bw_scores.std(ddof=1) / np.sqrt(bw_iterations))},
+        "tanzuji": {
+            "iterations": iterations,
+            "seconds": ours_s,
+            "iterations_per_s": ours_rate,
+            "max_refinement_steps": max(result.refinement_steps),
+            "fresh_factorizations": result.fallbacks,
+            "stats": statistics(result.scores),
+            "se_mean": float(result.scores.std(ddof=1) / np.sqrt(iterations)),
+        },
+        "bw2calc": {
+            "iterations": bw_iterations,
+            "seconds": bw_s,
+            "iterations_per_s": bw_rate,
+            "stats": statistics(bw_scores),
+            "se_mean": float(bw_scores.std(ddof=1) / np.sqrt(bw_iterations)),
+        },
         "ratio": ours_rate / bw_rate,
-        "same_samples": {"iterations": same,
-                         "max_relative_difference": float(
-                             np.max(np.abs(ours_same - bw_same) / np.abs(bw_same)))},
+        "same_samples": {
+            "iterations": same,
+            "max_relative_difference": float(np.max(np.abs(ours_same - bw_same) / np.abs(bw_same))),
+        },
     }
     print(json.dumps(report, indent=2))
     return report

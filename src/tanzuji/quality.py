@@ -99,7 +99,7 @@ def additional_variance(indicator: str, score: float) -> float:
     variances of the neighbouring integer scores.
     """
     values = tables().additional[indicator]
-    low = int(math.floor(score))
+    low = math.floor(score)
     if low >= 5:
         return values[4]
     frac = score - low
@@ -167,8 +167,10 @@ def flow_type(record: ExchangeRecord, flow: FlowKey | None = None, unit: str = "
     """
     if record.kind == "input":
         compact = unit.replace(" ", "").replace("*", "").replace("·", "").lower()
-        return "demand_transport" if compact in ("tkm", "t.km", "tonnekm") else (
-            "demand_energy_materials"
+        return (
+            "demand_transport"
+            if compact in ("tkm", "t.km", "tonnekm")
+            else ("demand_energy_materials")
         )
     if flow is None:
         return "air_co2"
@@ -301,8 +303,9 @@ def contribution_items(
         if record is None or emitted[e] == 0:
             continue
         items.append(
-            ContributionItem(record.process, float(emitted[e]), _combine(record.pedigree, None),
-                             record.primary)
+            ContributionItem(
+                record.process, float(emitted[e]), _combine(record.pedigree, None), record.primary
+            )
         )
     tech = system.technosphere
     for row, col, value, src in zip(tech.rows, tech.cols, tech.values, tech.sources, strict=True):
@@ -374,8 +377,6 @@ def rate(items: Iterable[ContributionItem], coverage: float = DQR_COVERAGE) -> D
     )
 
 
-def assess(
-    system: ProductSystem, supply: np.ndarray, characterization: np.ndarray
-) -> DataQuality:
+def assess(system: ProductSystem, supply: np.ndarray, characterization: np.ndarray) -> DataQuality:
     """Rate a solved product system (supply array and kg CO2e per kg of each flow)."""
     return rate(contribution_items(system, supply, characterization))

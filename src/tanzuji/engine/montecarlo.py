@@ -135,8 +135,10 @@ def uncertain_inputs(system: ProductSystem) -> list[UncertainInput]:
         chosen = None
         if record.uncertainty is not None:
             chosen = _relative(record.uncertainty, amount, record.location)
-        if chosen is None and record.pedigree is not None and (
-            record.uncertainty is None or record.uncertainty["distribution"] == "lognormal"
+        if (
+            chosen is None
+            and record.pedigree is not None
+            and (record.uncertainty is None or record.uncertainty["distribution"] == "lognormal")
         ):
             flow = system.flows[flow_of_record[index]] if index in flow_of_record else None
             kind = quality.flow_type(record, flow, record.unit or "")
@@ -385,9 +387,7 @@ class MonteCarlo:
         steps: list[int] = []
         fallbacks = 0
         for start in range(0, iterations, batch):
-            factors = sample_factors(
-                self.inputs, min(batch, iterations - start), rng, self.groups
-            )
+            factors = sample_factors(self.inputs, min(batch, iterations - start), rng, self.groups)
             if keep_factors:
                 kept.append(factors)
             supply, used, fresh = self.supply_arrays(factors)
