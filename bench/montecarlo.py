@@ -214,10 +214,12 @@ def main(argv: list[str] | None = None) -> dict:
     result = mc.run(iterations, seed=args.seed, keep_factors=False)
     ours_s = time.perf_counter() - t0
     ours_rate = iterations / ours_s
+    print(f"tanzuji: {ours_rate:.2f} iterations/s", file=sys.stderr, flush=True)
 
     dp = bw2calc_datapackage(system, c)
     bw_scores, bw_s = bw2calc_run(dp, 0, bw_iterations, arrays=False)
     bw_rate = bw_iterations / bw_s
+    print(f"bw2calc: {bw_rate:.3f} iterations/s", file=sys.stderr, flush=True)
 
     # Same samples in both engines: iteration-by-iteration agreement.
     factors = mc.run(same, seed=args.seed + 1, keep_factors=True).factors
