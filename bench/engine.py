@@ -45,10 +45,10 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import synthetic  # noqa: E402
+import synthetic
 
-from tanzuji.engine.calculate import Calculation  # noqa: E402
-from tanzuji.engine.system import Triplets  # noqa: E402
+from tanzuji.engine.calculate import Calculation
+from tanzuji.engine.system import Triplets
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # tanzuji issue 2: bw2calc + UMFPACK factorizes the ecoinvent-sized system in 0.44 s on this
@@ -217,7 +217,9 @@ class Bw2calcEngine:
 
     def many_demands_setup(self, demands: list[dict[int, float]]) -> Any:
         if self.solver == "superlu":
-            return self._loaded_lca(demands[0]), demands
+            lca = self._loaded_lca(demands[0])
+            lca.lci_calculation()  # redo_lcia needs an inventory to exist
+            return lca, demands
         named = {f"d{k}": d for k, d in enumerate(demands)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -247,8 +249,8 @@ class Bw2calcEngine:
 
     def intensities_setup(self) -> Any:
         lca = self._loaded_lca({1: 1.0})
-        rhs = np.asarray(lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)
-        return lca, np.asarray(rhs).ravel()
+        rhs = (lca.characterization_matrix @ lca.biosphere_matrix).sum(axis=0)
+        return lca, np.asarray(rhs, dtype=np.float64).ravel()
 
     def intensities(self, state: Any) -> np.ndarray:
         lca, rhs = state
@@ -277,7 +279,9 @@ def random_demands(n: int, count: int, seed: int) -> list[dict[int, float]]:
     demands = []
     for _ in range(count):
         picks = rng.choice(n, size=int(rng.integers(1, 6)), replace=False)
-        demands.append({int(p): float(a) for p, a in zip(picks, rng.uniform(0.1, 10, picks.size))})
+        demands.append(
+            {int(p): float(a) for p, a in zip(picks, rng.uniform(0.1, 10, picks.size), strict=True)}
+        )
     return demands
 
 

@@ -118,7 +118,7 @@ def build(
         Seed of the random generator (the benchmark is reproducible).
     """
     rng = np.random.default_rng(seed)
-    n_core = int(round(n_processes * core_share))
+    n_core = round(n_processes * core_share)
     rows: list[np.ndarray] = []
     cols: list[np.ndarray] = []
     core = np.arange(n_core)

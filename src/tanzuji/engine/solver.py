@@ -55,7 +55,7 @@ class _Block:
 
 @dataclass
 class _Segment:
-    """Positions ``start:stop`` of the permuted order: one loop block or a run of acyclic ones.
+    """Positions ``start:stop`` of the permuted order: loop blocks or a run of acyclic ones.
 
     In the permuted order the matrix is block lower triangular, so the segment's unknowns
     depend only on earlier positions (``before``) and its transpose's only on later ones
@@ -66,14 +66,18 @@ class _Segment:
     stop: int
     before: sp.csr_matrix | None  # rows start:stop, columns < start
     after_t: sp.csr_matrix | None  # rows start:stop of the transpose, columns >= stop
-    block: _Block | None = None  # loop block; else a triangular run of acyclic processes
+    blocks: list[_Block] | None = None  # loop blocks; else a triangular run of acyclic ones
     lower: sp.csr_matrix | None = None  # the run's lower-triangular diagonal block
     upper_t: sp.csr_matrix | None = None  # its transpose (upper triangular)
     diagonal: np.ndarray | None = None  # set instead of lower/upper_t when the run is diagonal
 
     def solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
-        if self.block is not None:
-            return self.block.solve(rhs, transposed)
+        if self.blocks is not None:
+            out = np.empty_like(rhs)
+            for block in self.blocks:
+                lo, hi = block.start - self.start, block.stop - self.start
+                out[lo:hi] = block.solve(rhs[lo:hi], transposed)
+            return out
         if self.diagonal is not None:
             return rhs / (self.diagonal if rhs.ndim == 1 else self.diagonal[:, None])
         if transposed:
@@ -136,8 +140,12 @@ class TechnosphereSolver:
         supplier = scc[coo.row[between]]
         consumer = scc[coo.col[between]]
         levels = _kahn_levels(n_scc, consumer, supplier)
-        # Sort processes by (level, scc) so each SCC is contiguous and levels are in order.
-        order = np.lexsort((scc, levels[scc]))
+        # Sort processes by level, then loops before acyclic processes, then SCC: each SCC is
+        # contiguous, the loops of one level (independent of each other) form one group, and
+        # the acyclic processes of one level join those of the next level in one triangular
+        # run. Fewer, larger segments mean fewer Python-level steps per solve.
+        single = np.bincount(scc, minlength=n_scc)[scc] == 1
+        order = np.lexsort((scc, single, levels[scc]))
         self._scc = scc
         self._scc_level = levels
         return order
@@ -164,10 +172,14 @@ class TechnosphereSolver:
         dense_max = int(settings.get("solver_dense_block_max"))
         use_umfpack = bool(settings.get("use_umfpack")) and _umfpack_splu is not None
         transposed = permuted.T.tocsr()
-        # Segment boundaries: every loop block is one; the acyclic runs between them another.
+        # Segment boundaries: the loops of one level form one segment; runs of acyclic
+        # processes between loop groups another (they may span several levels).
         loops = sizes > 1
-        cuts = np.unique(np.concatenate(([0, self.n], scc_starts[loops], scc_stops[loops])))
-        loop_starts = set(scc_starts[loops].tolist())
+        in_loop = np.repeat(loops, sizes)
+        level_pos = self._scc_level[scc_perm]
+        change = (in_loop[1:] != in_loop[:-1]) | (in_loop[1:] & (level_pos[1:] != level_pos[:-1]))
+        cuts = np.concatenate(([0], np.flatnonzero(change) + 1, [self.n]))
+        block_starts, block_stops = scc_starts[loops], scc_stops[loops]
         self._segments: list[_Segment] = []
         for start, stop in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
             rows = _row_slice(permuted, start, stop)
@@ -179,8 +191,22 @@ class TechnosphereSolver:
                 after_t=_column_part(rows_t, stop, self.n),
             )
             inside = _column_part(rows, start, stop, empty_ok=True)
-            if start in loop_starts:
-                segment.block = self._factor_block(inside, start, stop, dense_max, use_umfpack)
+            if in_loop[start]:
+                first, last = np.searchsorted(block_starts, [start, stop])
+                segment.blocks = [
+                    self._factor_block(
+                        inside[lo - start : hi - start, lo - start : hi - start],
+                        lo,
+                        hi,
+                        dense_max,
+                        use_umfpack,
+                    )
+                    for lo, hi in zip(
+                        block_starts[first:last].tolist(),
+                        block_stops[first:last].tolist(),
+                        strict=True,
+                    )
+                ]
             elif inside.nnz == stop - start:  # only the diagonal: a division
                 segment.diagonal = diag[start:stop]
             else:
