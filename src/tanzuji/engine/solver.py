@@ -345,9 +345,10 @@ def _kahn_levels(n_nodes: int, consumer: np.ndarray, supplier: np.ndarray) -> np
     Level 0 holds nodes nobody consumes; a supplier's level is one more than the highest level
     of its consumers.
     """
-    # Unique edges: one integer key per edge sorts much faster than unique rows (axis=1).
-    keys = np.unique(consumer.astype(np.int64) * n_nodes + supplier)
-    consumer, supplier = keys // n_nodes, keys % n_nodes
+    # Duplicate edges need no removal: each adds one to the supplier's in-degree and takes one
+    # away when its consumer is placed. Group the edges by consumer (stable counting order).
+    by_consumer = np.argsort(consumer, kind="stable")
+    consumer, supplier = consumer[by_consumer], supplier[by_consumer]
     indptr = np.concatenate(([0], np.cumsum(np.bincount(consumer, minlength=n_nodes))))
     graph = sp.csr_matrix(
         (np.ones(consumer.size, dtype=np.int8), supplier, indptr), shape=(n_nodes, n_nodes)
