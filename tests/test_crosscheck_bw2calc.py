@@ -199,7 +199,10 @@ def random_model_text(seed: int) -> str:
             "id": f"f{k}",
             "name": {"en": f"factor {k}"},
             "unit": "kWh",
-            "gases": [{"gas": "CO2", "amount": float(rng.uniform(0.1, 1))}, {"gas": "N2O", "amount": 1e-5}],
+            "gases": [
+                {"gas": "CO2", "amount": float(rng.uniform(0.1, 1))},
+                {"gas": "N2O", "amount": 1e-5},
+            ],
             "source": "illustrative test factor",
             "illustrative": True,
         }
@@ -209,22 +212,37 @@ def random_model_text(seed: int) -> str:
     for k, pid in enumerate(ids):
         inputs = [{"factor": f"f{k % 2}", "amount": float(rng.uniform(0.5, 5)), "unit": "kWh"}]
         if k + 1 < n:
-            inputs.append({"process": ids[k + 1], "amount": float(rng.uniform(0.1, 2)), "unit": "kg"})
+            inputs.append(
+                {"process": ids[k + 1], "amount": float(rng.uniform(0.1, 2)), "unit": "kg"}
+            )
         if k == n - 1:  # the last supplier needs a little of the first: a loop through all
-            inputs.append({"process": ids[0], "amount": float(rng.uniform(0.01, 0.1)), "unit": "kg"})
+            inputs.append(
+                {"process": ids[0], "amount": float(rng.uniform(0.01, 0.1)), "unit": "kg"}
+            )
         process = {
             "id": pid,
             "name": {"en": f"process {k}"},
             "life_cycle_stage": "production" if k == 0 else "raw_materials",
-            "reference_product": {"amount": float(rng.uniform(0.5, 2)), "unit": "kg", "mass_kg": 1.0},
+            "reference_product": {
+                "amount": float(rng.uniform(0.5, 2)),
+                "unit": "kg",
+                "mass_kg": 1.0,
+            },
             "inputs": inputs,
             "emissions": [
-                {"gas": "CH4", "amount": float(rng.uniform(0, 5)), "unit": "g", "origin": "biogenic"},
+                {
+                    "gas": "CH4",
+                    "amount": float(rng.uniform(0, 5)),
+                    "unit": "g",
+                    "origin": "biogenic",
+                },
                 {"gas": "CO2", "amount": float(rng.uniform(0, 2)), "unit": "kg"},
             ],
         }
         if k == 1:
-            process["co_products"] = [{"id": f"{pid}_by", "amount": 0.5, "unit": "kg", "mass_kg": 0.5}]
+            process["co_products"] = [
+                {"id": f"{pid}_by", "amount": 0.5, "unit": "kg", "mass_kg": 0.5}
+            ]
             process["allocation"] = "mass"
         processes.append(process)
     model = {
