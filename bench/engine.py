@@ -91,23 +91,6 @@ def peak_memory_mib(run: Callable[[], Any], setup: Callable[[], Any] | None = No
     return peak_bytes / 2**20
 
 
-def median_seconds(
-    run: Callable[[], Any], repeats: int, setup: Callable[[], Any] | None = None
-) -> tuple[float, list[float], Any]:
-    """Median wall time of ``repeats`` runs (``setup`` untimed before each), times, last result."""
-    times = []
-    result = None
-    for _ in range(repeats):
-        del result
-        if setup is not None:
-            setup()
-        gc.collect()
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), times, result
-
-
 # -- the two engines ----------------------------------------------------------------------------
 class TanzujiEngine:
     name = "tanzuji"
@@ -324,40 +307,62 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if bw is not None:
         bw.prepare()
 
-    def record(
-        step: str,
-        engine: str,
-        run_once: Callable[[], Any],
-        repeats: int,
-        setup: Callable[[], Any] | None = None,
-    ) -> Any:
-        med, times, value = median_seconds(run_once, repeats, setup)
-        memory = peak_memory_mib(run_once, setup)
-        results["steps"].setdefault(step, {})[engine] = {
-            "median_s": med,
-            "times_s": times,
-            "peak_memory_mib": memory,
-        }
-        print(f"  {step:<22} {engine:<8} median {med:8.3f} s  peak +{memory:7.1f} MiB", flush=True)
-        return value
+    Task = tuple[str, Callable[[], Any], Callable[[], Any] | None]
+
+    def measure(step: str, tasks: list[Task], repeats: int) -> dict[str, Any]:
+        """Time the engines of one step interleaved (the machine's load hits both alike)."""
+        times: dict[str, list[float]] = {name: [] for name, _, _ in tasks}
+        values: dict[str, Any] = {}
+        for _ in range(repeats):
+            for name, run_once, setup in tasks:
+                values.pop(name, None)
+                if setup is not None:
+                    setup()
+                gc.collect()
+                start = time.perf_counter()
+                values[name] = run_once()
+                times[name].append(time.perf_counter() - start)
+        for name, run_once, setup in tasks:
+            memory = peak_memory_mib(run_once, setup)
+            med = statistics.median(times[name])
+            results["steps"].setdefault(step, {})[name] = {
+                "median_s": med,
+                "times_s": times[name],
+                "peak_memory_mib": memory,
+            }
+            print(
+                f"  {step:<18} {name:<8} median {med:8.3f} s  peak +{memory:7.1f} MiB", flush=True
+            )
+        return values
 
     r = args.repeats
-    record("a_build", "tanzuji", tz.build, r)
-    tz_score = record("b_factorize_solve", "tanzuji", lambda: tz.one_demand(one_array), r)
-    tz_scores = record("c_many_demands", "tanzuji", lambda: tz.many_demands(many), r)
-    tz_lambda = record("d_intensities", "tanzuji", tz.intensities, r)
-    if bw is not None:
-        record("a_build", "bw2calc", bw.build, r)
-        lca = bw.one_demand_setup(bw_one)
+    with_bw = bw is not None
+    lca = bw.one_demand_setup(bw_one) if with_bw else None
+    mstate = bw.many_demands_setup(bw_many) if with_bw else None
+    istate = bw.intensities_setup() if with_bw else None
+    tasks: dict[str, list[Task]] = {
+        "a_build": [("tanzuji", tz.build, None)],
+        "b_factorize_solve": [("tanzuji", lambda: tz.one_demand(one_array), None)],
+        "c_many_demands": [("tanzuji", lambda: tz.many_demands(many), None)],
+        "d_intensities": [("tanzuji", tz.intensities, None)],
+    }
+    if with_bw:
+        tasks["a_build"].append(("bw2calc", bw.build, None))
         # pypardiso keeps the last factorization and reuses it for the same matrix: drop it
         # (untimed) so that every repeat factorizes, as in Tanzuji's step (b).
-        bw_score = record(
-            "b_factorize_solve", "bw2calc", lambda: bw.one_demand(lca), r, lca._delete_solver_state
+        tasks["b_factorize_solve"].append(
+            ("bw2calc", lambda: bw.one_demand(lca), lca._delete_solver_state)
         )
-        state = bw.many_demands_setup(bw_many)
-        bw_scores = record("c_many_demands", "bw2calc", lambda: bw.many_demands(state), r)
-        istate = bw.intensities_setup()
-        bw_lambda = record("d_intensities", "bw2calc", lambda: bw.intensities(istate), r)
+        tasks["c_many_demands"].append(("bw2calc", lambda: bw.many_demands(mstate), None))
+        tasks["d_intensities"].append(("bw2calc", lambda: bw.intensities(istate), None))
+    values = {step: measure(step, step_tasks, r) for step, step_tasks in tasks.items()}
+    tz_score = values["b_factorize_solve"]["tanzuji"]
+    tz_scores = values["c_many_demands"]["tanzuji"]
+    tz_lambda = values["d_intensities"]["tanzuji"]
+    if with_bw:
+        bw_score = values["b_factorize_solve"]["bw2calc"]
+        bw_scores = values["c_many_demands"]["bw2calc"]
+        bw_lambda = values["d_intensities"]["bw2calc"]
         # Same data, same answers: the benchmark compares equal work.
         order = np.array([lca.dicts.product[i + 1] for i in range(n)])
         results["checks"] = {
