@@ -188,3 +188,35 @@ def test_footprint_stages_and_gases_sum_to_the_total(n, loop, seed):
     assert sum(p.direct_kg_co2e for p in footprint.by_process) == pytest.approx(
         total, rel=1e-10, abs=1e-12
     )
+
+
+def test_structure_of_a_chain_with_two_loops():
+    # p0 needs p1, p1 needs p2 (a chain); p2 needs p3 and p5; p3 <-> p4 and p5 <-> p6 are two
+    # loops at the same level, so they share one segment; the chain p0..p2 is one triangular run.
+    a = np.eye(7)
+    for supplier, consumer in [(1, 0), (2, 1), (3, 2), (5, 2), (4, 3), (3, 4), (6, 5), (5, 6)]:
+        a[supplier, consumer] = -0.5
+    solver = TechnosphereSolver(sp.csr_matrix(a))
+    assert solver.describe() == {
+        "processes": 7,
+        "loop_blocks": 2,
+        "processes_in_loops": 4,
+        "largest_loop": 2,
+        "levels": 4,
+        "segments": 2,
+    }
+    # Demand 1 of p0: s0 = 1, s1 = 0.5, s2 = 0.25; loop p3/p4: s3 - 0.5 s4 = 0.125,
+    # s4 = 0.5 s3  =>  s3 = 0.125 / 0.75 = 1/6, s4 = 1/12; p5/p6 the same.
+    supply = solver.solve(np.eye(7)[0])
+    np.testing.assert_allclose(supply, [1, 0.5, 0.25, 1 / 6, 1 / 12, 1 / 6, 1 / 12], rtol=1e-14)
+
+
+def test_singular_loop_among_several_is_named():
+    from tanzuji.errors import SingularTechnosphere
+
+    a = np.eye(5)
+    a[1, 0] = a[3, 0] = -0.5  # p0 needs p1 and p3
+    a[2, 1], a[1, 2] = -0.5, -0.5  # p1 <-> p2: fine
+    a[4, 3], a[3, 4] = -1.0, -1.0  # p3 <-> p4: each needs all the other makes: singular
+    with pytest.raises(SingularTechnosphere, match="'kiln', 'mill'"):
+        TechnosphereSolver(sp.csr_matrix(a), ["shop", "farm", "barn", "kiln", "mill"])

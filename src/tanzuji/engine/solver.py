@@ -311,13 +311,14 @@ class TechnosphereSolver:
             )
 
     def describe(self) -> dict[str, int]:
-        """Structure figures: processes, loop blocks, processes in loops, levels."""
+        """Structure figures: processes, loop blocks, processes in loops, levels, segments."""
         return {
             "processes": self.n,
             "loop_blocks": self.n_loop_blocks,
             "processes_in_loops": self.n_in_loops,
             "largest_loop": self.largest_loop,
             "levels": self.n_levels,
+            "segments": len(self._segments),
         }
 
 
