@@ -13,7 +13,6 @@ from rich.text import Text
 
 from tanzuji.cli.app import app, console
 from tanzuji.cli.calc import default_factor_source
-from tanzuji.cli.demo import DEMO_STEPS
 from tanzuji.errors import PcrError
 from tanzuji.model.files import load_model
 from tanzuji.pcr.checks import PARAMETERS, SEVERITY_ORDER, CheckReport, check_model
@@ -188,6 +187,17 @@ def _parse_params(values: list[str]) -> dict[str, float]:
     return params
 
 
+def print_verdict(report: CheckReport) -> None:
+    """One line: PASS or FAIL, the PCR version checked against, and the finding counts."""
+    counts = report.counts()
+    verdict = "[bold green]PASS 通过[/]" if report.passed else "[bold red]FAIL 未通过[/]"
+    console.print(
+        f"{verdict}  {Path(report.model_file).name} — {report.pcr}: {counts['error']} error(s) "
+        f"错误, {counts['warning']} warning(s) 警告, {counts['info']} info 提示",
+        highlight=False,
+    )
+
+
 def print_report(report: CheckReport) -> None:
     """The verdict, then one finding per entry, errors first.
 
@@ -255,14 +265,3 @@ def check_command(
         print_report(report)
     if not report.passed:
         raise typer.Exit(code=1)
-
-
-def _demo_step(examples: Path) -> None:
-    """Demo: check the battery example against EU Battery Regulation PCR."""
-    model = examples / "pcr" / "battery.yaml"
-    if model.is_file():
-        console.rule("[bold]PCR check 产品种类规则检查: pcr/battery.yaml")
-        print_report(check_model(load_model(model), factor_source=default_factor_source()))
-
-
-DEMO_STEPS.append(_demo_step)
