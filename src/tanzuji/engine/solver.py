@@ -72,6 +72,9 @@ class TechnosphereSolver:
         Rows are products, columns processes; ``A[i, i]`` is process ``i``'s reference output.
     labels : sequence of str, optional
         Process names for error messages (``SingularTechnosphere`` names the processes).
+    dense_block_max : int, optional
+        Overrides the setting ``solver_dense_block_max`` (Monte Carlo factorizes once and
+        solves often, where a dense LU of a large loop block pays off).
 
     Raises
     ------
@@ -80,7 +83,12 @@ class TechnosphereSolver:
         NaN or infinity. The message names the processes involved.
     """
 
-    def __init__(self, technosphere_matrix: sp.spmatrix, labels: Sequence[str] | None = None):
+    def __init__(
+        self,
+        technosphere_matrix: sp.spmatrix,
+        labels: Sequence[str] | None = None,
+        dense_block_max: int | None = None,
+    ):
         matrix = sp.csr_matrix(technosphere_matrix, dtype=np.float64)
         n_rows, n_cols = matrix.shape
         if n_rows != n_cols:
@@ -100,6 +108,7 @@ class TechnosphereSolver:
         matrix.eliminate_zeros()
         self.n = n_rows
         self.labels = list(labels) if labels is not None else None
+        self._dense_block_max = dense_block_max
         self._order = self._structure(matrix)
         self._position = np.empty(self.n, dtype=np.int64)
         self._position[self._order] = np.arange(self.n)
@@ -148,7 +157,7 @@ class TechnosphereSolver:
         scc_stops = np.concatenate((scc_bounds, [self.n]))
         sizes = scc_stops - scc_starts
         diag = permuted.diagonal()
-        dense_max = int(settings.get("solver_dense_block_max"))
+        dense_max = self._dense_block_max or int(settings.get("solver_dense_block_max"))
         use_umfpack = bool(settings.get("use_umfpack")) and _umfpack_splu is not None
         loop_blocks: dict[int, _Block] = {}
         for b_start, b_stop in zip(scc_starts[sizes > 1], scc_stops[sizes > 1], strict=True):
