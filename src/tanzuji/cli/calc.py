@@ -11,6 +11,9 @@ from rich.tree import Tree
 
 from tanzuji import settings
 from tanzuji.cli.app import app, console
+from tanzuji.errors import UnknownFactor
+from tanzuji.factors.base import FactorData, FactorSource
+from tanzuji.factors.starter import StarterFactorSource
 from tanzuji.footprint import Footprint, TreeOut, calculate
 from tanzuji.model.files import load_model
 
@@ -21,17 +24,41 @@ class By(StrEnum):
     gas = "gas"
 
 
-#: Extra factor sources (e.g. the factor database) register a callable here: () -> FactorSource.
+#: Extra factor sources (e.g. the factor database) register a callable here:
+#: () -> FactorSource or None. They are tried in order, after a model's inline and CSV factors.
 FACTOR_SOURCE_HOOKS: list = []
 
 
-def default_factor_source():
-    """The first registered factor source, or None (inline / CSV factors only)."""
-    for hook in FACTOR_SOURCE_HOOKS:
-        source = hook()
-        if source is not None:
-            return source
-    return None
+def starter_source() -> StarterFactorSource:
+    """The starter factors built into Tanzuji: resolves starter ids without a database."""
+    return StarterFactorSource()
+
+
+class SourcesInOrder:
+    """Factor sources tried in order; a miss names what each source said."""
+
+    def __init__(self, sources: list[FactorSource]) -> None:
+        self.sources = sources
+
+    def resolve(self, ref: str) -> FactorData:
+        misses = []
+        for source in self.sources:
+            try:
+                return source.resolve(ref)
+            except UnknownFactor as exc:
+                misses.append(exc.message)
+        raise UnknownFactor("; ".join(misses) or f"unknown factor {ref!r}")
+
+
+def default_factor_source() -> SourcesInOrder:
+    """The registered sources in order (the factor database), then the built-in starter data.
+
+    A starter id resolves from the database when the database holds it (newest published
+    version, or the ``factor_release`` release) and from the built-in data otherwise, e.g. on
+    a fresh machine; each factor in a result records its release (``builtin`` for the latter).
+    """
+    sources = [source for hook in FACTOR_SOURCE_HOOKS if (source := hook()) is not None]
+    return SourcesInOrder([*sources, starter_source()])
 
 
 @app.command()
