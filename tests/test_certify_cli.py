@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from certify_people import WIDGET
 from tanzuji.cli import app
+from tanzuji.cli.calc import default_factor_source
 from tanzuji.cli.certify import DEMO_PARTICIPANTS, certification_demo
 from tanzuji.errors import PermissionDenied
 
@@ -81,6 +82,6 @@ def test_walkthrough(tmp_path, monkeypatch):
 
 
 def test_demo_step_issues_a_label_that_verifies_offline():
-    examples = Path(__file__).resolve().parents[1] / "examples"
-    png = certification_demo(examples)
+    model = Path(__file__).resolve().parents[1] / "examples" / "lfp_battery_pack.yaml"
+    png = certification_demo(model, default_factor_source(), "builtin")
     assert png.is_file() and png.with_suffix(".svg").is_file()

@@ -71,11 +71,14 @@ def test_check_json_payload_of_a_passing_example():
         },
         "findings": [
             {
-                "rule": "data_quality.dqr_unavailable",
+                # no pedigree in the example: every item counts as 5 (docs/quality.md R1)
+                "rule": "data_quality.dqr_parameter_unset",
                 "severity": "info",
                 "location": f"{EXAMPLES / 'jewellery.yaml'} (result data_quality.dqr)",
-                "message_en": "DQR not available for this result; the DQR ceiling was not checked",
-                "message_zh": "该结果无数据质量评级（DQR），未检查 DQR 上限",
+                "message_en": "DQR is 5.00; the PCR leaves the ceiling as a parameter (no numeric "
+                "DQR ceiling in GB/T 24067) — set it with --param data_quality.dqr_max=N",
+                "message_zh": "DQR 为 5.00；PCR 将上限作为参数"
+                "（no numeric DQR ceiling in GB/T 24067）",
             }
         ],
         "passed": True,

@@ -117,16 +117,11 @@ def test_exclusion_shares_from_kg():
     assert shares[1] is None
 
 
-class FootprintWithQuality(Footprint):
-    """The result shape the quality module (branch quality-mc) adds: data_quality.dqr."""
-
-    data_quality: dict[str, float]
-
-
-def _with_dqr(dqr: float) -> tuple[Any, FootprintWithQuality]:
+def _with_dqr(dqr: float) -> tuple[Any, Footprint]:
     loaded = load_model(EXAMPLES / "pv-module.yaml")
     base = calculate(loaded)
-    return loaded, FootprintWithQuality(**base.model_dump(), data_quality={"dqr": dqr})
+    quality = base.data_quality.model_copy(update={"dqr": dqr})
+    return loaded, base.model_copy(update={"data_quality": quality})
 
 
 def test_dqr_ceiling():
@@ -145,7 +140,9 @@ def test_dqr_ceiling():
 
 
 def test_dqr_unavailable_is_info():
-    report = check_model(load_model(EXAMPLES / "battery.yaml"))
+    loaded = load_model(EXAMPLES / "battery.yaml")
+    without = calculate(loaded).model_copy(update={"data_quality": None})
+    report = check_model(loaded, without)
     info = [f for f in report.findings if f.rule == "data_quality.dqr_unavailable"]
     assert len(info) == 1 and info[0].severity == "info"
     assert info[0].message_zh and info[0].message_en == (

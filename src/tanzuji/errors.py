@@ -260,3 +260,16 @@ class FactorEditError(TanzujiError):
 
     code = "factor_edit_error"
     http_status = 422
+
+
+class DataQualityError(TanzujiError):
+    """Pedigree scores, ratings or match confidences outside their scales."""
+
+    code = "data_quality_error"
+    http_status = 422
+
+
+class UncertaintySpecError(ModelError):
+    """An ``uncertainty:`` block cannot be turned into a distribution around its amount."""
+
+    code = "uncertainty_spec_error"

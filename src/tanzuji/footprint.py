@@ -14,8 +14,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-from tanzuji import __version__, gases
+from tanzuji import __version__, gases, quality
 from tanzuji.engine.calculate import Calculation
+from tanzuji.engine.sensitivity import UncertaintySummary
 from tanzuji.engine.system import ProductSystem
 from tanzuji.engine.traversal import TreeNode, sankey, supply_chain_tree
 from tanzuji.factors.base import FactorSource
@@ -120,6 +121,8 @@ class Footprint(BaseModel):
     engine: dict[str, Any]
     tree: TreeOut | None = None
     sankey: SankeyOut | None = None
+    data_quality: quality.DataQuality | None = None
+    uncertainty: UncertaintySummary | None = None
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
@@ -258,6 +261,8 @@ def assemble(
         ),
         engine={"tanzuji": __version__, **calculation.solver.describe()},
     )
+    if total != 0:
+        footprint.data_quality = quality.assess(system, supply, c)
     if tree_cutoff is not None:
         root = int(np.flatnonzero(system.demand)[0])
         node = supply_chain_tree(

@@ -11,6 +11,9 @@ from rich.tree import Tree
 
 from tanzuji import settings
 from tanzuji.cli.app import app, console
+from tanzuji.errors import UnknownFactor
+from tanzuji.factors.base import FactorData, FactorSource
+from tanzuji.factors.starter import StarterFactorSource
 from tanzuji.footprint import Footprint, TreeOut, calculate
 from tanzuji.model.files import load_model
 
@@ -21,17 +24,41 @@ class By(StrEnum):
     gas = "gas"
 
 
-#: Extra factor sources (e.g. the factor database) register a callable here: () -> FactorSource.
+#: Extra factor sources (e.g. the factor database) register a callable here:
+#: () -> FactorSource or None. They are tried in order, after a model's inline and CSV factors.
 FACTOR_SOURCE_HOOKS: list = []
 
 
-def default_factor_source():
-    """The first registered factor source, or None (inline / CSV factors only)."""
-    for hook in FACTOR_SOURCE_HOOKS:
-        source = hook()
-        if source is not None:
-            return source
-    return None
+def starter_source() -> StarterFactorSource:
+    """The starter factors built into Tanzuji: resolves starter ids without a database."""
+    return StarterFactorSource()
+
+
+class SourcesInOrder:
+    """Factor sources tried in order; a miss names what each source said."""
+
+    def __init__(self, sources: list[FactorSource]) -> None:
+        self.sources = sources
+
+    def resolve(self, ref: str) -> FactorData:
+        misses = []
+        for source in self.sources:
+            try:
+                return source.resolve(ref)
+            except UnknownFactor as exc:
+                misses.append(exc.message)
+        raise UnknownFactor("; ".join(misses) or f"unknown factor {ref!r}")
+
+
+def default_factor_source() -> SourcesInOrder:
+    """The registered sources in order (the factor database), then the built-in starter data.
+
+    A starter id resolves from the database when the database holds it (newest published
+    version, or the ``factor_release`` release) and from the built-in data otherwise, e.g. on
+    a fresh machine; each factor in a result records its release (``builtin`` for the latter).
+    """
+    sources = [source for hook in FACTOR_SOURCE_HOOKS if (source := hook()) is not None]
+    return SourcesInOrder([*sources, starter_source()])
 
 
 @app.command()
@@ -44,6 +71,10 @@ def calc(
         None, "--cutoff", help="Relative cut-off of the tree (default: setting tree_cutoff)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
+    mc: int = typer.Option(
+        0, "--mc", min=0, help="Monte Carlo iterations for the uncertainty (0 = none)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo run."),
 ) -> None:
     """Compute the carbon footprint of MODEL per functional unit (计算碳足迹)."""
     loaded = load_model(model)
@@ -57,10 +88,15 @@ def calc(
         tree_cutoff=tree_cutoff if (tree or cutoff is not None) else None,
         tree_max_nodes=int(settings.get("tree_max_nodes")),
     )
+    if mc:
+        footprint.uncertainty = run_monte_carlo(loaded, gwp, mc, seed, show=not as_json)
     if as_json:
         typer.echo(footprint.to_json())
         return
     print_footprint(footprint, by)
+    print_quality(footprint)
+    if footprint.uncertainty is not None:
+        print_uncertainty(footprint.uncertainty)
     if tree and footprint.tree is not None:
         console.print(render_tree(footprint.tree, footprint.total_kg_co2e))
 
@@ -136,3 +172,66 @@ def render_tree(node: TreeOut, total: float, parent: Tree | None = None) -> Tree
     for child in node.children:
         render_tree(child, total, branch)
     return branch
+
+
+def run_monte_carlo(loaded, gwp: str | None, iterations: int, seed: int, show: bool = True):
+    """Monte Carlo of a loaded model with a rich progress bar; returns the uncertainty block."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from tanzuji import gases
+    from tanzuji.engine.montecarlo import MonteCarlo
+    from tanzuji.engine.sensitivity import summarize
+    from tanzuji.model.compile import compile_model
+
+    compiled = compile_model(loaded, default_factor_source())
+    engine = MonteCarlo(compiled.system, gases.check_gwp_set(gwp))
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not show,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Monte Carlo 蒙特卡洛", total=iterations)
+        result = engine.run(iterations, seed, progress=lambda k: bar.advance(task, k))
+    return summarize(result)
+
+
+def print_quality(footprint: Footprint) -> None:
+    """One line with the PEF data quality rating and the primary data share."""
+    dq = footprint.data_quality
+    if dq is None:
+        return
+    console.print(
+        f"data quality 数据质量: DQR {dq.dqr:.2f} ({dq.level_zh} / {dq.level}) · "
+        f"TeR {dq.ter:.2f} GeR {dq.ger:.2f} TiR {dq.tir:.2f} P {dq.p:.2f} · "
+        f"primary data 初级数据 {dq.primary_data_share:.1f} %"
+    )
+
+
+def print_uncertainty(summary) -> None:
+    """The 95 % interval overall and per stage, and the top contributors to variance."""
+    table = Table(
+        title=f"uncertainty 不确定性 ({summary.iterations} iterations, seed {summary.seed})",
+        header_style="bold",
+    )
+    for column in ("", "mean 均值", "median 中位数", "sd 标准差", "2.5 %", "97.5 %"):
+        table.add_column(column, justify="right" if column else "left")
+
+    def row(name: str, s: dict[str, float]) -> None:
+        table.add_row(name, *(f"{s[k]:,.4g}" for k in ("mean", "median", "sd", "p2_5", "p97_5")))
+
+    row("total 合计", summary.total)
+    for stage, stats in summary.by_stage.items():
+        row(stage, stats)
+    console.print(table)
+    top = Table(title="top contributors to uncertainty 不确定性主要来源", header_style="bold")
+    top.add_column("exchange 交换 (file:line)")
+    top.add_column("process 过程")
+    top.add_column("distribution 分布")
+    top.add_column("share of variance 方差占比", justify="right")
+    for c in summary.top_contributors:
+        top.add_row(c.location, c.process, c.distribution, f"{100 * c.variance_share:.1f} %")
+    console.print(top)

@@ -34,7 +34,6 @@ from tanzuji.certify.records import (
 from tanzuji.certify.verify import Report, StatusBundle, verify_certificate, verify_token_text
 from tanzuji.cli.app import app, console
 from tanzuji.cli.calc import default_factor_source
-from tanzuji.cli.demo import DEMO_STEPS
 from tanzuji.errors import CertificationError, NotFound, TanzujiError
 from tanzuji.store.certify import CertificationStore
 from tanzuji.store.db import engine_for, upgrade
@@ -669,22 +668,29 @@ DEMO_PARTICIPANTS = {
 }
 
 
-def demo_model(examples: Path) -> Path:
-    """The model the demo certifies: the first example, else the test widget."""
-    models = sorted(examples.glob("*.yaml")) if examples.is_dir() else []
-    if models:
-        return models[0]
-    return Path(__file__).resolve().parents[3] / "tests" / "data" / "widget.yaml"
+def _pcr_ref(model: Path) -> tuple[str, str]:
+    """(id, version) of the PCR a model names in ``product.pcr``; version "latest" if unpinned."""
+    named = (yaml.safe_load(model.read_text("utf-8")).get("product") or {}).get("pcr")
+    if not named:
+        raise CertificationError(
+            f"{model}: product.pcr is not set; the demo certifies only a model that names its PCR"
+        )
+    pcr_id, _, version = str(named).partition("@")
+    return pcr_id, version or "latest"
 
 
-def certification_demo(examples: Path) -> Path:
-    """Certify one example model end to end; return the label PNG path.
+def certification_demo(model: Path, factor_source: Any, release: str) -> Path:
+    """Certify ``model`` end to end with a disclosure label; return the label PNG path.
 
-    apply -> submit -> review -> PCR check -> finding answered and closed -> sign-off ->
-    approve -> issue (signed, logged) -> label PNG with QR -> offline verification of the QR
-    read back from the PNG.
+    apply -> submit -> review -> PCR check (tanzuji.pcr) -> documents accepted -> finding
+    answered and closed -> sign-off -> approve -> issue (signed, logged) -> label PNG with QR
+    -> offline verification of the QR read back from the PNG.
+
+    Raises
+    ------
+    CertificationError
+        When the model fails its PCR or the issued label does not verify.
     """
-    console.rule("[bold]certification 认证 demo")
     folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     people = folder / "participants.yaml"
@@ -696,70 +702,68 @@ def certification_demo(examples: Path) -> Path:
     )
     store = open_store()
     now = now_utc()
-    model = demo_model(examples)
-    console.print(f"model 模型: {model}")
+    pcr_id, pcr_version = _pcr_ref(model)
     version = wf.compute_model_version(
         model.read_text("utf-8"),
         version=1,
         reason="initial",
         actor=applicant,
         now=now,
-        factor_source=default_factor_source(),
+        factor_source=factor_source,
         source_path=model,
     )
-    named_pcr = yaml.safe_load(model.read_text("utf-8"))["product"].get("pcr")
     a = wf.new_application(
         store.next_application_id(now.year),
         applicant,
         version,
-        pcr_id=named_pcr or f"none-{version.footprint['product_id']}",
-        pcr_version="latest",
-        factor_release="inline",
+        pcr_id=pcr_id,
+        pcr_version=pcr_version,
+        factor_release=release,
         label_type=LabelType.disclosure,
         now=now,
     )
+    say = console.print
+    say(
+        f"apply 申请 {a.id} ({applicant.name}): {model.name}, "
+        f"{version.total_kg_co2e:.6g} kg CO2e per FU, PCR {pcr_id}@{pcr_version}, "
+        f"factor release 因子库版本 {release}",
+        highlight=False,
+    )
     a = wf.submit(a, applicant, now)
     a = wf.start_review(a, verifier, now)
-    checked = bool(named_pcr) and pcr_checker_available()
-    findings = run_pcr_check(a) if checked else []
-    a = wf.record_pcr_check(a, verifier, findings, now)
-    if checked:
-        console.print(f"PCR check 产品种类规则核查 ({a.pcr_id}): {a.audit[-1].reason}")
-    else:
-        console.print(
-            "PCR check 产品种类规则核查: not run (the model names no PCR or this build has no "
-            "PCR checker); recorded with no findings"
-        )
-    for message in a.pcr_messages:
-        console.print(f"  {message}")
+    say(f"submit 提交 -> review 审核 by {verifier.name}: {a.state.value}", highlight=False)
+    a = wf.record_pcr_check(a, verifier, run_pcr_check(a), now)
+    say(f"PCR check 产品种类规则核查 ({pcr_id}@{pcr_version}): {a.audit[-1].reason}")
+    if a.pcr_error_count:
+        raise CertificationError(f"{model} fails its PCR: {'; '.join(a.pcr_messages)}")
     a = wf.accept_documents(a, verifier, now)
     a = wf.raise_finding(
         a, verifier, "Give the source of the electricity data / 请提供电力数据来源", now
     )
-    a = wf.answer_finding(a, applicant, 1, "Metered 2025 plant data / 2025年工厂电表数据", now)
+    a = wf.answer_finding(a, applicant, 1, "Metered plant data / 工厂电表数据", now)
     a = wf.close_finding(a, verifier, 1, now)
     a = wf.sign_off(a, verifier, now)
+    say("finding 发现项 raised, answered, closed -> sign-off 核查签字", highlight=False)
     a = wf.decide(
         a, decider, True, "conforms / 符合", now, wf.LabelContext(used_serials=store.used_serials())
     )
+    say(f"decide 决定 by {decider.name}: {a.state.value}", highlight=False)
     a = wf.issue(a, admin, store.next_certificate_id(now.year), now)
     store.save(a)
     document = _publish_event(store, a, "issued", now, "issued")
-    cert_file = write_certificate_file(document or {}, None)
+    if document is None:
+        raise CertificationError(f"certificate of {a.id} was not published")
+    cert_file = write_certificate_file(document, None)
     signed = SignedCertificate.model_validate(document)
     png = folder / "labels" / f"{a.certificate_id}.png"
     png.parent.mkdir(parents=True, exist_ok=True)
-    png.write_bytes(render_png(signed.certificate, (document or {})["qr"]))
-    (png.with_suffix(".svg")).write_text(render_svg(signed.certificate, (document or {})["qr"]))
-    console.print(f"certificate 证书 {a.certificate_id}: {cert_file}")
-    console.print(f"label 标识: {png}")
-    keyring = key_store().keyring()
-    report = verify_token_text(decode_qr_image(png.read_bytes()), keyring, now.date())
-    console.print("offline verification of the QR code read from the label PNG 离线验证:")
+    png.write_bytes(render_png(signed.certificate, document["qr"]))
+    png.with_suffix(".svg").write_text(render_svg(signed.certificate, document["qr"]), "utf-8")
+    say(f"issue 发证 {a.certificate_id}, valid until 有效期至 {a.valid_until}: {cert_file}")
+    say(f"label 标识 (disclosure 碳披露, QR): {png}")
+    report = verify_token_text(decode_qr_image(png.read_bytes()), key_store().keyring(), now.date())
+    say("offline verification of the QR code read from the label PNG 离线验证标识二维码:")
     print_report(report)
     if not report.ok:
         raise CertificationError(f"demo certificate {a.certificate_id} did not verify")
     return png
-
-
-DEMO_STEPS.append(certification_demo)

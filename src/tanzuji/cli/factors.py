@@ -18,7 +18,6 @@ from rich.table import Table
 from tanzuji import settings
 from tanzuji.cli.app import app, console
 from tanzuji.cli.calc import FACTOR_SOURCE_HOOKS
-from tanzuji.cli.demo import DEMO_STEPS
 from tanzuji.errors import NotFound
 from tanzuji.factors.database import (
     IMPORTERS,
@@ -84,19 +83,6 @@ def load_starter_data(database: FactorDatabase) -> ImportReport:
     return database.add_records(
         load_starter(), "tanzuji starter data", status="published", reviewer=STARTER_REVIEWER
     )
-
-
-def _demo_step(_examples: Path) -> None:
-    """``make run``: load the starter factors into the embedded (or configured) database."""
-    report = load_starter_data(open_database())
-    console.print(
-        f"factor database 因子库: starter data 初始数据 imported 导入 {report.imported} · "
-        f"unchanged 未变 {report.skipped}",
-        highlight=False,
-    )
-
-
-DEMO_STEPS.append(_demo_step)
 
 
 @factors_app.command("import")

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import typer
+from rich.cells import cell_len
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from tanzuji.cli.app import app, console
 from tanzuji.cli.calc import default_factor_source
-from tanzuji.cli.demo import DEMO_STEPS
 from tanzuji.errors import PcrError
 from tanzuji.model.files import load_model
 from tanzuji.pcr.checks import PARAMETERS, SEVERITY_ORDER, CheckReport, check_model
@@ -25,6 +27,9 @@ app.add_typer(pcr_app, name="pcr")
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+#: Terminal cells of the widest severity label ("warning 警告"), and the message indent.
+_SEVERITY_CELLS = 12
+_INDENT = 4
 
 
 def _pcr_from(ref: str) -> Pcr:
@@ -182,8 +187,23 @@ def _parse_params(values: list[str]) -> dict[str, float]:
     return params
 
 
+def print_verdict(report: CheckReport) -> None:
+    """One line: PASS or FAIL, the PCR version checked against, and the finding counts."""
+    counts = report.counts()
+    verdict = "[bold green]PASS 通过[/]" if report.passed else "[bold red]FAIL 未通过[/]"
+    console.print(
+        f"{verdict}  {Path(report.model_file).name} — {report.pcr}: {counts['error']} error(s) "
+        f"错误, {counts['warning']} warning(s) 警告, {counts['info']} info 提示",
+        highlight=False,
+    )
+
+
 def print_report(report: CheckReport) -> None:
-    """A readable table of findings, errors first."""
+    """The verdict, then one finding per entry, errors first.
+
+    Each finding is a line ``severity  rule  location`` followed by its Chinese and English
+    messages, indented; a list reads in an 80-column terminal where a table does not.
+    """
     counts = report.counts()
     verdict = "[bold green]PASS 通过[/]" if report.passed else "[bold red]FAIL 未通过[/]"
     console.print(
@@ -199,22 +219,19 @@ def print_report(report: CheckReport) -> None:
         f"({report.gwp_set})",
         highlight=False,
     )
-    if not report.findings:
-        return
-    table = Table(show_header=True, header_style="bold")
-    table.add_column("severity 级别")
-    table.add_column("rule 规则", no_wrap=True)
-    table.add_column("location 位置", overflow="fold")
-    table.add_column("message 说明")
+    width = max(20, console.width - _INDENT)
     for finding in sorted(report.findings, key=lambda f: SEVERITY_ORDER[f.severity]):
         style = _SEVERITY_STYLE[finding.severity]
-        table.add_row(
-            f"[{style}]{finding.severity} {_SEVERITY_ZH[finding.severity]}[/]",
-            finding.rule,
-            finding.location or "",
-            f"{finding.message_zh}\n{finding.message_en}",
+        severity = f"{finding.severity} {_SEVERITY_ZH[finding.severity]}"
+        severity += " " * (_SEVERITY_CELLS - cell_len(severity))
+        console.print(
+            f"[{style}]{severity}[/] {escape(finding.rule)}  {escape(finding.location or '')}",
+            highlight=False,
         )
-    console.print(table)
+        for message in (finding.message_zh, finding.message_en):
+            for line in Text(message).wrap(console, width):
+                line.rstrip()
+                console.print(Text(" " * _INDENT) + line, highlight=False)
 
 
 @pcr_app.command("check")
@@ -248,14 +265,3 @@ def check_command(
         print_report(report)
     if not report.passed:
         raise typer.Exit(code=1)
-
-
-def _demo_step(examples: Path) -> None:
-    """Demo: check the battery example against EU Battery Regulation PCR."""
-    model = examples / "pcr" / "battery.yaml"
-    if model.is_file():
-        console.rule("[bold]PCR check 产品种类规则检查: pcr/battery.yaml")
-        print_report(check_model(load_model(model), factor_source=default_factor_source()))
-
-
-DEMO_STEPS.append(_demo_step)

@@ -80,6 +80,8 @@ class ExchangeRecord:
     pedigree: tuple[int, int, int, int, int] | None = None
     primary: bool = False
     factor_id: str | None = None
+    amount: float | None = None  # in ``unit``, as written (uncertainty specs are in this unit)
+    unit: str | None = None
 
 
 @dataclass

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from tanzuji.errors import FactorFileError
+from tanzuji.errors import FactorFileError, UnknownFactor
+from tanzuji.factors.base import FactorData
 from tanzuji.factors.record import FactorRecord, GasAmount, Source
 
 #: Columns of a starter CSV file, in order.
@@ -194,3 +195,40 @@ def load_starter() -> list[FactorRecord]:
         electricity and materials, US EPA hub fuels and transport.
     """
     return list(_load_cached())
+
+
+#: What :class:`StarterFactorSource` records as the release of the factors it resolves: the
+#: starter data built into this installation of Tanzuji, not a database release.
+BUILTIN_RELEASE = "builtin"
+
+
+class StarterFactorSource:
+    """The shipped starter factors as a read-only :class:`~tanzuji.factors.base.FactorSource`.
+
+    Lets a model that names starter factor ids (``cn-mee.electricity.2022.cn-ecg.avg``)
+    compute on a fresh machine without a factor database. ``resolve("ID")`` and
+    ``resolve("ID@builtin")`` give the packaged record (its newest version); the result's
+    :attr:`FactorData.release` is :data:`BUILTIN_RELEASE`, so a footprint shows the factor came
+    from the built-in data and not from a database release.
+    """
+
+    def __init__(self) -> None:
+        self._by_id = {record.id: record for record in _load_cached()}
+
+    def resolve(self, ref: str) -> FactorData:
+        factor_id, _, release = ref.partition("@")
+        if release and release != BUILTIN_RELEASE:
+            raise UnknownFactor(
+                f"factor {ref!r} names release {release!r}; the built-in starter data answers "
+                f"only ID or ID@{BUILTIN_RELEASE} (database releases need the factor database)"
+            )
+        try:
+            record = self._by_id[factor_id]
+        except KeyError:
+            raise UnknownFactor(
+                f"unknown factor {factor_id!r} in the built-in starter data"
+            ) from None
+        return record.to_factor_data(release=BUILTIN_RELEASE)
+
+    def __contains__(self, ref: str) -> bool:
+        return ref.partition("@")[0] in self._by_id

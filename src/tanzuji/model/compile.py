@@ -326,6 +326,8 @@ class _Builder:
                 _pedigree(exchange.pedigree),
                 exchange.primary,
                 factor_id,
+                amount=value,
+                unit=exchange.unit,
             )
         )
         for col, share in zip(cols, split, strict=True):
@@ -357,6 +359,8 @@ class _Builder:
                 emission.uncertainty.model_dump() if emission.uncertainty else None,
                 _pedigree(emission.pedigree),
                 emission.primary,
+                amount=value,
+                unit=emission.unit,
             )
         )
         for col, share in zip(cols, split, strict=True):
