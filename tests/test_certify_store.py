@@ -28,7 +28,13 @@ def store(database_url):
 
 
 def test_migration_0002_follows_0001(store):
-    assert current_revision(store.engine) == "0002_certify"
+    from alembic.script import ScriptDirectory
+
+    from tanzuji.store.db import alembic_config, head_revision
+
+    script = ScriptDirectory.from_config(alembic_config()).get_revision("0002_certify")
+    assert script.down_revision == "0001_factors"
+    assert current_revision(store.engine) == head_revision()  # later revisions follow it
 
 
 def test_application_round_trip_with_audit_models_and_evidence(store):
