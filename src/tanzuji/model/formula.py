@@ -79,7 +79,8 @@ def parse(text: str, *, where: str | None = None) -> ast.Expression:
         tree = None
     if tree is None or _depth(tree) > _MAX_DEPTH:
         raise FormulaError(
-            f"formula {_quote(text)} is more than {_MAX_DEPTH} operations deep (each operator of a chain such as a + b + c adds a level); "
+            f"formula {_quote(text)} is more than {_MAX_DEPTH} operations deep (each operator "
+            "of a chain such as a + b + c adds a level); "
             "split it into named parameters",
             location=where,
         )
@@ -102,8 +103,8 @@ def parse(text: str, *, where: str | None = None) -> ast.Expression:
         ):
             continue
         raise FormulaError(
-            f"formula {_quote(text)} uses {type(node).__name__!s}, which is not allowed; use numbers, "
-            f"parameter names, + - * / ** % and the functions {', '.join(FUNCTIONS)}",
+            f"formula {_quote(text)} uses {type(node).__name__!s}, which is not allowed; use "
+            f"numbers, parameter names, + - * / ** % and the functions {', '.join(FUNCTIONS)}",
             location=where,
         )
     return tree
@@ -129,8 +130,8 @@ def evaluate(text: str, values: Mapping[str, float], *, where: str | None = None
             if node.id not in values:
                 known = ", ".join(sorted(values)) or "none"
                 raise FormulaError(
-                    f"formula {_quote(text)} refers to unknown parameter {node.id!r}; known parameters: "
-                    f"{known}",
+                    f"formula {_quote(text)} refers to unknown parameter {node.id!r}; known "
+                    f"parameters: {known}",
                     location=where,
                 )
             return float(values[node.id])
