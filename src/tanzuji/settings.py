@@ -143,6 +143,37 @@ register(
     )
 )
 
+register(
+    Setting(
+        "max_upload_bytes",
+        200_000_000,
+        "bytes",
+        "Largest input file read (model, PCR, factor import, certificate, evidence); larger files "
+        "are refused before they are read.",
+        int,
+    )
+)
+register(
+    Setting(
+        "max_unpacked_bytes",
+        2_000_000_000,
+        "bytes",
+        "Largest total uncompressed size of the members of an imported zip archive (zip bombs "
+        "are refused before anything is decompressed).",
+        int,
+    )
+)
+register(
+    Setting(
+        "max_document_nodes",
+        1_000_000,
+        "1",
+        "Largest number of values a YAML/JSON model or PCR file may hold once its aliases are "
+        "expanded (refuses 'billion laughs' alias bombs).",
+        int,
+    )
+)
+
 
 def _config_file_values() -> dict[str, Any]:
     path = Path(os.environ.get("TANZUJI_CONFIG", "tanzuji.toml"))

@@ -24,6 +24,7 @@ from tanzuji.certify.ledger import (
 )
 from tanzuji.certify.token import read_token
 from tanzuji.errors import VerificationFailed
+from tanzuji.model.files import validate_document
 
 STATUS_BY_EVENT = {
     "issued": "valid",
@@ -145,15 +146,21 @@ def verify_certificate(
     bundle: StatusBundle | None = None,
 ) -> Report:
     """Verify a certificate file (``{"certificate", "signature", "ledger"}``)."""
-    signed = SignedCertificate.model_validate(
-        {"certificate": data.get("certificate"), "signature": data.get("signature")}
+    signed = validate_document(
+        SignedCertificate,
+        {"certificate": data.get("certificate"), "signature": data.get("signature")},
+        None,
+        what="the certificate file (altered or not a certificate)",
+        error=VerificationFailed,
     )
     signed.verify(keyring)
     cert = signed.certificate
     checks = [f"certificate signature valid (key {signed.signature.key_id})"]
     if "ledger" not in data:
         raise VerificationFailed("the certificate file carries no ledger proof ('ledger')")
-    proof = LedgerProof.model_validate(data["ledger"])
+    proof = validate_document(
+        LedgerProof, data["ledger"], None, what="its ledger proof", error=VerificationFailed
+    )
     until = cert.validity.valid_until.isoformat()
     status, size = _status(
         cert.certificate_id, cert.sha256(), proof, until, keyring, today, bundle, checks

@@ -68,7 +68,11 @@ def calc(
     by: By = typer.Option(By.stage, "--by", help="Breakdown to print: stage, process or gas."),
     tree: bool = typer.Option(False, "--tree", help="Print the supply-chain tree (hotspots)."),
     cutoff: float = typer.Option(
-        None, "--cutoff", help="Relative cut-off of the tree (default: setting tree_cutoff)."
+        None,
+        "--cutoff",
+        min=0.0,
+        max=1.0,
+        help="Relative cut-off of the tree (default: setting tree_cutoff).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
     mc: int = typer.Option(

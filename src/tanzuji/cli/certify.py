@@ -34,7 +34,20 @@ from tanzuji.certify.records import (
 from tanzuji.certify.verify import Report, StatusBundle, verify_certificate, verify_token_text
 from tanzuji.cli.app import app, console
 from tanzuji.cli.calc import default_factor_source
-from tanzuji.errors import CertificationError, NotFound, TanzujiError
+from tanzuji.errors import (
+    CertificationError,
+    ModelFileError,
+    NotFound,
+    TanzujiError,
+    VerificationFailed,
+)
+from tanzuji.model.files import (
+    SourceMap,
+    T,
+    parse_document,
+    read_input_bytes,
+    validate_document,
+)
 from tanzuji.store.certify import CertificationStore
 from tanzuji.store.db import engine_for, upgrade
 
@@ -74,27 +87,45 @@ def participants_path(path: Path | None) -> Path:
 def load_participants(path: Path | None) -> dict[str, Actor]:
     """Actors by id from the participants file."""
     file = participants_path(path)
-    try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
-    except OSError:
+    if not file.is_file():
         raise CertificationError(
             f"participants file {file} is missing; write one with 'organisations' and 'actors' "
             "(see docs/certification.md) or pass --participants"
-        ) from None
-    orgs = {o["id"]: Organisation.model_validate(o) for o in data.get("organisations", [])}
+        )
+    data, where = read_yaml(file, "a participants file (organisations, actors)")
+    data = data or {}
+    if not isinstance(data, dict):
+        raise CertificationError(
+            f"{file} holds a {type(data).__name__}; expected a mapping with 'organisations' and "
+            "'actors' (see docs/certification.md)"
+        )
+    orgs = {}
+    for i, item in enumerate(data.get("organisations") or []):
+        org = validated(Organisation, item, where, f"{file} organisations[{i}]")
+        orgs[org.id] = org
     actors = {}
-    for item in data.get("actors", []):
+    for i, item in enumerate(data.get("actors") or []):
+        line = where.where(("actors", i))
+        if not isinstance(item, dict) or not item.get("id") or not item.get("role"):
+            raise CertificationError(
+                f"{line}: an actor needs 'id', 'role' and 'organisation'; found {item!r}"
+            )
         org_id = item.get("organisation")
         if org_id not in orgs:
             raise CertificationError(
-                f"{file}: actor {item.get('id')!r} names organisation {org_id!r}, which is not "
+                f"{line}: actor {item.get('id')!r} names organisation {org_id!r}, which is not "
                 f"listed; known: {sorted(orgs)}"
             )
-        actors[item["id"]] = Actor(
-            id=item["id"],
-            name=item.get("name", item["id"]),
-            role=item["role"],
-            organisation=orgs[org_id],
+        actors[item["id"]] = validated(
+            Actor,
+            {
+                "id": item["id"],
+                "name": item.get("name", item["id"]),
+                "role": item["role"],
+                "organisation": orgs[org_id],
+            },
+            None,
+            f"{line} actor {item['id']!r}",
         )
     return actors
 
@@ -111,6 +142,29 @@ def actor_for(actor_id: str, participants: Path | None) -> Actor:
     if actor_id not in actors:
         raise NotFound(f"no participant {actor_id!r}; known: {', '.join(sorted(actors))}")
     return actors[actor_id]
+
+
+def read_file_bytes(path: Path, what: str) -> bytes:
+    """Bytes of a file the operator named (size-limited); a missing file is a clear error."""
+    return read_input_bytes(Path(path), what, CertificationError)
+
+
+def read_yaml(path: Path, what: str) -> tuple[Any, SourceMap]:
+    """Parse a YAML/JSON file the operator named, with the line of every value."""
+    raw = read_file_bytes(path, what)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CertificationError(f"{path} is not UTF-8 text (byte {exc.start})") from None
+    try:
+        return parse_document(text, str(path), expected=what)
+    except ModelFileError as exc:
+        raise CertificationError(exc.message) from None
+
+
+def validated(schema: type[T], data: Any, source_map: SourceMap | None, what: str) -> T:
+    """``schema`` validated from ``data``; problems become one :class:`CertificationError`."""
+    return validate_document(schema, data, source_map, what=what, error=CertificationError)
 
 
 AS = typer.Option(..., "--as", help="Participant id acting (participants file).")
@@ -171,10 +225,14 @@ def apply(
     actor = actor_for(actor_id, participants)
     store = open_store()
     now = now_utc()
-    try:
-        text = model.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CertificationError(f"cannot read model {model}: {exc.strerror}") from None
+    text = read_model_text(model)
+    check_references(store, pcr, pcr_version, release)
+    # read every file before anything is stored: a bad one leaves no half-made application
+    evidence_files = [(path.name, read_file_bytes(path, "evidence file")) for path in evidence]
+    claim = None
+    if neutrality is not None:
+        data, where = read_yaml(neutrality, "a neutrality claim (see docs/certification.md)")
+        claim = validated(NeutralityClaim, data, where, f"the neutrality claim {neutrality}")
     version = wf.compute_model_version(
         text,
         version=1,
@@ -184,9 +242,6 @@ def apply(
         factor_source=default_factor_source(),
         source_path=model,
     )
-    claim = None
-    if neutrality is not None:
-        claim = NeutralityClaim.model_validate(yaml.safe_load(neutrality.read_text("utf-8")))
     application = wf.new_application(
         store.next_application_id(now.year),
         actor,
@@ -200,14 +255,34 @@ def apply(
         neutrality=claim,
     )
     contents = {}
-    for path in evidence:
-        content = path.read_bytes()
-        application = wf.add_evidence(application, actor, path.name, content, now)
+    for name, content in evidence_files:
+        application = wf.add_evidence(application, actor, name, content, now)
         contents[application.evidence[-1].sha256] = content
     store.save(application, contents)
     console.print(
         f"application {application.id} (draft): {version.total_kg_co2e:.6g} kg CO2e per FU"
     )
+
+
+def read_model_text(model: Path) -> str:
+    """Text of a model file for an application (size-limited, UTF-8)."""
+    raw = read_input_bytes(Path(model), "model file", ModelFileError)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(
+            f"{model} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+
+
+def check_references(store: CertificationStore, pcr: str, pcr_version: str, release: str) -> None:
+    """The PCR (id and version) and the factor release an application names must exist."""
+    from tanzuji.factors.database import FactorDatabase
+    from tanzuji.pcr.registry import get_pcr
+
+    get_pcr(pcr if pcr_version in ("", "latest") else f"{pcr}@{pcr_version}")
+    if release != "inline":
+        FactorDatabase(store.engine).release(release)
 
 
 def _step(application_id: str, actor_id: str, participants: Path | None, fn, *args) -> Application:
@@ -230,6 +305,20 @@ class _PcrFinding:
     def __init__(self, severity: str, message: str) -> None:
         self.severity = severity
         self.message = message
+
+
+def read_pcr_findings(path: Path) -> list[_PcrFinding]:
+    """Findings from a JSON list of ``{severity, message}`` (a checker's result)."""
+    items = load_json(path)
+    if not isinstance(items, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("severity"), str) for i in items
+    ):
+        raise CertificationError(
+            f"{path}: expected a JSON list of {{severity, message}} objects, found "
+            f"{type(items).__name__}"
+            + ("" if not isinstance(items, list) else " items without a text 'severity'")
+        )
+    return [_PcrFinding(i["severity"], str(i.get("message", ""))) for i in items]
 
 
 def run_pcr_check(application: Application) -> list[Any]:
@@ -284,8 +373,7 @@ def review(
     now = now_utc()
     if action == "pcr-check":
         if pcr_findings is not None:
-            items = json.loads(pcr_findings.read_text("utf-8"))
-            findings = [_PcrFinding(i["severity"], i.get("message", "")) for i in items]
+            findings = read_pcr_findings(pcr_findings)
         else:
             findings = run_pcr_check(open_store().load(application_id))
         _step(application_id, actor_id, participants, wf.record_pcr_check, findings, now)
@@ -329,7 +417,7 @@ def revise(
     application = store.load(application_id)
     now = now_utc()
     version = wf.compute_model_version(
-        model.read_text("utf-8"),
+        read_model_text(model),
         version=len(application.model_versions) + 1,
         reason=reason,
         actor=actor,
@@ -533,12 +621,13 @@ def label_render(
 
 def _keyring(path: Path | None) -> Keyring:
     file = path or data_dir() / "keys" / "keyring.json"
-    try:
-        return Keyring.model_validate_json(file.read_text(encoding="utf-8"))
-    except OSError:
+    if not file.is_file():
         raise CertificationError(
             f"public keyring {file} not found; get it with 'tanzuji certify keys export'"
-        ) from None
+        )
+    return validate_document(
+        Keyring, load_json(file), None, what=f"the keyring {file}", error=VerificationFailed
+    )
 
 
 def print_report(report: Report) -> None:
@@ -562,16 +651,30 @@ def verify(
 ) -> None:
     """Verify a certificate or label offline with only the public keys (验证)."""
     keyring = _keyring(keys)
-    bundle = StatusBundle.model_validate(load_json(status_bundle)) if status_bundle else None
+    bundle = None
+    if status_bundle:
+        bundle = validate_document(
+            StatusBundle,
+            load_json(status_bundle),
+            None,
+            what=f"the status bundle {status_bundle}",
+            error=VerificationFailed,
+        )
     today = dt.date.today()
     if qr is not None:
         candidate = Path(qr)
         text = qr
         if len(qr) < 4096 and candidate.is_file():
-            text = decode_qr_image(candidate.read_bytes())
+            text = decode_qr_image(read_file_bytes(candidate, "label image"))
         report = verify_token_text(text, keyring, today, bundle)
     elif certificate is not None:
-        report = verify_certificate(load_json(certificate), keyring, today, bundle)
+        document = load_json(certificate)
+        if not isinstance(document, dict):
+            raise VerificationFailed(
+                f"{certificate} holds a {type(document).__name__}; expected a certificate "
+                "document (certificate, signature, ledger, token)"
+            )
+        report = verify_certificate(document, keyring, today, bundle)
     else:
         raise CertificationError("give a certificate file or --qr IMAGE_OR_TEXT")
     print_report(report)

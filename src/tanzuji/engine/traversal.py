@@ -5,7 +5,8 @@ cradle-to-gate footprint of the amount of product flowing along that path (``lam
 with ``lambda`` the intensities) and its *direct* score what that amount emits itself.
 Branches whose cumulative score is below ``cutoff * |total|`` are not expanded (their
 footprint is still inside their parent's cumulative score). Loops unroll until amounts fall
-below the cut-off or ``max_nodes`` is reached.
+below the cut-off, ``max_nodes`` is reached or a path is ``max_depth`` links long (the tree is
+walked recursively by its readers, JSON and the printed tree, so its depth stays bounded).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ def supply_chain_tree(
     amount: float,
     cutoff: float = 0.01,
     max_nodes: int = 2000,
+    max_depth: int = 100,
 ) -> TreeNode:
     """Breadth-first expansion of the supply chain of ``amount`` of activity ``root``."""
     csc = sp.csc_matrix(technosphere_matrix)
@@ -52,6 +54,8 @@ def supply_chain_tree(
     count = 1
     while queue and count < max_nodes:
         node = queue.popleft()
+        if node.depth >= max_depth:
+            continue
         operations = node.amount / diag[node.activity]
         start, stop = csc.indptr[node.activity], csc.indptr[node.activity + 1]
         rows, values = csc.indices[start:stop], csc.data[start:stop]

@@ -9,15 +9,17 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import ValidationError
 
-from tanzuji.errors import ModelError, ModelFileError
+from tanzuji import settings
+from tanzuji.errors import ModelError, ModelFileError, TanzujiError
 from tanzuji.model.schema import Model
 
 Path_ = tuple[str | int, ...]
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,7 +62,25 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _build(node: yaml.Node, path: Path_, source_map: SourceMap, loader: _Loader) -> Any:
+#: Deepest nesting of mappings and lists in a model or PCR file (the reader recurses per level).
+MAX_DOCUMENT_DEPTH = 100
+
+
+def _build(
+    node: yaml.Node, path: Path_, source_map: SourceMap, loader: _Loader, budget: list[int]
+) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ModelFileError(
+            f"{source_map.file}:{node.start_mark.line + 1} holds more than "
+            f"{settings.get('max_document_nodes')} values once its aliases (*name) are expanded; "
+            "expected a smaller document (setting max_document_nodes)"
+        )
+    if len(path) > MAX_DOCUMENT_DEPTH:
+        raise ModelFileError(
+            f"{source_map.file}:{node.start_mark.line + 1} nests more than "
+            f"{MAX_DOCUMENT_DEPTH} levels of mappings and lists; expected a flatter document"
+        )
     source_map.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
@@ -77,22 +97,36 @@ def _build(node: yaml.Node, path: Path_, source_map: SourceMap, loader: _Loader)
                     f"{source_map.file}:{key_node.start_mark.line + 1} key {key!r} appears twice "
                     f"in {format_path(path) or 'the document'}; each key once"
                 )
-            result[key] = _build(value_node, (*path, key), source_map, loader)
+            result[key] = _build(value_node, (*path, key), source_map, loader, budget)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_build(v, (*path, i), source_map, loader) for i, v in enumerate(node.value)]
+        return [_build(v, (*path, i), source_map, loader, budget) for i, v in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 
-def parse_document(text: str, file: str) -> tuple[Any, SourceMap]:
-    """Parse YAML or JSON text into Python data plus a :class:`SourceMap`."""
+def parse_document(
+    text: str, file: str, expected: str = "a product model (see docs/model.md)"
+) -> tuple[Any, SourceMap]:
+    """Parse YAML or JSON text into Python data plus a :class:`SourceMap`.
+
+    The safe loader builds no Python objects; aliases are counted as they expand
+    (``max_document_nodes``) and nesting is bounded (:data:`MAX_DOCUMENT_DEPTH`), so an alias
+    bomb or a deeply nested file is refused with a message instead of exhausting memory or the
+    stack. ``expected`` names what the file should hold, for the message on an empty file.
+    """
     source_map = SourceMap(file)
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
-            raise ModelFileError(f"{file} is empty; expected a product model (see docs/model.md)")
-        return _build(node, (), source_map, loader), source_map
+            raise ModelFileError(f"{file} is empty; expected {expected}")
+        budget = [int(settings.get("max_document_nodes"))]
+        return _build(node, (), source_map, loader, budget), source_map
+    except RecursionError:
+        raise ModelFileError(
+            f"{file} nests mappings and lists too deeply to read; expected at most "
+            f"{MAX_DOCUMENT_DEPTH} levels"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
@@ -116,6 +150,44 @@ class LoadedModel:
         return self.path.parent if self.path else Path.cwd()
 
 
+def validation_problems(exc: ValidationError, source_map: SourceMap | None = None) -> list[str]:
+    """One line per pydantic error: ``file:line path: message (found ...)``.
+
+    Without a ``source_map`` (data that did not come from a YAML/JSON file) the line is the
+    path alone.
+    """
+    problems = []
+    for error in exc.errors():
+        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
+        found = error.get("input")
+        shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
+        where = source_map.where(loc) if source_map else (format_path(loc) or "document")
+        problems.append(f"{where}: {error['msg']}{shown}")
+    return problems
+
+
+def validate_document(
+    schema: type[T],
+    data: Any,
+    source_map: SourceMap | None,
+    *,
+    what: str,
+    error: type[TanzujiError],
+) -> T:
+    """Validate ``data`` against the pydantic ``schema``; problems raise ``error`` (all listed).
+
+    ``what`` names the document in the message (``the model``, ``the PCR file``, ...).
+    """
+    try:
+        return schema.model_validate(data)  # type: ignore[attr-defined, no-any-return]
+    except ValidationError as exc:
+        problems = validation_problems(exc, source_map)
+        raise error(
+            f"{len(problems)} problem(s) in {what}:\n  " + "\n  ".join(problems),
+            problems=problems,
+        ) from None
+
+
 def validate(data: Any, source_map: SourceMap) -> Model:
     """Validate parsed data against the schema; errors carry file, line and path."""
     if not isinstance(data, dict):
@@ -123,28 +195,13 @@ def validate(data: Any, source_map: SourceMap) -> Model:
             f"{source_map.file} holds a {type(data).__name__}; expected a mapping with 'product' "
             "and 'processes'"
         )
-    try:
-        return Model.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-            found = error.get("input")
-            shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
-            problems.append(f"{source_map.where(loc)}: {error['msg']}{shown}")
-        raise ModelError(
-            f"{len(problems)} problem(s) in the model:\n  " + "\n  ".join(problems),
-            problems=problems,
-        ) from None
+    return validate_document(Model, data, source_map, what="the model", error=ModelError)
 
 
 def load_model(path: str | Path) -> LoadedModel:
     """Read and validate a model file (YAML or JSON)."""
     file = Path(path)
-    try:
-        raw = file.read_bytes()
-    except OSError as exc:
-        raise ModelFileError(f"cannot read model file {file}: {exc.strerror}") from None
+    raw = read_input_bytes(file, "model file", ModelFileError)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -154,6 +211,23 @@ def load_model(path: str | Path) -> LoadedModel:
     data, source_map = parse_document(text, str(file))
     model = validate(data, source_map)
     return LoadedModel(model, source_map, file, content_hash(model))
+
+
+def read_input_bytes(file: Path, what: str, error: type[TanzujiError]) -> bytes:
+    """Bytes of an input file, refused before reading when larger than ``max_upload_bytes``."""
+    limit = int(settings.get("max_upload_bytes"))
+    try:
+        size = file.stat().st_size
+        if size > limit:
+            raise error(
+                f"{what} {file} is {size} bytes; at most {limit} bytes are read "
+                "(setting max_upload_bytes)",
+                found=size,
+                expected=limit,
+            )
+        return file.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {what} {file}: {exc.strerror}") from None
 
 
 def load_model_text(text: str, name: str = "<model>") -> LoadedModel:

@@ -35,6 +35,30 @@ _BINARY: dict[type, Callable[[float, float], float]] = {
 _UNARY: dict[type, Callable[[float], float]] = {ast.USub: operator.neg, ast.UAdd: operator.pos}
 _MAX_LENGTH = 2000
 _MAX_POWER = 1000.0
+#: Deepest nesting of operations a formula may have. Evaluation recurses once per level, so
+#: this bound keeps far below Python's recursion limit; real amount formulas nest a few levels.
+_MAX_DEPTH = 100
+#: Characters of a formula quoted in a message (long formulas are shortened with "...").
+_QUOTE_CHARS = 80
+#: Longest chain of parameters defined through each other (resolution recurses once per link).
+_MAX_CHAIN = 200
+
+
+def _quote(text: str) -> str:
+    """``repr`` of a formula, shortened for messages."""
+    short = text if len(text) <= _QUOTE_CHARS else text[: _QUOTE_CHARS - 3] + "..."
+    return repr(short)
+
+
+def _depth(tree: ast.AST) -> int:
+    """Nesting depth of an expression tree, computed without recursion."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def parse(text: str, *, where: str | None = None) -> ast.Expression:
@@ -47,10 +71,19 @@ def parse(text: str, *, where: str | None = None) -> ast.Expression:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise FormulaError(
-            f"formula {text!r} is not valid arithmetic ({exc.msg}); expected e.g. "
+            f"formula {_quote(text)} is not valid arithmetic ({exc.msg}); expected e.g. "
             "'2.5 * mass_kg + 3'",
             location=where,
         ) from None
+    except (RecursionError, MemoryError):
+        tree = None
+    if tree is None or _depth(tree) > _MAX_DEPTH:
+        raise FormulaError(
+            f"formula {_quote(text)} is more than {_MAX_DEPTH} operations deep (each operator "
+            "of a chain such as a + b + c adds a level); "
+            "split it into named parameters",
+            location=where,
+        )
     for node in ast.walk(tree):
         if isinstance(node, ast.Expression | ast.Load | ast.operator | ast.unaryop):
             continue
@@ -70,8 +103,8 @@ def parse(text: str, *, where: str | None = None) -> ast.Expression:
         ):
             continue
         raise FormulaError(
-            f"formula {text!r} uses {type(node).__name__!s}, which is not allowed; use numbers, "
-            f"parameter names, + - * / ** % and the functions {', '.join(FUNCTIONS)}",
+            f"formula {_quote(text)} uses {type(node).__name__!s}, which is not allowed; use "
+            f"numbers, parameter names, + - * / ** % and the functions {', '.join(FUNCTIONS)}",
             location=where,
         )
     return tree
@@ -97,8 +130,8 @@ def evaluate(text: str, values: Mapping[str, float], *, where: str | None = None
             if node.id not in values:
                 known = ", ".join(sorted(values)) or "none"
                 raise FormulaError(
-                    f"formula {text!r} refers to unknown parameter {node.id!r}; known parameters: "
-                    f"{known}",
+                    f"formula {_quote(text)} refers to unknown parameter {node.id!r}; known "
+                    f"parameters: {known}",
                     location=where,
                 )
             return float(values[node.id])
@@ -108,22 +141,31 @@ def evaluate(text: str, values: Mapping[str, float], *, where: str | None = None
             left, right = visit(node.left), visit(node.right)
             if isinstance(node.op, ast.Pow) and abs(right) > _MAX_POWER:
                 raise FormulaError(
-                    f"formula {text!r} raises to the power {right}; at most {_MAX_POWER:g}",
+                    f"formula {_quote(text)} raises to the power {right}; at most {_MAX_POWER:g}",
                     location=where,
                 )
             return _BINARY[type(node.op)](left, right)
         if isinstance(node, ast.Call):
             return float(FUNCTIONS[node.func.id](*(visit(a) for a in node.args)))  # type: ignore[union-attr]
-        raise FormulaError(f"formula {text!r} cannot be evaluated", location=where)
+        raise FormulaError(f"formula {_quote(text)} cannot be evaluated", location=where)
 
     try:
         result = visit(tree)
     except ZeroDivisionError:
-        raise FormulaError(f"formula {text!r} divides by zero", location=where) from None
-    except (OverflowError, ValueError, TypeError) as exc:
-        raise FormulaError(f"formula {text!r} cannot be evaluated: {exc}", location=where) from None
+        raise FormulaError(f"formula {_quote(text)} divides by zero", location=where) from None
+    except OverflowError:
+        raise FormulaError(
+            f"formula {_quote(text)} overflows: the result is too large for a number",
+            location=where,
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise FormulaError(
+            f"formula {_quote(text)} cannot be evaluated: {exc}", location=where
+        ) from None
     if not math.isfinite(result):
-        raise FormulaError(f"formula {text!r} gives {result}, not a finite number", location=where)
+        raise FormulaError(
+            f"formula {_quote(text)} gives {result}, not a finite number", location=where
+        )
     return result
 
 
@@ -156,6 +198,12 @@ def resolve_parameters(
         if isinstance(definition, int | float):
             resolved[name] = float(definition)
             return resolved[name]
+        if len(visiting) >= _MAX_CHAIN:
+            raise FormulaError(
+                f"parameters are defined through each other more than {_MAX_CHAIN} levels deep "
+                f"({visiting[0]} -> ... -> {name}); define some of them by numbers",
+                location=locate(name),
+            )
         visiting.append(name)
         here = locate(name)
         needed = {n: value_of(n) for n in names(definition, where=here) if n in definitions}

@@ -10,43 +10,27 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from tanzuji.errors import ModelFileError, PcrError, UnknownPcr
-from tanzuji.model.files import parse_document
+from tanzuji.model.files import parse_document, read_input_bytes, validate_document
 from tanzuji.pcr.schema import Pcr
 
 
 def parse_pcr(text: str, file: str) -> Pcr:
     """Validate the text of a PCR file; errors carry ``file:line path``."""
     try:
-        data, source_map = parse_document(text, file)
+        data, source_map = parse_document(text, file, expected="a PCR (see docs/pcr.md)")
     except ModelFileError as exc:
-        raise PcrError(exc.message.replace("product model", "PCR")) from None
+        raise PcrError(exc.message) from None
     if not isinstance(data, dict):
         raise PcrError(f"{file} holds a {type(data).__name__}; expected a PCR mapping (id, ...)")
-    try:
-        return Pcr.model_validate(data)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-            found = error.get("input")
-            shown = "" if isinstance(found, dict | list) else f" (found {found!r})"
-            problems.append(f"{source_map.where(loc)}: {error['msg']}{shown}")
-        raise PcrError(
-            f"{len(problems)} problem(s) in the PCR file:\n  " + "\n  ".join(problems),
-            problems=problems,
-        ) from None
+    return validate_document(Pcr, data, source_map, what="the PCR file", error=PcrError)
 
 
 def load_pcr_file(path: str | Path) -> Pcr:
     """Read and validate one PCR file."""
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise PcrError(f"cannot read PCR file {file}: {exc.strerror}") from None
+        text = read_input_bytes(file, "PCR file", PcrError).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PcrError(f"{file} is not UTF-8 text; save it as UTF-8") from None
     return parse_pcr(text, str(file))

@@ -121,7 +121,8 @@ def detect_format(path: Path) -> str:
                 f"not a readable zip archive ({exc}); expected a zip file",
                 location=str(path),
             ) from exc
-    head = path.read_bytes()[:4096]
+    with path.open("rb") as handle:
+        head = handle.read(4096)
     if suffix in (".csv", ".txt"):
         return "simapro" if head.lstrip(b"\xef\xbb\xbf").startswith(b"{SimaPro") else "table"
     if suffix == ".xml":

@@ -28,8 +28,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from tanzuji import units
-from tanzuji.errors import TanzujiError
-from tanzuji.factors.importers import ImportResult, Skipped
+from tanzuji.errors import FactorImportError, TanzujiError
+from tanzuji.factors.importers import ImportResult, Skipped, limits
 from tanzuji.factors.importers import xmlread as x
 from tanzuji.factors.importers.inventory import (
     UNKNOWN_LICENCE,
@@ -168,8 +168,8 @@ def _load_file(candidate: Path, roots: Roots) -> None:
     if not candidate.is_file():
         return
     try:
-        root = ET.fromstring(candidate.read_bytes())
-    except ET.ParseError:
+        root = x.parse(limits.read_bytes(candidate), str(candidate))
+    except FactorImportError:
         return  # a broken neighbour is not the file the user asked to import
     if x.local(root) in _SUPPORT:
         roots.setdefault(x.local(root), {})[x.text(root, "UUID")] = root

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from tanzuji import gases, units
 from tanzuji.errors import FactorImportError, TanzujiError
-from tanzuji.factors.importers import ImportResult, Skipped
+from tanzuji.factors.importers import ImportResult, Skipped, limits
 from tanzuji.factors.record import FactorRecord, GasAmount, PedigreeScores, Source, UncertaintySpec
 
 UNKNOWN_LICENCE = "unknown - see source"
@@ -233,19 +233,21 @@ def dataset_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, 
     path = Path(path)
     if path.is_dir():
         for member in sorted(p for p in path.rglob("*") if p.suffix.lower() in suffixes):
-            yield str(member), member.read_bytes()
+            yield str(member), limits.read_bytes(member)
     elif zipfile.is_zipfile(path):
+        limits.check_size(path)
         with zipfile.ZipFile(path) as archive:
+            limits.check_archive(archive, path)
             for name in sorted(archive.namelist()):
                 if name.lower().endswith(suffixes) and not name.endswith("/"):
-                    yield f"{path}[{name}]", archive.read(name)
+                    yield f"{path}[{name}]", limits.read_member(archive, name, path)
     elif path.suffix.lower() == ".zip":
         raise FactorImportError(
             "not a readable zip archive; expected a zip file (it may be truncated)",
             location=str(path),
         )
     else:
-        yield str(path), path.read_bytes()
+        yield str(path), limits.read_bytes(path)
 
 
 # --- dataset -> record -------------------------------------------------------------------------

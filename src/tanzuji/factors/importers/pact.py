@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from tanzuji.errors import FactorImportError
-from tanzuji.factors.importers import ImportResult, Skipped, load_json
+from tanzuji.factors.importers import ImportResult, Skipped, limits, load_json
 from tanzuji.factors.importers.inventory import (
     UNKNOWN_LICENCE,
     date_of,
@@ -46,7 +46,7 @@ _IPCC = ("AR6", "AR5", "AR4")
 
 def read(path: Path) -> ImportResult:
     """Read the ProductFootprint(s) in a PACT JSON file."""
-    document = load_json(path, Path(path).read_text(encoding="utf-8-sig"))
+    document = load_json(path, limits.read_bytes(Path(path)).decode("utf-8-sig"))
     result = ImportResult()
     for where, footprint in _footprints(document, str(path)):
         if str(footprint.get("status", "Active")) != "Active":

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from tanzuji.errors import FactorImportError
-from tanzuji.factors.importers import ImportResult, Skipped
+from tanzuji.factors.importers import ImportResult, Skipped, limits
 from tanzuji.factors.importers.inventory import (
     UNKNOWN_LICENCE,
     Exchange,
@@ -66,7 +66,7 @@ def read(path: Path) -> ImportResult:
 
 
 def _decode(path: Path) -> str:
-    raw = path.read_bytes()
+    raw = limits.read_bytes(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:

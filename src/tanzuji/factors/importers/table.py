@@ -12,13 +12,14 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from tanzuji.errors import FactorImportError, TanzujiError, UnknownGas, UnknownUnit
-from tanzuji.factors.importers import ImportResult, Skipped, published_tables
+from tanzuji.factors.importers import ImportResult, Skipped, limits, published_tables
 from tanzuji.factors.importers.inventory import number
 from tanzuji.factors.record import FactorRecord
 
@@ -112,7 +113,7 @@ def read(path: Path) -> ImportResult:
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
-    raw = path.read_bytes()
+    raw = limits.read_bytes(path)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -125,6 +126,14 @@ def _csv_rows(path: Path) -> list[list[str]]:
 def _xlsx_rows(path: Path) -> tuple[str, list[list[Any]]]:
     import openpyxl
 
+    limits.check_size(path)
+    try:
+        with zipfile.ZipFile(path) as archive:  # an .xlsx is a zip: no bombs either
+            limits.check_archive(archive, path)
+    except zipfile.BadZipFile as exc:
+        raise FactorImportError(
+            f"cannot open the workbook ({exc}); expected an .xlsx file", location=str(path)
+        ) from exc
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zipfile/KeyError/InvalidFileException

@@ -9,13 +9,28 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
+import defusedxml.ElementTree as defused
+from defusedxml import DefusedXmlException
+
 from tanzuji.errors import FactorImportError
 
 
 def parse(data: bytes, location: str) -> ET.Element:
-    """Parse XML bytes; a syntax error names the file, line and column."""
+    """Parse XML bytes; a syntax error names the file, line and column.
+
+    Parsed with ``defusedxml``: entity declarations (the "billion laughs" expansion) and
+    external entities or DTDs (which could read local files or the network) are refused —
+    datasets of the LCA exchange formats need none of them.
+    """
     try:
-        return ET.fromstring(data)
+        return defused.fromstring(data)
+    except DefusedXmlException as exc:
+        raise FactorImportError(
+            f"XML declares entities or external references ({type(exc).__name__}: {exc}); "
+            "expected a plain dataset without a DTD or entity declarations — refused for "
+            "safety / XML 含实体声明，已拒绝",
+            location=location,
+        ) from None
     except ET.ParseError as exc:
         line, column = exc.position
         raise FactorImportError(
