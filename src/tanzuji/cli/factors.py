@@ -155,6 +155,12 @@ def _searcher(release: str | None) -> FactorDatabase | FactorIndex:
 
 
 def _print_candidates(candidates: list[Candidate], title: str) -> None:
+    if not candidates:
+        console.print(
+            f"{title}: no factor found 未找到因子 (no factor shares a word with the text and has "
+            "a unit convertible from the activity's unit 无匹配词或单位不可换算)"
+        )
+        return
     table = Table(title=title)
     for header in ("factor id 因子", "name 名称", "unit 单位", "confidence 置信度", "why 依据"):
         table.add_column(header)
