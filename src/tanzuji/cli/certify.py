@@ -41,6 +41,7 @@ from tanzuji.errors import (
     TanzujiError,
     VerificationFailed,
 )
+from tanzuji.factors.database import DatabaseFactorSource
 from tanzuji.model.files import (
     SourceMap,
     T,
@@ -233,13 +234,19 @@ def apply(
     if neutrality is not None:
         data, where = read_yaml(neutrality, "a neutrality claim (see docs/certification.md)")
         claim = validated(NeutralityClaim, data, where, f"the neutrality claim {neutrality}")
+    # with a named release, database factors resolve to the versions pinned in it
+    factor_source = (
+        default_factor_source()
+        if release == "inline"
+        else DatabaseFactorSource(store.engine, default_release=release)
+    )
     version = wf.compute_model_version(
         text,
         version=1,
         reason="initial",
         actor=actor,
         now=now,
-        factor_source=default_factor_source(),
+        factor_source=factor_source,
         source_path=model,
     )
     application = wf.new_application(
@@ -557,7 +564,6 @@ def recheck_command(
     release: str = typer.Option(..., "--release", help="New factor release name."),
 ) -> None:
     """Certificates affected by a new factor release, with footprint deltas (复核)."""
-    from tanzuji.factors.database import DatabaseFactorSource
 
     store = open_store()
     source = DatabaseFactorSource(store.engine, default_release=release)
