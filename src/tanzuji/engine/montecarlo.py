@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
@@ -42,8 +43,8 @@ for _s in (
         "mc_tolerance",
         1e-12,
         "1",
-        "Monte Carlo: largest relative residual |A_i s_i - f| / |f| accepted from the "
-        "refinement preconditioned by the mean factorization.",
+        "Monte Carlo: largest relative residual |B_i x - r| / |r| of a loop block accepted "
+        "from the refinement preconditioned by the mean factorization.",
         float,
     ),
     settings.Setting(
@@ -60,6 +61,14 @@ for _s in (
         "Monte Carlo: loop blocks up to this many processes are factorized densely for the "
         "mean system (one factorization, many solves).",
         int,
+    ),
+    settings.Setting(
+        "mc_single_precision",
+        True,
+        "-",
+        "Monte Carlo: apply the mean LU of large dense loop blocks in single precision "
+        "(residuals stay in double precision, so the result keeps mc_tolerance).",
+        settings._bool,
     ),
     settings.Setting(
         "mc_batch_size",
@@ -280,6 +289,11 @@ class _Entries:
         return self.scatter @ (values * x[self.cols])
 
 
+# Loop blocks up to this size are preconditioned by their explicit mean inverse (one sparse
+# product for all small blocks of a stage instead of a LAPACK call per block). A tuning choice.
+SMALL_BLOCK_MAX = 64
+
+
 @dataclass
 class _Stage:
     """Positions ``start:stop`` of the solving order: one level of acyclic processes (solved
@@ -289,15 +303,55 @@ class _Stage:
     stop: int
     before: _Entries | None  # entries of the stage's rows in earlier columns
     inside: _Entries | None  # loop stages: entries among the stage's own processes
-    blocks: list[tuple[int, int, object]] | None  # loop stages: (lo, hi, mean _Block)
+    small_inverse: sp.csr_matrix | None = None  # block diagonal mean inverse, small blocks
+    large: list[tuple[int, int, Callable[[np.ndarray], np.ndarray]]] | None = None
     diagonal: _Entries | None = None  # acyclic stages with an uncertain diagonal
     inverse_diagonal: np.ndarray | None = None  # acyclic stages with a certain diagonal
 
     def mean_solve(self, rhs: np.ndarray) -> np.ndarray:
-        out = np.empty_like(rhs)
-        for lo, hi, block in self.blocks or ():
-            out[lo:hi] = block.solve(rhs[lo:hi], transposed=False)
+        """``M^-1 rhs`` with the mean factorization of the stage's loop blocks."""
+        if self.small_inverse is not None:
+            out = self.small_inverse @ rhs
+        else:
+            out = np.empty_like(rhs)
+        for lo, hi, solve in self.large or ():
+            out[lo:hi] = solve(rhs[lo:hi])
         return out
+
+
+def _block_solver(block, single: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """Solve with one large mean block (dense LU, in single precision if asked; or sparse)."""
+    if block.dense is None:
+        return lambda rhs: block.solve(rhs, transposed=False)
+    if not single:
+        lu, piv = block.dense
+        return lambda rhs: scipy.linalg.lu_solve((lu, piv), rhs, check_finite=False)
+    lu32, piv = block.dense[0].astype(np.float32), block.dense[1]
+
+    def solve(rhs: np.ndarray) -> np.ndarray:
+        scale = np.abs(rhs).max(axis=0)  # keep float32 in range whatever the units
+        scale[scale == 0] = 1.0
+        out = scipy.linalg.lu_solve((lu32, piv), (rhs / scale).astype(np.float32), check_finite=False)
+        return out.astype(np.float64) * scale
+
+    return solve
+
+
+def _small_inverse(blocks: list[tuple[int, int, object]], size: int) -> sp.csr_matrix | None:
+    """Block-diagonal matrix of the explicit inverses of small dense mean blocks."""
+    rows, cols, vals = [], [], []
+    for lo, hi, block in blocks:
+        width = hi - lo
+        inverse = scipy.linalg.lu_solve(block.dense, np.eye(width), check_finite=False)
+        index = np.arange(lo, hi)
+        rows.append(np.repeat(index, width))
+        cols.append(np.tile(index, width))
+        vals.append(inverse.ravel())
+    if not rows:
+        return None
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size)
+    )
 
 
 class MonteCarlo:
@@ -439,6 +493,7 @@ class MonteCarlo:
         level = solver._scc_level[scc]
         change = (in_loop[1:] != in_loop[:-1]) | (level[1:] != level[:-1])
         cuts = np.concatenate(([0], np.flatnonzero(change) + 1, [m])) if m else np.zeros(1, int)
+        single = bool(settings.get("mc_single_precision"))
         blocks = {}
         for segment in solver._segments:
             for block in segment.blocks or ():
@@ -463,10 +518,22 @@ class MonteCarlo:
                 stage_blocks = [
                     (p - lo, p - lo + blocks[p].stop - blocks[p].start, blocks[p]) for p in starts
                 ]
+                small = [
+                    b
+                    for b in stage_blocks
+                    if b[2].dense is not None and b[1] - b[0] <= SMALL_BLOCK_MAX
+                ]
+                large = [
+                    (b[0], b[1], _block_solver(b[2], single))
+                    for b in stage_blocks
+                    if b[2].dense is None or b[1] - b[0] > SMALL_BLOCK_MAX
+                ]
                 inner = _Entries.make(er[own] - lo, ec[own] - lo, ev[own], es[own], hi - lo)
-                self.stages.append(_Stage(lo, hi, before, inner, stage_blocks))
+                self.stages.append(
+                    _Stage(lo, hi, before, inner, _small_inverse(small, hi - lo), large)
+                )
             else:  # acyclic: only the diagonal inside (levels are longest paths)
-                stage = _Stage(lo, hi, before, None, None)
+                stage = _Stage(lo, hi, before, None)
                 diagonal = np.zeros(hi - lo)
                 np.add.at(diagonal, er[own] - lo, ev[own])
                 if np.all(es[own] == ones_row):
@@ -531,7 +598,7 @@ class MonteCarlo:
             rhs = np.repeat(self.demand_reached[stage.start : stage.stop, None], k, axis=1)
             if stage.before is not None:
                 rhs -= stage.before.product(stage.before.values(factors), x)
-            if stage.blocks is None:
+            if stage.inside is None:
                 if stage.inverse_diagonal is not None:
                     rhs *= stage.inverse_diagonal[:, None]
                 else:
