@@ -331,7 +331,9 @@ def _block_solver(block, single: bool) -> Callable[[np.ndarray], np.ndarray]:
     def solve(rhs: np.ndarray) -> np.ndarray:
         scale = np.abs(rhs).max(axis=0)  # keep float32 in range whatever the units
         scale[scale == 0] = 1.0
-        out = scipy.linalg.lu_solve((lu32, piv), (rhs / scale).astype(np.float32), check_finite=False)
+        out = scipy.linalg.lu_solve(
+            (lu32, piv), (rhs / scale).astype(np.float32), check_finite=False
+        )
         return out.astype(np.float64) * scale
 
     return solve
