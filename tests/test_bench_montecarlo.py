@@ -82,7 +82,7 @@ def test_scores_do_not_depend_on_keeping_the_factors(uncertain):
 
 
 def test_sparse_mean_blocks_double_precision_and_uncertain_diagonal(uncertain, monkeypatch):
-    us, system, demands = uncertain
+    us, _, demands = uncertain
     sigma = us.tech_sigma.copy()
     diagonal = us.synthetic.tech_rows == us.synthetic.tech_cols
     sigma[diagonal] = 0.02  # reference outputs uncertain too: the division path samples them

@@ -2,8 +2,8 @@
 
 Provenance: the reference for every fast path is an independent path on the same samples
 (a fresh factorization per iteration; bw2calc on the same sampled matrices in
-tests/test_bench_montecarlo.py); distribution moments are the textbook formulas with tolerances of ~5 standard
-errors of the sample mean.
+tests/test_bench_montecarlo.py); distribution moments are the textbook formulas with
+tolerances of ~5 standard errors of the sample mean.
 """
 
 import json

@@ -5,20 +5,34 @@ only a pedigree (lognormal from :mod:`tanzuji.quality`) is sampled as a *relativ
 around its amount; all matrix entries from one exchange (allocation splits, the gases of one
 emission factor) share the factor. Iterations are solved in batches, one column per iteration:
 
+* only the processes upstream of the demand are solved, and only the inputs that can change
+  the score are drawn from the main generator (technosphere entries of reached processes,
+  biosphere entries of characterized flows of reached processes);
 * biosphere only uncertain: no solve at all, ``h_i = c B_i s`` with the mean supply array;
-* technosphere uncertain: iterative refinement preconditioned by the factorization of the mean
-  system ``M`` (block-triangular LU, :class:`~tanzuji.engine.solver.TechnosphereSolver`),
-  ``x_{k+1} = x_k + M^{-1} (f - A_i x_k)``, on all columns at once. ``A_i x`` for all
-  iterations is one gather-multiply-scatter over the matrix entries since only values change.
-  A column whose relative residual does not fall below ``mc_tolerance`` within
-  ``mc_max_refinements`` steps is solved by a fresh factorization of its own ``A_i``.
+* technosphere uncertain: the sampled system is solved stage by stage in the block-triangular
+  order of the mean solver (:class:`~tanzuji.engine.solver.TechnosphereSolver`). A stage is
+  one level of acyclic processes — solved *exactly* by substitution with the sampled values
+  (subtract what earlier stages consume, divide by the reference output) — or the loops of one
+  level, solved by iterative refinement preconditioned by the mean factorization ``M`` of the
+  loop blocks, ``x_{k+1} = x_k + M^{-1} (r - B_i x_k)``, on all columns at once. Products with
+  the sampled entries are one gather-multiply-scatter over the entries since only values
+  change. Small loop blocks are preconditioned by their explicit mean inverse (one sparse
+  product per stage), large dense ones by their LU in single precision (setting
+  ``mc_single_precision``; residuals stay in double precision, so the accuracy is that of
+  ``mc_tolerance``: mixed-precision iterative refinement [3]). A column whose relative residual
+  in some loop stage does not fall below ``mc_tolerance`` within ``mc_max_refinements`` steps is
+  solved by a fresh factorization of its own ``A_i``.
 
 References
 ----------
 [1] J. H. Wilkinson, "Rounding Errors in Algebraic Processes", 1963 (iterative refinement);
     N. J. Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., 2002, ch. 12.
-[2] C. Mutel, bw2calc ``MonteCarloLCA`` (the reference implementation it is benchmarked
-    against; it refactorizes per iteration).
+[2] C. Mutel, bw2calc ``MonteCarloLCA`` (bw2calc 3: ``LCA(use_distributions=True)`` and
+    ``next()``; the reference implementation it is benchmarked against; it refactorizes per
+    iteration).
+[3] A. Buttari, J. Dongarra, J. Langou, J. Langou, P. Luszczek, J. Kurzak, "Mixed precision
+    iterative refinement techniques for the solution of dense linear systems", IJHPCA 21(4),
+    2007.
 """
 
 from __future__ import annotations
