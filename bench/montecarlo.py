@@ -6,15 +6,16 @@ Every technosphere input and every biosphere entry gets a lognormal uncertainty 
 geometric standard deviation ``exp(sigma)``, ``sigma`` uniform in ``--sigma`` (0.05 .. 0.5 by
 default, fixed seed); reference outputs (the diagonal) are certain, as in ecoinvent. Both
 engines run in the same process, on the same matrices, interleaved in rounds so that the load
-of the shared machine hits both alike:
+of the shared machine hits both alike. Two demands (see :func:`demands`): one product, and
+one unit of every final product (reaching nearly the whole system: Tanzuji's hard case).
 
-1. Tanzuji :class:`~tanzuji.engine.montecarlo.MonteCarlo` (mean factorization reused, batched
-   iterative refinement), ``--iterations`` iterations;
+1. Tanzuji :class:`~tanzuji.engine.montecarlo.MonteCarlo` (mean factorization reused; stage-wise
+   solve, refinement in loop blocks), ``--iterations`` iterations per demand;
 2. bw2calc 3.x Monte Carlo, ``LCA(use_distributions=True)`` + ``next(lca)`` (bw2calc 3 has no
    separate ``MonteCarloLCA`` class; this is what replaced it): a fresh sample of every matrix
    and a fresh SuperLU solve per iteration (PARDISO / UMFPACK when installed),
-   ``--bw-iterations`` iterations;
-3. accuracy, three ways:
+   ``--bw-iterations`` iterations per demand;
+3. accuracy, two ways:
 
    * the mean and 95 % interval of both runs; bw2calc's few iterations give a noisy interval,
      so the bw2calc sample is also placed in Tanzuji's distribution (share inside Tanzuji's
@@ -27,7 +28,7 @@ Results go to ``bench/results/montecarlo-<date>.json`` (``-quick`` in the name f
 
 Usage::
 
-    .venv/bin/python bench/montecarlo.py            # full size, ~5-8 minutes
+    .venv/bin/python bench/montecarlo.py            # full size, ~2 minutes
     .venv/bin/python bench/montecarlo.py --quick    # 2,000 processes, seconds (smoke test)
 """
 
