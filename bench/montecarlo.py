@@ -1,179 +1,244 @@
-"""Monte Carlo iterations per second: Tanzuji against bw2calc on one synthetic system.
+"""Monte Carlo iterations per second: Tanzuji against bw2calc on the synthetic ecoinvent system.
 
-The system is ecoinvent-sized and synthetic (numbers are illustrative, not data): 20,000
-processes with ~15 inputs each, ~3,300 of them in one loop, ~2,000 gas flows, lognormal
-uncertainty (sigma 0.05 .. 0.5) on every input and emission; reference outputs are certain,
-as in ecoinvent. Both engines run in the same process on the same matrices:
+The system is ``bench/synthetic.py``'s (the one ``bench/engine.py`` times): 20,000 processes,
+~15 inputs each, 3,290 in loops, 2,000 elementary flows; numbers are illustrative, not data.
+Every technosphere input and every biosphere entry gets a lognormal uncertainty with a
+geometric standard deviation ``exp(sigma)``, ``sigma`` uniform in ``--sigma`` (0.05 .. 0.5 by
+default, fixed seed); reference outputs (the diagonal) are certain, as in ecoinvent. Both
+engines run in the same process, on the same matrices, interleaved in rounds so that the load
+of the shared machine hits both alike. Two demands (see :func:`demands`): one product, and
+one unit of every final product (reaching nearly the whole system: Tanzuji's hard case).
 
-1. Tanzuji :class:`~tanzuji.engine.montecarlo.MonteCarlo` (mean factorization reused), timed;
-2. bw2calc ``LCA(use_distributions=True)`` + ``next(lca)`` (its Monte Carlo; SuperLU unless
-   pypardiso is installed), timed;
-3. accuracy: bw2calc on the *same* sampled matrices as Tanzuji (``use_arrays``), compared
-   iteration by iteration; and mean and 95 % interval of both Monte Carlo runs.
+1. Tanzuji :class:`~tanzuji.engine.montecarlo.MonteCarlo` (mean factorization reused; stage-wise
+   solve, refinement in loop blocks), ``--iterations`` iterations per demand;
+2. bw2calc 3.x Monte Carlo, ``LCA(use_distributions=True)`` + ``next(lca)`` (bw2calc 3 has no
+   separate ``MonteCarloLCA`` class; this is what replaced it): a fresh sample of every matrix
+   and a fresh SuperLU solve per iteration (PARDISO / UMFPACK when installed),
+   ``--bw-iterations`` iterations per demand;
+3. accuracy, two ways:
+
+   * the mean and 95 % interval of both runs; bw2calc's few iterations give a noisy interval,
+     so the bw2calc sample is also placed in Tanzuji's distribution (share inside Tanzuji's
+     95 % interval, two-sample Kolmogorov-Smirnov test) and Tanzuji is run with bw2calc's
+     small count too, comparing means within standard errors;
+   * exact: bw2calc fed the *same* sampled matrices Tanzuji drew (``use_arrays``), scores
+     compared iteration by iteration.
+
+Results go to ``bench/results/montecarlo-<date>.json`` (``-quick`` in the name for quick runs).
 
 Usage::
 
-    .venv/bin/python bench/montecarlo.py               # full size, ~5 minutes
-    .venv/bin/python bench/montecarlo.py --quick       # small system, seconds (smoke test)
+    .venv/bin/python bench/montecarlo.py            # full size, ~2 minutes
+    .venv/bin/python bench/montecarlo.py --quick    # 2,000 processes, seconds (smoke test)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
+import gc
 import json
+import math
+import os
+import platform
 import sys
 import time
 import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import scipy
+import scipy.stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import synthetic
+
+from tanzuji import settings
 from tanzuji.engine.montecarlo import MonteCarlo, statistics
 from tanzuji.engine.system import Activity, ExchangeRecord, FlowKey, ProductSystem, Triplets
 
+RESULTS = Path(__file__).resolve().parent / "results"
+FLOW_ID_OFFSET = 1_000_000  # bw2calc ids of flows, apart from product ids 1..n (as engine.py)
 STAGES = ("raw_materials", "production", "distribution", "end_of_life")
+# tanzuji issue 4: bw2calc MonteCarloLCA with SuperLU on this machine kind (quoted, for context).
+ISSUE_BW2CALC_SUPERLU_RATE = 0.19
+TARGET_RATIO = 50.0  # tanzuji issue 4: >= 50x bw2calc with SuperLU in the same run
 
 
-def synthetic_system(
-    processes: int = 20_000,
-    inputs_per_process: int = 15,
-    in_loop: int = 3_300,
-    flows: int = 2_000,
-    emissions_per_process: int = 4,
-    seed: int = 42,
-) -> tuple[ProductSystem, np.ndarray]:
-    """A synthetic product system and its characterization vector (kg CO2e per kg).
+@dataclass
+class UncertainSystem:
+    """The synthetic system with a lognormal sigma on every entry (0 where certain)."""
 
-    Acyclic inputs come from processes with a higher index; the loop processes each draw two
-    inputs from other loop processes in any order, which makes them one strongly connected
-    component. Input amounts sum to ~0.25 per unit of output (a productive economy).
-    """
-    rng = np.random.default_rng(seed)
-    tech, bio = Triplets(), Triplets()
-    records: list[ExchangeRecord] = []
-    # The loop processes are the last ``in_loop`` indices: acyclic inputs only come from higher
-    # indices, so no process outside this range can close a cycle through it.
-    loop = np.arange(processes - in_loop, processes)
+    synthetic: synthetic.SyntheticSystem
+    tech_sigma: np.ndarray  # per technosphere entry; 0 on the diagonal
+    bio_sigma: np.ndarray  # per biosphere entry
 
-    def uncertain(kind: str, where: str) -> int:
-        sigma = float(rng.uniform(0.05, 0.5))
-        records.append(
-            ExchangeRecord(
-                where,
-                where.split(":")[0],
-                kind,
-                {"distribution": "lognormal", "gsd": float(np.exp(sigma))},
-            )
-        )
-        return len(records) - 1
+    def product_system(self) -> ProductSystem:
+        """Tanzuji's :class:`ProductSystem`: one exchange record per uncertain entry."""
+        s = self.synthetic
+        records: list[ExchangeRecord] = []
 
-    for j in range(processes):
-        tech.add(j, j, 1.0)
-        later = processes - j - 1
-        count = min(inputs_per_process, later)
-        suppliers = (
-            j + 1 + rng.choice(later, size=count, replace=False) if count else np.array([], int)
-        )
-        for i in suppliers:
-            tech.add(
-                int(i),
-                j,
-                -float(rng.uniform(0, 0.5)) / inputs_per_process,
-                uncertain("input", f"p{j}:input {i}"),
-            )
-    for j in loop:
-        for i in rng.choice(loop, size=2, replace=False):
-            if i != j:
-                tech.add(
-                    int(i),
-                    int(j),
-                    -float(rng.uniform(0, 0.05)),
-                    uncertain("input", f"p{j}:loop input {i}"),
+        def triplets(rows, cols, values, sigma, kind) -> Triplets:
+            sources = np.full(rows.size, -1, dtype=np.int64)
+            uncertain = np.flatnonzero(sigma > 0)
+            sources[uncertain] = np.arange(len(records), len(records) + uncertain.size)
+            gsd = np.exp(sigma[uncertain])
+            for k, j, v, g in zip(
+                uncertain.tolist(),
+                cols[uncertain].tolist(),
+                values[uncertain].tolist(),
+                gsd,
+                strict=True,
+            ):
+                records.append(
+                    ExchangeRecord(
+                        f"p{j}:{kind}[{k}]",
+                        f"p{j}",
+                        kind,
+                        {"distribution": "lognormal", "gsd": float(g)},
+                        amount=v,
+                    )
                 )
-    for j in range(processes):
-        for f in rng.choice(flows, size=emissions_per_process, replace=False):
-            bio.add(int(f), j, float(rng.lognormal(-2, 1.5)), uncertain("emission", f"p{j}:f{f}"))
-    activities = [
-        Activity(f"p{j}", f"p{j}", f"p{j}", STAGES[j % len(STAGES)], "process", "kg")
-        for j in range(processes)
-    ]
-    flow_keys = [FlowKey(f"gas{f}", "fossil") for f in range(flows)]
-    demand = np.zeros(processes)
-    demand[0] = 1.0
-    characterization = rng.choice([1.0, 27.0, 29.8, 273.0, 0.5], size=flows)
-    system = ProductSystem(activities, flow_keys, tech, bio, demand, records)
-    return system, characterization
+            return Triplets(rows.tolist(), cols.tolist(), values.tolist(), sources.tolist())
+
+        tech = triplets(s.tech_rows, s.tech_cols, s.tech_values, self.tech_sigma, "input")
+        bio = triplets(s.bio_rows, s.bio_cols, s.bio_values, self.bio_sigma, "emission")
+        activities = [
+            Activity(f"p{j}", f"p{j}", f"p{j}", STAGES[j % len(STAGES)], "process", "kg")
+            for j in range(s.n_processes)
+        ]
+        flows = [FlowKey(f"gas{f}", "fossil") for f in range(s.n_flows)]
+        demand = np.zeros(s.n_processes)
+        demand[-1] = 1.0  # replaced per benchmark case (see ``demands``)
+        return ProductSystem(activities, flows, tech, bio, demand, records)
 
 
-def bw2calc_datapackage(system: ProductSystem, c: np.ndarray, arrays: np.ndarray | None = None):
-    """The same system as a bw_processing datapackage (lognormal: loc = ln|x|, scale = sigma).
+def uncertain_system(
+    system: synthetic.SyntheticSystem, sigma_low: float, sigma_high: float, seed: int
+) -> UncertainSystem:
+    """Draw a sigma for every off-diagonal technosphere entry and every biosphere entry."""
+    rng = np.random.default_rng(seed)
+    tech_sigma = rng.uniform(sigma_low, sigma_high, size=system.tech_values.size)
+    tech_sigma[system.tech_rows == system.tech_cols] = 0.0
+    bio_sigma = rng.uniform(sigma_low, sigma_high, size=system.bio_values.size)
+    return UncertainSystem(system, tech_sigma, bio_sigma)
 
-    With ``arrays`` (entries x iterations, technosphere entries then biosphere entries) the
-    package holds those sampled values instead of distributions.
+
+# -- bw2calc ------------------------------------------------------------------------------------
+def _indices(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    import bw_processing as bwp
+
+    out = np.empty(rows.size, dtype=bwp.INDICES_DTYPE)
+    out["row"], out["col"] = rows, cols
+    return out
+
+
+def _distributions(values: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """stats_arrays parameters: lognormal (type 2) loc = ln|x|, scale = sigma, negative flag;
+    certain entries type 0 (undefined: the value is ``loc``)."""
+    import bw_processing as bwp
+
+    out = np.zeros(values.size, dtype=bwp.UNCERTAINTY_DTYPE)
+    uncertain = sigma > 0
+    out["uncertainty_type"] = np.where(uncertain, 2, 0)
+    out["loc"] = np.where(uncertain, np.log(np.abs(values)), values)
+    out["scale"] = np.where(uncertain, sigma, np.nan)
+    out["shape"] = out["minimum"] = out["maximum"] = np.nan
+    out["negative"] = uncertain & (values < 0)
+    return out
+
+
+def bw2calc_datapackage(us: UncertainSystem, arrays: np.ndarray | None = None) -> Any:
+    """The system as a bw_processing datapackage, float64 values, signed (no flip array).
+
+    Without ``arrays``: vectors with distributions (for ``use_distributions``). With ``arrays``
+    (entries x iterations: technosphere entries, then biosphere entries): those sampled
+    values as persistent arrays (for ``use_arrays``).
     """
     import bw_processing as bwp
 
-    n, m = len(system.activities), len(system.flows)
-    flow_offset = n  # ids of flows follow the ids of activities
+    s = us.synthetic
     dp = bwp.create_datapackage(sequential=True)
-    sigma = {}
-    for k, r in enumerate(system.exchanges):
-        if r.uncertainty:
-            sigma[k] = float(np.log(r.uncertainty["gsd"]))
-    for label, trip, row_offset in (
-        ("technosphere_matrix", system.technosphere, 0),
-        ("biosphere_matrix", system.biosphere, flow_offset),
-    ):
-        rows = np.asarray(trip.rows) + row_offset
-        cols = np.asarray(trip.cols)
-        values = np.asarray(trip.values)
-        indices = np.empty(rows.size, dtype=bwp.INDICES_DTYPE)
-        indices["row"], indices["col"] = rows, cols
-        flip = values < 0 if label == "technosphere_matrix" else np.zeros(values.size, bool)
-        distributions = np.zeros(rows.size, dtype=bwp.UNCERTAINTY_DTYPE)
-        scales = np.array([sigma.get(s, 0.0) for s in trip.sources])
-        distributions["uncertainty_type"] = np.where(scales > 0, 2, 0)
-        distributions["loc"] = np.where(scales > 0, np.log(np.abs(values)), np.abs(values))
-        distributions["scale"] = np.where(scales > 0, scales, np.nan)
-        distributions["minimum"] = distributions["maximum"] = distributions["shape"] = np.nan
+    parts = (
+        ("technosphere_matrix", s.tech_rows + 1, s.tech_cols + 1, s.tech_values, us.tech_sigma),
+        (
+            "biosphere_matrix",
+            s.bio_rows + FLOW_ID_OFFSET,
+            s.bio_cols + 1,
+            s.bio_values,
+            us.bio_sigma,
+        ),
+    )
+    offset = 0
+    for matrix, rows, cols, values, sigma in parts:
         if arrays is None:
             dp.add_persistent_vector(
-                matrix=label,
-                indices_array=indices,
-                data_array=np.abs(values),
-                flip_array=flip,
-                distributions_array=distributions,
+                matrix=matrix,
+                indices_array=_indices(rows, cols),
+                data_array=values.astype(np.float64),
+                distributions_array=_distributions(values, sigma),
+                name=matrix.split("_")[0],
             )
         else:
-            part = arrays[: rows.size] if label == "technosphere_matrix" else arrays[-rows.size :]
             dp.add_persistent_array(
-                matrix=label, indices_array=indices, data_array=np.abs(part), flip_array=flip
+                matrix=matrix,
+                indices_array=_indices(rows, cols),
+                data_array=np.ascontiguousarray(arrays[offset : offset + values.size]),
+                name=matrix.split("_")[0],
             )
-    cidx = np.empty(m, dtype=bwp.INDICES_DTYPE)
-    cidx["row"] = cidx["col"] = np.arange(m) + flow_offset
-    dp.add_persistent_vector(matrix="characterization_matrix", indices_array=cidx, data_array=c)
+        offset += values.size
+    flows = np.arange(s.n_flows)
+    dp.add_persistent_vector(
+        matrix="characterization_matrix",
+        indices_array=_indices(flows + FLOW_ID_OFFSET, np.zeros_like(flows)),
+        data_array=s.characterization.astype(np.float64),
+        name="gwp100",
+    )
     return dp
 
 
-def bw2calc_run(dp, demand_id: int, iterations: int, *, arrays: bool) -> tuple[np.ndarray, float]:
-    """Scores of ``iterations`` bw2calc Monte Carlo steps and the seconds they took."""
+class Bw2calcMonteCarlo:
+    """bw2calc's Monte Carlo: ``LCA(use_distributions=True)``, one ``next()`` per iteration."""
+
+    def __init__(
+        self, dp: Any, demand: dict[int, float], seed: int | None, *, arrays: bool = False
+    ) -> None:
+        import bw2calc
+
+        self.lca = bw2calc.LCA(
+            demand,
+            data_objs=[dp],
+            use_distributions=not arrays,
+            use_arrays=arrays,
+            seed_override=seed,
+        )
+        self.lca.lci()
+        self.lca.lcia()
+        self.first = float(self.lca.score)  # the sample drawn while loading
+
+    def iterate(self, count: int) -> tuple[list[float], list[float]]:
+        """Scores and seconds of ``count`` further iterations (new sample + solve each)."""
+        scores, seconds = [], []
+        for _ in range(count):
+            start = time.perf_counter()
+            next(self.lca)
+            scores.append(float(self.lca.score))
+            seconds.append(time.perf_counter() - start)
+        return scores, seconds
+
+
+def bw2calc_solver() -> str:
     import bw2calc
 
-    lca = bw2calc.LCA(
-        {demand_id: 1.0},
-        data_objs=[dp],
-        use_distributions=not arrays,
-        use_arrays=arrays,
-        seed_override=None if arrays else 7,
-    )
-    lca.lci()
-    lca.lcia()
-    lca.keep_first_iteration()  # the first sample is already in the matrices; score it
-    scores = []
-    start = time.perf_counter()
-    for _ in range(iterations):
-        next(lca)
-        scores.append(lca.score)
-    return np.array(scores), time.perf_counter() - start
+    if bw2calc.PYPARDISO:
+        return "pypardiso"
+    if bw2calc.UMFPACK:
+        return "umfpack"
+    return "superlu"
 
 
 def sampled_values(mc: MonteCarlo, factors: np.ndarray) -> np.ndarray:
@@ -190,74 +255,309 @@ def sampled_values(mc: MonteCarlo, factors: np.ndarray) -> np.ndarray:
     return np.vstack(parts)
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small system, few iterations")
-    parser.add_argument("--iterations", type=int, default=None, help="Tanzuji iterations")
-    parser.add_argument("--bw-iterations", type=int, default=None, help="bw2calc iterations")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args(argv)
-    warnings.filterwarnings("ignore")
-    if args.quick:
-        size = {"processes": 400, "in_loop": 60, "flows": 50}
-        iterations, bw_iterations, same = args.iterations or 200, args.bw_iterations or 5, 3
-    else:
-        size = {}
-        iterations, bw_iterations, same = args.iterations or 1000, args.bw_iterations or 12, 4
-    t0 = time.perf_counter()
-    system, c = synthetic_system(**size)
-    built = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    mc = MonteCarlo(system, characterization=c)
-    setup = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    result = mc.run(iterations, seed=args.seed, keep_factors=False)
-    ours_s = time.perf_counter() - t0
-    ours_rate = iterations / ours_s
-    print(f"tanzuji: {ours_rate:.2f} iterations/s", file=sys.stderr, flush=True)
+# -- comparing ----------------------------------------------------------------------------------
+def _se(values: np.ndarray) -> float:
+    return float(values.std(ddof=1) / math.sqrt(values.size)) if values.size > 1 else math.nan
 
-    dp = bw2calc_datapackage(system, c)
-    bw_scores, bw_s = bw2calc_run(dp, 0, bw_iterations, arrays=False)
-    bw_rate = bw_iterations / bw_s
-    print(f"bw2calc: {bw_rate:.3f} iterations/s", file=sys.stderr, flush=True)
 
-    # Same samples in both engines: iteration-by-iteration agreement.
-    factors = mc.run(same, seed=args.seed + 1, keep_factors=True).factors
-    ours_same = mc.run(same, seed=args.seed + 1, keep_factors=False).scores
-    dp_same = bw2calc_datapackage(system, c, sampled_values(mc, factors))
-    bw_same, _ = bw2calc_run(dp_same, 0, same, arrays=True)
-    report = {
+def compare(tz: np.ndarray, tz_small: np.ndarray, bw: np.ndarray) -> dict[str, Any]:
+    """Agreement of the two Monte Carlo samples (different random numbers, same model)."""
+    low, high = np.percentile(tz, [2.5, 97.5])
+    ks = scipy.stats.ks_2samp(tz, bw)
+    mean_difference = float(tz.mean() - bw.mean())
+    small_difference = float(tz_small.mean() - bw.mean())
+    return {
+        "mean_difference_relative": mean_difference / float(tz.mean()),
+        "mean_difference_in_standard_errors": mean_difference / math.hypot(_se(tz), _se(bw)),
+        "same_count_mean_difference_in_standard_errors": small_difference
+        / math.hypot(_se(tz_small), _se(bw)),
+        "bw2calc_share_inside_tanzuji_95_interval": float(((bw >= low) & (bw <= high)).mean()),
+        "ks_two_sample_statistic": float(ks.statistic),
+        "ks_two_sample_p_value": float(ks.pvalue),
+    }
+
+
+# -- the run ------------------------------------------------------------------------------------
+def demands(system: synthetic.SyntheticSystem) -> dict[str, np.ndarray]:
+    """Two functional units: one product (the most downstream process; its supply chain is
+    the core plus a few dozen processes, ~3,000 of 20,000) and one unit of every final
+    product (processes nobody consumes), which reaches almost the whole system. bw2calc's work
+    per iteration does not depend on the demand (it samples and factorizes everything);
+    Tanzuji solves only what the demand reaches, so the second is its harder case."""
+    one = np.zeros(system.n_processes)
+    one[system.n_processes - 1] = 1.0
+    inputs = system.tech_rows != system.tech_cols
+    consumed = np.zeros(system.n_processes, dtype=bool)
+    consumed[system.tech_rows[inputs]] = True
+    return {"one_product": one, "all_final_products": (~consumed).astype(np.float64)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    clock = time.perf_counter
+    start = clock()
+    system = synthetic.build(n_processes=args.processes, n_flows=args.flows, seed=args.seed)
+    us = uncertain_system(system, args.sigma[0], args.sigma[1], args.seed + 1)
+    base = us.product_system()
+    seconds: dict[str, float] = {"generate": clock() - start}
+    rounds = max(1, args.rounds)
+    tz_per_round = -(-args.iterations // rounds)
+    bw_per_round = -(-args.bw_iterations // rounds) if args.bw_iterations else 0
+    dp = bw2calc_datapackage(us) if bw_per_round else None
+
+    cases: dict[str, dict[str, Any]] = {}
+    solver = None
+    for k, (name, demand) in enumerate(demands(system).items()):
+        case: dict[str, Any] = {"demand": demand, "scores": [], "seconds": [], "steps": []}
+        start = clock()
+        case["mc"] = MonteCarlo(
+            dataclasses.replace(base, demand=demand),
+            characterization=system.characterization,
+            solver=solver,
+        )
+        solver = case["mc"].solver  # the mean factorization does not depend on the demand
+        seconds[f"tanzuji_setup_{name}"] = clock() - start
+        case["fallbacks"] = 0
+        if dp is not None:
+            start = clock()
+            bw_demand = {int(i) + 1: float(demand[i]) for i in np.flatnonzero(demand)}
+            case["bw"] = Bw2calcMonteCarlo(dp, bw_demand, args.seed + 2 + k)
+            case["bw_demand"] = bw_demand
+            case["bw_scores"], case["bw_seconds"] = [], []
+            seconds[f"bw2calc_setup_{name}"] = clock() - start
+        cases[name] = case
+    print(f"setup {seconds}", file=sys.stderr, flush=True)
+
+    # Interleaved rounds; Tanzuji seeds seed+10+round, bw2calc's streams continue.
+    load = [os.getloadavg()[0]]
+    for r in range(rounds):
+        for name, case in cases.items():
+            gc.collect()
+            start = clock()
+            result = case["mc"].run(tz_per_round, seed=args.seed + 10 + r, keep_factors=False)
+            case["seconds"].append(clock() - start)
+            case["scores"].append(result.scores)
+            case["steps"].extend(result.refinement_steps)
+            case["fallbacks"] += result.fallbacks
+            line = (
+                f"round {r + 1}/{rounds} {name}: tanzuji {tz_per_round / case['seconds'][-1]:.1f}"
+            )
+            if "bw" in case:
+                gc.collect()
+                scores, times = case["bw"].iterate(bw_per_round)
+                case["bw_scores"].extend(scores)
+                case["bw_seconds"].extend(times)
+                line += f", bw2calc {len(times) / sum(times):.3f}"
+            load.append(os.getloadavg()[0])
+            print(line + f" it/s (load {load[-1]:.1f})", file=sys.stderr, flush=True)
+
+    report: dict[str, Any] = {
+        "date": dt.date.today().isoformat(),
+        "command": " ".join(["bench/montecarlo.py", *(sys.argv[1:] if argv_is_cli() else [])]),
         "system": {
-            **mc.solver.describe(),
-            "flows": len(system.flows),
-            "technosphere_entries": len(system.technosphere.values),
-            "biosphere_entries": len(system.biosphere.values),
-            "uncertain_exchanges": len(mc.inputs),
+            **solver.describe(),
+            "flows": system.n_flows,
+            "technosphere_entries": int(system.tech_values.size),
+            "biosphere_entries": int(system.bio_values.size),
+            "uncertain_entries": len(cases["one_product"]["mc"].inputs),
+            "sigma_range": list(args.sigma),
+            "generator": "bench/synthetic.py",
+            "seed": args.seed,
         },
-        "seconds": {"build": built, "tanzuji_setup": setup},
+        "settings": {
+            name: settings.get(name)
+            for name in (
+                "mc_batch_size",
+                "mc_tolerance",
+                "mc_max_refinements",
+                "mc_dense_block_max",
+                "mc_single_precision",
+            )
+        },
+        "seconds": seconds,
+        "rounds": rounds,
+        "load_average_1min": load,
+        "demands": {},
+    }
+    for name, case in cases.items():
+        report["demands"][name] = summarize_case(name, case, us, args)
+    report["versions"] = _versions()
+    report["machine"] = {"platform": platform.platform(), "cpus": _cpus()}
+    ratios = [c["ratio"] for c in report["demands"].values() if "ratio" in c]
+    if ratios:
+        report["target"] = {
+            "ratio": TARGET_RATIO,
+            "lowest_ratio": min(ratios),
+            "met": min(ratios) >= TARGET_RATIO,
+            "issue_quoted_bw2calc_superlu_rate": ISSUE_BW2CALC_SUPERLU_RATE,
+        }
+    return report
+
+
+def argv_is_cli() -> bool:
+    return Path(sys.argv[0]).name == "montecarlo.py"
+
+
+def summarize_case(name: str, case: dict[str, Any], us: UncertainSystem, args) -> dict[str, Any]:
+    """Rates, statistics and agreement checks of one demand."""
+    mc: MonteCarlo = case["mc"]
+    tz = np.concatenate(case["scores"])
+    tz_rate = tz.size / sum(case["seconds"])
+    out: dict[str, Any] = {
+        "demand_processes": int(np.count_nonzero(case["demand"])),
+        "processes_reached": int(mc.order.size),
+        "inputs_sampled": int(mc.active.size),
         "tanzuji": {
-            "iterations": iterations,
-            "seconds": ours_s,
-            "iterations_per_s": ours_rate,
-            "max_refinement_steps": max(result.refinement_steps),
-            "fresh_factorizations": result.fallbacks,
-            "stats": statistics(result.scores),
-            "se_mean": float(result.scores.std(ddof=1) / np.sqrt(iterations)),
-        },
-        "bw2calc": {
-            "iterations": bw_iterations,
-            "seconds": bw_s,
-            "iterations_per_s": bw_rate,
-            "stats": statistics(bw_scores),
-            "se_mean": float(bw_scores.std(ddof=1) / np.sqrt(bw_iterations)),
-        },
-        "ratio": ours_rate / bw_rate,
-        "same_samples": {
-            "iterations": same,
-            "max_relative_difference": float(np.max(np.abs(ours_same - bw_same) / np.abs(bw_same))),
+            "iterations": int(tz.size),
+            "seconds": sum(case["seconds"]),
+            "seconds_per_round": case["seconds"],
+            "iterations_per_s": tz_rate,
+            "refinement_steps_mean": float(np.mean(case["steps"])),
+            "refinement_steps_max": int(max(case["steps"])),
+            "fresh_factorizations": case["fallbacks"],
+            "stats": statistics(tz),
+            "se_mean": _se(tz),
         },
     }
-    print(json.dumps(report, indent=2))
+    if "bw" not in case:
+        return out
+    bw_arr = np.array(case["bw_scores"])
+    bw_rate = bw_arr.size / sum(case["bw_seconds"])
+    # Tanzuji with bw2calc's small count: is its mean as close as the sampling noise says?
+    small = mc.run(bw_arr.size, seed=args.seed + 5, keep_factors=False).scores
+    out["bw2calc"] = {
+        "solver": bw2calc_solver(),
+        "iterations": int(bw_arr.size),
+        "seconds": sum(case["bw_seconds"]),
+        "seconds_per_iteration": case["bw_seconds"],
+        "iterations_per_s": bw_rate,
+        "stats": statistics(bw_arr),
+        "se_mean": _se(bw_arr),
+    }
+    out["tanzuji_same_count"] = {
+        "iterations": int(small.size),
+        "stats": statistics(small),
+        "se_mean": _se(small),
+    }
+    out["ratio"] = tz_rate / bw_rate
+    out["distribution_agreement"] = compare(tz, small, bw_arr)
+    del case["bw"]
+    gc.collect()
+    # Exact: bw2calc on the matrices Tanzuji sampled, iteration by iteration.
+    same = mc.run(args.same, seed=args.seed + 6, keep_factors=True)
+    dp_same = bw2calc_datapackage(us, sampled_values(mc, same.factors))
+    # No seed: a sequential package is then read column by column (matrix_utils uses a
+    # random column indexer when a seed is given). Loading reads column 0.
+    bw_same = Bw2calcMonteCarlo(dp_same, case["bw_demand"], None, arrays=True)
+    bw_same_scores = np.array([bw_same.first] + bw_same.iterate(args.same - 1)[0])
+    out["same_samples"] = {
+        "iterations": args.same,
+        "tanzuji": same.scores.tolist(),
+        "bw2calc": bw_same_scores.tolist(),
+        "max_relative_difference": float(
+            np.max(np.abs(same.scores - bw_same_scores) / np.abs(bw_same_scores))
+        ),
+    }
+    return out
+
+
+def _versions() -> dict[str, str]:
+    import tanzuji
+
+    out = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}
+    out["tanzuji"] = tanzuji.__version__
+    try:
+        import bw2calc
+        import bw_processing
+
+        out["bw2calc"] = bw2calc.__version__
+        out["bw_processing"] = bw_processing.__version__
+    except ImportError:
+        pass
+    return out
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+def print_table(report: dict[str, Any]) -> None:
+    print(f"system: {report['system']}")
+    for name, case in report["demands"].items():
+        tz, bw = case["tanzuji"], case.get("bw2calc")
+        print(
+            f"\n{name}: {case['demand_processes']} demanded, {case['processes_reached']} "
+            f"processes reached, {case['inputs_sampled']} inputs sampled"
+        )
+        header = f"{'':<24}{'tanzuji':>12}" + (f"{'bw2calc':>12}{'tanzuji n=bw':>14}" if bw else "")
+        print(header)
+        print("-" * len(header))
+        small = case.get("tanzuji_same_count")
+        print(
+            f"{'iterations':<24}{tz['iterations']:>12d}"
+            + (f"{bw['iterations']:>12d}{small['iterations']:>14d}" if bw else "")
+        )
+        print(
+            f"{'iterations/s':<24}{tz['iterations_per_s']:>12.3f}"
+            + (f"{bw['iterations_per_s']:>12.3f}" if bw else "")
+        )
+        for label, key in (("mean", "mean"), ("2.5 %", "p2_5"), ("97.5 %", "p97_5"), ("sd", "sd")):
+            print(
+                f"{label:<24}{tz['stats'][key]:>12.5g}"
+                + (f"{bw['stats'][key]:>12.5g}{small['stats'][key]:>14.5g}" if bw else "")
+            )
+        print(
+            f"{'se of mean':<24}{tz['se_mean']:>12.3g}"
+            + (f"{bw['se_mean']:>12.3g}{small['se_mean']:>14.3g}" if bw else "")
+        )
+        if bw:
+            print(f"ratio tanzuji / bw2calc ({bw['solver']}): {case['ratio']:.1f}x")
+            print("agreement:", {k: round(v, 4) for k, v in case["distribution_agreement"].items()})
+            print(
+                f"same samples, max relative difference: "
+                f"{case['same_samples']['max_relative_difference']:.1e}"
+            )
+    if "target" in report:
+        t = report["target"]
+        print(
+            f"\ntarget >= {t['ratio']:.0f}x in every case: lowest {t['lowest_ratio']:.1f}x, "
+            + ("met" if t["met"] else "NOT MET")
+        )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 processes, few iterations")
+    parser.add_argument("--processes", type=int, default=20_000)
+    parser.add_argument("--flows", type=int, default=2_000)
+    parser.add_argument("--seed", type=int, default=20_000, help="seed of bench/synthetic.py")
+    parser.add_argument("--sigma", type=float, nargs=2, default=(0.05, 0.5), metavar=("LO", "HI"))
+    parser.add_argument(
+        "--iterations", type=int, default=None, help="Tanzuji, per demand (default 1000)"
+    )
+    parser.add_argument(
+        "--bw-iterations", type=int, default=None, help="bw2calc, per demand (default 24; 0: skip)"
+    )
+    parser.add_argument("--same", type=int, default=None, help="same-sample check (default 4)")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (default 4)")
+    parser.add_argument("--output", type=Path, help="JSON file (default bench/results/...)")
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore")
+    defaults = (200, 4, 3, 2) if args.quick else (1000, 24, 4, 4)
+    if args.quick:
+        args.processes, args.flows = 2_000, 200
+    for name, value in zip(
+        ("iterations", "bw_iterations", "same", "rounds"), defaults, strict=True
+    ):
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    report = run(args)
+    print_table(report)
+    output = args.output
+    if output is None:
+        output = RESULTS / f"montecarlo-{report['date']}{'-quick' if args.quick else ''}.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"results written to {output}")
     return report
 
 

@@ -1,13 +1,12 @@
 """Monte Carlo: reused factorization vs fresh factorization, seeds, distributions, CLI, bench.
 
 Provenance: the reference for every fast path is an independent path on the same samples
-(a fresh factorization per iteration, or bw2calc on the same sampled matrices in the bench
-smoke test); distribution moments are the textbook formulas with tolerances of ~5 standard
-errors of the sample mean.
+(a fresh factorization per iteration; bw2calc on the same sampled matrices in
+tests/test_bench_montecarlo.py); distribution moments are the textbook formulas with
+tolerances of ~5 standard errors of the sample mean.
 """
 
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,6 @@ from tanzuji.model.compile import compile_model
 from tanzuji.model.files import load_model
 
 DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -141,14 +139,3 @@ def test_cli_mc_table():
     assert result.exit_code == 0, result.output
     assert "97.5 %" in result.output
     assert "top contributors to uncertainty" in result.output
-
-
-def test_bench_quick_agrees_with_bw2calc_on_same_samples():
-    sys.path.insert(0, str(ROOT / "bench"))
-    try:
-        import montecarlo as bench  # bench/montecarlo.py
-    finally:
-        sys.path.pop(0)
-    report = bench.main(["--quick", "--iterations", "64", "--bw-iterations", "3"])
-    assert report["same_samples"]["max_relative_difference"] < 1e-9
-    assert report["tanzuji"]["fresh_factorizations"] == 0

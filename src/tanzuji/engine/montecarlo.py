@@ -5,20 +5,34 @@ only a pedigree (lognormal from :mod:`tanzuji.quality`) is sampled as a *relativ
 around its amount; all matrix entries from one exchange (allocation splits, the gases of one
 emission factor) share the factor. Iterations are solved in batches, one column per iteration:
 
+* only the processes upstream of the demand are solved, and only the inputs that can change
+  the score are drawn from the main generator (technosphere entries of reached processes,
+  biosphere entries of characterized flows of reached processes);
 * biosphere only uncertain: no solve at all, ``h_i = c B_i s`` with the mean supply array;
-* technosphere uncertain: iterative refinement preconditioned by the factorization of the mean
-  system ``M`` (block-triangular LU, :class:`~tanzuji.engine.solver.TechnosphereSolver`),
-  ``x_{k+1} = x_k + M^{-1} (f - A_i x_k)``, on all columns at once. ``A_i x`` for all
-  iterations is one gather-multiply-scatter over the matrix entries since only values change.
-  A column whose relative residual does not fall below ``mc_tolerance`` within
-  ``mc_max_refinements`` steps is solved by a fresh factorization of its own ``A_i``.
+* technosphere uncertain: the sampled system is solved stage by stage in the block-triangular
+  order of the mean solver (:class:`~tanzuji.engine.solver.TechnosphereSolver`). A stage is
+  one level of acyclic processes — solved *exactly* by substitution with the sampled values
+  (subtract what earlier stages consume, divide by the reference output) — or the loops of one
+  level, solved by iterative refinement preconditioned by the mean factorization ``M`` of the
+  loop blocks, ``x_{k+1} = x_k + M^{-1} (r - B_i x_k)``, on all columns at once. Products with
+  the sampled entries are one gather-multiply-scatter over the entries since only values
+  change. Small loop blocks are preconditioned by their explicit mean inverse (one sparse
+  product per stage), large dense ones by their LU in single precision (setting
+  ``mc_single_precision``; residuals stay in double precision, so the accuracy is that of
+  ``mc_tolerance``: mixed-precision iterative refinement [3]). A column whose relative residual
+  in some loop stage does not fall below ``mc_tolerance`` within ``mc_max_refinements`` steps is
+  solved by a fresh factorization of its own ``A_i``.
 
 References
 ----------
 [1] J. H. Wilkinson, "Rounding Errors in Algebraic Processes", 1963 (iterative refinement);
     N. J. Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., 2002, ch. 12.
-[2] C. Mutel, bw2calc ``MonteCarloLCA`` (the reference implementation it is benchmarked
-    against; it refactorizes per iteration).
+[2] C. Mutel, bw2calc ``MonteCarloLCA`` (bw2calc 3: ``LCA(use_distributions=True)`` and
+    ``next()``; the reference implementation it is benchmarked against; it refactorizes per
+    iteration).
+[3] A. Buttari, J. Dongarra, J. Langou, J. Langou, P. Luszczek, J. Kurzak, "Mixed precision
+    iterative refinement techniques for the solution of dense linear systems", IJHPCA 21(4),
+    2007.
 """
 
 from __future__ import annotations
@@ -28,7 +42,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import scipy.linalg
 import scipy.sparse as sp
+from scipy.sparse import csgraph
 
 from tanzuji import quality, settings
 from tanzuji.engine.calculate import characterization_vector
@@ -41,8 +57,8 @@ for _s in (
         "mc_tolerance",
         1e-12,
         "1",
-        "Monte Carlo: largest relative residual |A_i s_i - f| / |f| accepted from the "
-        "refinement preconditioned by the mean factorization.",
+        "Monte Carlo: largest relative residual |B_i x - r| / |r| of a loop block accepted "
+        "from the refinement preconditioned by the mean factorization.",
         float,
     ),
     settings.Setting(
@@ -59,6 +75,14 @@ for _s in (
         "Monte Carlo: loop blocks up to this many processes are factorized densely for the "
         "mean system (one factorization, many solves).",
         int,
+    ),
+    settings.Setting(
+        "mc_single_precision",
+        True,
+        "-",
+        "Monte Carlo: apply the mean LU of large dense loop blocks in single precision "
+        "(residuals stay in double precision, so the result keeps mc_tolerance).",
+        settings._bool,
     ),
     settings.Setting(
         "mc_batch_size",
@@ -170,17 +194,32 @@ def sample_factors(
 ) -> np.ndarray:
     """Relative factors, shape (len(inputs), iterations), drawn group by distribution."""
     out = np.empty((len(inputs), iterations))
-    for kind, idx, p in groups if groups is not None else distribution_groups(inputs):
-        shape = (idx.size, iterations)
-        if kind == "lognormal":
-            out[idx] = np.exp(p[:, :1] * rng.standard_normal(shape))
-        elif kind == "normal":
-            out[idx] = 1.0 + p[:, :1] * rng.standard_normal(shape)
-        elif kind == "uniform":
-            out[idx] = p[:, :1] + (p[:, 1:2] - p[:, :1]) * rng.random(shape)
-        else:
-            out[idx] = _triangular(p[:, 0:1], p[:, 1:2], p[:, 2:3], rng.random(shape))
+    _draw(groups if groups is not None else distribution_groups(inputs), out, rng)
     return out
+
+
+def _draw(groups: list[tuple[str, np.ndarray, np.ndarray]], out: np.ndarray, rng) -> None:
+    """Fill rows of ``out`` (inputs x iterations) group by group, in place."""
+    iterations = out.shape[1]
+    for kind, idx, p in groups:
+        contiguous = idx.size and idx[-1] - idx[0] == idx.size - 1
+        target = out[idx[0] : idx[-1] + 1] if contiguous else np.empty((idx.size, iterations))
+        if kind == "lognormal":
+            rng.standard_normal(out=target)
+            target *= p[:, :1]
+            np.exp(target, out=target)
+        elif kind == "normal":
+            rng.standard_normal(out=target)
+            target *= p[:, :1]
+            target += 1.0
+        elif kind == "uniform":
+            rng.random(out=target)
+            target *= p[:, 1:2] - p[:, :1]
+            target += p[:, :1]
+        else:
+            target[:] = _triangular(p[:, 0:1], p[:, 1:2], p[:, 2:3], rng.random(target.shape))
+        if not contiguous:
+            out[idx] = target
 
 
 def _triangular(lo: np.ndarray, mode: np.ndarray, hi: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -231,6 +270,106 @@ def statistics(values: np.ndarray) -> dict[str, float]:
     }
 
 
+@dataclass
+class _Entries:
+    """Technosphere entries of one stage: ``y = R (v_i * x[cols])`` with sampled values ``v_i``.
+
+    ``slot`` indexes the rows of the extended factor array (the last row is all ones, for
+    certain entries); ``scatter`` sums the entries of each stage row (CSR, rows x entries).
+    """
+
+    cols: np.ndarray
+    base: np.ndarray
+    slot: np.ndarray
+    scatter: sp.csr_matrix
+
+    @classmethod
+    def make(cls, rows, cols, base, slot, n_rows: int) -> _Entries:
+        by_row = np.argsort(rows, kind="stable")
+        rows, cols, base, slot = rows[by_row], cols[by_row], base[by_row], slot[by_row]
+        indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n_rows))))
+        scatter = sp.csr_matrix(
+            (np.ones(rows.size), np.arange(rows.size), indptr), shape=(n_rows, rows.size)
+        )
+        return cls(cols, base, slot, scatter)
+
+    def values(self, factors: np.ndarray) -> np.ndarray:
+        """Sampled values, (entries, k), from the extended factors."""
+        out = factors[self.slot]
+        out *= self.base[:, None]
+        return out
+
+    def product(self, values: np.ndarray, x: np.ndarray) -> np.ndarray:
+        return self.scatter @ (values * x[self.cols])
+
+
+# Loop blocks up to this size are preconditioned by their explicit mean inverse (one sparse
+# product for all small blocks of a stage instead of a LAPACK call per block). A tuning choice.
+SMALL_BLOCK_MAX = 64
+
+
+@dataclass
+class _Stage:
+    """Positions ``start:stop`` of the solving order: one level of acyclic processes (solved
+    exactly by division) or the loops of one level (refined on the mean factorization)."""
+
+    start: int
+    stop: int
+    before: _Entries | None  # entries of the stage's rows in earlier columns
+    inside: _Entries | None  # loop stages: entries among the stage's own processes
+    small_inverse: sp.csr_matrix | None = None  # block diagonal mean inverse, small blocks
+    large: list[tuple[int, int, Callable[[np.ndarray], np.ndarray]]] | None = None
+    diagonal: _Entries | None = None  # acyclic stages with an uncertain diagonal
+    inverse_diagonal: np.ndarray | None = None  # acyclic stages with a certain diagonal
+
+    def mean_solve(self, rhs: np.ndarray) -> np.ndarray:
+        """``M^-1 rhs`` with the mean factorization of the stage's loop blocks."""
+        if self.small_inverse is not None:
+            out = self.small_inverse @ rhs
+        else:
+            out = np.empty_like(rhs)
+        for lo, hi, solve in self.large or ():
+            out[lo:hi] = solve(rhs[lo:hi])
+        return out
+
+
+def _block_solver(block, single: bool) -> Callable[[np.ndarray], np.ndarray]:
+    """Solve with one large mean block (dense LU, in single precision if asked; or sparse)."""
+    if block.dense is None:
+        return lambda rhs: block.solve(rhs, transposed=False)
+    if not single:
+        lu, piv = block.dense
+        return lambda rhs: scipy.linalg.lu_solve((lu, piv), rhs, check_finite=False)
+    lu32, piv = block.dense[0].astype(np.float32), block.dense[1]
+
+    def solve(rhs: np.ndarray) -> np.ndarray:
+        scale = np.abs(rhs).max(axis=0)  # keep float32 in range whatever the units
+        scale[scale == 0] = 1.0
+        out = scipy.linalg.lu_solve(
+            (lu32, piv), (rhs / scale).astype(np.float32), check_finite=False
+        )
+        return out.astype(np.float64) * scale
+
+    return solve
+
+
+def _small_inverse(blocks: list[tuple[int, int, object]], size: int) -> sp.csr_matrix | None:
+    """Block-diagonal matrix of the explicit inverses of small dense mean blocks."""
+    rows, cols, vals = [], [], []
+    for lo, hi, block in blocks:
+        width = hi - lo
+        inverse = scipy.linalg.lu_solve(block.dense, np.eye(width), check_finite=False)
+        index = np.arange(lo, hi)
+        rows.append(np.repeat(index, width))
+        cols.append(np.tile(index, width))
+        vals.append(inverse.ravel())
+    if not rows:
+        return None
+    return sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(size, size)
+    )
+
+
 class MonteCarlo:
     """Monte Carlo of one product system in one GWP set.
 
@@ -242,6 +381,14 @@ class MonteCarlo:
         kg CO2e per kg of each flow (instead of ``gwp_set``).
     solver : TechnosphereSolver, optional
         The factorization of the mean technosphere, if already made.
+
+    Notes
+    -----
+    Only the processes upstream of the demand are solved, and only the inputs that can change
+    the score are drawn from the main generator (technosphere entries of those processes,
+    biosphere entries of characterized flows of those processes); the others are drawn from a
+    second generator when the factors are kept (for sensitivity), so scores do not depend on
+    ``keep_factors``.
     """
 
     def __init__(
@@ -265,7 +412,6 @@ class MonteCarlo:
         for k, u in enumerate(self.inputs):
             slot[u.record] = k
         self.technosphere_matrix = system.technosphere_matrix
-        self.groups = distribution_groups(self.inputs)
         self.solver = solver or TechnosphereSolver(
             self.technosphere_matrix,
             [a.id for a in system.activities],
@@ -276,16 +422,15 @@ class MonteCarlo:
         # Technosphere entries that vary: value, row, column and which factor drives them.
         t = system.technosphere
         t_src = np.asarray(t.sources, dtype=np.int64)
-        t_slot = slot[t_src]
-        keep = t_slot >= 0
-        self.t_rows = np.asarray(t.rows, dtype=np.int64)[keep]
-        self.t_cols = np.asarray(t.cols, dtype=np.int64)[keep]
-        self.t_vals = np.asarray(t.values, dtype=np.float64)[keep]
-        self.t_slot = t_slot[keep]
-        self.t_scatter = sp.csr_matrix(
-            (np.ones(self.t_rows.size), (self.t_rows, np.arange(self.t_rows.size))),
-            shape=(n, self.t_rows.size),
-        )
+        t_all_rows = np.asarray(t.rows, dtype=np.int64)
+        t_all_cols = np.asarray(t.cols, dtype=np.int64)
+        t_all_vals = np.asarray(t.values, dtype=np.float64)
+        t_all_slot = slot[t_src] if t_src.size else np.zeros(0, dtype=np.int64)
+        keep = t_all_slot >= 0
+        self.t_rows = t_all_rows[keep]
+        self.t_cols = t_all_cols[keep]
+        self.t_vals = t_all_vals[keep]
+        self.t_slot = t_all_slot[keep]
         # Direct kg CO2e per operation of each activity: mean + the varying biosphere entries.
         b = system.biosphere
         b_rows = np.asarray(b.rows, dtype=np.int64)
@@ -294,7 +439,7 @@ class MonteCarlo:
         self.direct_per_operation = np.bincount(
             b_cols, weights=self.c[b_rows] * b_vals, minlength=n
         )
-        b_slot = slot[np.asarray(b.sources, dtype=np.int64)]
+        b_slot = slot[np.asarray(b.sources, dtype=np.int64)] if b_rows.size else b_rows
         bk = b_slot >= 0
         weights = self.c[b_rows[bk]] * b_vals[bk]
         self.b_slot = b_slot[bk]
@@ -307,6 +452,113 @@ class MonteCarlo:
         self.stage_matrix = sp.csr_matrix(
             (np.ones(n), (stage_of, np.arange(n))), shape=(len(stages), n)
         )
+        self._plan(t_all_rows, t_all_cols, t_all_vals, t_all_slot, b_cols[bk], weights)
+
+    # -- the solving plan ------------------------------------------------------------------------
+    def _plan(self, rows, cols, vals, t_slot, b_cols, b_weights) -> None:
+        """Restrict to the processes upstream of the demand; order them as the mean solver
+        does (block lower triangular) and cut the order into stages."""
+        solver = self.solver
+        upstream = sp.csr_matrix(
+            (np.ones(rows.size), (cols, rows)), shape=(self.n, self.n)
+        )  # consumer -> supplier
+        reached = np.zeros(self.n, dtype=bool)
+        for start in np.flatnonzero(self.demand):
+            if not reached[start]:
+                reached[csgraph.breadth_first_order(upstream, start, return_predecessors=False)] = (
+                    True
+                )
+        order = solver._order[reached[solver._order]]
+        m = order.size
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[order] = np.arange(m)
+        self.order = order
+        # Active inputs: those that can change the score (see the class notes).
+        used = np.zeros(len(self.inputs), dtype=bool)
+        t_in = reached[cols]
+        used[t_slot[t_in & (t_slot >= 0)]] = True
+        b_in = reached[b_cols] & (b_weights != 0)
+        used[self.b_slot[b_in]] = True
+        self.active = np.flatnonzero(used)
+        self.inactive = np.flatnonzero(~used)
+        ones_row = self.active.size
+        active_slot = np.full(len(self.inputs) + 1, ones_row, dtype=np.int64)
+        active_slot[self.active] = np.arange(self.active.size)
+        self.active_groups = distribution_groups([self.inputs[i] for i in self.active])
+        self.inactive_groups = distribution_groups([self.inputs[i] for i in self.inactive])
+        # Entries among reached processes, in positions; certain ones use the ones row.
+        er, ec = position[rows[t_in]], position[cols[t_in]]
+        ev = vals[t_in]
+        es = active_slot[t_slot[t_in]]  # -1 (certain) maps to the last row: ones
+        self.technosphere_active = bool(np.any(es < ones_row))
+        # Biosphere: direct kg CO2e per operation of reached processes.
+        self.direct_reached = self.direct_per_operation[order]
+        self.b_entries = _Entries.make(
+            position[b_cols[b_in]],
+            np.zeros(int(b_in.sum()), dtype=np.int64),
+            b_weights[b_in],
+            active_slot[self.b_slot[b_in]],
+            m,
+        )
+        self.stage_matrix_reached = self.stage_matrix[:, order].tocsr()
+        self.demand_reached = self.demand[order]
+        # Stages: cut where the level changes or loops give way to acyclic processes.
+        scc = solver._scc[order]
+        sizes = np.bincount(solver._scc, minlength=int(solver._scc.max()) + 1 if self.n else 0)
+        in_loop = sizes[scc] > 1
+        level = solver._scc_level[scc]
+        change = (in_loop[1:] != in_loop[:-1]) | (level[1:] != level[:-1])
+        cuts = np.concatenate(([0], np.flatnonzero(change) + 1, [m])) if m else np.zeros(1, int)
+        single = bool(settings.get("mc_single_precision"))
+        blocks = {}
+        for segment in solver._segments:
+            for block in segment.blocks or ():
+                blocks[int(position[solver._order[block.start]])] = block
+        stage_of = np.repeat(np.arange(cuts.size - 1), np.diff(cuts))
+        row_stage = stage_of[er]
+        inside = row_stage == stage_of[ec]
+        by_stage = np.argsort(row_stage, kind="stable")
+        bounds = np.searchsorted(row_stage[by_stage], np.arange(cuts.size))
+        self.stages: list[_Stage] = []
+        for k, (lo, hi) in enumerate(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)):
+            sel = by_stage[bounds[k] : bounds[k + 1]]
+            pick = sel[~inside[sel]]
+            own = sel[inside[sel]]
+            before = (
+                _Entries.make(er[pick] - lo, ec[pick], ev[pick], es[pick], hi - lo)
+                if pick.size
+                else None
+            )
+            if in_loop[lo]:
+                starts = [p for p in range(lo, hi) if p in blocks]
+                stage_blocks = [
+                    (p - lo, p - lo + blocks[p].stop - blocks[p].start, blocks[p]) for p in starts
+                ]
+                small = [
+                    b
+                    for b in stage_blocks
+                    if b[2].dense is not None and b[1] - b[0] <= SMALL_BLOCK_MAX
+                ]
+                large = [
+                    (b[0], b[1], _block_solver(b[2], single))
+                    for b in stage_blocks
+                    if b[2].dense is None or b[1] - b[0] > SMALL_BLOCK_MAX
+                ]
+                inner = _Entries.make(er[own] - lo, ec[own] - lo, ev[own], es[own], hi - lo)
+                self.stages.append(
+                    _Stage(lo, hi, before, inner, _small_inverse(small, hi - lo), large)
+                )
+            else:  # acyclic: only the diagonal inside (levels are longest paths)
+                stage = _Stage(lo, hi, before, None)
+                diagonal = np.zeros(hi - lo)
+                np.add.at(diagonal, er[own] - lo, ev[own])
+                if np.all(es[own] == ones_row):
+                    stage.inverse_diagonal = 1.0 / diagonal
+                else:
+                    stage.diagonal = _Entries.make(
+                        er[own] - lo, ec[own] - lo, ev[own], es[own], hi - lo
+                    )
+                self.stages.append(stage)
 
     @property
     def technosphere_uncertain(self) -> bool:
@@ -318,14 +570,6 @@ class MonteCarlo:
         delta = self.b_gather @ (factors[self.b_slot] - 1.0)
         return self.direct_per_operation[:, None] + delta
 
-    def _deltas(self, factors: np.ndarray) -> np.ndarray:
-        """A_i - A at the varying technosphere entries, (entries, k)."""
-        return self.t_vals[:, None] * (factors[self.t_slot] - 1.0)
-
-    def _product(self, x: np.ndarray, deltas: np.ndarray) -> np.ndarray:
-        """A_i x_i for every column i at once: mean product plus the varying entries."""
-        return self.technosphere_matrix @ x + self.t_scatter @ (deltas * x[self.t_cols])
-
     def sample_matrix(self, factors: np.ndarray) -> sp.csr_matrix:
         """The technosphere matrix of one iteration (``factors`` of shape (inputs,))."""
         delta = sp.csr_matrix(
@@ -334,34 +578,80 @@ class MonteCarlo:
         )
         return (self.technosphere_matrix + delta).tocsr()
 
+    def _extended(self, factors: np.ndarray) -> np.ndarray:
+        """Factors of the active inputs plus a row of ones, from factors of all inputs."""
+        out = np.ones((self.active.size + 1, factors.shape[1]))
+        out[:-1] = factors[self.active]
+        return out
+
     def supply_arrays(self, factors: np.ndarray) -> tuple[np.ndarray, list[int], int]:
         """Supply arrays (n, k) for the columns of ``factors``; refinement steps, fallbacks."""
-        k = factors.shape[1]
-        supply = np.repeat(self.mean_supply[:, None], k, axis=1)
-        if not self.technosphere_uncertain:
-            return supply, [0] * k, 0
-        tolerance = float(settings.get("mc_tolerance"))
-        max_steps = int(settings.get("mc_max_refinements"))
-        scale = max(float(np.abs(self.demand).max()), np.finfo(float).tiny)
-        steps = [max_steps] * k
-        active = np.arange(k)
-        deltas = self._deltas(factors)
-        for step in range(max_steps + 1):
-            if active.size < deltas.shape[1]:
-                deltas = self._deltas(factors[:, active])
-            residual = self.demand[:, None] - self._product(supply[:, active], deltas)
-            worst = np.abs(residual).max(axis=0) / scale
-            done = worst <= tolerance
-            for column in active[done]:
-                steps[column] = step
-            active, residual = active[~done], residual[:, ~done]
-            if not active.size or step == max_steps:
-                break
-            supply[:, active] += self.solver.solve(residual)
-        for column in active:  # not converged: the exact way, a fresh factorization
+        reached, steps, failed = self._solve(self._extended(factors))
+        supply = np.zeros((self.n, factors.shape[1]))
+        supply[self.order] = reached
+        for column in np.flatnonzero(failed):
             fresh = TechnosphereSolver(self.sample_matrix(factors[:, column]))
             supply[:, column] = fresh.solve(self.demand)
-        return supply, steps, int(active.size)
+        return supply, steps.tolist(), int(failed.sum())
+
+    def _solve(self, factors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Supply of the reached processes (solving order), refinement steps and failed columns.
+
+        ``factors`` are the extended active factors. Stage by stage in the block-triangular
+        order: subtract what earlier stages consume, then divide (acyclic level) or refine on
+        the mean factorization of the loop blocks until the stage's relative residual is below
+        ``mc_tolerance``; a column that does not converge is reported as failed.
+        """
+        k = factors.shape[1]
+        steps = np.zeros(k, dtype=np.int64)
+        failed = np.zeros(k, dtype=bool)
+        if not self.technosphere_active:
+            return np.repeat(self.mean_supply[self.order, None], k, axis=1), steps, failed
+        tolerance = float(settings.get("mc_tolerance"))
+        max_steps = int(settings.get("mc_max_refinements"))
+        x = np.zeros((self.order.size, k))
+        for stage in self.stages:
+            rhs = np.repeat(self.demand_reached[stage.start : stage.stop, None], k, axis=1)
+            if stage.before is not None:
+                rhs -= stage.before.product(stage.before.values(factors), x)
+            if stage.inside is None:
+                if stage.inverse_diagonal is not None:
+                    rhs *= stage.inverse_diagonal[:, None]
+                else:
+                    rhs /= stage.diagonal.scatter @ stage.diagonal.values(factors)
+                x[stage.start : stage.stop] = rhs
+                continue
+            x[stage.start : stage.stop] = self._refine(
+                stage, rhs, factors, tolerance, max_steps, steps, failed
+            )
+        return x, steps, failed
+
+    @staticmethod
+    def _refine(stage, rhs, factors, tolerance, max_steps, steps, failed) -> np.ndarray:
+        """Iterative refinement of one loop stage, ``x += M^-1 (rhs - B_i x)``, per column."""
+        values = stage.inside.values(factors)
+        scale = np.maximum(np.abs(rhs).max(axis=0), np.finfo(float).tiny)
+        x = stage.mean_solve(rhs)
+        out = x
+        active = np.arange(rhs.shape[1])
+        for step in range(max_steps + 1):
+            residual = rhs - stage.inside.product(values, x)
+            with np.errstate(invalid="ignore"):
+                done = np.abs(residual).max(axis=0) / scale <= tolerance
+            if done.any():
+                out[:, active[done]] = x[:, done]
+                steps[active[done]] = np.maximum(steps[active[done]], step)
+                keep = ~done
+                active, x, rhs = active[keep], x[:, keep], rhs[:, keep]
+                values, scale, residual = values[:, keep], scale[keep], residual[:, keep]
+            if not active.size:
+                break
+            if step == max_steps:
+                failed[active] = True
+                out[:, active] = x
+                break
+            x += stage.mean_solve(residual)
+        return out
 
     def run(
         self,
@@ -380,6 +670,8 @@ class MonteCarlo:
         if iterations < 1:
             raise UncertaintySpecError(f"iterations must be >= 1, found {iterations}")
         rng = np.random.default_rng(seed)
+        # Inputs that cannot change the score: their own stream, drawn only when kept.
+        other = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
         batch = batch_size or int(settings.get("mc_batch_size"))
         kept = []
         scores = np.empty(iterations)
@@ -387,17 +679,42 @@ class MonteCarlo:
         steps: list[int] = []
         fallbacks = 0
         for start in range(0, iterations, batch):
-            factors = sample_factors(self.inputs, min(batch, iterations - start), rng, self.groups)
+            k = min(batch, iterations - start)
+            factors = np.empty((self.active.size + 1, k))
+            _draw(self.active_groups, factors[:-1], rng)
+            factors[-1] = 1.0
+            full = None
             if keep_factors:
-                kept.append(factors)
-            supply, used, fresh = self.supply_arrays(factors)
-            direct = self._direct(factors) * supply
-            scores[start : start + factors.shape[1]] = direct.sum(axis=0)
-            stage_scores[:, start : start + factors.shape[1]] = self.stage_matrix @ direct
-            steps.extend(used)
-            fallbacks += fresh
+                full = np.empty((len(self.inputs), k))
+                full[self.active] = factors[:-1]
+                inactive = np.empty((self.inactive.size, k))
+                _draw(self.inactive_groups, inactive, other)
+                full[self.inactive] = inactive
+                kept.append(full)
+            supply, used, failed = self._solve(factors)
+            b = self.b_entries
+            direct = self.direct_reached[:, None] + b.scatter @ (
+                b.values(factors) - b.base[:, None]
+            )
+            direct *= supply
+            scores[start : start + k] = direct.sum(axis=0)
+            stage_scores[:, start : start + k] = self.stage_matrix_reached @ direct
+            for column in np.flatnonzero(failed):  # the exact way, a fresh factorization
+                if full is None:
+                    column_factors = np.ones(len(self.inputs))
+                    column_factors[self.active] = factors[:-1, column]
+                else:
+                    column_factors = full[:, column]
+                fresh = TechnosphereSolver(self.sample_matrix(column_factors))
+                contribution = self._direct(column_factors[:, None])[:, 0] * fresh.solve(
+                    self.demand
+                )
+                scores[start + column] = contribution.sum()
+                stage_scores[:, start + column] = self.stage_matrix @ contribution
+            steps.extend(used.tolist())
+            fallbacks += int(failed.sum())
             if progress is not None:
-                progress(factors.shape[1])
+                progress(k)
         return MonteCarloResult(
             scores,
             self.stage_names,
