@@ -19,7 +19,13 @@ from rich.table import Table
 
 from tanzuji import settings
 from tanzuji.certify import workflow as wf
-from tanzuji.certify.certificate import Keyring, KeyStore, SignedCertificate, load_json
+from tanzuji.certify.certificate import (
+    Certificate,
+    Keyring,
+    KeyStore,
+    SignedCertificate,
+    load_json,
+)
 from tanzuji.certify.labels import decode_qr_image, render_png, render_svg
 from tanzuji.certify.publish import publish
 from tanzuji.certify.recheck import recheck
@@ -170,6 +176,21 @@ def validated(schema: type[T], data: Any, source_map: SourceMap | None, what: st
 
 AS = typer.Option(..., "--as", help="Participant id acting (participants file).")
 PARTICIPANTS = typer.Option(None, "--participants", help="Participants YAML file.")
+REASON = typer.Option(..., "--reason")
+
+
+def stored_certificate(store: CertificationStore, cert_id: str) -> Certificate:
+    """The newest signed version of certificate ``cert_id`` held in ``store``."""
+    return SignedCertificate.model_validate(store.certificate_document(cert_id)).certificate
+
+
+def write_or_echo(text: str, out: Path | None, what: str) -> None:
+    """Write ``text`` to ``out`` (saying so) or, without ``out``, echo it to stdout."""
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+        console.print(f"{what} written to {out}")
+    else:
+        typer.echo(text)
 
 
 def _publish_event(
@@ -181,9 +202,7 @@ def _publish_event(
     store.sync_keys(keys.keyring())
     current = None
     if event not in ("issued", "renewed"):
-        current = SignedCertificate.model_validate(
-            store.certificate_document(application.certificate_id or "")
-        ).certificate.sha256()
+        current = stored_certificate(store, application.certificate_id or "").sha256()
     publication = publish(
         application,
         event,
@@ -240,27 +259,21 @@ def apply(
         if release == "inline"
         else DatabaseFactorSource(store.engine, default_release=release)
     )
-    version = wf.compute_model_version(
+    application = open_application(
+        store,
         text,
-        version=1,
-        reason="initial",
-        actor=actor,
-        now=now,
-        factor_source=factor_source,
-        source_path=model,
-    )
-    application = wf.new_application(
-        store.next_application_id(now.year),
+        model,
         actor,
-        version,
+        now,
+        factor_source,
         pcr_id=pcr,
         pcr_version=pcr_version,
-        factor_release=release,
-        label_type=label,
-        now=now,
+        release=release,
+        label=label,
         baseline_certificate_id=baseline,
         neutrality=claim,
     )
+    version = application.model_versions[-1]
     contents = {}
     for name, content in evidence_files:
         application = wf.add_evidence(application, actor, name, content, now)
@@ -268,6 +281,49 @@ def apply(
     store.save(application, contents)
     console.print(
         f"application {application.id} (draft): {version.total_kg_co2e:.6g} kg CO2e per FU"
+    )
+
+
+def open_application(
+    store: CertificationStore,
+    model_text: str,
+    model: Path,
+    actor: Actor,
+    now: dt.datetime,
+    factor_source: Any,
+    *,
+    pcr_id: str,
+    pcr_version: str,
+    release: str,
+    label: LabelType,
+    baseline_certificate_id: str | None = None,
+    neutrality: NeutralityClaim | None = None,
+) -> Application:
+    """A draft application with model version 1 (reason "initial") computed from ``model_text``.
+
+    The footprint is computed with ``factor_source``; the application id is the next one of
+    ``now.year`` in ``store``. Nothing is saved.
+    """
+    version = wf.compute_model_version(
+        model_text,
+        version=1,
+        reason="initial",
+        actor=actor,
+        now=now,
+        factor_source=factor_source,
+        source_path=model,
+    )
+    return wf.new_application(
+        store.next_application_id(now.year),
+        actor,
+        version,
+        pcr_id=pcr_id,
+        pcr_version=pcr_version,
+        factor_release=release,
+        label_type=label,
+        now=now,
+        baseline_certificate_id=baseline_certificate_id,
+        neutrality=neutrality,
     )
 
 
@@ -415,7 +471,7 @@ def revise(
     application_id: str,
     model: Path,
     actor_id: str = AS,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = REASON,
     participants: Path = PARTICIPANTS,
 ) -> None:
     """Applicant changes the model: a new model version, recalculated (修改模型)."""
@@ -442,7 +498,7 @@ def decide(
     application_id: str,
     actor_id: str = AS,
     approve: bool = typer.Option(..., "--approve/--reject"),
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = REASON,
     participants: Path = PARTICIPANTS,
 ) -> None:
     """Decision maker approves or rejects (决定)."""
@@ -451,9 +507,7 @@ def decide(
     application = store.load(application_id)
     baseline = None
     if application.baseline_certificate_id:
-        baseline = SignedCertificate.model_validate(
-            store.certificate_document(application.baseline_certificate_id)
-        ).certificate
+        baseline = stored_certificate(store, application.baseline_certificate_id)
     context = wf.LabelContext(baseline=baseline, used_serials=store.used_serials())
     application = wf.decide(application, actor, approve, reason, now_utc(), context)
     store.save(application)
@@ -512,7 +566,7 @@ def renew(
 def suspend(
     cert_id: str,
     actor_id: str = AS,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = REASON,
     participants: Path = PARTICIPANTS,
 ) -> None:
     """Suspend a certificate (暂停)."""
@@ -523,7 +577,7 @@ def suspend(
 def revoke(
     cert_id: str,
     actor_id: str = AS,
-    reason: str = typer.Option(..., "--reason"),
+    reason: str = REASON,
     participants: Path = PARTICIPANTS,
 ) -> None:
     """Revoke a certificate (撤销)."""
@@ -588,12 +642,7 @@ def keys_export(out: Path = typer.Option(None, "--out")) -> None:
     """Write the public keyring verifiers need (公钥)."""
     keys = key_store()
     keys.active()
-    text = keys.keyring().to_json()
-    if out:
-        out.write_text(text + "\n", encoding="utf-8")
-        console.print(f"public keyring written to {out}")
-    else:
-        typer.echo(text)
+    write_or_echo(keys.keyring().to_json(), out, "public keyring")
 
 
 @keys_app.command("rotate")
@@ -712,12 +761,7 @@ def ledger_proof(
         consistency={e.index + 1: ledger.consistency(e.index + 1) for e in entries},
         entries=[{"entry": e, "inclusion_proof": ledger.inclusion(e.index)} for e in entries],
     )
-    text = bundle.model_dump_json(indent=2)
-    if out:
-        out.write_text(text + "\n", encoding="utf-8")
-        console.print(f"status bundle written to {out}")
-    else:
-        typer.echo(text)
+    write_or_echo(bundle.model_dump_json(indent=2), out, "status bundle")
 
 
 @ledger_app.command("audit")
@@ -812,25 +856,19 @@ def certification_demo(model: Path, factor_source: Any, release: str) -> Path:
     store = open_store()
     now = now_utc()
     pcr_id, pcr_version = _pcr_ref(model)
-    version = wf.compute_model_version(
+    a = open_application(
+        store,
         model.read_text("utf-8"),
-        version=1,
-        reason="initial",
-        actor=applicant,
-        now=now,
-        factor_source=factor_source,
-        source_path=model,
-    )
-    a = wf.new_application(
-        store.next_application_id(now.year),
+        model,
         applicant,
-        version,
+        now,
+        factor_source,
         pcr_id=pcr_id,
         pcr_version=pcr_version,
-        factor_release=release,
-        label_type=LabelType.disclosure,
-        now=now,
+        release=release,
+        label=LabelType.disclosure,
     )
+    version = a.model_versions[-1]
     say = console.print
     say(
         f"apply 申请 {a.id} ({applicant.name}): {model.name}, "
