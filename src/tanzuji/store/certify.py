@@ -36,6 +36,11 @@ from tanzuji.store.db import session_scope
 CLAIMED_STATES = (State.approved, State.issued, State.under_surveillance, State.renewed)
 
 
+def _stored_keys(session: Any, key: Any, owner: Any, application_id: str) -> set[Any]:
+    """Values of column ``key`` in the rows whose ``owner`` column is ``application_id``."""
+    return set(session.scalars(select(key).where(owner == application_id)))
+
+
 class CertificationStore:
     """Certification records in the database behind ``engine`` (already migrated)."""
 
@@ -113,10 +118,8 @@ class CertificationStore:
                     reason=line.reason,
                 )
             )
-        versions = set(
-            session.scalars(
-                select(ModelVersionRow.version).where(ModelVersionRow.application_id == aid)
-            )
+        versions = _stored_keys(
+            session, ModelVersionRow.version, ModelVersionRow.application_id, aid
         )
         for model in application.model_versions:
             if model.version not in versions:
@@ -131,9 +134,7 @@ class CertificationStore:
                         created_at=model.created_at,
                     )
                 )
-        stored = set(
-            session.scalars(select(EvidenceRow.sha256).where(EvidenceRow.application_id == aid))
-        )
+        stored = _stored_keys(session, EvidenceRow.sha256, EvidenceRow.application_id, aid)
         for item in application.evidence:
             if item.sha256 not in stored and item.sha256 in evidence:
                 session.add(
@@ -164,19 +165,22 @@ class CertificationStore:
                 session.flush()
 
     def load(self, application_id: str) -> Application:
-        with session_scope(self.engine) as session:
-            row = session.get(ApplicationRow, application_id)
-            if row is None:
-                raise NotFound(f"no application {application_id!r} / 无此申请")
-            return Application.model_validate(row.record)
+        return self._one_application(
+            ApplicationRow.id == application_id, f"no application {application_id!r} / 无此申请"
+        )
 
     def by_certificate(self, certificate_id: str) -> Application:
+        return self._one_application(
+            ApplicationRow.certificate_id == certificate_id,
+            f"no certificate {certificate_id!r} / 无此证书",
+        )
+
+    def _one_application(self, condition: Any, missing: str) -> Application:
+        """The application whose row meets ``condition``; else NotFound(``missing``)."""
         with session_scope(self.engine) as session:
-            row = session.scalar(
-                select(ApplicationRow).where(ApplicationRow.certificate_id == certificate_id)
-            )
+            row = session.scalar(select(ApplicationRow).where(condition))
             if row is None:
-                raise NotFound(f"no certificate {certificate_id!r} / 无此证书")
+                raise NotFound(missing)
             return Application.model_validate(row.record)
 
     def applications(self) -> list[Application]:
