@@ -51,7 +51,7 @@ from tanzuji.errors import (
 )
 from tanzuji.factors import text as factor_text
 from tanzuji.factors.base import FactorData
-from tanzuji.factors.match import Candidate, FactorIndex
+from tanzuji.factors.match import Candidate, FactorIndex, wanted_dimension
 from tanzuji.factors.record import FactorRecord, Status
 from tanzuji.store import db
 from tanzuji.store import search as search_index
@@ -561,13 +561,7 @@ class FactorDatabase:
         UnknownUnit
             ``unit_dimension`` is neither a unit nor a dimension.
         """
-        dimensions = None
-        if unit_dimension is not None:
-            dimensions = (
-                (unit_dimension,)
-                if unit_dimension.startswith("[") or unit_dimension == "dimensionless"
-                else (units.dimension(unit_dimension),)
-            )
+        dimensions = None if unit_dimension is None else (wanted_dimension(unit_dimension),)
         with db.session_scope(self.engine) as session:
             snapshot = self._snapshot(session)
             wanted = list(

@@ -341,6 +341,10 @@ class FactorIndex:
         total = float(sum(slot.weight for slot in query.slots)) or 1.0
         return acc, total
 
+    def _text_confidence(self, acc: np.ndarray, total: float, idx: np.ndarray) -> np.ndarray:
+        """``text * (0.85 + 0.15 * focus)`` of records ``idx`` (module notes, "Scoring")."""
+        return (acc[idx] / total) * (0.85 + 0.15 * np.minimum(acc[idx] / self._doc_weight[idx], 1))
+
     def _unit_mask(self, unit: str | None) -> tuple[np.ndarray, dict[int, float]]:
         """Records whose unit converts from ``unit``, and the multiplier per unit index."""
         if unit is None:
@@ -404,7 +408,7 @@ class FactorIndex:
         idx = np.nonzero((acc > 0) & unit_ok)[0]
         if len(idx) == 0:
             return []
-        score = (acc[idx] / total) * (0.85 + 0.15 * np.minimum(acc[idx] / self._doc_weight[idx], 1))
+        score = self._text_confidence(acc, total, idx)
         score *= self._geo_weights(geography)[self._geo_idx[idx]]
         score *= self._year_weights(year, idx)
         if unit is not None:
@@ -465,7 +469,7 @@ class FactorIndex:
                 ]
             )
         idx = np.nonzero(keep)[0]
-        score = (acc[idx] / total) * (0.85 + 0.15 * np.minimum(acc[idx] / self._doc_weight[idx], 1))
+        score = self._text_confidence(acc, total, idx)
         return [
             self._candidate(i, float(s), query, geography, year, None, None, {})
             for i, s in self._top(idx, score, limit)
@@ -474,10 +478,7 @@ class FactorIndex:
     # -- pieces ---------------------------------------------------------------------------
 
     def _dimension_mask(self, unit_dimension: str) -> np.ndarray:
-        if unit_dimension.startswith("[") or unit_dimension == "dimensionless":
-            wanted = unit_dimension
-        else:
-            wanted = units.dimension(unit_dimension)
+        wanted = wanted_dimension(unit_dimension)
         ok = np.asarray([_safe_dimension(u) == wanted for u in self._units])
         return ok[self._unit_idx]
 
@@ -559,6 +560,24 @@ class FactorIndex:
             explanation="; ".join(parts),
             amount_in_factor_unit=amount * factor if (amount is not None and factor) else None,
         )
+
+
+def wanted_dimension(unit_dimension: str) -> str:
+    """The dimension a search filter names: a dimension as given, or the dimension of a unit.
+
+    Parameters
+    ----------
+    unit_dimension : str
+        A dimension (``[mass]``, ``dimensionless``) or a unit (``kWh``).
+
+    Raises
+    ------
+    UnknownUnit
+        ``unit_dimension`` is neither a dimension nor a unit Tanzuji knows.
+    """
+    if unit_dimension.startswith("[") or unit_dimension == "dimensionless":
+        return unit_dimension
+    return units.dimension(unit_dimension)
 
 
 def _safe_dimension(unit: str) -> str | None:
