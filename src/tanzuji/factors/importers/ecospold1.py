@@ -33,11 +33,10 @@ from tanzuji.factors.importers.inventory import (
     UNKNOWN_LICENCE,
     Exchange,
     ProcessDataset,
-    collect,
-    dataset_files,
     geography_code,
     ghg_of,
     number,
+    read_xml_datasets,
     safe_id,
     year_of,
 )
@@ -55,19 +54,15 @@ _ACCESS = {
 
 def read(path: Path) -> ImportResult:
     """Read every EcoSpold 1 ``dataset`` in a file, a zip or a folder of ``.xml`` files."""
-    datasets: list[ProcessDataset] = []
-    for location, data in dataset_files(path, (".xml",)):
-        root = x.parse(data, location)
-        found = [e for e in root.iter() if x.local(e) == "dataset"]
-        if not found:
-            raise FactorImportError(
-                f"no <dataset> element under <{x.local(root)}>; expected an EcoSpold 1 document",
-                location=location,
-            )
-        for index, element in enumerate(found):
-            where = location if len(found) == 1 else f"{location}#{index + 1}"
-            datasets.append(parse_dataset(element, where, Path(location.rstrip("]")).name))
-    return collect(datasets)
+    return read_xml_datasets(
+        path,
+        (".xml",),
+        ("dataset",),
+        ("<dataset>", "an EcoSpold 1 document"),
+        lambda element, where, location: parse_dataset(
+            element, where, Path(location.rstrip("]")).name
+        ),
+    )
 
 
 def parse_dataset(element: ET.Element, location: str, file_name: str) -> ProcessDataset:

@@ -21,11 +21,10 @@ from tanzuji.factors.importers import xmlread as x
 from tanzuji.factors.importers.inventory import (
     Exchange,
     ProcessDataset,
-    collect,
-    dataset_files,
     date_of,
     geography_code,
     number,
+    read_xml_datasets,
     safe_id,
     year_of,
 )
@@ -44,20 +43,13 @@ _IPCC_GWP = {"2007": "AR4", "2013": "AR5", "2021": "AR6"}
 
 def read(path: Path) -> ImportResult:
     """Read every EcoSpold 2 dataset in a ``.spold``/``.xml`` file, a zip or a folder."""
-    datasets: list[ProcessDataset] = []
-    for location, data in dataset_files(path, (".spold", ".xml")):
-        root = x.parse(data, location)
-        found = [e for e in root.iter() if x.local(e) in _DATASETS]
-        if not found:
-            raise FactorImportError(
-                f"no activityDataset or childActivityDataset element under <{x.local(root)}>; "
-                "expected an EcoSpold 2 document",
-                location=location,
-            )
-        for index, element in enumerate(found):
-            where = location if len(found) == 1 else f"{location}#{index + 1}"
-            datasets.append(parse_dataset(element, where, Path(location).name))
-    return collect(datasets)
+    return read_xml_datasets(
+        path,
+        (".spold", ".xml"),
+        _DATASETS,
+        ("activityDataset or childActivityDataset", "an EcoSpold 2 document"),
+        lambda element, where, location: parse_dataset(element, where, Path(location).name),
+    )
 
 
 def parse_dataset(element: ET.Element, location: str, file_name: str) -> ProcessDataset:

@@ -20,14 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tanzuji import gases, units
 from tanzuji.errors import FactorImportError, TanzujiError
 from tanzuji.factors.importers import ImportResult, Skipped, limits
+from tanzuji.factors.importers import xmlread as x
 from tanzuji.factors.record import FactorRecord, GasAmount, PedigreeScores, Source, UncertaintySpec
 
 UNKNOWN_LICENCE = "unknown - see source"
@@ -248,6 +250,51 @@ def dataset_files(path: Path, suffixes: tuple[str, ...]) -> Iterator[tuple[str, 
         )
     else:
         yield str(path), limits.read_bytes(path)
+
+
+def read_xml_datasets(
+    path: Path,
+    suffixes: tuple[str, ...],
+    dataset_tags: tuple[str, ...],
+    missing: tuple[str, str],
+    parse: Callable[[ET.Element, str, str], ProcessDataset],
+) -> ImportResult:
+    """Parse every dataset element of the XML files under ``path`` and map them to records.
+
+    Parameters
+    ----------
+    path : Path
+        A file, a zip or a folder (:func:`dataset_files`).
+    suffixes : tuple of str
+        File suffixes read (``(".xml",)``).
+    dataset_tags : tuple of str
+        Local names of the dataset elements (``("dataset",)``); a file without one is an error.
+    missing : (str, str)
+        The dataset elements and the document expected, as the error for a file without one
+        names them: ``("<dataset>", "an EcoSpold 1 document")``.
+    parse : callable
+        ``parse(element, where, location)``: the dataset of one element; ``where`` is the
+        file's location, with ``#n`` when the file holds more than one dataset.
+
+    Raises
+    ------
+    FactorImportError
+        A file holds no dataset element.
+    """
+    datasets: list[ProcessDataset] = []
+    for location, data in dataset_files(path, suffixes):
+        root = x.parse(data, location)
+        found = [e for e in root.iter() if x.local(e) in dataset_tags]
+        if not found:
+            what, document = missing
+            raise FactorImportError(
+                f"no {what} element under <{x.local(root)}>; expected {document}",
+                location=location,
+            )
+        for index, element in enumerate(found):
+            where = location if len(found) == 1 else f"{location}#{index + 1}"
+            datasets.append(parse(element, where, location))
+    return collect(datasets)
 
 
 # --- dataset -> record -------------------------------------------------------------------------
