@@ -40,12 +40,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy
 import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
+from _common import cpus, versions
 
 from tanzuji.engine.calculate import Calculation
 from tanzuji.engine.system import Triplets
@@ -430,33 +430,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ),
             "ratios_bw2calc_over_tanzuji": ratios,
             "targets": targets,
-            "versions": _versions(),
-            "machine": {"platform": platform.platform(), "cpus": _cpus()},
+            "versions": versions(),
+            "machine": {"platform": platform.platform(), "cpus": cpus()},
         }
     )
     return results
-
-
-def _versions() -> dict[str, str]:
-    import tanzuji
-
-    out = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}
-    out["tanzuji"] = tanzuji.__version__
-    try:
-        import bw2calc
-        import bw_processing
-
-        out["bw2calc"] = bw2calc.__version__
-        out["bw_processing"] = bw_processing.__version__
-    except ImportError:
-        pass
-    return out
-
-
-def _cpus() -> int:
-    import os
-
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def print_table(results: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from tanzuji.factors.database import FactorDatabase
 from tanzuji.factors.match import FactorIndex
 from tanzuji.factors.record import FactorRecord, Source
 from tanzuji.factors.starter import load_starter
@@ -33,8 +34,12 @@ def load_items(path: Path = EVAL_FILE) -> list[dict]:
     return yaml.safe_load(path.read_text(encoding="utf-8"))["items"]
 
 
-def evaluate(index: FactorIndex, items: list[dict]) -> dict:
-    """recall@1, recall@5, per-query latencies (ms) and the misses."""
+def evaluate(index: FactorIndex | FactorDatabase, items: list[dict]) -> dict:
+    """recall@1, recall@5, per-query latencies (ms) and the misses of ``index.match``.
+
+    ``index`` is an in-memory :class:`FactorIndex` or a :class:`FactorDatabase` (its search
+    index; ``bench/match_db.py``): both answer ``match`` with the same arguments.
+    """
     hits1 = hits5 = 0
     latencies, misses = [], []
     for item in items:

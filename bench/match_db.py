@@ -29,33 +29,12 @@ from sqlalchemy import make_url
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from match import load_items, p95, synthetic_records
+from match import evaluate, load_items, p95, synthetic_records
 
 from tanzuji.factors.database import FactorDatabase
 from tanzuji.factors.starter import load_starter
 
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def evaluate(database: FactorDatabase, items: list[dict]) -> dict:
-    """recall@1, recall@5 and per-query latencies (ms) of ``database.match``."""
-    hits1 = hits5 = 0
-    latencies = []
-    for item in items:
-        start = time.perf_counter()
-        found = database.match(
-            item["text"],
-            unit=item.get("unit"),
-            geography=item.get("geography"),
-            year=item.get("year"),
-            limit=5,
-        )
-        latencies.append((time.perf_counter() - start) * 1000)
-        ids = [c.id for c in found]
-        hits1 += bool(ids[:1] and ids[0] in item["expect"])
-        hits5 += bool(set(item["expect"]) & set(ids))
-    n = len(items)
-    return {"recall@1": hits1 / n, "recall@5": hits5 / n, "latencies": latencies}
 
 
 def run(label: str, url: str, size: int, items: list[dict]) -> None:

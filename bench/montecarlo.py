@@ -56,6 +56,7 @@ import scipy.stats
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
+from _common import cpus, versions
 
 from tanzuji import settings
 from tanzuji.engine.montecarlo import MonteCarlo, statistics
@@ -380,8 +381,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     for name, case in cases.items():
         report["demands"][name] = summarize_case(name, case, us, args)
-    report["versions"] = _versions()
-    report["machine"] = {"platform": platform.platform(), "cpus": _cpus()}
+    report["versions"] = versions()
+    report["machine"] = {"platform": platform.platform(), "cpus": cpus()}
     ratios = [c["ratio"] for c in report["demands"].values() if "ratio" in c]
     if ratios:
         report["target"] = {
@@ -458,26 +459,6 @@ def summarize_case(name: str, case: dict[str, Any], us: UncertainSystem, args) -
         ),
     }
     return out
-
-
-def _versions() -> dict[str, str]:
-    import tanzuji
-
-    out = {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}
-    out["tanzuji"] = tanzuji.__version__
-    try:
-        import bw2calc
-        import bw_processing
-
-        out["bw2calc"] = bw2calc.__version__
-        out["bw_processing"] = bw_processing.__version__
-    except ImportError:
-        pass
-    return out
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
 def print_table(report: dict[str, Any]) -> None:
