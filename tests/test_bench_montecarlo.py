@@ -94,7 +94,7 @@ def test_sparse_mean_blocks_double_precision_and_uncertain_diagonal(uncertain, m
         characterization=us.synthetic.characterization,
     )
     assert any(s.diagonal is not None for s in mc.stages)
-    assert any(b.sparse is not None for seg in mc.solver._segments for b in seg.blocks or ())
+    assert any(b.sparse is not None for b in mc.solver.structure.loop_blocks)
     result = mc.run(24, seed=5, batch_size=12)
     assert result.fallbacks == 0
     np.testing.assert_allclose(result.scores, mc.run_fresh(result.factors), rtol=1e-10)

@@ -458,7 +458,7 @@ class MonteCarlo:
     def _plan(self, rows, cols, vals, t_slot, b_cols, b_weights) -> None:
         """Restrict to the processes upstream of the demand; order them as the mean solver
         does (block lower triangular) and cut the order into stages."""
-        solver = self.solver
+        structure = self.solver.structure
         upstream = sp.csr_matrix(
             (np.ones(rows.size), (cols, rows)), shape=(self.n, self.n)
         )  # consumer -> supplier
@@ -468,7 +468,7 @@ class MonteCarlo:
                 reached[csgraph.breadth_first_order(upstream, start, return_predecessors=False)] = (
                     True
                 )
-        order = solver._order[reached[solver._order]]
+        order = structure.order[reached[structure.order]]
         m = order.size
         position = np.full(self.n, -1, dtype=np.int64)
         position[order] = np.arange(m)
@@ -503,17 +503,16 @@ class MonteCarlo:
         self.stage_matrix_reached = self.stage_matrix[:, order].tocsr()
         self.demand_reached = self.demand[order]
         # Stages: cut where the level changes or loops give way to acyclic processes.
-        scc = solver._scc[order]
-        sizes = np.bincount(solver._scc, minlength=int(solver._scc.max()) + 1 if self.n else 0)
+        scc = structure.scc[order]
+        sizes = np.bincount(structure.scc, minlength=int(structure.scc.max()) + 1 if self.n else 0)
         in_loop = sizes[scc] > 1
-        level = solver._scc_level[scc]
+        level = structure.scc_level[scc]
         change = (in_loop[1:] != in_loop[:-1]) | (level[1:] != level[:-1])
         cuts = np.concatenate(([0], np.flatnonzero(change) + 1, [m])) if m else np.zeros(1, int)
         single = bool(settings.get("mc_single_precision"))
         blocks = {}
-        for segment in solver._segments:
-            for block in segment.blocks or ():
-                blocks[int(position[solver._order[block.start]])] = block
+        for block in structure.loop_blocks:
+            blocks[int(position[structure.order[block.start]])] = block
         stage_of = np.repeat(np.arange(cuts.size - 1), np.diff(cuts))
         row_stage = stage_of[er]
         inside = row_stage == stage_of[ec]
