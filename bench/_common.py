@@ -1,4 +1,4 @@
-"""Helpers the engine and Monte Carlo benchmarks share: what ran the benchmark, and where."""
+"""Helpers the engine and Monte Carlo benchmarks share: what ran them, where, which solver."""
 
 from __future__ import annotations
 
@@ -7,6 +7,17 @@ import platform
 
 import numpy as np
 import scipy
+
+
+def bw2calc_solver() -> str:
+    """The sparse solver bw2calc uses here: ``pypardiso``, ``umfpack`` or ``superlu``."""
+    import bw2calc
+
+    if bw2calc.PYPARDISO:
+        return "pypardiso"
+    if bw2calc.UMFPACK:
+        return "umfpack"
+    return "superlu"
 
 
 def versions() -> dict[str, str]:

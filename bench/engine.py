@@ -45,7 +45,7 @@ import scipy.sparse as sp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
-from _common import cpus, versions
+from _common import bw2calc_solver, cpus, versions
 
 from tanzuji.engine.calculate import Calculation
 from tanzuji.engine.system import Triplets
@@ -129,16 +129,6 @@ class TanzujiEngine:
         return {"solver": "block-triangular (SCC) + SuperLU/LAPACK on loop blocks"} | Calculation(
             *self.matrices
         ).solver.describe()
-
-
-def bw2calc_solver() -> str:
-    import bw2calc
-
-    if bw2calc.PYPARDISO:
-        return "pypardiso"
-    if bw2calc.UMFPACK:
-        return "umfpack"
-    return "superlu"
 
 
 class Bw2calcEngine:

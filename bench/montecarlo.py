@@ -56,7 +56,7 @@ import scipy.stats
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synthetic
-from _common import cpus, versions
+from _common import bw2calc_solver, cpus, versions
 
 from tanzuji import settings
 from tanzuji.engine.montecarlo import MonteCarlo, statistics
@@ -230,16 +230,6 @@ class Bw2calcMonteCarlo:
             scores.append(float(self.lca.score))
             seconds.append(time.perf_counter() - start)
         return scores, seconds
-
-
-def bw2calc_solver() -> str:
-    import bw2calc
-
-    if bw2calc.PYPARDISO:
-        return "pypardiso"
-    if bw2calc.UMFPACK:
-        return "umfpack"
-    return "superlu"
 
 
 def sampled_values(mc: MonteCarlo, factors: np.ndarray) -> np.ndarray:
