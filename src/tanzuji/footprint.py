@@ -146,6 +146,8 @@ def _lines(
             sums[flow.origin] += value
         if flow.aircraft:
             sums["aircraft"] += value
+        if flow.gas == "CO2" and flow.origin == "biogenic":
+            sums["biogenic_co2_net"] += value
     total = float(inventory @ c)
     iso = Iso14067Lines(
         fossil_ghg_emissions=sums["fossil"],
@@ -157,7 +159,9 @@ def _lines(
         aircraft_ghg_emissions=sums["aircraft"],
     )
     pact = PactQuantities(
-        pcfExcludingBiogenicUptake=total - sums["biogenic_removal"],
+        # PACT v3 x-comment: fossil + LUC + land management + biogenic non-CO2; biogenic CO2
+        # emitted and taken up (biogenicCO2Uptake) are both left out (-1/+1 netted).
+        pcfExcludingBiogenicUptake=total - sums["biogenic_co2_net"],
         pcfIncludingBiogenicUptake=total,
         fossilGhgEmissions=sums["fossil"],
         landUseChangeGhgEmissions=sums["land_use_change"],

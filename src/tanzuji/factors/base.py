@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -214,9 +215,11 @@ def _flow_from_row(row: Mapping[str, str]) -> FactorFlow:
     try:
         amount = float(raw)
     except ValueError:
+        amount = math.nan
+    if not math.isfinite(amount):
         raise FactorFileError(
-            f"column 'amount_kg' is {raw!r}; expected a number (kg of gas per unit)"
-        ) from None
+            f"column 'amount_kg' is {raw!r}; expected a finite number (kg of gas per unit)"
+        )
     origin = row["origin"].strip()
     if origin not in ORIGINS:
         raise FactorFileError(f"column 'origin' is {origin!r}; expected one of {list(ORIGINS)}")

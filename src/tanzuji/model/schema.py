@@ -20,6 +20,10 @@ LIFE_CYCLE_STAGES = ("raw_materials", "production", "distribution", "use", "end_
 Amount = float | str  # a number or a formula over parameters
 Origin = Literal["fossil", "biogenic", "land_use_change", "land_management"]  # gases.ORIGINS
 Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-/]+$")]
+#: A product of the model: a process id, or ``PROCESS#CO_PRODUCT`` for one of its co-products.
+ProductRef = Annotated[
+    str, Field(min_length=1, max_length=401, pattern=r"^[A-Za-z0-9_.:\-/]+(#[A-Za-z0-9_.:\-/]+)?$")
+]
 
 
 class Strict(BaseModel):
@@ -61,7 +65,7 @@ class UnitSpec(Strict):
 class ReferenceFlow(Strict):
     """How much of which process's product fulfils one functional unit."""
 
-    process: Identifier
+    process: ProductRef
     amount: Amount = 1.0
     unit: str | None = None
 
@@ -140,7 +144,7 @@ class Pedigree(Strict):
 class Exchange(Strict):
     """An input: from a process of the model or from an emission factor."""
 
-    process: Identifier | None = None
+    process: ProductRef | None = None
     factor: str | None = None
     amount: Amount
     unit: str
@@ -223,7 +227,7 @@ class Process(Strict):
 
 class FactorGas(Strict):
     gas: str
-    amount: float
+    amount: float = Field(allow_inf_nan=False)
     origin: Origin = "fossil"
     aircraft: bool = False
 

@@ -168,7 +168,7 @@ def split_gases(
     * ``CO2e`` biogenic = the remainder of ``E`` (biogenic CH4/CO2, land-management biogenic
       CO2, technological removals...);
     * ``CO2`` biogenic = ``I - E`` (<= 0), the uptake, so that the engine's
-      pcfExcludingBiogenicUptake (total minus biogenic removals) equals ``E`` and its total
+      pcfExcludingBiogenicUptake (total minus net biogenic CO2) equals ``E`` and its total
       equals ``I``. A reported biogenicCO2Uptake that differs (rounding) is noted.
 
     Returns the gases and notes, or the reason the footprint is inconsistent.
