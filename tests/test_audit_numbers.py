@@ -436,25 +436,3 @@ processes:
 """
     with pytest.raises(ModelError, match=r"factors\[0\]\.gases\[0\]\.amount"):
         load_model_text(model)
-
-
-def test_negative_fossil_factor_flow_is_refused():
-    # A "fossil removal" would enter the total but no ISO 14067 line (the lines would no longer
-    # add up to the total), so a factor may only carry negative biogenic/land-management CO2.
-    from tanzuji.errors import InvalidAmount
-
-    model = """
-product: {id: p, name: P, functional_unit: {unit: kg}, reference_flow: {process: a}}
-factors:
-  - {id: f, name: F, unit: kWh, source: s, gases: [{gas: CO2, amount: -0.5}]}
-processes:
-  - id: a
-    name: A
-    life_cycle_stage: production
-    reference_product: {unit: kg}
-    inputs: [{factor: f, amount: 1, unit: kWh}]
-"""
-    with pytest.raises(
-        InvalidAmount, match=r"inputs\[0\]\.factor.*'f' has -0\.5 kg CO2 \(fossil\)"
-    ):
-        calculate(load_model_text(model))

@@ -159,8 +159,9 @@ def _lines(
         aircraft_ghg_emissions=sums["aircraft"],
     )
     pact = PactQuantities(
-        # PACT v3 x-comment: fossil + LUC + land management + biogenic non-CO2; biogenic CO2
-        # emitted and taken up (biogenicCO2Uptake) are both left out (-1/+1 netted).
+        # PACT v3.0.3 CarbonFootprint x-comment: fossil + LUC + land management + biogenic
+        # non-CO2 ("non-biogenic CO2", wbcsd/data-exchange-protocol#131); biogenic CO2 emitted
+        # and taken up are both left out, and Including = Excluding + net biogenic CO2 uptake.
         pcfExcludingBiogenicUptake=total - sums["biogenic_co2_net"],
         pcfIncludingBiogenicUptake=total,
         fossilGhgEmissions=sums["fossil"],

@@ -218,7 +218,7 @@ def _flow_from_row(row: Mapping[str, str]) -> FactorFlow:
         amount = math.nan
     if not math.isfinite(amount):
         raise FactorFileError(
-            f"column 'amount_kg' is {raw!r}; expected a finite number (kg of gas per unit)"
+            f"column 'amount_kg' is {raw!r}; expected a number (finite, kg of gas per unit)"
         )
     origin = row["origin"].strip()
     if origin not in ORIGINS:

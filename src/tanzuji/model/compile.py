@@ -214,12 +214,6 @@ class _Builder:
         rec = self.factor_record[identity]
         for flow in factor.flows:
             removal = flow.amount_kg < 0
-            if removal and not (flow.gas in ("CO2", gases.CO2E) and flow.origin in REMOVAL_ORIGINS):
-                raise InvalidAmount(
-                    f"factor {factor.id!r} has {flow.amount_kg:g} kg {flow.gas} ({flow.origin}); "
-                    f"only CO2 removals of origin {' or '.join(REMOVAL_ORIGINS)} may be negative "
-                    "(ISO 14067:2018 6.5.2) / 因子中仅生物源或土地管理的 CO2 清除可为负值"
-                )
             self.bio.add(
                 self.flow_row(FlowKey(flow.gas, flow.origin, flow.aircraft, removal)),
                 col,
@@ -316,8 +310,8 @@ class _Builder:
         else:
             with located(self.smap.where((*path, "factor"))):
                 factor = self.source.resolve(exchange.factor)
-                self.factors[factor_identity(factor)] = factor
-                row = self.factor_col(factor, process)
+            self.factors[factor_identity(factor)] = factor
+            row = self.factor_col(factor, process)
             target_unit = factor.unit
             factor_id = factor.id
         with located(where):
