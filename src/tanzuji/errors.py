@@ -124,6 +124,13 @@ class UnknownFactor(TanzujiError):
     http_status = 404
 
 
+class NoFactorMatch(UnknownFactor):
+    """A ``match:`` input's activity text matches no factor of a convertible unit."""
+
+    code = "no_factor_match"
+    http_status = 422
+
+
 class FactorFileError(TanzujiError):
     """A factor file (CSV next to a model) is malformed."""
 

@@ -20,6 +20,7 @@ from tanzuji.engine.sensitivity import UncertaintySummary
 from tanzuji.engine.system import ProductSystem
 from tanzuji.engine.traversal import TreeNode, sankey, supply_chain_tree
 from tanzuji.factors.base import FactorSource
+from tanzuji.factors.matchers import FactorMatcher
 from tanzuji.model.compile import CompiledModel, compile_model
 from tanzuji.model.files import LoadedModel
 
@@ -80,6 +81,24 @@ class FactorUsed(BaseModel):
     source: str
 
 
+class MatchedExchange(BaseModel):
+    """An input whose factor was chosen by matching its activity text (``match:``)."""
+
+    location: str = Field(description="file:line and path of the input in the model")
+    process: str
+    text: str = Field(description="the activity text as written")
+    geography: str | None = Field(None, description="geography hint given to the matcher")
+    year: int | None = Field(None, description="year hint given to the matcher")
+    factor_id: str
+    version: str
+    release: str | None
+    confidence: float = Field(description="the matcher's confidence, 0..1")
+    explanation: str
+    pedigree: list[float] | None = Field(
+        None, description="the input's scores after the match rule (docs/quality.md R5)"
+    )
+
+
 class Inputs(BaseModel):
     """Exactly what the result was computed from (so anyone can recompute it)."""
 
@@ -123,6 +142,8 @@ class Footprint(BaseModel):
     sankey: SankeyOut | None = None
     data_quality: quality.DataQuality | None = None
     uncertainty: UncertaintySummary | None = None
+    #: Inputs whose factor was chosen by text (absent when the model names every factor).
+    matched_exchanges: list[MatchedExchange] | None = None
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
@@ -266,6 +287,23 @@ def assemble(
         ),
         engine={"tanzuji": __version__, **calculation.solver.describe()},
     )
+    if compiled.matches:
+        footprint.matched_exchanges = [
+            MatchedExchange(
+                location=m.location,
+                process=m.process,
+                text=m.text,
+                geography=m.geography,
+                year=m.year,
+                factor_id=m.factor.id,
+                version=m.factor.version,
+                release=m.factor.release,
+                confidence=m.confidence,
+                explanation=m.explanation,
+                pedigree=list(m.pedigree) if m.pedigree is not None else None,
+            )
+            for m in compiled.matches
+        ]
     if total != 0:
         footprint.data_quality = quality.assess(system, supply, c)
     if tree_cutoff is not None:
@@ -305,10 +343,15 @@ def calculate(
     factor_source: FactorSource | None = None,
     tree_cutoff: float | None = None,
     tree_max_nodes: int = 2000,
+    matcher: FactorMatcher | None = None,
 ) -> Footprint:
-    """Compute the footprint of a loaded model end to end."""
+    """Compute the footprint of a loaded model end to end.
+
+    ``matcher`` chooses the factors of ``match:`` inputs (default: the factor database when
+    one exists, else the built-in starter factors; see :mod:`tanzuji.factors.matchers`).
+    """
     chosen = gases.check_gwp_set(gwp_set)
-    compiled = compile_model(loaded, factor_source)
+    compiled = compile_model(loaded, factor_source, matcher)
     calculation = Calculation.from_system(compiled.system, chosen)
     return assemble(
         compiled, calculation, chosen, tree_cutoff=tree_cutoff, tree_max_nodes=tree_max_nodes

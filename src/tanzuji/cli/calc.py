@@ -161,6 +161,13 @@ def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
         f"{iso.land_use_change_ghg_emissions:,.4g} · aircraft 航空 "
         f"{iso.aircraft_ghg_emissions:,.4g} kg CO2e"
     )
+    for m in footprint.matched_exchanges or []:
+        console.print(
+            f"matched 文本匹配 {m.location}: {m.text!r} -> {m.factor_id} v{m.version}"
+            f"{'@' + m.release if m.release else ''} (confidence 置信度 {m.confidence:.2f}; "
+            f"{m.explanation})",
+            markup=False,
+        )
     illustrative = [f.id for f in footprint.inputs.factors if f.illustrative]
     if illustrative:
         console.print(

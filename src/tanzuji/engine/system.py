@@ -77,11 +77,17 @@ class ExchangeRecord:
     process: str
     kind: str  # "input", "emission", "factor_flow", "reference"
     uncertainty: dict[str, Any] | None = None
-    pedigree: tuple[int, int, int, int, int] | None = None
+    #: 1..5 per indicator; fractional after a text match (quality.degrade_for_match, R5)
+    pedigree: tuple[float, float, float, float, float] | None = None
     primary: bool = False
     factor_id: str | None = None
     amount: float | None = None  # in ``unit``, as written (uncertainty specs are in this unit)
     unit: str | None = None
+    #: For an input whose factor was chosen by text (``match:``): the text, the matcher's
+    #: confidence in [0, 1] and its one-line explanation.
+    match_text: str | None = None
+    match_confidence: float | None = None
+    match_explanation: str | None = None
 
 
 @dataclass

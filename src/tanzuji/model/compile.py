@@ -1,5 +1,9 @@
 """Turn a validated product model into a :class:`~tanzuji.engine.system.ProductSystem`.
 
+A ``match:`` input is resolved here too: its activity text goes to a
+:class:`~tanzuji.factors.matchers.FactorMatcher`, the top candidate becomes the input's factor
+and the match confidence lowers the input's pedigree (docs/quality.md R5).
+
 Conversions happen here, once: every input amount is converted to the unit of the product or
 factor it links to, every emission to kg. Co-products are split into one column per product
 with the process's inputs and emissions multiplied by that product's allocation share
@@ -16,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tanzuji import gases, units
+from tanzuji import gases, quality, units
 from tanzuji.engine.allocation import shares as allocation_shares
 from tanzuji.engine.system import (
     Activity,
@@ -29,8 +33,10 @@ from tanzuji.errors import (
     DanglingReference,
     DuplicateId,
     InvalidAmount,
+    NoFactorMatch,
     TanzujiError,
 )
+from tanzuji.factors import text as factor_text
 from tanzuji.factors.base import (
     ChainedSource,
     FactorData,
@@ -39,11 +45,48 @@ from tanzuji.factors.base import (
     MappingSource,
     load_factor_csv,
 )
+from tanzuji.factors.match import Candidate
+from tanzuji.factors.matchers import FactorMatcher, default_matcher
 from tanzuji.model import formula
 from tanzuji.model.files import LoadedModel, SourceMap
 from tanzuji.model.schema import InlineFactor, Model, Process
 
 REMOVAL_ORIGINS = ("biogenic", "land_management")
+
+
+@dataclass(frozen=True)
+class MatchedInput:
+    """A ``match:`` input and the factor its text was matched to.
+
+    Attributes
+    ----------
+    location : str
+        ``file:line path`` of the input.
+    process : str
+        Id of the process the input belongs to.
+    text : str
+        The activity text as written.
+    geography, year
+        The hints the matcher was given (written, read from the text, or the defaults).
+    factor : FactorData
+        The chosen factor (top candidate), with its version and release.
+    confidence : float
+        The matcher's confidence in [0, 1].
+    explanation : str
+        The matcher's one-line reason (words, unit, geography, year).
+    pedigree : tuple of float or None
+        The input's scores after :func:`tanzuji.quality.degrade_for_match`.
+    """
+
+    location: str
+    process: str
+    text: str
+    geography: str | None
+    year: int | None
+    factor: FactorData
+    confidence: float
+    explanation: str
+    pedigree: tuple[float, ...] | None
 
 
 @dataclass
@@ -55,6 +98,7 @@ class CompiledModel:
     model_hash: str
     parameters: dict[str, float]
     factors: dict[str, FactorData] = field(default_factory=dict)
+    matches: list[MatchedInput] = field(default_factory=list)
 
 
 @contextmanager
@@ -109,11 +153,15 @@ def factor_source_for(loaded: LoadedModel, extra: FactorSource | None = None) ->
 
 
 class _Builder:
-    def __init__(self, loaded: LoadedModel, source: FactorSource) -> None:
+    def __init__(
+        self, loaded: LoadedModel, source: FactorSource, matcher: FactorMatcher | None = None
+    ) -> None:
         self.loaded = loaded
         self.model = loaded.model
         self.smap: SourceMap = loaded.source_map
         self.source = source
+        self._matcher = matcher
+        self.matches: list[MatchedInput] = []
         self.activities: list[Activity] = []
         self.column_of: dict[str, int] = {}
         self.flows: dict[FlowKey, int] = {}
@@ -295,6 +343,7 @@ class _Builder:
                 f"input amount is {value:g}; inputs must be >= 0 (model outputs as co_products)",
                 location=self.smap.where((*path, "amount")),
             )
+        matched: Candidate | None = None
         if exchange.process is not None:
             target = exchange.process
             if target not in self.column_of:
@@ -308,14 +357,38 @@ class _Builder:
             target_unit = self.activities[row].unit
             factor_id = None
         else:
-            with located(self.smap.where((*path, "factor"))):
-                factor = self.source.resolve(exchange.factor)
+            if exchange.match is not None:
+                factor, matched = self._matched_factor(process, exchange, value, path)
+            else:
+                with located(self.smap.where((*path, "factor"))):
+                    factor = self.source.resolve(exchange.factor)
             self.factors[factor_identity(factor)] = factor
             row = self.factor_col(factor, process)
             target_unit = factor.unit
             factor_id = factor.id
         with located(where):
             converted = units.convert(value, exchange.unit, target_unit, where=where)
+        pedigree = _pedigree(exchange.pedigree)
+        match_fields = {}
+        if matched is not None:
+            pedigree = _matched_pedigree(pedigree, factor.pedigree, matched.confidence)
+            match_fields = {
+                "match_text": exchange.match,
+                "match_confidence": matched.confidence,
+                "match_explanation": matched.explanation,
+            }
+            self.matches.append(
+                MatchedInput(
+                    where,
+                    process.id,
+                    exchange.match,
+                    *self._match_hints(process, exchange),
+                    factor,
+                    matched.confidence,
+                    matched.explanation,
+                    pedigree,
+                )
+            )
         rec = len(self.records)
         self.records.append(
             ExchangeRecord(
@@ -323,15 +396,58 @@ class _Builder:
                 process.id,
                 "input",
                 exchange.uncertainty.model_dump() if exchange.uncertainty else None,
-                _pedigree(exchange.pedigree),
+                pedigree,
                 exchange.primary,
                 factor_id,
                 amount=value,
                 unit=exchange.unit,
+                **match_fields,
             )
         )
         for col, share in zip(cols, split, strict=True):
             self.tech.add(row, col, -converted * share, rec)
+
+    # -- inputs matched by text ----------------------------------------------------------------
+    @property
+    def matcher(self) -> FactorMatcher:
+        """The matcher given, else :func:`default_matcher` (chosen on the first ``match:``)."""
+        if self._matcher is None:
+            self._matcher = default_matcher()
+        return self._matcher
+
+    def _match_hints(self, process: Process, exchange) -> tuple[str | None, int | None]:
+        """Geography and year for the matcher: written on the input, else read from the text
+        by the matcher, else the process's (or product's) geography and the reference period's
+        end year."""
+        parsed = factor_text.parse_activity(exchange.match)
+        product = self.model.product
+        geography = exchange.geography
+        if geography is None and parsed.geography is None:
+            geography = process.geography or product.geography
+        year = exchange.year
+        if year is None and parsed.year is None and product.reference_period is not None:
+            year = product.reference_period.end.year
+        return geography or parsed.geography, year or parsed.year
+
+    def _matched_factor(
+        self, process: Process, exchange, value: float, path: tuple[str | int, ...]
+    ) -> tuple[FactorData, Candidate]:
+        """The top candidate for a ``match:`` input, as the engine's factor."""
+        where = self.smap.where((*path, "match"))
+        geography, year = self._match_hints(process, exchange)
+        with located(where):
+            found = self.matcher.match(exchange.match, value, exchange.unit, geography, year)
+        if not found:
+            raise NoFactorMatch(
+                f"no emission factor matches {exchange.match!r} in a unit convertible from "
+                f"{exchange.unit!r} (没有与该活动描述匹配且单位可换算的排放因子); use words of a "
+                "factor's name (tanzuji factors search), check the unit, or name the factor with "
+                "'factor: ID'",
+                location=where,
+                found=exchange.match,
+            )
+        best = found[0]
+        return best.record.to_factor_data(release=self.matcher.release), best
 
     def _add_emission(self, process, i, k, emission, cols, split) -> None:
         path = ("processes", i, "emissions", k)
@@ -400,7 +516,29 @@ def _pedigree(p) -> tuple[int, int, int, int, int] | None:
     return (p.reliability, p.completeness, p.temporal, p.geographical, p.technological)
 
 
-def compile_model(loaded: LoadedModel, factor_source: FactorSource | None = None) -> CompiledModel:
+def _matched_pedigree(
+    own: tuple[int, ...] | None, factor: tuple[int, ...] | None, confidence: float
+) -> tuple[float, ...] | None:
+    """Scores of an input whose factor was chosen by text (docs/quality.md R5).
+
+    The scores that rate the input under R1 (per indicator the worse of the input's and the
+    factor's; one given: that one) are moved towards 5 by the doubt of the match. With no
+    scores at all the input stays unknown (5 on every indicator under R1).
+    """
+    if own is None and factor is None:
+        return None
+    if own is None or factor is None:
+        base = own or factor
+    else:
+        base = tuple(max(a, b) for a, b in zip(own, factor, strict=True))
+    return quality.degrade_for_match(base, confidence)
+
+
+def compile_model(
+    loaded: LoadedModel,
+    factor_source: FactorSource | None = None,
+    matcher: FactorMatcher | None = None,
+) -> CompiledModel:
     """Build the product system of a loaded model.
 
     Parameters
@@ -410,14 +548,19 @@ def compile_model(loaded: LoadedModel, factor_source: FactorSource | None = None
     factor_source : FactorSource, optional
         Where factors not defined inline or in the model's factor files come from (the
         factor database).
+    matcher : FactorMatcher, optional
+        Chooses the factor of each ``match:`` input (default: :func:`default_matcher`, the
+        factor database when one exists, else the built-in starter factors).
 
     Raises
     ------
     DanglingReference, InvalidAmount, UnitMismatch, UnknownFactor, FormulaError, UnknownGas
         Each with the file, line and path of the offending value.
+    NoFactorMatch
+        A ``match:`` text matches no factor of a unit convertible from the input's unit.
     """
     source = factor_source_for(loaded, factor_source)
-    builder = _Builder(loaded, source)
+    builder = _Builder(loaded, source, matcher)
     builder.declare_columns()
     for i, process in enumerate(loaded.model.processes):
         builder.build_process(i, process)
@@ -430,7 +573,14 @@ def compile_model(loaded: LoadedModel, factor_source: FactorSource | None = None
         demand=demand,
         exchanges=builder.records,
     )
-    return CompiledModel(system, loaded.model, loaded.content_hash, builder.params, builder.factors)
+    return CompiledModel(
+        system,
+        loaded.model,
+        loaded.content_hash,
+        builder.params,
+        builder.factors,
+        builder.matches,
+    )
 
 
-__all__ = ["CompiledModel", "compile_model", "factor_source_for"]
+__all__ = ["CompiledModel", "MatchedInput", "compile_model", "factor_source_for"]

@@ -142,10 +142,18 @@ class Pedigree(Strict):
 
 
 class Exchange(Strict):
-    """An input: from a process of the model or from an emission factor."""
+    """An input: from a process of the model, from an emission factor, or from a factor chosen
+    by matching activity text (``match:``; see docs/model.md and docs/matching.md)."""
 
     process: ProductRef | None = None
     factor: str | None = None
+    #: Activity text ("外购电力 广东 2023", "diesel for forklifts") matched to a factor at compile
+    #: time; the match's confidence lowers the exchange's data quality (docs/quality.md R5).
+    match: str | None = Field(None, min_length=1, max_length=500)
+    #: Hints for ``match``: ISO 3166 code or grid region, and the activity year. Defaults: what
+    #: the text names, else the process's or product's geography and reference period year.
+    geography: str | None = Field(None, min_length=1, max_length=40)
+    year: int | None = Field(None, ge=1900, le=2100)
     amount: Amount
     unit: str
     comment: str | None = None
@@ -155,8 +163,11 @@ class Exchange(Strict):
 
     @model_validator(mode="after")
     def _one_link(self) -> Exchange:
-        if (self.process is None) == (self.factor is None):
-            raise ValueError("an input links to exactly one of 'process' or 'factor'")
+        links = [self.process, self.factor, self.match]
+        if sum(link is not None for link in links) != 1:
+            raise ValueError("an input links to exactly one of 'process', 'factor' or 'match'")
+        if self.match is None and (self.geography is not None or self.year is not None):
+            raise ValueError("'geography' and 'year' on an input are hints for 'match' only")
         return self
 
 
