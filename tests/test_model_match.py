@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from tanzuji import units
 from tanzuji.cli import app
 from tanzuji.cli.factors import STARTER_REVIEWER
-from tanzuji.errors import NoFactorMatch, UnknownFactor
+from tanzuji.errors import ModelError, NoFactorMatch, UnknownFactor
 from tanzuji.factors.database import FactorDatabase
 from tanzuji.factors.matchers import DatabaseMatcher, StarterMatcher, default_matcher
 from tanzuji.factors.starter import StarterFactorSource, load_starter
@@ -156,9 +156,11 @@ def test_unit_incompatible_text_is_never_matched_to_another_dimension():
 
 
 def test_match_and_factor_are_exclusive():
-    with pytest.raises(Exception, match="exactly one of 'process', 'factor' or 'match'"):
+    with pytest.raises(
+        ModelError, match=r"m.yaml:14 .*exactly one of 'process', 'factor' or 'match'"
+    ):
         _fp(f"{{match: 外购电力, factor: {CSG_2023}, amount: 1, unit: kWh}}")
-    with pytest.raises(Exception, match="hints for 'match' only"):
+    with pytest.raises(ModelError, match=r"m.yaml:14 .*hints for 'match' only"):
         _fp(f"{{factor: {CSG_2023}, geography: CN, amount: 1, unit: kWh}}")
 
 
