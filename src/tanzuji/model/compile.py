@@ -441,8 +441,8 @@ class _Builder:
             raise NoFactorMatch(
                 f"no emission factor matches {exchange.match!r} in a unit convertible from "
                 f"{exchange.unit!r} (没有与该活动描述匹配且单位可换算的排放因子); use words of a "
-                "factor's name (tanzuji factors search), check the unit, or name the factor with "
-                "'factor: ID'",
+                f"factor's name (try `tanzuji factors match {exchange.match!r} --unit "
+                f"{exchange.unit}`), check the unit, or name the factor with 'factor: ID'",
                 location=where,
                 found=exchange.match,
             )
