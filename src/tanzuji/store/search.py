@@ -409,11 +409,16 @@ def find(
     *,
     extra: bool,
     limit: int = CANDIDATE_POOL,
+    statistics: CorpusStatistics | None = None,
 ) -> list[IndexedVersion]:
     """Versions containing any of ``query_terms`` (OR), best first, at most ``limit``.
 
     Ranked by ``bm25`` (SQLite FTS5) or ``ts_rank`` (PostgreSQL) over ``terms`` and, with
     ``extra``, the ``extra`` column at :data:`EXTRA_WEIGHT`; ties by factor id.
+
+    On PostgreSQL without ``extra``, ``statistics`` (the index's term frequencies) lets a
+    query whose terms are common rank a bounded candidate set instead of every hit (see
+    :func:`_stages`); the result is the same.
     """
     terms = list(dict.fromkeys(t for t in query_terms if t))
     if not terms:
@@ -439,37 +444,94 @@ def find(
             f"ORDER BY bm25(factor_search_fts, 1.0, {EXTRA_WEIGHT}), s.factor_id LIMIT :pool"
         )
     else:
-        params["q"] = " | ".join(
-            "'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms
-        )
+        params["q"] = _tsquery(terms)
         hit = "s.terms_vector @@ query.q"
         rank = "ts_rank(s.terms_vector, query.q)"
         if extra:
             hit = f"({hit} OR s.extra_vector @@ query.q)"
             rank += f" + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
+        elif statistics is not None:
+            for least, rarest in _stages(terms, statistics, limit):
+                staged = {**params, "rare": _tsquery(rarest), "least": least, "all": terms}
+                sql = (
+                    f"SELECT {columns} FROM factor_search s{release} CROSS JOIN "
+                    "(SELECT CAST(:q AS tsquery) AS q, CAST(:rare AS tsquery) AS rare) AS query "
+                    f"WHERE s.terms_vector @@ query.rare{where} AND length(s.terms_vector) - "
+                    "length(ts_delete(s.terms_vector, CAST(:all AS text[]))) >= :least "
+                    f"ORDER BY {rank} DESC, s.factor_id LIMIT :pool"
+                )
+                rows = executor.execute(_expanding(text(sql), staged), staged).all()
+                if len(rows) == limit:
+                    return [_indexed(r) for r in rows]
         sql = (
             f"SELECT {columns} FROM factor_search s{release} "
             f"CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query WHERE {hit}{where} "
             f"ORDER BY {rank} DESC, s.factor_id LIMIT :pool"
         )
-    statement = text(sql)
+    return [_indexed(r) for r in executor.execute(_expanding(text(sql), params), params)]
+
+
+def _tsquery(terms: Iterable[str]) -> str:
+    """``'t1' | 't2' ...``: the terms taken as they are (quoted lexemes)."""
+    return " | ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms)
+
+
+def _expanding(statement: Any, params: Mapping[str, Any]) -> Any:
     for name in ("dims", "geos"):
         if name in params:
             statement = statement.bindparams(bindparam(name, expanding=True))
-    return [
-        IndexedVersion(
-            id=r.factor_id,
-            version=r.version,
-            unit=r.unit,
-            geography=r.geography,
-            year=r.year,
-            boundary=r.boundary,
-            status=r.status,
-            terms=tuple(r.terms.split()),
-            extra=tuple(r.extra.split()),
-        )
-        for r in executor.execute(statement, params)
-    ]
+    return statement
+
+
+def _stages(
+    terms: Sequence[str], statistics: CorpusStatistics, limit: int
+) -> list[tuple[int, list[str]]]:
+    """Bounded candidate sets for a PostgreSQL OR query: ``(least, rarest)`` pairs, tried in turn.
+
+    Without positions every query term a version holds adds the same amount to ``ts_rank``,
+    so the rank orders versions by how many query terms they hold (ties by factor id). A
+    version holding at least ``least`` of the ``k`` terms holds one of the ``k - least + 1``
+    rarest (by document frequency), so ranking only the versions that hold one of those
+    (found through the GIN index) *and* at least ``least`` terms gives the true best ``limit``
+    whenever that set has ``limit`` versions; otherwise the next, larger stage (then the
+    plain query) is tried. Stages start where, were terms independent, about ``limit``
+    versions would hold ``least`` terms, and stop where the rare terms cover half the hits.
+    """
+    k = len(terms)
+    documents = max(statistics.documents, 1)
+    frequency = sorted((statistics.frequency.get(t, 0), t) for t in terms)
+    total = sum(df for df, _ in frequency)
+    if k < 2 or total <= 2 * limit:
+        return []
+    # expected[m]: versions holding at least m terms if terms were independent.
+    holding = [1.0] + [0.0] * k
+    for df, _ in frequency:
+        p = min(df / documents, 1.0)
+        for m in range(k, 0, -1):
+            holding[m] = holding[m] * (1 - p) + holding[m - 1] * p
+        holding[0] *= 1 - p
+    stages = []
+    for least in range(k, 1, -1):
+        rarest = frequency[: k - least + 1]
+        if 2 * sum(df for df, _ in rarest) > total:
+            break
+        if documents * sum(holding[least:]) >= limit or stages:
+            stages.append((least, [t for _, t in rarest]))
+    return stages[-2:] if len(stages) > 2 else stages
+
+
+def _indexed(r: Any) -> IndexedVersion:
+    return IndexedVersion(
+        id=r.factor_id,
+        version=r.version,
+        unit=r.unit,
+        geography=r.geography,
+        year=r.year,
+        boundary=r.boundary,
+        status=r.status,
+        terms=tuple(r.terms.split()),
+        extra=tuple(r.extra.split()),
+    )
 
 
 def _filter_sql(filters: Filters) -> tuple[str, dict[str, Any]]:
