@@ -494,8 +494,10 @@ def _stages(
     rarest (by document frequency), so ranking only the versions that hold one of those
     (found through the GIN index) *and* at least ``least`` terms gives the true best ``limit``
     whenever that set has ``limit`` versions; otherwise the next, larger stage (then the
-    plain query) is tried. Stages start where, were terms independent, about ``limit``
-    versions would hold ``least`` terms, and stop where the rare terms cover half the hits.
+    plain query) is tried. Were terms independent, about ``limit`` versions would hold
+    ``likely`` terms; a word and its ``~concept`` always come together, so more do, and the
+    stage above ``likely`` (rare terms only: cheap) is tried first. A stage whose rare terms
+    cover fewer than ``limit`` or more than half of all hits is left out.
     """
     k = len(terms)
     documents = max(statistics.documents, 1)
@@ -503,21 +505,21 @@ def _stages(
     total = sum(df for df, _ in frequency)
     if k < 2 or total <= 2 * limit:
         return []
-    # expected[m]: versions holding at least m terms if terms were independent.
+    # holding[m]: share of versions holding exactly m terms, were terms independent.
     holding = [1.0] + [0.0] * k
     for df, _ in frequency:
         p = min(df / documents, 1.0)
         for m in range(k, 0, -1):
             holding[m] = holding[m] * (1 - p) + holding[m - 1] * p
         holding[0] *= 1 - p
+    likely = next((m for m in range(k, 0, -1) if documents * sum(holding[m:]) >= limit), 1)
     stages = []
-    for least in range(k, 1, -1):
+    for least in range(min(likely + 1, k), max(likely, 2) - 1, -1):
         rarest = frequency[: k - least + 1]
-        if 2 * sum(df for df, _ in rarest) > total:
-            break
-        if documents * sum(holding[least:]) >= limit or stages:
+        covered = sum(df for df, _ in rarest)
+        if covered >= limit and 2 * covered <= total:
             stages.append((least, [t for _, t in rarest]))
-    return stages[-2:] if len(stages) > 2 else stages
+    return stages
 
 
 def _indexed(r: Any) -> IndexedVersion:
