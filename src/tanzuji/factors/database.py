@@ -634,7 +634,9 @@ class FactorDatabase:
                 release_id=_release(session, release).id if release else None,
             )
             wanted = snapshot.statistics.query_terms(parsed.text or text)
-            rows = search_index.find(session, wanted, filters, extra=False, limit=pool)
+            rows = search_index.find(
+                session, wanted, filters, extra=False, limit=pool, statistics=snapshot.statistics
+            )
             rows.sort(key=lambda r: r.id)  # ties break on factor id, as over records()
             index = FactorIndex(
                 rows, record_terms=[r.terms for r in rows], statistics=snapshot.statistics
