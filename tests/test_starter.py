@@ -107,45 +107,35 @@ def test_wtt_factors_are_upstream_only(starter):
     assert wtt.boundary == "cradle_to_gate" and "well-to-tank" in wtt.name_en.lower()
 
 
-def test_bad_number_names_file_line_and_column():
+def _one_row_file(**values: str) -> str:
+    """A starter file of one row with the required columns filled and ``values`` on top."""
     row = dict.fromkeys(COLUMNS, "")
     row.update(
         id="x.1",
         name_en="x",
         unit="kg",
-        co2_fossil_kg="lots",
         boundary="combustion",
         geography="CN",
         publisher="p",
         document="d",
         licence="l",
+        **values,
     )
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
     writer.writeheader()
     writer.writerow(row)
+    return buffer.getvalue()
+
+
+def test_bad_number_names_file_line_and_column():
     with pytest.raises(FactorFileError, match=r"bad.csv:2: column 'co2_fossil_kg': found 'lots'"):
-        read_starter_file(buffer.getvalue(), name="bad.csv")
+        read_starter_file(_one_row_file(co2_fossil_kg="lots"), name="bad.csv")
 
 
 def test_missing_amounts_is_an_error():
-    row = dict.fromkeys(COLUMNS, "")
-    row.update(
-        id="x.1",
-        name_en="x",
-        unit="kg",
-        boundary="combustion",
-        geography="CN",
-        publisher="p",
-        document="d",
-        licence="l",
-    )
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
-    writer.writeheader()
-    writer.writerow(row)
     with pytest.raises(FactorFileError, match=r"bad.csv:2: invalid factor row"):
-        read_starter_file(buffer.getvalue(), name="bad.csv")
+        read_starter_file(_one_row_file(), name="bad.csv")
 
 
 @pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference data not on this machine")

@@ -7,7 +7,6 @@ a loaded model, compiles it, solves it and assembles a :class:`Footprint`.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
 from typing import Any
 
@@ -356,7 +355,3 @@ def calculate(
     return assemble(
         compiled, calculation, chosen, tree_cutoff=tree_cutoff, tree_max_nodes=tree_max_nodes
     )
-
-
-def canonical_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

@@ -43,13 +43,6 @@ class LabelType(StrEnum):
     neutrality = "neutrality"  # 碳中和
 
 
-LABEL_NAMES = {
-    LabelType.disclosure: ("碳披露", "Carbon Disclosure"),
-    LabelType.reduction: ("碳减排", "Carbon Reduction"),
-    LabelType.neutrality: ("碳中和", "Carbon Neutral"),
-}
-
-
 class Organisation(BaseModel):
     id: str
     name: str

@@ -41,7 +41,6 @@ from tanzuji.certify.records import (
     LabelType,
     ModelVersion,
     NeutralityClaim,
-    Organisation,
     Role,
     State,
 )
@@ -693,7 +692,3 @@ def used_serials(applications: Iterable[Application]) -> tuple[UsedSerial, ...]:
         if app.state in claimed and app.neutrality is not None
         for block in app.neutrality.retirements
     )
-
-
-def platform_actor(organisation: Organisation, actor_id: str, name: str) -> Actor:
-    return Actor(id=actor_id, name=name, role=Role.administrator, organisation=organisation)

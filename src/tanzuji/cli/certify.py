@@ -412,12 +412,6 @@ def run_pcr_check(application: Application) -> list[Any]:
     return list(check(loaded, Footprint.model_validate(model.footprint), pcr=pcr))
 
 
-def pcr_checker_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("tanzuji.pcr") is not None
-
-
 @certify_app.command()
 def review(
     application_id: str,

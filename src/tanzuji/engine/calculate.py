@@ -93,8 +93,3 @@ class Calculation:
     def scores(self, demands: sp.spmatrix | np.ndarray) -> np.ndarray:
         """kg CO2e of many demand vectors (columns of an (n, k) matrix): ``F^T lambda``."""
         return np.asarray(demands.T @ self.intensities()).ravel()
-
-    def supply_arrays(self, demands: np.ndarray) -> np.ndarray:
-        """Supply arrays for many demands (n, k) in one blocked solve."""
-        dense = demands.toarray() if sp.issparse(demands) else np.asarray(demands)
-        return self.solver.solve(dense)

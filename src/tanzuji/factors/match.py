@@ -259,7 +259,6 @@ class FactorIndex:
         self._doc_weight = np.asarray(
             [float(self._idf[ids].sum()) if len(ids) else 1.0 for ids in self._record_terms]
         )
-        self._terms_by_id = list(self._vocab)
         self._build_attributes()
 
     # -- building -------------------------------------------------------------------------

@@ -80,7 +80,7 @@ def parse_dataset(element: ET.Element, location: str, file_name: str) -> Process
     for element_ in x.descendants(x.child(element, "flowData"), "exchange"):
         number_ = element_.get("number", "")
         where = f"{location}: flowData/exchange[@number={number_}]"
-        exchanges.append(_exchange(element_, where, name))
+        exchanges.append(_exchange(element_, where))
         numbers.append(number_)
     products = [e for e in exchanges if e.is_reference]
     if not products:
@@ -109,7 +109,7 @@ def _attr(element: ET.Element | None, name: str) -> str | None:
     return element.get(name) if element is not None else None
 
 
-def _exchange(element: ET.Element, location: str, reference_name: str) -> Exchange:
+def _exchange(element: ET.Element, location: str) -> Exchange:
     raw = element.get("meanValue")
     if raw is None:
         raise FactorImportError(
