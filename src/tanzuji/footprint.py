@@ -218,7 +218,7 @@ def assemble(
     inventory = calculation.inventory(supply)
     direct = calculation.direct_contributions(supply)
     intensities = calculation.intensities()
-    diag = system.technosphere_matrix.diagonal()
+    diag = calculation.technosphere_matrix.diagonal()
     produced = supply * diag
     total = float(direct.sum())
     by_stage: dict[str, float] = defaultdict(float)
@@ -308,7 +308,7 @@ def assemble(
     if tree_cutoff is not None:
         root = int(np.flatnonzero(system.demand)[0])
         node = supply_chain_tree(
-            system.technosphere_matrix,
+            calculation.technosphere_matrix,
             calculation.direct_per_operation,
             intensities,
             root,
