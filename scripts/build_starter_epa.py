@@ -32,7 +32,9 @@ from tanzuji.factors.starter import write_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "src" / "tanzuji" / "data" / "factors" / "epa_hub.csv"
-DEFAULT_INPUT = Path("/work/shared/reference/samples/emission_factors/co2_ch4_n2o_ef.csv")
+DEFAULT_INPUT = (
+    ROOT.parent / "shared" / "reference" / "samples" / "emission_factors" / "co2_ch4_n2o_ef.csv"
+)
 ACCESSED = "2026-11-25"
 SHORT_TON_KG = 0.90718474e3
 LB_KG = 0.45359237

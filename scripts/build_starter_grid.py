@@ -18,7 +18,7 @@ from tanzuji.factors.starter import write_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "src" / "tanzuji" / "data" / "factors" / "china_grid_mee.csv"
-DEFAULT_INPUT = Path("/work/shared/reference/factors/china_grid_co2_factors_mee.csv")
+DEFAULT_INPUT = ROOT.parent / "shared" / "reference" / "factors" / "china_grid_co2_factors_mee.csv"
 ACCESSED = "2026-11-25"
 LICENCE = (
     "PRC official document (PRC Copyright Law Art. 5: not copyright-protected); "

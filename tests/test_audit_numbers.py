@@ -9,10 +9,10 @@ PACT quantities follow the ``x-comment`` formulas of PACT Tech Specs v3.0.3
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import pytest
 
+from shared_data import REFERENCE, SKIP_WITHOUT_SHARED
 from tanzuji import gases, units
 from tanzuji.errors import UnitMismatch
 from tanzuji.factors.starter import load_starter
@@ -20,8 +20,6 @@ from tanzuji.footprint import calculate
 from tanzuji.model.compile import compile_model
 from tanzuji.model.files import load_model_text
 from tanzuji.quality import ContributionItem, rate
-
-REFERENCE = Path("/work/shared/reference")
 
 # -- 1. ISO 14067 separate lines and PACT quantities -----------------------------------------
 
@@ -365,7 +363,7 @@ def _gas(record, gas: str) -> float:
     return next(g.amount_kg for g in record.gases if g.gas == gas)
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference data not mounted")
+@SKIP_WITHOUT_SHARED
 def test_starter_values_equal_their_sources():
     starter = _starter()
     # China grid: reference CSV (MEE & NBS) rows, kg CO2/kWh, no conversion.

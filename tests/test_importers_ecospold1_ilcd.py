@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from shared_data import SAMPLES, SKIP_WITHOUT_SHARED
 from tanzuji.errors import FactorImportError
 from tanzuji.factors.importers import detect_format, read
 
-SAMPLES = Path("/work/shared/reference/samples")
 DATA = Path(__file__).parent / "data" / "importers"
 ACETIC = SAMPLES / "ecospold1" / "Acetic acid, at plant.xml"
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not mounted")
+pytestmark = SKIP_WITHOUT_SHARED
 
 
 def test_ecospold1_acetic_acid_unit_process():

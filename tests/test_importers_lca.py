@@ -6,19 +6,17 @@ Expected values were read from the sample files themselves (paths below are
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from shared_data import SAMPLES, SKIP_WITHOUT_SHARED
 from tanzuji.errors import FactorImportError
 from tanzuji.factors.importers import detect_format, ecospold2, ilcd, jsonld, read, simapro
 from tanzuji.factors.importers import xmlread as x
 from tanzuji.factors.importers.inventory import ghg_of
 
-SAMPLES = Path("/work/shared/reference/samples")
 CEMENT = SAMPLES / "ecospold2/62993671-574c-3fc5-b66a-6be3bb21ad3d.spold"
 CONCRETE = next((SAMPLES / "ecospold2").glob("00000_*.spold"), SAMPLES)
-pytestmark = pytest.mark.skipif(not SAMPLES.exists(), reason="shared samples not mounted")
+pytestmark = SKIP_WITHOUT_SHARED
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from shared_data import PACT as _PACT
+from shared_data import SAMPLES as _SAMPLES
+from shared_data import SKIP_WITHOUT_SHARED
 from tanzuji.errors import FactorImportError
 from tanzuji.factors import exporters
 from tanzuji.factors.importers import read
 
-SAMPLES = Path("/work/shared/reference/samples/emission_factors")
-PACT = Path("/work/shared/reference/pact/v3/examples")
-pytestmark = pytest.mark.skipif(not PACT.exists(), reason="shared reference not mounted")
+SAMPLES = _SAMPLES / "emission_factors"
+PACT = _PACT / "v3" / "examples"
+pytestmark = SKIP_WITHOUT_SHARED
 
 HEADER = "id,name_en,unit,kg_co2e,co2_fossil_kg,source_publisher,source_document,licence,pedigree"
 

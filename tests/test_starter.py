@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from shared_data import REFERENCE, SKIP_WITHOUT_SHARED
 from tanzuji import units
 from tanzuji.errors import FactorFileError
 from tanzuji.factors.starter import COLUMNS, STARTER_FILES, load_starter, read_starter_file
 from tanzuji.factors.text import within
-
-REFERENCE = Path("/work/shared/reference")
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +137,7 @@ def test_missing_amounts_is_an_error():
         read_starter_file(_one_row_file(), name="bad.csv")
 
 
-@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference data not on this machine")
+@SKIP_WITHOUT_SHARED
 def test_grid_builder_reproduces_the_shipped_file():
     import importlib.util
 

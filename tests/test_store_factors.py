@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from shared_data import SAMPLES, SKIP_WITHOUT_SHARED
 from tanzuji.errors import (
     FactorEditError,
     FactorImportError,
@@ -417,10 +418,7 @@ def test_read_json_names_bad_records(tmp_path: Path):
 
 # -- files through the importers ------------------------------------------------------------
 
-SAMPLES = Path("/work/shared/reference/samples")
-needs_samples = pytest.mark.skipif(
-    not SAMPLES.exists(), reason="shared reference samples not mounted"
-)
+needs_samples = SKIP_WITHOUT_SHARED
 
 
 @needs_samples
