@@ -131,7 +131,7 @@ WORDS_ZH = {
     "Business travel- land": "商务出行 陆路",
     "Business travel- air": "商务出行 航空",
     "Business travel- sea": "商务出行 水路",
-    "Waste disposal": "废弃物处理",
+    "Waste disposal": "废弃物处理（报废处置）",
     "Water supply": "供水",
     "Water treatment": "污水处理",
     "WTT- heat and steam": "热力蒸汽 上游（井到油箱）",
@@ -212,8 +212,10 @@ def _describe(
     words = [w for w in (level2, level3, level4, column) if w and w != level1]
     detail = ", ".join(dict.fromkeys(words))
     wtt = level1.startswith("WTT")
-    name_en = f"{'Well-to-tank (upstream) of ' if wtt else ''}{level1.replace('WTT- ', '')}: " \
+    name_en = (
+        f"{'Well-to-tank (upstream) of ' if wtt else ''}{level1.replace('WTT- ', '')}: "
         f"{detail}, UK, per {unit}"
+    )
     name_zh = f"{_zh(level1)} " + " ".join(_zh(w) for w in dict.fromkeys(words)) + f" 英国 每{unit}"
     return name_en, name_zh, f"{level1.lower()} (DESNZ)"
 
@@ -269,7 +271,11 @@ def _names(key: tuple[str, ...], unit: str) -> tuple[str, str, str, str]:
     return (f"{level3}, UK", f"{ZH[level3]} 英国", "heat and steam purchased", "combustion")
 
 
-#: DESNZ categories built (Level 1), each with the boundary of its factors.
+#: DESNZ categories built (Level 1), each with the boundary of its factors. Left out: per-km
+#: passenger, delivery and business-travel-land vehicles (their "Diesel"/"Petrol" per-km
+#: names compete with the fuels in matching; a follow-up can add them with a vehicle concept),
+#: well-to-tank of fuels and bioenergy (upstream-only rows whose names repeat the fuels'),
+#: refrigerants (GWPs, not activity factors), managed assets, hotel stays, homeworking.
 CATEGORIES = {
     "Fuels": "combustion",
     "Bioenergy": "combustion",
@@ -278,14 +284,9 @@ CATEGORIES = {
     "WTT- UK electricity": "cradle_to_gate",
     "Heat and steam": "combustion",
     "WTT- heat and steam": "cradle_to_gate",
-    "WTT- fuels": "cradle_to_gate",
-    "WTT- bioenergy": "cradle_to_gate",
     "Material use": "cradle_to_gate",
     "Waste disposal": "gate_to_gate",
     "Freighting goods": "combustion",
-    "Passenger vehicles": "combustion",
-    "Delivery vehicles": "combustion",
-    "Business travel- land": "combustion",
     "Business travel- air": "combustion",
     "Business travel- sea": "combustion",
     "Water supply": "cradle_to_gate",
@@ -310,8 +311,12 @@ UOM = {
 #: CH4 non-fossil 28, N2O 265; DESNZ applies 28 to all methane).
 AR5_GWP = {"CH4": 28.0, "N2O": 265.0}
 #: Energy units DESNZ publishes without a stated calorific-value basis; left out.
-UNSTATED_BASIS = {("Bioenergy", "GJ"), ("Bioenergy", "kWh"), ("WTT- bioenergy", "GJ"),
-                  ("WTT- bioenergy", "kWh")}
+UNSTATED_BASIS = {
+    ("Bioenergy", "GJ"),
+    ("Bioenergy", "kWh"),
+    ("WTT- bioenergy", "GJ"),
+    ("WTT- bioenergy", "kWh"),
+}
 FACTOR = "GHG Conversion Factor 2023"
 
 
@@ -329,7 +334,7 @@ def read_flat_file(path: Path) -> list[dict[str, object]]:
 
 
 def _biogenic_co2(rows: list[dict[str, object]]) -> dict[tuple[str, str], dict]:
-    """"Outside of scopes" biogenic CO2 by (Level 3 fuel, DESNZ unit)."""
+    """ "Outside of scopes" biogenic CO2 by (Level 3 fuel, DESNZ unit)."""
     return {
         (str(r["Level 3"]), str(r["UOM"])): r
         for r in rows
@@ -346,7 +351,9 @@ def build_rows(path: Path) -> list[dict[str, object]]:
             continue
         if (row["Level 1"], row["UOM"]) in UNSTATED_BASIS:
             continue
-        key = tuple(row[k] or "" for k in ("Level 1", "Level 2", "Level 3", "Level 4", "Column Text"))
+        key = tuple(
+            row[k] or "" for k in ("Level 1", "Level 2", "Level 3", "Level 4", "Column Text")
+        )
         groups.setdefault((*key, row["UOM"]), {})[str(row["GHG/Unit"])] = row
     out = []
     for key, by_gas in groups.items():
@@ -381,8 +388,8 @@ def _factor_row(key: tuple, by_gas: dict[str, dict], biogenic: dict) -> dict[str
     residual = published - sum(
         float(by_gas[f"kg CO2e of {g} per unit"][FACTOR])
         for g in ("CO2", "CH4", "N2O")
-        if by_gas.get(f"kg CO2e of {g} per unit") and by_gas[f"kg CO2e of {g} per unit"][FACTOR]
-        not in (None, "")
+        if by_gas.get(f"kg CO2e of {g} per unit")
+        and by_gas[f"kg CO2e of {g} per unit"][FACTOR] not in (None, "")
     )
     outside = biogenic.get((level3, uom)) if level1 in ("Fuels", "Bioenergy") else None
     if (split or outside is not None) and abs(residual) > 1e-4 * abs(published) + 1e-9:
@@ -397,13 +404,17 @@ def _factor_row(key: tuple, by_gas: dict[str, dict], biogenic: dict) -> dict[str
             f"scopes' > {outside['Level 2']} > {level3} (line {outside['line']}, {outside['ID']}), "
             "reported apart from the CO2e total (ISO 14067:2018 6.4.9.2)"
         )
-    parts = [level1, level3, column] if level1 in ("Fuels", "WTT- fuels") else [
-        level1,
-        level2,
-        level3,
-        level4 if level4 and level4 != "kWh" else "",
-        column,
-    ]
+    parts = (
+        [level1, level3, column]
+        if level1 in ("Fuels", "WTT- fuels")
+        else [
+            level1,
+            level2,
+            level3,
+            level4 if level4 and level4 != "kWh" else "",
+            column,
+        ]
+    )
     return {
         "id": "desnz2023." + ".".join(_slug(p) for p in parts if p) + f".{_slug(unit)}",
         "name_en": name_en,
@@ -437,7 +448,9 @@ def _factor_row(key: tuple, by_gas: dict[str, dict], biogenic: dict) -> dict[str
 
 def main() -> None:
     if len(sys.argv) != 2:
-        raise SystemExit("usage: build_starter_desnz.py ghg-conversion-factors-2023-flat-file-update.xlsx")
+        raise SystemExit(
+            "usage: build_starter_desnz.py ghg-conversion-factors-2023-flat-file-update.xlsx"
+        )
     count = write_rows(OUTPUT, build_rows(Path(sys.argv[1])))
     print(f"wrote {count} factors to {OUTPUT}")
 

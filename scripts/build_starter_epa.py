@@ -53,7 +53,9 @@ GALLON_L = 3.785411784
 SCF_M3 = 0.0283168466
 MILE_KM = 1.609344
 PUBLISHER = "US Environmental Protection Agency (EPA)"
-DOCUMENT = "Emission Factors for Greenhouse Gas Inventories (GHG Emission Factors Hub), 2021 edition"
+DOCUMENT = (
+    "Emission Factors for Greenhouse Gas Inventories (GHG Emission Factors Hub), 2021 edition"
+)
 URL = "https://www.epa.gov/climateleadership/ghg-emission-factors-hub"
 LICENCE = (
     "LicenseRef-US-Government-Work: work of the US Government, not subject to copyright in "
@@ -137,12 +139,6 @@ ZH = {
     "Liquefied Natural Gas (LNG)": "液化天然气（LNG）",
     "Residual Fuel Oil": "残渣燃料油",
 }
-#: Table 1 unit of the "per unit" columns -> (Tanzuji unit, units per Tanzuji unit).
-PHYSICAL = {
-    "mmBtu per short ton": ("t", 1 / SHORT_TON_T, "short ton = 0.90718474 t"),
-    "mmBtu per scf": ("m3", 1 / SCF_M3, "scf = 0.0283168466 m3"),
-    "mmBtu per gallon": ("L", 1 / GALLON_L, "gallon = 3.785411784 L"),
-}
 
 
 def _slug(text: str) -> str:
@@ -193,7 +189,7 @@ def stationary_rows(rows: list[tuple[int, list]]) -> list[dict[str, object]]:
             continue
         if len(numbers) < 7 or per_unit is None:
             continue
-        hhv, co2, ch4_g, n2o_g, co2_u, ch4_u, n2o_u = numbers[:7]
+        co2, ch4_g, n2o_g = numbers[1:4]  # per mmBtu; numbers[0] is the default HHV
         fuel = _clean(name)
         biogenic = category.startswith("Biomass") and fuel != "Peat"
         co2_col = "co2_biogenic_kg" if biogenic else "co2_fossil_kg"
@@ -218,25 +214,9 @@ def stationary_rows(rows: list[tuple[int, list]]) -> list[dict[str, object]]:
                 "n2o_kg": round(n2o_g / 1000 / MMBTU_GJ, 9),
             }
         )
-        unit, per, unit_note = PHYSICAL[per_unit]
-        out.append(
-            {
-                **_common(
-                    table,
-                    f"per {per_unit.split(' per ')[1]}: {co2_u} kg CO2, {ch4_u} g CH4, {n2o_u} g "
-                    f"N2O (default HHV {hhv} {per_unit}); x {per:.9g} ({unit_note}); "
-                    f"workbook row {line}.{note}",
-                ),
-                "id": f"us-epa.combustion.{_slug(fuel)}.{_slug(unit)}",
-                "name_en": f"{fuel} ({category}) combustion, US, per {unit}",
-                "name_zh": f"{zh} 燃烧 美国 每{UNIT_ZH[unit]}",
-                "activity": "stationary fuel combustion (EPA 40 CFR 98 Subpart C)",
-                "unit": unit,
-                co2_col: _sig(co2_u * per),
-                "ch4_kg": _sig(ch4_u / 1000 * per),
-                "n2o_kg": _sig(n2o_u / 1000 * per),
-            }
-        )
+        # The per-physical-unit columns (per short ton, scf, gallon) are the same factors times
+        # the default HHV; they are left out: a fuel's heat content varies, and per-mass rows of
+        # a US table would outrank the IPCC defaults for Chinese fuel purchases.
     return out
 
 
@@ -274,7 +254,9 @@ def mobile_rows(rows: list[tuple[int, list]]) -> list[dict[str, object]]:
     start = next(i for i, r in rows if r[0] == "Table 2")
     for line, r in rows[start + 2 : start + 12]:
         fuel, co2, per = r[1], r[2], r[3]
-        unit, factor, note = ("m3", 1 / SCF_M3, "scf") if per == "scf" else ("L", 1 / GALLON_L, "gal")
+        unit, factor, note = (
+            ("m3", 1 / SCF_M3, "scf") if per == "scf" else ("L", 1 / GALLON_L, "gal")
+        )
         biogenic = fuel.startswith(("Biodiesel", "Ethanol"))
         out.append(
             {
@@ -373,6 +355,42 @@ TRANSPORT_ZH = {
     "Air Travel - Medium Haul (>= 300 miles, < 2300 miles)": "中途航班（300-2300英里）",
     "Air Travel - Long Haul (>= 2300 miles)": "长途航班（>2300英里）",
 }
+#: Ids of the transport factors (kept from the previous builder, which models and the matcher's
+#: evaluation set name): (table, vehicle type, basis) -> id key.
+TRANSPORT_IDS = {
+    (
+        "Table 8",
+        "Medium- and Heavy-Duty Truck",
+        "vehicle-mile",
+    ): "medium-and-heavy-duty-truck-vehicle",
+    ("Table 8", "Passenger Car", "vehicle-mile"): "passenger-cars-vehicle",
+    ("Table 8", "Light-Duty Truck", "vehicle-mile"): "light-duty-truck-vehicle",
+    ("Table 8", "Medium- and Heavy-Duty Truck", "ton-mile"): "medium-and-heavy-duty-truck",
+    ("Table 8", "Rail", "ton-mile"): "rail",
+    ("Table 8", "Waterborne Craft", "ton-mile"): "waterborne-craft",
+    ("Table 8", "Aircraft", "ton-mile"): "aircraft",
+    ("Table 10", "Motorcycle", "vehicle-mile"): "travel-motorcycle",
+    ("Table 10", "Intercity Rail - Northeast Corridor", "passenger-mile"): (
+        "travel-intercity-rail-northeast-corridor"
+    ),
+    (
+        "Table 10",
+        "Intercity Rail - Other Routes",
+        "passenger-mile",
+    ): "travel-intercity-rail-other-routes",
+    ("Table 10", "Intercity Rail - National Average", "passenger-mile"): (
+        "travel-intercity-rail-national-average"
+    ),
+    ("Table 10", "Commuter Rail", "passenger-mile"): "travel-commuter-rail",
+    ("Table 10", "Transit Rail (i.e. Subway, Tram)", "passenger-mile"): "travel-transit-rail",
+    ("Table 10", "Bus", "passenger-mile"): "travel-bus",
+    ("Table 10", "Air Travel - Short Haul (< 300 miles)", "passenger-mile"): "travel-short-haul",
+    ("Table 10", "Air Travel - Medium Haul (>= 300 miles, < 2300 miles)", "passenger-mile"): (
+        "travel-medium-haul"
+    ),
+    ("Table 10", "Air Travel - Long Haul (>= 2300 miles)", "passenger-mile"): "travel-long-haul",
+}
+
 PER = {
     "ton-mile": (SHORT_TON_T * MILE_KM, "tkm", "吨公里", "short ton-mile = 1.459972 tkm"),
     "vehicle-mile": (MILE_KM, "km", "车公里", "mile = 1.609344 km"),
@@ -391,8 +409,10 @@ def transport_rows(rows: list[tuple[int, list]], table: str, title: str) -> list
         name, co2, ch4_g, n2o_g, basis = _clean(r[1]), r[2], r[3], r[4], r[5]
         name = re.sub(r"Aircraft.*", "Aircraft", name)
         divisor, unit, unit_zh, note = PER[basis]
-        kind = "Business travel, " if table == "Table 10" else "Freight, "
-        key = ("travel-" if table == "Table 10" else "freight-") + _slug(name)
+        key = TRANSPORT_IDS.get((table, name, basis))
+        if key is None:  # Table 10 repeats Table 8's passenger car and light-duty truck
+            continue
+        kind = "Business travel, " if table == "Table 10" else "Freight, " if "ton" in basis else ""
         out.append(
             {
                 **_common(
@@ -451,8 +471,9 @@ def waste_rows(rows: list[tuple[int, list]]) -> list[dict[str, object]]:
                     "id": f"us-epa.waste.{_slug(material)}.{_slug(method.split('(')[0])}"
                     + ("-dry" if "Dry" in method else "-wet" if "Wet" in method else "")
                     + ".t",
-                    "name_en": f"Waste treatment: {material}, {method.lower()}, US, per tonne",
-                    "name_zh": f"废弃物处理 {material} {WASTE_ZH[method]} 美国 每吨",
+                    "name_en": f"End-of-life waste treatment: {material}, {method.lower()}, US, "
+                    "per tonne",
+                    "name_zh": f"废弃物处理（报废处置） {material} {WASTE_ZH[method]} 美国 每吨",
                     "activity": "end-of-life treatment of waste (EPA WARM)",
                     "unit": "t",
                     "kg_co2e": round(kg_t, 4),
@@ -468,7 +489,8 @@ def build_rows(path: Path) -> list[dict[str, object]]:
     rows = _rows(sheet)
     return (
         stationary_rows(rows)
-        + mobile_rows(rows)
+        # Table 2 (mobile CO2 per gallon) is left out: CO2 only, its CH4 and N2O depend on the
+        # vehicle (Tables 3-5), and a CO2-only fuel factor would undercount a footprint
         + electricity_rows(rows)
         + [steam_row(rows)]
         + transport_rows(rows, "Table 8", "Scope 3 Category 4 and 9, transportation")

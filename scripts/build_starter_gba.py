@@ -35,7 +35,7 @@ CODE_QUOTE = "public Scope 2 calculator code quoting the report (code index id 3
 UTILITIES = {
     "clp": (
         "CLP Power Hong Kong Limited (中华电力有限公司)",
-        "CLP Power Hong Kong",
+        "CLP",
         "中华电力",
         "LicenseRef-CLP-Copyright: (c) CLP Holdings Limited; published sustainability-report "
         "figure, reuse terms not verified here",
@@ -104,8 +104,8 @@ def build_rows() -> list[dict[str, object]]:
         rows.append(
             {
                 "id": f"hk-{key}.electricity.{year}.kwh",
-                "name_en": f"Purchased electricity, Hong Kong, {name_en}, {year}",
-                "name_zh": f"外购电力 香港 {name_zh} 售电碳排放强度 {year}年",
+                "name_en": f"Purchased grid electricity, Hong Kong, {name_en}, {year}",
+                "name_zh": f"外购电力 香港 {name_zh} 碳排放强度 {year}年",
                 "activity": "electricity consumption from the grid (location-based)",
                 "unit": "kWh",
                 **amount,

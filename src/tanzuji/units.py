@@ -102,8 +102,7 @@ def heating_value_basis(text: str | None) -> str | None:
     found = _BASIS_WORDS.get(" ".join(text.lower().split()))
     if found is None:
         raise UnknownUnit(
-            f"unknown heating-value basis {text!r}; expected HHV (= GCV, gross) or "
-            "LHV (= NCV, net)"
+            f"unknown heating-value basis {text!r}; expected HHV (= GCV, gross) or LHV (= NCV, net)"
         )
     return found
 

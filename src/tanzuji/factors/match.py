@@ -41,7 +41,14 @@ from tanzuji.factors.record import FactorRecord
 
 #: Relations a place-only query ("广东", "华东") keeps: the place, areas inside it, and the
 #: regions containing it (not the whole country or the world: those would match everything).
+#: A country alone ("全国", "China") keeps its national factors only.
 PLACE_ONLY_RELATIONS = frozenset({"same", "sub-region", "containing region"})
+
+
+def place_only_relations(place: str) -> frozenset[str]:
+    """Relations kept for a query that only names ``place`` (:data:`PLACE_ONLY_RELATIONS`)."""
+    return PLACE_ONLY_RELATIONS if "-" in place else frozenset({"same"})
+
 
 #: Multiplier per geography relation (keys of ``text.GEOGRAPHY_RANKS``).
 GEOGRAPHY_WEIGHT = {
@@ -419,8 +426,10 @@ class FactorIndex:
         place_only = not parsed.text and parsed.geography is not None
         query = self._query(parsed.text or text)
         acc, total = self._text_scores(query)
-        if place_only:
-            acc, total = self._place_scores(geography), 1.0
+        if place_only:  # the place's factors, and factors whose names hold the place's words
+            everyone = np.arange(len(self.records))
+            text_score = self._text_confidence(acc, total, everyone) if acc.any() else acc
+            acc, total = np.maximum(text_score, self._place_scores(geography)), 1.0
         unit_ok, unit_factors = self._unit_mask(unit)
         keep = (acc > 0) & unit_ok & self._licence_mask(exclude_licences)
         idx = np.nonzero(keep)[0]
@@ -480,14 +489,16 @@ class FactorIndex:
         place, rest = (None, text) if geography is not None else factor_text.place_of(text)
         area = geography or place
         place_only = place is not None and not rest.strip()
-        query = self._query(rest if place else text)
+        query = self._query(text if place_only or not place else rest)
         acc, total = self._text_scores(query)
-        if place_only:
-            acc, total = self._place_scores(place), 1.0
+        if place_only:  # the place's factors, and factors whose names hold the place's words
+            everyone = np.arange(len(self.records))
+            text_score = self._text_confidence(acc, total, everyone) if acc.any() else acc
+            acc, total = np.maximum(text_score, self._place_scores(place)), 1.0
         keep = (acc > 0) & self._licence_mask(exclude_licences)
         if unit_dimension is not None:
             keep &= self._dimension_mask(unit_dimension)
-        if area is not None:
+        if area is not None and not place_only:
             ok = np.asarray([factor_text.applies_to(g, area) for g in self._geos])
             keep &= ok[self._geo_idx]
         if year is not None:
@@ -518,7 +529,7 @@ class FactorIndex:
         ok = np.asarray(
             [
                 place is not None
-                and factor_text.geography_relation(place, g) in PLACE_ONLY_RELATIONS
+                and factor_text.geography_relation(place, g) in place_only_relations(place)
                 for g in self._geos
             ]
         )
@@ -528,7 +539,10 @@ class FactorIndex:
         if not patterns:
             return np.ones(len(self.records), dtype=bool)
         return np.asarray(
-            [factor_licence.excluded(getattr(r, "licence", ""), patterns) is None for r in self.records]
+            [
+                factor_licence.excluded(getattr(r, "licence", ""), patterns) is None
+                for r in self.records
+            ]
         )
 
     def _dimension_mask(self, unit_dimension: str) -> np.ndarray:
