@@ -112,6 +112,30 @@ class Candidate:
     def id(self) -> str:
         return self.record.id
 
+    def to_dict(self) -> dict[str, object]:
+        """The candidate as JSON-ready data: the factor record and why it was proposed."""
+        return {
+            "id": self.record.id,
+            "version": self.record.version,
+            "confidence": self.confidence,
+            "matched": list(self.matched),
+            "geography_relation": self.geography,
+            "geographical_score": self.geographical_score,
+            "year_distance": self.year_distance,
+            "unit_factor": self.unit_factor,
+            "amount_in_factor_unit": self.amount_in_factor_unit,
+            "explanation": self.explanation,
+            "record": self.record.model_dump(mode="json"),
+        }
+
+
+def candidates_json(candidates: Sequence[Candidate], query: dict[str, object]) -> str:
+    """``{"query": ..., "candidates": [...]}`` as indented JSON (``factors search --json``)."""
+    import json
+
+    payload = {"query": query, "candidates": [c.to_dict() for c in candidates]}
+    return json.dumps(payload, ensure_ascii=False, indent=2)
+
 
 #: Weight of a context concept (factory, canteen, vehicle ...) relative to its idf: where a
 #: fuel is burned picks the sector table but must not outweigh the place or the fuel itself.
