@@ -209,9 +209,9 @@ def stationary_rows(rows: list[tuple[int, list]]) -> list[dict[str, object]]:
                 "activity": "stationary fuel combustion (EPA 40 CFR 98 Subpart C)",
                 "unit": "GJ",
                 "heating_value": "HHV",
-                co2_col: round(co2 / MMBTU_GJ, 6),
-                "ch4_kg": round(ch4_g / 1000 / MMBTU_GJ, 9),
-                "n2o_kg": round(n2o_g / 1000 / MMBTU_GJ, 9),
+                co2_col: _sig(co2 / MMBTU_GJ),
+                "ch4_kg": _sig(ch4_g / 1000 / MMBTU_GJ),
+                "n2o_kg": _sig(n2o_g / 1000 / MMBTU_GJ),
             }
         )
         # The per-physical-unit columns (per short ton, scf, gallon) are the same factors times
@@ -242,9 +242,9 @@ def _kraft_row(line: int, name: str, numbers: list) -> dict[str, object]:
         "activity": "kraft pulping liquor combustion (EPA 40 CFR 98 Subpart AA)",
         "unit": "GJ",
         "heating_value": "HHV",
-        "co2_biogenic_kg": round(co2 / MMBTU_GJ, 6),
-        "ch4_kg": round(ch4_g / 1000 / MMBTU_GJ, 9),
-        "n2o_kg": round(n2o_g / 1000 / MMBTU_GJ, 9),
+        "co2_biogenic_kg": _sig(co2 / MMBTU_GJ),
+        "ch4_kg": _sig(ch4_g / 1000 / MMBTU_GJ),
+        "n2o_kg": _sig(n2o_g / 1000 / MMBTU_GJ),
     }
 
 
@@ -331,9 +331,9 @@ def steam_row(rows: list[tuple[int, list]]) -> dict[str, object]:
         "name_zh": "外购蒸汽和热力 美国 每吉焦",
         "activity": "steam or heat purchased",
         "unit": "GJ",
-        "co2_fossil_kg": round(co2 / MMBTU_GJ, 6),
-        "ch4_kg": round(ch4_g / 1000 / MMBTU_GJ, 9),
-        "n2o_kg": round(n2o_g / 1000 / MMBTU_GJ, 9),
+        "co2_fossil_kg": _sig(co2 / MMBTU_GJ),
+        "ch4_kg": _sig(ch4_g / 1000 / MMBTU_GJ),
+        "n2o_kg": _sig(n2o_g / 1000 / MMBTU_GJ),
     }
 
 
