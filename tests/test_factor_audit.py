@@ -344,3 +344,43 @@ def test_hong_kong_factors_are_in_the_gba_and_carry_their_licence(starter):
     assert hke.kg_co2e == pytest.approx(0.60, abs=0)  # HK Electric ESG Report 2024
     assert excluded(hke.licence, ["non-commercial"])
     assert starter["hk-clp.electricity.2023.kwh"].kg_co2e == pytest.approx(0.39, abs=0)
+
+
+# -- the national factor database importer (MEE 环办气候函〔2025〕468号) --------------------
+
+
+def test_national_database_importer_reads_the_documented_layout():
+    # tests/data/cn_national_factors.csv: written by hand from the layout in
+    # tanzuji.factors.importers.cn_national (no published file could be read); values are
+    # test inputs, not published factors
+    from pathlib import Path
+
+    from tanzuji.factors.importers import cn_national
+
+    path = Path(__file__).parent / "data" / "cn_national_factors.csv"
+    records = {r.id: r for r in cn_national.read(path).records}
+    power = records["TEST-E-001"]
+    assert (power.unit, power.kg_co2e, power.gwp_set) == ("kWh", 0.5, "AR6")
+    assert (power.geography, power.year, power.boundary) == ("CN-GD", 2023, "cradle_to_gate")
+    steel = records["TEST-M-001"]
+    assert (steel.unit, steel.kg_co2e, steel.geography) == ("t", 2.0 * 1000, "CN")  # tCO2e/t
+    freight = records["TEST-T-001"]
+    assert freight.unit == "tkm" and freight.gases[0].gas == "CO2"
+    assert freight.gases[0].amount_kg == 0.1 and freight.boundary == "cradle_to_grave"
+    assert licence_ids(steel.licence) == ("LicenseRef-PRC-Official-Document",)
+
+
+def test_national_database_importer_names_bad_cells(tmp_path):
+    from tanzuji.errors import FactorImportError
+    from tanzuji.factors.importers import cn_national
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("因子编号,因子名称,因子值,单位\nX-1,测试,abc,kgCO2e/kWh\n", encoding="utf-8")
+    with pytest.raises(FactorImportError, match=r"bad.csv: row 2: column 因子值 .* found 'abc'"):
+        cn_national.read(bad)
+    bad.write_text("因子编号,因子名称,因子值,单位\nX-1,测试,1,kWh\n", encoding="utf-8")
+    with pytest.raises(FactorImportError, match=r"column 单位 .* expected mass of CO2e"):
+        cn_national.read(bad)
+    bad.write_text("名字,值\na,1\n", encoding="utf-8")
+    with pytest.raises(FactorImportError, match=r"missing columns"):
+        cn_national.read(bad)

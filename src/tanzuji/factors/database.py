@@ -103,6 +103,7 @@ IMPORTERS: dict[str, str] = {
     "ilcd": "tanzuji.factors.importers.ilcd:read",
     "pact": "tanzuji.factors.importers.pact:read",
     "simapro": "tanzuji.factors.importers.simapro:read",
+    "cn-national": "tanzuji.factors.importers.cn_national:read",
     "json": "tanzuji.factors.database:read_json",
 }
 
