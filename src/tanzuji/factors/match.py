@@ -537,9 +537,8 @@ class FactorIndex:
             )
         idx = np.nonzero(keep)[0]
         score = acc[idx] if place_only else self._text_confidence(acc, total, idx)
-        if area is not None:
+        if area is not None:  # closest place first; among equals the newest (0.1 %/year)
             score = score * self._geo_weights(area)[self._geo_idx[idx]]
-        if place_only:
             score = score * self._year_weights(None, idx)
         return [
             self._candidate(i, float(s), query, area, year, None, None, {}, place=place)
