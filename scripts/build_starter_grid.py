@@ -19,10 +19,11 @@ from tanzuji.factors.starter import write_rows
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "src" / "tanzuji" / "data" / "factors" / "china_grid_mee.csv"
 DEFAULT_INPUT = ROOT.parent / "shared" / "reference" / "factors" / "china_grid_co2_factors_mee.csv"
-ACCESSED = "2026-11-25"
+ACCESSED = "2026-12-02"
 LICENCE = (
-    "PRC official document (PRC Copyright Law Art. 5: not copyright-protected); "
-    "values transcribed from press reports, re-check against the official annex"
+    "LicenseRef-PRC-Official-Document: official document of a state organ, not protected by "
+    "copyright (Copyright Law of the PRC, Art. 5); values transcribed from press reprints of "
+    "the announcement, re-check against the official annex before certification use"
 )
 
 REGIONS = {
@@ -47,14 +48,34 @@ REGIONS = {
     "云南": ("CN-YN", "Yunnan"),
 }
 
-ETS_DOCUMENT = "MEE 关于做好2023—2025年发电行业企业温室气体排放报告管理有关工作的通知 (2023-02)"
+ETS_DOCUMENT = (
+    "生态环境部办公厅 关于做好2023—2025年发电行业企业温室气体排放报告管理有关工作的通知 "
+    "(MEE General Office notice, 2023-02)"
+)
 PUBLISHER = (
     "Ministry of Ecology and Environment (MEE) & National Bureau of Statistics (NBS) of China"
 )
+#: The primary source of each year's factors: the joint announcement of the Ministry of
+#: Ecology and Environment (生态环境部) and the National Bureau of Statistics (国家统计局) —
+#: title, number where the access route states it, date, and annex.
 DOCUMENTS = {
-    "2021": "MEE & NBS 公告2024年第12号 2021年电力二氧化碳排放因子 (2024-04-12)",
-    "2022": "MEE & NBS 关于发布2022年电力二氧化碳排放因子的公告 (2024-12-20)",
-    "2023": "MEE & NBS 关于发布2023年电力二氧化碳排放因子的公告 (2026-01)",
+    "2021": (
+        "生态环境部 国家统计局 公告2024年第12号《关于发布2021年电力二氧化碳排放因子的公告》"
+        "(2024-04-12), 附件1《2021年电力二氧化碳排放因子》"
+    ),
+    "2022": (
+        "生态环境部 国家统计局《关于发布2022年电力二氧化碳排放因子的公告》(2024-12-20; "
+        "announcement number not stated in the access route), 附件《2022年电力二氧化碳排放因子》"
+    ),
+    "2023": (
+        "生态环境部 国家统计局《关于发布2023年电力二氧化碳排放因子的公告》(reported 2026-01; "
+        "number and date of signature not stated in the access route), 附件《2023年电力二氧化碳"
+        "排放因子》"
+    ),
+}
+#: Official pages where known (the access route otherwise is the press reprint).
+OFFICIAL_URL = {
+    "2022": "https://www.mee.gov.cn/xxgk2018/xxgk/xxgk01/202412/t20241226_1099413.html",
 }
 
 
@@ -104,13 +125,17 @@ def build_rows(path: Path) -> list[dict[str, object]]:
                     "publisher": PUBLISHER,
                     "document": document,
                     "table": f"{row['level']}: {row['region_cn']} ({row['factor_type']})",
-                    "url": row["source"].split("; ")[-1],
+                    "url": OFFICIAL_URL.get(year, "https://www.mee.gov.cn/")
+                    if suffix != "ets"
+                    else "https://www.mee.gov.cn/",
                     "accessed": ACCESSED,
                     "licence": LICENCE,
                     "comment": (
                         f"CO2 only, location-based generation average (not life-cycle); "
-                        f"reference table china_grid_co2_factors_mee.csv line {line}; "
-                        f"source note: {row['source']}"
+                        f"access route (press reprint of the announcement): "
+                        f"{row['source'].split('; ')[-1]}; reference table "
+                        f"shared/reference/factors/china_grid_co2_factors_mee.csv line {line}: "
+                        f"{row['source']}"
                     ),
                 }
             )

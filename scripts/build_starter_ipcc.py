@@ -15,7 +15,14 @@ Sources
   and are transcribed from the tables in :data:`CH4_N2O` below.
 
 Per-tonne factors are derived: kg/t = kg/TJ x NCV (TJ/Gg = GJ/t) / 1000; the arithmetic is in
-each row's ``comment``. Run once: ``.venv/bin/python scripts/build_starter_ipcc.py``.
+each row's ``comment``. The NCVs are those of Table 1.2 as transcribed in
+:data:`TABLE_1_2_NCV` (checked against two transcriptions: bonsai-ipcc 0.5.3 and
+betagouv/portail-rse ``impact/utils/combustibles.py``); bonsai-ipcc's value is used only
+when it agrees, and the build stops on any other disagreement (bonsai-ipcc 0.5.3 gives natural
+gas liquids 44.3 TJ/Gg, Table 1.2 prints 44.2). Per-TJ factors are on the NCV (= LHV) basis
+(Vol. 2 Ch. 1 1.4.1.2), recorded in ``heating_value``.
+
+Run once: ``.venv/bin/python scripts/build_starter_ipcc.py``.
 """
 
 from __future__ import annotations
@@ -34,10 +41,56 @@ URL_CH2 = "https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_2_Ch
 URL_CH3 = (
     "https://www.ipcc-nggip.iges.or.jp/public/2006gl/pdf/2_Volume2/V2_3_Ch3_Mobile_Combustion.pdf"
 )
+#: IPCC's copyright terms, quoted from the IPCC website's copyright page
+#: (https://archive.ipcc.ch/home_copyright.shtml, read 2026-12-02).
 LICENCE = (
-    "IPCC 2006 Guidelines default values (published for use in GHG inventories); "
-    "NCV and carbon content via bonsai-ipcc 0.5.3 (MIT)"
+    "LicenseRef-IPCC-Copyright: IPCC terms (https://archive.ipcc.ch/home_copyright.shtml): "
+    '"You may freely download and copy the material contained on this website for your '
+    "personal, non-commercial use, without any right to resell or redistribute it or to "
+    'compile or create derivative works there from" and "Reproduction of limited number of '
+    "figures or short excerpts of IPCC material is authorized free of charge and without "
+    "formal written permission provided that the original source is properly acknowledged, "
+    "with mention of the complete name of the report, the publisher and the numbering of the "
+    'page(s) or the figure(s)... For any other use, permission is required." Default values '
+    "transcribed from the 2006 IPCC Guidelines; NCV and carbon content also read from "
+    "bonsai-ipcc 0.5.3 (MIT)"
 )
+
+#: 2006 IPCC Guidelines Vol. 2 Ch. 1 Table 1.2, default net calorific values (TJ/Gg) of the
+#: fuels built here. Transcribed; cross-checked against bonsai-ipcc 0.5.3 and
+#: betagouv/portail-rse impact/utils/combustibles.py (both agree except where noted).
+TABLE_1_2_NCV: dict[str, float] = {
+    "gas_diesel_oil": 43.0,
+    "motor_gasoline": 44.3,
+    "jet_kerosene": 44.1,
+    "other_kerosene": 43.8,
+    "residual_fuel_oil": 40.4,
+    "liquefied_petroleum_gases": 47.3,
+    "natural_gas": 48.0,
+    "oil": 42.3,
+    "naphtha": 44.5,
+    "petroleum_coke": 32.5,
+    "refinery_gas": 49.5,
+    "ethane": 46.4,
+    "lubricants": 40.2,
+    "natural_gas_liquids": 44.2,  # bonsai-ipcc 0.5.3 has 44.3; Table 1.2 and portail-rse 44.2
+    "anthracite": 26.7,
+    "coking_coal": 28.2,
+    "other_bituminous_coal": 25.8,
+    "sub_bituminous_coal": 18.9,
+    "lignite": 11.9,
+    "coke": 28.2,
+    "coal_tar": 28.0,
+    "coke_oven_gas": 38.7,
+    "blast_furnace_gas": 2.47,
+    "gas_works_gas": 38.7,
+    "biodiesels": 27.0,
+    "biogasoline": 27.0,
+    "other_biogas": 50.4,
+    "landfill_gas": 50.4,
+}
+#: Where bonsai-ipcc 0.5.3 differs from Table 1.2 (known, checked): product -> its value.
+BONSAI_DIFFERS = {"natural_gas_liquids": 44.3}
 
 # fuel id -> (bonsai product, English name, Chinese name, class, biogenic)
 # class selects the CH4/N2O row: oil, coal, gas, biomass_liquid, biogas
@@ -207,8 +260,9 @@ def _rows_for(
         **common,
         "id": f"ipcc2006.{sector}.{fuel}.tj",
         "name_en": f"{name_en}, {sector_en}, per TJ (NCV basis)",
-        "name_zh": f"{name_zh} {sector_zh} 单位热值排放因子",
+        "name_zh": f"{name_zh} {sector_zh} 单位热值排放因子（低位热值）",
         "unit": "TJ",
+        "heating_value": "LHV",
         co2_col: co2_tj,
         "ch4_kg": ch4,
         "n2o_kg": n2o,
@@ -238,8 +292,21 @@ def _rows_for(
     return [per_tj, per_tonne]
 
 
+def checked_ncvs() -> dict[str, float]:
+    """Table 1.2 NCVs, after checking bonsai-ipcc agrees except where known to differ."""
+    bonsai = _bonsai_defaults("par_energy_content_per_mass.csv")
+    for product, value in TABLE_1_2_NCV.items():
+        expected = BONSAI_DIFFERS.get(product, value)
+        if bonsai[product] != expected:
+            raise SystemExit(
+                f"bonsai-ipcc NCV of {product} is {bonsai[product]}, expected {expected}: "
+                "check Table 1.2 before building"
+            )
+    return dict(TABLE_1_2_NCV)
+
+
 def build_rows() -> list[dict[str, object]]:
-    ncvs = _bonsai_defaults("par_energy_content_per_mass.csv")
+    ncvs = checked_ncvs()
     carbons = _bonsai_defaults("par_carbon_content_per_energy.csv")
     rows: list[dict[str, object]] = []
     for (table, sector, sector_en, sector_zh), by_class in CH4_N2O.items():

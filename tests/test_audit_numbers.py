@@ -386,21 +386,22 @@ def test_starter_values_equal_their_sources():
         encoding="utf-8"
     ) as f:
         desnz = {r["id_original"]: r for r in csv.DictReader(f)}
-    assert starter["desnz2023.fuels.butane.t"].kg_co2e == float(
-        desnz["1_100_1000_15_1"]["GHG Conversion Factor 2023"]
+    # (the starter reads DESNZ's own flat file, unrounded; the subset keeps 5 decimals)
+    assert starter["desnz2023.fuels.butane.t"].kg_co2e == pytest.approx(
+        float(desnz["1_100_1000_15_1"]["GHG Conversion Factor 2023"]), rel=1e-8
     )  # 3033.38067
     uk = starter["desnz2023.uk-electricity.electricity-generated.electricity-uk.kwh"]
-    assert uk.kg_co2e == float(desnz["7_400_4000_5_1"]["GHG Conversion Factor 2023"])  # 0.20707
-    # EPA 40 CFR 98 Table C-1/C-2 (egrid CSV): short ton CO2/mmBtu -> kg/GJ
-    # x 907.18474 kg/short ton / 1.055056 GJ/mmBtu; lb/mmBtu -> kg/GJ x 0.45359237 / 1.055056.
-    # The starter rounds to 7 significant figures (98.13694).
-    with (REFERENCE / "samples/emission_factors/co2_ch4_n2o_ef.csv").open(encoding="utf-8") as f:
-        epa = {r["fuel_type"]: r for r in csv.DictReader(f)}
-    ant = starter["us-epa.combustion.anthracite.gj-hhv"]
-    co2 = float(epa["Anthracite"]["co2_ef"]) * 907.18474 / 1.055056
-    ch4 = float(epa["Anthracite"]["ch4_ef"]) * 0.45359237 / 1.055056
-    assert _gas(ant, "CO2") == float(f"{co2:.7g}")
-    assert _gas(ant, "CH4") == float(f"{ch4:.5g}")
+    assert uk.kg_co2e == pytest.approx(
+        float(desnz["7_400_4000_5_1"]["GHG Conversion Factor 2023"]), abs=5e-6
+    )  # 0.20707 (5 decimals in the subset)
+    # EPA 40 CFR 98 Table C-1 / C-2 as printed in the EPA GHG Emission Factors Hub 2021,
+    # Table 1: anthracite 103.69 kg CO2 and 11 g CH4 per mmBtu (HHV); per GJ = / 1.055056.
+    # (The egrid CSV in the reference samples holds pre-2013 values, 0.11413328 short ton/mmBtu
+    # = 103.54 kg: the audit of issue 10.)
+    ant = starter["us-epa.combustion.anthracite-coal.gj-hhv"]
+    assert _gas(ant, "CO2") == pytest.approx(103.69 / 1.055056, rel=1e-6)
+    assert _gas(ant, "CH4") == pytest.approx(11 / 1000 / 1.055056, rel=1e-6)
+    assert ant.heating_value == "HHV"
     # The same conversion through units.py (short ton, lb, MMBtu = 1.055056 GJ).
     assert units.convert(1, "short_ton", "kg") == pytest.approx(907.18474, rel=1e-12)
 

@@ -27,8 +27,9 @@ CSG_2023 = "cn-mee.electricity.2023.cn-csg.avg"
 CSG_2023_KG_CO2_PER_KWH = 0.4042
 TRUCK = "us-epa.transport.medium-and-heavy-duty-truck.tkm"
 #: data/factors/epa_hub.csv row us-epa.transport.medium-and-heavy-duty-truck.tkm, per tkm:
-#: CO2 0.116441 kg, CH4 1.096e-06 kg, N2O 3.219e-06 kg; AR6 GWP100 fossil CH4 29.8, N2O 273
-TRUCK_KG_CO2E_PER_TKM_AR6 = 0.116441 + 1.096e-06 * 29.8 + 3.219e-06 * 273
+#: EPA Hub 2021 Table 8, 0.211 kg CO2, 0.002 g CH4, 0.0049 g N2O per short ton-mile / 1.459972
+#: = CO2 0.1445233 kg, CH4 1.369889e-06 kg, N2O 3.356228e-06 kg; AR6 fossil CH4 29.8, N2O 273
+TRUCK_KG_CO2E_PER_TKM_AR6 = 0.1445233 + 1.369889e-06 * 29.8 + 3.356228e-06 * 273
 
 HEADER = (
     "product:\n"

@@ -8,6 +8,7 @@ the starter data, docs/matching.md). SQLite and PostgreSQL are also compared wit
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,8 +99,9 @@ def test_match_equals_the_in_memory_matcher_on_the_labelled_set(starter_db, memo
         ids = [c.id for c in found]
         hits1 += ids[0] in item["expect"]
         hits5 += bool(set(ids) & set(item["expect"]))
-    # docs/matching.md: in memory 188 of 191 right at rank 1, all 191 in the top 5
-    assert (hits1, hits5, len(EVAL_ITEMS)) == (188, 191, 191)
+    # docs/matching.md: in memory 182 of 191 right at rank 1, all 191 in the top 5 (starter
+    # data of wave 2: 1,0xx factors incl. the DESNZ and EPA waste and freight tables)
+    assert (hits1, hits5, len(EVAL_ITEMS)) == (182, 191, 191)
 
 
 def test_chinese_and_english_queries_meet_on_the_same_factor(starter_db):
@@ -240,8 +242,8 @@ def test_codes_and_place_names_are_searched_not_scored(factor_db):
     assert [c.id for c in factor_db.search("D3510")] == ["cn-gd-electricity-test"]
     assert [c.id for c in factor_db.search("广东")] == ["cn-gd-electricity-test"]
     assert [c.id for c in factor_db.search("Guangdong")] == ["cn-gd-electricity-test"]
-    # match scores names and activity: the place decides the geography, not the text score
-    assert factor_db.match("广东") == []
+    # a text that only names a place finds that place's factors, in match as in search
+    assert [c.id for c in factor_db.match("广东")] == ["cn-gd-electricity-test"]
 
 
 def test_new_version_replaces_the_factor_in_latest_searches(factor_db):
@@ -360,3 +362,109 @@ def test_cli_search_and_match_use_the_database_index(database_url, capsys, monke
         monkeypatch,
     )
     assert code == 0 and "cn-mee.electricity.2023.cn-csg.avg" in out
+
+
+# -- places, the geography tree, licences (issue 10) ------------------------------------------
+
+#: Search must find what match finds: a query that only names a place lists that place's
+#: factors, those of areas inside it and of the regions containing it (data/factors/
+#: china_grid_mee.csv: CN-CSG holds Guangdong; 2022 provincial factors of Guangxi and Yunnan
+#: (南方), Anhui and Fujian (华东)).
+PLACE_QUERIES = {
+    "南方电网": (
+        "cn-mee.electricity.2023.cn-csg.avg",
+        {"cn-mee.electricity.2022.cn-csg.avg", "cn-mee.electricity.2022.cn-gx.avg"},
+    ),
+    "广东": ("cn-mee.electricity.2023.cn-csg.avg", {"cn-mee.electricity.2022.cn-csg.avg"}),
+    "华东": (
+        "cn-mee.electricity.2023.cn-ecg.avg",
+        {"cn-mee.electricity.2022.cn-ah.avg", "cn-mee.electricity.2022.cn-fj.avg"},
+    ),
+}
+
+
+@pytest.mark.parametrize("text", sorted(PLACE_QUERIES))
+def test_a_place_alone_is_found_first_by_search_and_match(starter_db, memory_index, text):
+    first, also = PLACE_QUERIES[text]
+    for searcher in (starter_db, memory_index):
+        hits = [c.id for c in searcher.search(text, limit=10)]
+        assert hits[0] == first and also <= set(hits), (type(searcher).__name__, hits)
+        matched = [c.id for c in searcher.match(text, limit=10)]
+        assert matched[0] == first and also <= set(matched), (type(searcher).__name__, matched)
+
+
+def test_geography_filter_follows_the_tree_as_match_does(starter_db, memory_index):
+    # 电力 --geo CN-GD: no Guangdong factor is published, so the Southern Grid's (containing
+    # region, weight 0.97) come first, then the national ones (country, 0.95); nothing of
+    # another region or country
+    for searcher in (starter_db, memory_index):
+        hits = searcher.search("电力", geography="CN-GD", limit=50)
+        assert hits and hits[0].record.geography == "CN-CSG", type(searcher).__name__
+        assert {c.record.geography for c in hits} <= {"CN-CSG", "CN", "GLO"}
+        assert {"CN-CSG", "CN"} <= {c.record.geography for c in hits}
+        assert all(c.geographical_score in (1, 2) for c in hits)
+        # the place in the text acts as --geo
+        in_text = [c.id for c in searcher.search("电力 广东", limit=10)]
+        assert in_text[0].startswith("cn-mee.electricity.") and "cn-csg" in in_text[0]
+
+
+def test_gba_place_query_finds_hong_kong_factors(starter_db, memory_index):
+    for searcher in (starter_db, memory_index):
+        hits = {c.id for c in searcher.search("大湾区", limit=20)}
+        assert {"hk-clp.electricity.2024.kwh", "hk-hke.electricity.2024.kwh"} <= hits
+
+
+def test_excluded_licences_are_never_returned(starter_db, memory_index):
+    for searcher in (starter_db, memory_index):
+        found = searcher.search("diesel 柴油", limit=200, exclude_licences=["LicenseRef-IPCC-*"])
+        assert found and not any(c.id.startswith("ipcc2006.") for c in found)
+        matched = searcher.match("柴油 叉车", limit=5, exclude_licences=["non-commercial"])
+        assert matched and not any(c.id.startswith("ipcc2006.") for c in matched)
+        assert searcher.match("柴油 叉车", limit=1)[0].id.startswith("ipcc2006.road.diesel")
+
+
+def test_import_and_release_exclude_licences(factor_db):
+    ipcc = [r for r in load_starter() if r.id.startswith("ipcc2006.manufacturing.diesel")]
+    grid = [r for r in load_starter() if r.id.startswith("cn-mee.electricity.2023")]
+    report = factor_db.add_records(
+        ipcc + grid,
+        "starter part",
+        status="published",
+        reviewer="test",
+        exclude_licences=["non-commercial"],
+    )
+    assert report.imported == len(grid)
+    assert [e.reason for e in report.entries if e.action == "skipped"] == [
+        f"record {i} ({r.id}): licence excluded by 'non-commercial'"
+        for i, r in enumerate(ipcc, start=1)
+    ]
+    factor_db.add_records(ipcc, "ipcc", status="published", reviewer="test")
+    release = factor_db.create_release("open.1", exclude_licences=["LicenseRef-IPCC-Copyright"])
+    assert set(release.members) == {r.id for r in grid}
+    assert "licences excluded: LicenseRef-IPCC-Copyright" in factor_db.release("open.1").note
+
+
+def test_cli_search_and_match_print_json(capsys, monkeypatch):
+    code, out, _ = run(["factors", "search", "华东", "--json", "--limit", "3"], capsys, monkeypatch)
+    payload = json.loads(out)
+    assert code == 0 and payload["query"]["text"] == "华东"
+    assert payload["candidates"][0]["id"] == "cn-mee.electricity.2023.cn-ecg.avg"
+    assert payload["candidates"][0]["record"]["geography"] == "CN-ECG"
+    code, out, _ = run(
+        [
+            "factors",
+            "match",
+            "天然气 锅炉",
+            "--unit",
+            "GJ",
+            "--json",
+            "--exclude-licence",
+            "LicenseRef-IPCC-Copyright",
+        ],
+        capsys,
+        monkeypatch,
+    )
+    payload = json.loads(out)
+    assert code == 0 and payload["candidates"]
+    assert all(not c["id"].startswith("ipcc2006.") for c in payload["candidates"])
+    assert payload["candidates"][0]["record"]["heating_value"] in ("HHV", "LHV")

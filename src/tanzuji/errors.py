@@ -56,6 +56,12 @@ class UnitMismatch(TanzujiError):
     code = "unit_mismatch"
 
 
+class HeatingValueMismatch(UnitMismatch):
+    """Two energy amounts on different heating-value bases (HHV/GCV vs LHV/NCV) met."""
+
+    code = "heating_value_mismatch"
+
+
 class UnknownUnit(TanzujiError):
     """A unit string is not in the unit registry."""
 

@@ -34,6 +34,13 @@ from tanzuji.store import db
 if TYPE_CHECKING:
     from tanzuji.factors.match import Candidate, FactorIndex
 
+
+def candidates_json(candidates: list[Candidate], query: dict[str, object]) -> str:
+    from tanzuji.factors.match import candidates_json as render  # jieba loads on use
+
+    return render(candidates, query)
+
+
 factors_app = typer.Typer(
     help="The emission-factor database: import, review, release, export (排放因子数据库).",
     no_args_is_help=True,
@@ -97,13 +104,21 @@ def import_(
     reviewer: str = typer.Option(
         None, "--reviewer", help="Reviewer, needed with --status published."
     ),
+    exclude_licence: list[str] = typer.Option(
+        None,
+        "--exclude-licence",
+        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
+        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
+    ),
 ) -> None:
     """Import FILE in one transaction: all records or none (导入因子).
 
     A record identical to a factor's newest version is skipped; a changed one becomes a new
-    version.
+    version; a record under an excluded licence is skipped and logged.
     """
-    report = open_database().import_file(file, fmt, status=status, reviewer=reviewer)
+    report = open_database().import_file(
+        file, fmt, status=status, reviewer=reviewer, exclude_licences=exclude_licence or ()
+    )
     print_import(report)
 
 
@@ -128,8 +143,9 @@ def load_starter_command() -> None:
     print_import(load_starter_data(open_database()))
 
 
-def _searcher(release: str | None) -> FactorDatabase | FactorIndex:
-    """The database (its search index) when one exists, else the starter data in memory."""
+def _searcher(release: str | None, *, quiet: bool = False) -> FactorDatabase | FactorIndex:
+    """The database (its search index) when one exists, else the starter data in memory
+    (``quiet``: without the notice, for JSON output)."""
     if db.database_configured():
         database = open_database()
         if database.indexed_count() == 0:
@@ -146,11 +162,12 @@ def _searcher(release: str | None) -> FactorDatabase | FactorIndex:
     from tanzuji.factors.match import FactorIndex  # imported on use: jieba loads slowly
     from tanzuji.factors.starter import load_starter
 
-    console.print(
-        "no factor database yet (尚无因子数据库): searching the shipped starter data in "
-        "memory; `tanzuji factors load-starter` creates the database",
-        highlight=False,
-    )
+    if not quiet:
+        console.print(
+            "no factor database yet (尚无因子数据库): searching the shipped starter data in "
+            "memory; `tanzuji factors load-starter` creates the database",
+            highlight=False,
+        )
     return FactorIndex(load_starter())
 
 
@@ -185,9 +202,16 @@ def search(
     ),
     release: str = typer.Option(None, "--release", help="Search this release's factors."),
     limit: int = typer.Option(20, "--limit", help="Number of hits."),
+    exclude_licence: list[str] = typer.Option(
+        None,
+        "--exclude-licence",
+        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
+        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
 ) -> None:
     """Full-text search of the factors, Chinese or English, with filters (搜索因子)."""
-    searcher = _searcher(release)
+    searcher = _searcher(release, quiet=as_json)
     filters = {
         "unit_dimension": unit_dimension,
         "geography": geo,
@@ -195,10 +219,14 @@ def search(
         "boundary": boundary,
         "status": status,
         "limit": limit,
+        "exclude_licences": exclude_licence or (),
     }
     if release:
         filters["release"] = release
     hits = searcher.search(text, **filters)
+    if as_json:
+        typer.echo(candidates_json(hits, {"text": text, **filters, "release": release}))
+        return
     _print_candidates(hits, f"search 搜索: {text}")
 
 
@@ -211,17 +239,36 @@ def match(
     year: int = typer.Option(None, "--year", help="Activity year."),
     release: str = typer.Option(None, "--release", help="Match against this release."),
     limit: int = typer.Option(5, "--limit", help="Number of candidates."),
+    exclude_licence: list[str] = typer.Option(
+        None,
+        "--exclude-licence",
+        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
+        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the candidates as JSON."),
 ) -> None:
     """Propose factors for an activity, with confidence and why (匹配因子).
 
     Uses the published factors of the database (or those of --release) through its search
     index; without a database, the shipped starter data in memory.
     """
-    searcher = _searcher(release)
+    searcher = _searcher(release, quiet=as_json)
     extra = {"release": release} if release else {}
     candidates = searcher.match(
-        text, amount=amount, unit=unit, geography=geo, year=year, limit=limit, **extra
+        text,
+        amount=amount,
+        unit=unit,
+        geography=geo,
+        year=year,
+        limit=limit,
+        exclude_licences=exclude_licence or (),
+        **extra,
     )
+    if as_json:
+        query = {"text": text, "amount": amount, "unit": unit, "geography": geo, "year": year}
+        query |= {"limit": limit, "release": release, "exclude_licences": exclude_licence or []}
+        typer.echo(candidates_json(candidates, query))
+        return
     _print_candidates(candidates, f"match 匹配: {text}")
 
 
@@ -259,6 +306,12 @@ def record_table(record: FactorRecord) -> Table:
         ("name 名称", " / ".join(n for n in (record.name_zh, record.name_en) if n)),
         ("activity 活动", record.activity),
         ("unit 单位", record.unit),
+        (
+            "heating value 热值基准",
+            {"HHV": "HHV (GCV, gross 高位热值)", "LHV": "LHV (NCV, net 低位热值)"}.get(
+                record.heating_value or "", ""
+            ),
+        ),
         ("kg CO2e per unit 每单位", "" if record.kg_co2e is None else f"{record.kg_co2e:g}"),
         (
             "gases 气体 (kg/unit)",
@@ -363,9 +416,17 @@ def release_create(
     name: str = typer.Argument(..., help="Release name, e.g. 2026.1."),
     note: str = typer.Option("", "--note", help="What the release is for."),
     created_by: str = typer.Option(None, "--by", help="Who made it."),
+    exclude_licence: list[str] = typer.Option(
+        None,
+        "--exclude-licence",
+        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
+        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
+    ),
 ) -> None:
     """Snapshot the newest published version of every factor as release NAME (发布版本)."""
-    info = open_database().create_release(name, note=note, created_by=created_by)
+    info = open_database().create_release(
+        name, note=note, created_by=created_by, exclude_licences=exclude_licence or ()
+    )
     console.print(
         f"release 版本 {info.name}: {info.member_count} factors 因子, sha256 {info.content_hash}",
         highlight=False,

@@ -49,9 +49,16 @@ from tanzuji.errors import (
     UnknownImportFormat,
     UnknownUnit,
 )
+from tanzuji.factors import licence as factor_licence
 from tanzuji.factors import text as factor_text
 from tanzuji.factors.base import FactorData
-from tanzuji.factors.match import Candidate, FactorIndex, wanted_dimension
+from tanzuji.factors.match import (
+    GEOGRAPHY_WEIGHT,
+    Candidate,
+    FactorIndex,
+    place_only_relations,
+    wanted_dimension,
+)
 from tanzuji.factors.record import FactorRecord, Status
 from tanzuji.store import db
 from tanzuji.store import search as search_index
@@ -96,6 +103,7 @@ IMPORTERS: dict[str, str] = {
     "ilcd": "tanzuji.factors.importers.ilcd:read",
     "pact": "tanzuji.factors.importers.pact:read",
     "simapro": "tanzuji.factors.importers.simapro:read",
+    "cn-national": "tanzuji.factors.importers.cn_national:read",
     "json": "tanzuji.factors.database:read_json",
 }
 
@@ -209,6 +217,7 @@ class FactorDatabase:
         status: str | None = None,
         reviewer: str | None = None,
         skipped: Sequence[tuple[str, str]] = (),
+        exclude_licences: Sequence[str] = (),
     ) -> ImportReport:
         """Import a batch of records in one transaction: all of them or none.
 
@@ -224,6 +233,9 @@ class FactorDatabase:
             Reviewer of that initial status; needed for ``published`` and ``deprecated``.
         skipped : sequence of (location, reason)
             Datasets the importer read but did not turn into records; logged as ``skipped``.
+        exclude_licences : sequence of str
+            Licence patterns this deployment does not accept (:mod:`tanzuji.factors.licence`):
+            records under them are not imported and are logged as ``skipped`` with the reason.
 
         Returns
         -------
@@ -238,7 +250,10 @@ class FactorDatabase:
             fields, duplicate ids in the batch, unknown status, a published record without a
             reviewer, an empty batch. Nothing is written.
         """
-        checked = _check_batch(list(records), source_name, status, reviewer, skipped)
+        batch = list(records)
+        if exclude_licences:
+            batch, skipped = _drop_excluded(batch, exclude_licences, skipped)
+        checked = _check_batch(batch, source_name, status, reviewer, skipped)
         with db.session_scope(self.engine) as session:
             now = utc_now()
             run = ImportRun(source_name=source_name, started_at=now, imported=0, skipped=0)
@@ -264,16 +279,23 @@ class FactorDatabase:
         *,
         status: str | None = None,
         reviewer: str | None = None,
+        exclude_licences: Sequence[str] = (),
     ) -> ImportReport:
         """Read ``path`` with the importer of ``fmt`` (detected when ``None``) and import it.
 
-        Datasets the importer skipped are logged as ``skipped`` with its reason.
+        Datasets the importer skipped, and records under an excluded licence, are logged as
+        ``skipped`` with the reason.
         """
         if not path.exists():
             raise FactorImportError(f"cannot import {path}: no such file")
         records, skipped = read_file(path, fmt)
         return self.add_records(
-            records, path.name, status=status, reviewer=reviewer, skipped=skipped
+            records,
+            path.name,
+            status=status,
+            reviewer=reviewer,
+            skipped=skipped,
+            exclude_licences=exclude_licences,
         )
 
     def new_version(self, factor_id: str, changes: Mapping[str, Any]) -> FactorRecord:
@@ -351,9 +373,17 @@ class FactorDatabase:
             return _to_record(row)
 
     def create_release(
-        self, name: str, *, note: str = "", created_by: str | None = None
+        self,
+        name: str,
+        *,
+        note: str = "",
+        created_by: str | None = None,
+        exclude_licences: Sequence[str] = (),
     ) -> ReleaseInfo:
         """Snapshot the newest published version of every factor as release ``name``.
+
+        ``exclude_licences`` leaves out the factors whose licence a pattern excludes
+        (:mod:`tanzuji.factors.licence`); the release note records the patterns.
 
         Raises
         ------
@@ -369,7 +399,11 @@ class FactorDatabase:
         with db.session_scope(self.engine) as session:
             if session.scalar(select(Release.id).where(Release.name == name)) is not None:
                 raise ReleaseError(f"release {name!r} already exists; releases never change")
-            pinned = _newest_published(session)
+            pinned = _newest_published(session, exclude_licences)
+            if exclude_licences:
+                note = (note + " " if note else "") + (
+                    f"[licences excluded: {', '.join(exclude_licences)}]"
+                )
             if not pinned:
                 raise ReleaseError(
                     f"release {name!r} would be empty: no factor version is published; publish "
@@ -526,12 +560,16 @@ class FactorDatabase:
         status: str | None = None,
         release: str | None = None,
         limit: int = 20,
+        exclude_licences: Sequence[str] = (),
     ) -> list[Candidate]:
         """Full-text search of the factors in Chinese or English, with hard filters.
 
         Any term of ``text`` (OR) found in a factor's names, activity, classification codes or
         geography names makes a hit; hits are ranked by ``bm25`` (SQLite FTS5) or ``ts_rank``
-        (PostgreSQL), ties by factor id.
+        (PostgreSQL), ties by factor id. A place named in the text ("电力 广东") is read as the
+        geography when ``geography`` is not given; a text that only names a place ("广东",
+        "南方电网", "华东") lists the factors of that place, of areas inside it and of the
+        regions containing it, closest first (as :meth:`FactorIndex.search` does).
 
         Parameters
         ----------
@@ -540,19 +578,24 @@ class FactorDatabase:
         unit_dimension : str, optional
             A unit (``kWh``) or a dimension (``[mass]``): keeps factors of that dimension.
         geography : str, optional
-            Keeps factors in that place or inside it (``CN`` keeps ``CN-CSG`` and ``CN-GD``).
+            Keeps the factors that apply to that place by the geography tree (the place, areas
+            inside it, areas containing it up to ``GLO``: ``CN-GD`` keeps ``CN-CSG`` and
+            ``CN``), ranked closest place first, as the matcher does.
         year, boundary, status : optional
             Exact filters on the version's fields.
         release : str, optional
             Search the versions pinned in this release; default: each factor's newest version.
         limit : int
             Number of hits.
+        exclude_licences : sequence of str
+            Licence patterns this deployment does not accept (:mod:`tanzuji.factors.licence`).
 
         Returns
         -------
         list of Candidate
-            ``confidence`` is the share of the query's terms found in the factor; ``matched``
-            lists them.
+            ``confidence`` is the share of the query's terms found in the factor (times the
+            geography weight of :data:`~tanzuji.factors.match.GEOGRAPHY_WEIGHT` when a place is
+            known); ``matched`` lists them.
 
         Raises
         ------
@@ -562,26 +605,41 @@ class FactorDatabase:
             ``unit_dimension`` is neither a unit nor a dimension.
         """
         dimensions = None if unit_dimension is None else (wanted_dimension(unit_dimension),)
+        place, rest = (None, text) if geography is not None else factor_text.place_of(text)
+        area = geography or place
+        words = rest if place else text
         with db.session_scope(self.engine) as session:
             snapshot = self._snapshot(session)
-            wanted = list(
-                dict.fromkeys(
-                    factor_text.terms(text)
-                    + snapshot.statistics.query_terms(text)
-                    + search_index.code_terms(text)
-                )
-            )
+            place_only = place is not None and not _query_terms(snapshot, words)
+            if place_only:
+                words = text  # the place's words are searched as words too (南方区域电网)
+            wanted = _query_terms(snapshot, words)
             filters = search_index.Filters(
                 unit_dimensions=dimensions,
-                geographies=snapshot.within(geography) if geography else None,
+                geographies=snapshot.applicable(area) if area and not place_only else None,
                 year=year,
                 boundary=boundary,
                 status=status,
                 release_id=_release(session, release).id if release else None,
+                licences=snapshot.allowed_licences(exclude_licences),
             )
-            rows = search_index.find(session, wanted, filters, extra=True, limit=max(limit, 0))
+            pool = max(limit, 0) if area is None else max(limit, search_index.CANDIDATE_POOL)
+            rows = search_index.find(session, wanted, filters, extra=True, limit=pool)
+            if place_only:
+                near = replace(
+                    filters, geographies=snapshot.near(place, place_only_relations(place))
+                )
+                rows = _merged(rows, search_index.find(session, [], near, extra=True, limit=pool))
             records = _records_of(session, rows)
-        return [_search_hit(row, records[row.id, row.version], wanted, geography) for row in rows]
+        hits = [
+            _search_hit(
+                row, records[row.id, row.version], wanted, area, place if place_only else None
+            )
+            for row in rows
+        ]
+        if area is not None:
+            hits.sort(key=lambda c: (-c.confidence, -(c.record.year or 0), c.id))
+        return hits[: max(limit, 0)]
 
     def match(
         self,
@@ -595,6 +653,7 @@ class FactorDatabase:
         status: str | None = "published",
         limit: int = 5,
         pool: int = search_index.CANDIDATE_POOL,
+        exclude_licences: Sequence[str] = (),
     ) -> list[Candidate]:
         """Rank factors for an activity description (see :meth:`FactorIndex.match`).
 
@@ -602,7 +661,9 @@ class FactorDatabase:
         unit has the activity unit's dimension; :class:`~tanzuji.factors.match.FactorIndex`
         re-ranks them with the whole database's term statistics, so the candidates, their
         confidence and explanation are those of an in-memory index over the same factors.
-        A factor whose unit cannot convert from the activity's unit is never proposed.
+        A factor whose unit cannot convert from the activity's unit is never proposed. A text
+        that only names a place gets the factors of that place, of areas inside it and of the
+        regions containing it.
 
         Parameters
         ----------
@@ -615,6 +676,8 @@ class FactorDatabase:
             model can use); ``None`` for all. Ignored with ``release``.
         pool : int
             Full-text hits re-ranked.
+        exclude_licences : sequence of str
+            Licence patterns this deployment does not accept (:mod:`tanzuji.factors.licence`).
 
         Raises
         ------
@@ -626,17 +689,25 @@ class FactorDatabase:
         parsed = factor_text.parse_activity(text)
         activity_unit = unit or parsed.unit
         dimensions = (units.dimension(activity_unit),) if activity_unit else None
+        place_only = not parsed.text and parsed.geography is not None
         with db.session_scope(self.engine) as session:
             snapshot = self._snapshot(session)
             filters = search_index.Filters(
                 unit_dimensions=dimensions,
                 status=None if release else status,
                 release_id=_release(session, release).id if release else None,
+                licences=snapshot.allowed_licences(exclude_licences),
             )
             wanted = snapshot.statistics.query_terms(parsed.text or text)
             rows = search_index.find(
                 session, wanted, filters, extra=False, limit=pool, statistics=snapshot.statistics
             )
+            if place_only:  # and the factors of the place (as FactorIndex.match ranks them)
+                place = geography or parsed.geography
+                near = replace(
+                    filters, geographies=snapshot.near(place, place_only_relations(place))
+                )
+                rows = _merged(rows, search_index.find(session, [], near, extra=False, limit=pool))
             rows.sort(key=lambda r: r.id)  # ties break on factor id, as over records()
             index = FactorIndex(
                 rows, record_terms=[r.terms for r in rows], statistics=snapshot.statistics
@@ -1179,14 +1250,43 @@ def _release_row(session: Session, factor_id: str, name: str) -> FactorVersion:
     return _version_row(session, factor_id, member.version)
 
 
-def _newest_published(session: Session) -> dict[str, tuple[int, str]]:
-    """Factor id -> (version, content_hash) of its newest published version."""
+def _newest_published(
+    session: Session, exclude_licences: Sequence[str] = ()
+) -> dict[str, tuple[int, str]]:
+    """Factor id -> (version, content_hash) of its newest published version (whose licence no
+    pattern of ``exclude_licences`` excludes)."""
     rows = session.execute(
-        select(FactorVersion.factor_id, FactorVersion.version, FactorVersion.content_hash)
+        select(
+            FactorVersion.factor_id,
+            FactorVersion.version,
+            FactorVersion.content_hash,
+            FactorVersion.licence,
+        )
         .where(FactorVersion.status == "published")
         .order_by(FactorVersion.factor_id, FactorVersion.version)
     )
-    return {fid: (version, digest) for fid, version, digest in rows}  # later ones win
+    newest = {fid: (version, digest, lic) for fid, version, digest, lic in rows}  # later win
+    return {
+        fid: (version, digest)
+        for fid, (version, digest, lic) in newest.items()
+        if not exclude_licences or factor_licence.excluded(lic, exclude_licences) is None
+    }
+
+
+def _drop_excluded(
+    batch: list[Any], patterns: Sequence[str], skipped: Sequence[tuple[str, str]]
+) -> tuple[list[Any], list[tuple[str, str]]]:
+    """Records whose licence no pattern excludes, and the skip log with the others."""
+    kept, log = [], list(skipped)
+    for position, item in enumerate(batch, start=1):
+        licence = item.licence if isinstance(item, FactorRecord) else str(item.get("licence", ""))
+        hit = factor_licence.excluded(licence, patterns)
+        if hit is None:
+            kept.append(item)
+        else:
+            fid = item.id if isinstance(item, FactorRecord) else item.get("id", "")
+            log.append((f"record {position} ({fid})", f"licence excluded by {hit!r}"))
+    return kept, log
 
 
 def _missing_factor_message(session: Session, factor_id: str) -> str:
@@ -1218,26 +1318,53 @@ def _records_of(session: Session, rows: Sequence[Any]) -> dict[tuple[str, int], 
     }
 
 
+def _query_terms(snapshot: search_index.IndexSnapshot, words: str) -> list[str]:
+    """The terms a database search looks up for ``words`` (names, concepts, codes)."""
+    return list(
+        dict.fromkeys(
+            factor_text.terms(words)
+            + snapshot.statistics.query_terms(words)
+            + search_index.code_terms(words)
+        )
+    )
+
+
+def _merged(
+    first: list[search_index.IndexedVersion], second: list[search_index.IndexedVersion]
+) -> list[search_index.IndexedVersion]:
+    """Rows of both lists, each (id, version) once, in order."""
+    seen = {(r.id, r.version) for r in first}
+    return first + [r for r in second if (r.id, r.version) not in seen]
+
+
 def _search_hit(
     row: search_index.IndexedVersion,
     record: FactorRecord,
     wanted: list[str],
     geography: str | None,
+    place: str | None = None,
 ) -> Candidate:
     own = set(row.terms) | set(row.extra)
     matched = tuple(t for t in wanted if t in own)
     relation = factor_text.geography_relation(geography, record.geography)
+    share = len(matched) / len(wanted) if wanted else 0.0
+    if place and relation in place_only_relations(place):
+        share, matched = 1.0, matched or (f"@{place}",)
     parts = [f"words: {', '.join(matched)}"]
     if geography:
         parts.append(f"geography {record.geography} ({relation} of {geography})")
+        share *= GEOGRAPHY_WEIGHT[relation]
     return Candidate(
         record=record,
-        confidence=round(len(matched) / len(wanted), 4) if wanted else 0.0,
+        confidence=round(share, 4),
         matched=matched,
         geography=relation,
         year_distance=None,
         unit_factor=None,
         explanation="; ".join(parts),
+        geographical_score=factor_text.geographical_score(geography, record.geography)
+        if geography
+        else None,
     )
 
 

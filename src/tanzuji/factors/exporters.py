@@ -50,6 +50,7 @@ def template_row(record: FactorRecord) -> dict[str, str]:
         "name_zh": record.name_zh,
         "activity": record.activity,
         "unit": record.unit,
+        "heating_value": record.heating_value or "",
         "kg_co2e": "" if record.kg_co2e is None else repr(record.kg_co2e),
         "other_gases": "; ".join(others),
         "gwp_set": record.gwp_set or "",

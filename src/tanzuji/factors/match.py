@@ -35,14 +35,27 @@ from rapidfuzz import fuzz, process
 
 from tanzuji import units
 from tanzuji.errors import UnknownUnit
+from tanzuji.factors import licence as factor_licence
 from tanzuji.factors import text as factor_text
 from tanzuji.factors.record import FactorRecord
+
+#: Relations a place-only query ("广东", "华东") keeps: the place, areas inside it, and the
+#: regions containing it (not the whole country or the world: those would match everything).
+#: A country alone ("全国", "China") keeps its national factors only.
+PLACE_ONLY_RELATIONS = frozenset({"same", "sub-region", "containing region"})
+
+
+def place_only_relations(place: str) -> frozenset[str]:
+    """Relations kept for a query that only names ``place`` (:data:`PLACE_ONLY_RELATIONS`)."""
+    return PLACE_ONLY_RELATIONS if "-" in place else frozenset({"same"})
+
 
 #: Multiplier per geography relation (keys of ``text.GEOGRAPHY_RANKS``).
 GEOGRAPHY_WEIGHT = {
     "same": 1.0,
     "containing region": 0.97,
     "country": 0.95,
+    "overlapping region": 0.93,
     "sub-region": 0.9,
     "global": 0.88,
     "other region, same country": 0.8,
@@ -91,10 +104,37 @@ class Candidate:
     unit_factor: float | None
     explanation: str
     amount_in_factor_unit: float | None = None
+    geographical_score: int | None = None
+    """Pedigree geographical score (1..5) of the factor for the activity's place
+    (:func:`tanzuji.factors.text.geographical_score`); ``None`` without a place."""
 
     @property
     def id(self) -> str:
         return self.record.id
+
+    def to_dict(self) -> dict[str, object]:
+        """The candidate as JSON-ready data: the factor record and why it was proposed."""
+        return {
+            "id": self.record.id,
+            "version": self.record.version,
+            "confidence": self.confidence,
+            "matched": list(self.matched),
+            "geography_relation": self.geography,
+            "geographical_score": self.geographical_score,
+            "year_distance": self.year_distance,
+            "unit_factor": self.unit_factor,
+            "amount_in_factor_unit": self.amount_in_factor_unit,
+            "explanation": self.explanation,
+            "record": self.record.model_dump(mode="json"),
+        }
+
+
+def candidates_json(candidates: Sequence[Candidate], query: dict[str, object]) -> str:
+    """``{"query": ..., "candidates": [...]}`` as indented JSON (``factors search --json``)."""
+    import json
+
+    payload = {"query": query, "candidates": [c.to_dict() for c in candidates]}
+    return json.dumps(payload, ensure_ascii=False, indent=2)
 
 
 #: Weight of a context concept (factory, canteen, vehicle ...) relative to its idf: where a
@@ -365,6 +405,7 @@ class FactorIndex:
         geography: str | None = None,
         year: int | None = None,
         limit: int = 5,
+        exclude_licences: Sequence[str] = (),
     ) -> list[Candidate]:
         """Rank factors for an activity description.
 
@@ -385,11 +426,16 @@ class FactorIndex:
             Activity year; else read from ``text``; else the newest factor wins ties.
         limit : int
             Number of candidates.
+        exclude_licences : sequence of str
+            Licence patterns a deployment does not accept (:func:`tanzuji.factors.licence.
+            excluded`): factors under them are never proposed.
 
         Returns
         -------
         list of Candidate
-            Best first; empty when nothing matches a word of the text.
+            Best first; empty when nothing matches a word of the text. A text that only names
+            a place ("广东", "华东电网") gets the factors of that place, of areas inside it and
+            of the regions containing it, closest first.
 
         Raises
         ------
@@ -401,13 +447,19 @@ class FactorIndex:
         unit = unit or parsed.unit
         geography = geography or parsed.geography or self.default_geography
         year = year or parsed.year
+        place_only = not parsed.text and parsed.geography is not None
         query = self._query(parsed.text or text)
         acc, total = self._text_scores(query)
+        if place_only:  # the place's factors, and factors whose names hold the place's words
+            everyone = np.arange(len(self.records))
+            text_score = self._text_confidence(acc, total, everyone) if acc.any() else acc
+            acc, total = np.maximum(text_score, self._place_scores(geography)), 1.0
         unit_ok, unit_factors = self._unit_mask(unit)
-        idx = np.nonzero((acc > 0) & unit_ok)[0]
+        keep = (acc > 0) & unit_ok & self._licence_mask(exclude_licences)
+        idx = np.nonzero(keep)[0]
         if len(idx) == 0:
             return []
-        score = self._text_confidence(acc, total, idx)
+        score = acc[idx] if place_only else self._text_confidence(acc, total, idx)
         score *= self._geo_weights(geography)[self._geo_idx[idx]]
         score *= self._year_weights(year, idx)
         if unit is not None:
@@ -435,27 +487,43 @@ class FactorIndex:
         boundary: str | None = None,
         status: str | None = None,
         limit: int = 20,
+        exclude_licences: Sequence[str] = (),
     ) -> list[Candidate]:
         """Full-text search with hard filters.
 
         Parameters
         ----------
         text : str
-            Words in Chinese or English.
+            Words in Chinese or English. A place named in the text ("电力 广东") is read as
+            the geography when ``geography`` is not given; a text that only names a place
+            ("广东", "南方电网", "华东") finds the factors of that place, of areas inside it
+            and of the regions containing it.
         unit_dimension : str, optional
             A unit (``kWh``) or dimension (``[mass]``); keeps factors of that dimension.
         geography : str, optional
-            Keeps factors in that place or inside it (``CN`` keeps ``CN-CSG`` and ``CN-GD``).
+            Keeps the factors that apply to that place by the geography tree, as the matcher
+            does: the place, areas inside it and areas containing it up to ``GLO``
+            (``CN-GD`` keeps ``CN-GD``, ``CN-CSG``, ``CN``; ``CN`` keeps ``CN-CSG`` and
+            ``CN-GD``); hits are ranked closest place first.
         year, boundary, status : optional
             Exact filters on the record fields.
+        exclude_licences : sequence of str
+            Licence patterns a deployment does not accept (:mod:`tanzuji.factors.licence`).
         """
-        query = self._query(text)
+        place, rest = (None, text) if geography is not None else factor_text.place_of(text)
+        area = geography or place
+        place_only = place is not None and not rest.strip()
+        query = self._query(text if place_only or not place else rest)
         acc, total = self._text_scores(query)
-        keep = acc > 0
+        if place_only:  # the place's factors, and factors whose names hold the place's words
+            everyone = np.arange(len(self.records))
+            text_score = self._text_confidence(acc, total, everyone) if acc.any() else acc
+            acc, total = np.maximum(text_score, self._place_scores(place)), 1.0
+        keep = (acc > 0) & self._licence_mask(exclude_licences)
         if unit_dimension is not None:
             keep &= self._dimension_mask(unit_dimension)
-        if geography is not None:
-            ok = np.asarray([factor_text.within(g, geography) for g in self._geos])
+        if area is not None and not place_only:
+            ok = np.asarray([factor_text.applies_to(g, area) for g in self._geos])
             keep &= ok[self._geo_idx]
         if year is not None:
             keep &= self._years == year
@@ -468,13 +536,37 @@ class FactorIndex:
                 ]
             )
         idx = np.nonzero(keep)[0]
-        score = self._text_confidence(acc, total, idx)
+        score = acc[idx] if place_only else self._text_confidence(acc, total, idx)
+        if area is not None:  # closest place first; among equals the newest (0.1 %/year)
+            score = score * self._geo_weights(area)[self._geo_idx[idx]]
+            score = score * self._year_weights(None, idx)
         return [
-            self._candidate(i, float(s), query, geography, year, None, None, {})
+            self._candidate(i, float(s), query, area, year, None, None, {}, place=place)
             for i, s in self._top(idx, score, limit)
         ]
 
     # -- pieces ---------------------------------------------------------------------------
+
+    def _place_scores(self, place: str | None) -> np.ndarray:
+        """1 for the records of a place, areas inside it and regions containing it."""
+        ok = np.asarray(
+            [
+                place is not None
+                and factor_text.geography_relation(place, g) in place_only_relations(place)
+                for g in self._geos
+            ]
+        )
+        return ok[self._geo_idx].astype(np.float64)
+
+    def _licence_mask(self, patterns: Sequence[str]) -> np.ndarray:
+        if not patterns:
+            return np.ones(len(self.records), dtype=bool)
+        return np.asarray(
+            [
+                factor_licence.excluded(getattr(r, "licence", ""), patterns) is None
+                for r in self.records
+            ]
+        )
 
     def _dimension_mask(self, unit_dimension: str) -> np.ndarray:
         wanted = wanted_dimension(unit_dimension)
@@ -525,6 +617,7 @@ class FactorIndex:
         unit: str | None,
         amount: float | None,
         unit_factors: dict[int, float],
+        place: str | None = None,
     ) -> Candidate:
         record = self.records[i]
         own = set(self._record_terms[i].tolist())
@@ -532,6 +625,8 @@ class FactorIndex:
             slot.label for slot in query.slots if any(tid in own for tid, _ in slot.alternatives)
         )
         matched = tuple(dict.fromkeys(matched))
+        if place is not None and not matched:
+            matched = (f"@{place}",)
         relation = factor_text.geography_relation(geography, record.geography)
         distance = abs(record.year - year) if (year is not None and record.year) else None
         factor = unit_factors.get(int(self._unit_idx[i])) if unit else None
@@ -558,6 +653,9 @@ class FactorIndex:
             unit_factor=factor,
             explanation="; ".join(parts),
             amount_in_factor_unit=amount * factor if (amount is not None and factor) else None,
+            geographical_score=factor_text.geographical_score(geography, record.geography)
+            if geography
+            else None,
         )
 
 
@@ -594,7 +692,16 @@ def match(
     geography: str | None = None,
     year: int | None = None,
     limit: int = 5,
+    exclude_licences: Sequence[str] = (),
 ) -> list[Candidate]:
     """Convenience wrapper: :meth:`FactorIndex.match` on an index or a list of records."""
     index = records if isinstance(records, FactorIndex) else FactorIndex(records)
-    return index.match(text, amount=amount, unit=unit, geography=geography, year=year, limit=limit)
+    return index.match(
+        text,
+        amount=amount,
+        unit=unit,
+        geography=geography,
+        year=year,
+        limit=limit,
+        exclude_licences=exclude_licences,
+    )

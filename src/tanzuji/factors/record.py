@@ -21,6 +21,7 @@ from tanzuji.factors.base import FactorData, FactorFlow
 Boundary = Literal["cradle_to_gate", "gate_to_gate", "cradle_to_grave", "combustion", "unknown"]
 Status = Literal["draft", "under_review", "published", "deprecated"]
 Origin = Literal["fossil", "biogenic", "land_use_change", "land_management"]
+HeatingValue = Literal["HHV", "LHV"]
 
 
 class _Strict(BaseModel):
@@ -89,6 +90,11 @@ class FactorRecord(_Strict):
     name_zh: str = ""
     activity: str = ""
     unit: str
+    heating_value: HeatingValue | None = Field(
+        None,
+        description="heating-value basis of an energy unit of fuel: HHV (= GCV, gross) or "
+        "LHV (= NCV, net); None for units that are not an energy amount of fuel",
+    )
     kg_co2e: float | None = Field(
         None, description="kg CO2e per unit as published (when the source gives a CO2e total)"
     )
@@ -119,6 +125,27 @@ class FactorRecord(_Strict):
         units.parse_unit(value)
         return value
 
+    @field_validator("heating_value", mode="before")
+    @classmethod
+    def _basis_word(cls, value: object) -> object:
+        return units.heating_value_basis(value) if isinstance(value, str) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _basis_in_unit(cls, data: object) -> object:
+        """``unit: "GJ (NCV)"`` becomes ``unit: "GJ"``, ``heating_value: "LHV"``."""
+        if isinstance(data, dict) and isinstance(data.get("unit"), str):
+            unit, basis = units.split_basis(data["unit"])
+            if basis:
+                given = data.get("heating_value")
+                if given and units.heating_value_basis(given) != basis:
+                    raise ValueError(
+                        f"unit {data['unit']!r} names the {basis} basis but heating_value is "
+                        f"{given!r}"
+                    )
+                data = {**data, "unit": unit, "heating_value": basis}
+        return data
+
     @model_validator(mode="after")
     def _has_amounts(self) -> FactorRecord:
         if not self.gases and self.kg_co2e is None:
@@ -135,9 +162,11 @@ class FactorRecord(_Strict):
 
     def content_hash(self) -> str:
         """SHA-256 of the record's canonical JSON (status and review fields excluded)."""
+        # fields added later are left out while unset, so that stored hashes stay valid
+        unset_new = {"heating_value"} if self.heating_value is None else set()
         data = self.model_dump(
             mode="json",
-            exclude={"status", "reviewer", "created_at", "reviewed_at"},
+            exclude={"status", "reviewer", "created_at", "reviewed_at", *unset_new},
         )
         text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -157,7 +186,8 @@ class FactorRecord(_Strict):
         return FactorData(
             id=self.id,
             version=str(self.version),
-            unit=self.unit,
+            # "GJ (LHV)": unit conversion refuses an amount on the other basis
+            unit=units.with_basis(self.unit, self.heating_value),
             flows=self.flows(),
             name_en=self.name_en,
             name_zh=self.name_zh,

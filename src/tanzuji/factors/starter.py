@@ -5,10 +5,12 @@ Each CSV file holds factors from one publisher, one row per factor, every row wi
 one-time builders ``scripts/build_starter_*.py`` from the reference tables and PyPI packages
 named in each builder; ``data/factors/README.md`` lists sources and licences.
 
-Columns (:data:`COLUMNS`): per-gas amounts are kg of the gas per ``unit``; ``kg_co2e`` is the
-publisher's CO2e total when only that is known (with ``gwp_set``); ``comment`` records the
-arithmetic of derived values (e.g. a per-kg factor from a per-TJ factor and a net calorific
-value).
+Columns (:data:`COLUMNS`): per-gas amounts are kg of the gas per ``unit`` (``co2e_kg``: the
+part of a published total that the publisher does not split by gas); ``kg_co2e`` is the
+publisher's CO2e total (with the ``gwp_set`` it used) when the publisher gives one;
+``heating_value`` is the basis (``HHV`` or ``LHV``) of a factor per energy amount of fuel;
+``comment`` records the arithmetic of derived values (e.g. a per-kg factor from a per-TJ factor
+and a net calorific value).
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ COLUMNS: tuple[str, ...] = (
     "name_zh",
     "activity",
     "unit",
+    "heating_value",
     "co2_fossil_kg",
     "co2_biogenic_kg",
     "ch4_kg",
     "n2o_kg",
+    "co2e_kg",
     "kg_co2e",
     "gwp_set",
     "boundary",
@@ -57,6 +61,7 @@ _GAS_COLUMNS = (
     ("co2_biogenic_kg", "CO2", "biogenic"),
     ("ch4_kg", "CH4", "fossil"),
     ("n2o_kg", "N2O", "fossil"),
+    ("co2e_kg", "CO2e", "fossil"),
 )
 
 #: Starter data files, loaded in this order.
@@ -65,6 +70,7 @@ STARTER_FILES: tuple[str, ...] = (
     "ipcc2006_fuels.csv",
     "desnz2023.csv",
     "epa_hub.csv",
+    "gba_utilities.csv",
 )
 
 
@@ -125,6 +131,7 @@ def record_from_row(row: Mapping[str, str], *, where: str) -> FactorRecord:
             name_zh=row["name_zh"],
             activity=row["activity"],
             unit=row["unit"],
+            heating_value=row["heating_value"] or None,
             gases=gas_amounts,
             kg_co2e=kg_co2e,
             gwp_set=row["gwp_set"] or None,

@@ -324,11 +324,14 @@ def _place_index() -> dict[str, str]:
         index[entry["name_zh"]] = code
         for suffix in ("省", "市", "自治区", "特别行政区"):
             index[entry["name_zh"] + suffix] = code
-    for code, entry in table["grid_regions"].items():
-        index[_fold(entry["name_en"])] = code
-        index[entry["name_zh"]] = code
-        for alias in entry["aliases"]:
+        for alias in entry.get("aliases", []):
             index[_fold(alias)] = code
+    for group in ("grid_regions", "regions"):
+        for code, entry in table.get(group, {}).items():
+            index[_fold(entry["name_en"])] = code
+            index[entry["name_zh"]] = code
+            for alias in entry["aliases"]:
+                index[_fold(alias)] = code
     for code, entry in table["countries"].items():
         index[_fold(entry["name_en"])] = code
         for alias in entry["aliases"]:
@@ -349,17 +352,57 @@ def _place_names() -> list[str]:
     return sorted(_place_index(), key=len, reverse=True)
 
 
-@lru_cache(maxsize=256)
-def _parents(code: str) -> tuple[str, ...]:
-    """Geographies containing ``code``, nearest first (province -> grid region -> country)."""
+@lru_cache(maxsize=1)
+def _direct_parents() -> dict[str, tuple[str, ...]]:
+    """Geography code -> the areas that directly contain it (the geography tree's edges).
+
+    A place can lie in several areas: Shenzhen (CN-GD-440300) lies in Guangdong and in the
+    Greater Bay Area; Guangdong in the China Southern Grid region; each of those in China.
+    """
     table = geography_table()
-    chain: list[str] = []
+    parents: dict[str, list[str]] = {}
     for region, entry in table["grid_regions"].items():
-        if code in entry["provinces"]:
-            chain.append(region)
-    if "-" in code:
-        chain.append(code.split("-")[0])
+        for province in entry["provinces"]:
+            parents.setdefault(province, []).append(region)
+    for region, entry in table.get("regions", {}).items():
+        for member in entry["members"]:
+            parents.setdefault(member, []).append(region)
+        parents.setdefault(region, []).append(entry["country"])
+    for city, entry in table.get("city_codes", {}).items():
+        parents.setdefault(city, []).insert(0, entry["province"])
+    return {code: tuple(dict.fromkeys(p)) for code, p in parents.items()}
+
+
+@lru_cache(maxsize=1024)
+def _parents(code: str) -> tuple[str, ...]:
+    """Geographies containing ``code``, nearest first (city -> province and GBA -> grid region
+    -> country)."""
+    tree = _direct_parents()
+    chain: list[str] = []
+    frontier = [code]
+    while frontier:
+        step: list[str] = []
+        for node in frontier:
+            for parent in tree.get(node, ()):
+                if parent not in chain and parent != code:
+                    chain.append(parent)
+                    step.append(parent)
+        frontier = step
+    country = code.split("-")[0]
+    if "-" in code and country not in chain:
+        chain.append(country)
     return tuple(chain)
+
+
+@lru_cache(maxsize=256)
+def _descendants(code: str) -> frozenset[str]:
+    """Known geographies inside ``code`` (for overlap tests: Guangdong and the GBA)."""
+    return frozenset(g for g in _direct_parents() if code in _parents(g))
+
+
+def ancestors(code: str) -> tuple[str, ...]:
+    """Public view of the geography tree: the areas containing ``code``, nearest first."""
+    return _parents(code)
 
 
 def within(code: str, area: str) -> bool:
@@ -367,15 +410,59 @@ def within(code: str, area: str) -> bool:
     return code == area or area in _parents(code) or area == "GLO"
 
 
+def applies_to(factor: str, place: str) -> bool:
+    """True when a factor of geography ``factor`` applies to ``place`` by the tree: the same
+    place, an area containing it (up to ``GLO``), or an area inside it."""
+    return within(factor, place) or within(place, factor)
+
+
+def place_of(text: str) -> tuple[str | None, str]:
+    """The first place named in ``text`` (its geography code) and the text without it.
+
+    Examples
+    --------
+    >>> place_of("电力 广东")
+    ('CN-GD', '电力')
+    """
+    folded = _fold(text)
+    for place in _place_names():
+        pattern = (
+            re.escape(place) if _CJK.search(place) else rf"(?<![a-z]){re.escape(place)}(?![a-z])"
+        )
+        hit = re.search(pattern, folded)
+        if hit:
+            rest = " ".join((folded[: hit.start()] + " " + folded[hit.end() :]).split())
+            return _place_index()[place], rest
+    return None, folded
+
+
 #: Geography relations, closest first, with the rank used by the matcher.
 GEOGRAPHY_RANKS = {
     "same": 0,
     "containing region": 1,
     "country": 2,
+    "overlapping region": 2,
     "sub-region": 2,
     "global": 3,
     "other region, same country": 4,
     "other country": 5,
+}
+
+#: Pedigree-matrix geographical correlation score (1 best .. 5 worst; Weidema & Wesnaes 1996,
+#: ecoinvent v3 data quality guideline) of a factor used for an activity, by geography
+#: relation: 1 data from the area under study; 2 average data from a larger area in which
+#: the area under study is included; 3 data from an area with similar production conditions
+#: (a part of the area, an overlapping area, another region of the same country); 4 data from
+#: an area with slightly similar production conditions (another country); 5 unknown.
+GEOGRAPHICAL_SCORE = {
+    "same": 1,
+    "containing region": 2,
+    "country": 2,
+    "global": 2,
+    "overlapping region": 3,
+    "sub-region": 3,
+    "other region, same country": 3,
+    "other country": 4,
 }
 
 
@@ -385,8 +472,8 @@ def geography_relation(activity: str | None, factor: str) -> str:
     Parameters
     ----------
     activity : str or None
-        Geography of the activity (ISO 3166 code, grid region id); ``None`` means unknown,
-        which is treated as ``global``.
+        Geography of the activity (ISO 3166 code, grid region id, GBA city code, ``CN-GBA``);
+        ``None`` means unknown, which is treated as ``global``.
     factor : str
         Geography of the factor.
     """
@@ -401,9 +488,19 @@ def geography_relation(activity: str | None, factor: str) -> str:
         return "country" if "-" not in factor else "containing region"
     if activity in _parents(factor):
         return "sub-region"
+    if _descendants(activity) & (_descendants(factor) | {factor}):
+        return "overlapping region"
     if factor.split("-")[0] == activity.split("-")[0]:
         return "other region, same country"
     return "other country"
+
+
+def geographical_score(activity: str | None, factor: str) -> int:
+    """Pedigree geographical score of a factor for an activity (:data:`GEOGRAPHICAL_SCORE`);
+    5 when the activity's place is unknown."""
+    if activity is None:
+        return 5
+    return GEOGRAPHICAL_SCORE[geography_relation(activity, factor)]
 
 
 # --------------------------------------------------------------------------------------
@@ -467,17 +564,7 @@ def parse_activity(text: str) -> ParsedActivity:
             end = match.start(2) + used
             work = work[: match.start()] + " " + work[end:]
             break
-    geography = None
-    folded = _fold(work)
-    for place in _place_names():
-        pattern = (
-            re.escape(place) if _CJK.search(place) else rf"(?<![a-z]){re.escape(place)}(?![a-z])"
-        )
-        hit = re.search(pattern, folded)
-        if hit:
-            geography = _place_index()[place]
-            folded = folded[: hit.start()] + " " + folded[hit.end() :]
-            break
+    geography, folded = place_of(work)
     remaining = re.sub(r"(?<![\w.])\d[\d,]*(?:\.\d+)?(?![\w])", " ", folded)
     remaining = " ".join(remaining.replace(",", " ").split())
     return ParsedActivity(remaining, amount, unit, year, geography)

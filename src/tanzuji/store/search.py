@@ -64,6 +64,7 @@ from sqlalchemy.orm import Session
 
 from tanzuji import units
 from tanzuji.errors import UnknownUnit
+from tanzuji.factors import licence as factor_licence
 from tanzuji.factors import text as factor_text
 from tanzuji.factors.match import CorpusStatistics
 
@@ -299,6 +300,7 @@ _versions = table(
         )
     ),
     column("classification", JSON),
+    column("licence"),
 )
 
 
@@ -361,10 +363,26 @@ class IndexSnapshot:
     generation: int
     statistics: CorpusStatistics
     geographies: tuple[str, ...]
+    licences: tuple[str, ...] = ()
 
     def within(self, area: str) -> tuple[str, ...]:
         """Stored geographies equal to or inside ``area`` (``CN`` -> ``CN``, ``CN-GD`` ...)."""
         return tuple(g for g in self.geographies if factor_text.within(g, area))
+
+    def applicable(self, place: str) -> tuple[str, ...]:
+        """Stored geographies that apply to ``place`` by the geography tree: the place, areas
+        inside it and areas containing it up to ``GLO`` (as the matcher ranks them)."""
+        return tuple(g for g in self.geographies if factor_text.applies_to(g, place))
+
+    def near(self, place: str, relations: frozenset[str]) -> tuple[str, ...]:
+        """Stored geographies whose relation to ``place`` is one of ``relations``."""
+        return tuple(
+            g for g in self.geographies if factor_text.geography_relation(place, g) in relations
+        )
+
+    def allowed_licences(self, patterns: Sequence[str]) -> tuple[str, ...] | None:
+        """Stored licences no pattern excludes (``None``: no patterns, no filter)."""
+        return factor_licence.allowed(self.licences, patterns)
 
 
 def snapshot(executor: Executor, cached: IndexSnapshot | None = None) -> IndexSnapshot:
@@ -382,8 +400,12 @@ def snapshot(executor: Executor, cached: IndexSnapshot | None = None) -> IndexSn
         ).all()
     )
     geographies = executor.execute(select(search_rows.c.geography).distinct()).scalars().all()
+    licences = executor.execute(select(_versions.c.licence).distinct()).scalars().all()
     return IndexSnapshot(
-        generation, CorpusStatistics(documents, frequency), tuple(sorted(geographies))
+        generation,
+        CorpusStatistics(documents, frequency),
+        tuple(sorted(geographies)),
+        tuple(sorted(licences)),
     )
 
 
@@ -401,6 +423,7 @@ class Filters:
     boundary: str | None = None
     status: str | None = None
     release_id: int | None = None
+    licences: tuple[str, ...] | None = None
 
 
 def find(
@@ -422,7 +445,7 @@ def find(
     :func:`_stages`); the result is the same.
     """
     terms = list(dict.fromkeys(t for t in query_terms if t))
-    if not terms:
+    if not terms and filters.geographies is None:
         return []
     where, params = _filter_sql(filters)
     params["pool"] = limit
@@ -436,6 +459,17 @@ def find(
         if filters.release_id is not None
         else ""
     )
+    if filters.licences is not None:
+        release += (
+            " JOIN factor_versions v ON v.factor_id = s.factor_id AND v.version = s.version"
+            " AND v.licence IN :lics"
+        )
+        params["lics"] = list(filters.licences) or [""]
+    if not terms:  # a place-only query: every version of the places, by factor id
+        sql = f"SELECT {columns} FROM factor_search s{release} WHERE 1 = 1{where} "
+        sql += "ORDER BY s.factor_id LIMIT :pool"
+        rows = executor.execute(_expanding(text(sql), params), params).all()
+        return [_indexed(r) for r in rows]
     if _dialect(executor) == "sqlite":
         ored = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
         params["q"] = f"({ored})" if extra else f"{{terms}} : ({ored})"
@@ -516,7 +550,7 @@ def _tsquery(terms: Iterable[str]) -> str:
 
 
 def _expanding(statement: Any, params: Mapping[str, Any]) -> Any:
-    for name in ("dims", "geos"):
+    for name in ("dims", "geos", "lics"):
         if name in params:
             statement = statement.bindparams(bindparam(name, expanding=True))
     return statement

@@ -59,7 +59,7 @@ COLUMNS = (
     "comment",
 )
 #: Optional columns beyond the brief's list, so that every record field round-trips.
-OPTIONAL_COLUMNS = ("source_doi", "primary_data", "version")
+OPTIONAL_COLUMNS = ("source_doi", "primary_data", "version", "heating_value")
 
 #: Fixed gas columns: column -> (gas, origin).
 GAS_COLUMNS = {
@@ -194,6 +194,7 @@ def row_record(row: dict[str, str], location: str) -> FactorRecord:
         "name_zh": row.get("name_zh", ""),
         "activity": row.get("activity", ""),
         "unit": row["unit"],
+        "heating_value": row.get("heating_value") or None,
         "kg_co2e": _number(row, "kg_co2e", location) if row.get("kg_co2e") else None,
         "gases": gas_amounts,
         "gwp_set": row.get("gwp_set") or None,
