@@ -7,20 +7,24 @@ a loaded model, compiles it, solves it and assembles a :class:`Footprint`.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from tanzuji import __version__, gases, quality
+from tanzuji.engine import overflow
 from tanzuji.engine.calculate import Calculation
 from tanzuji.engine.sensitivity import UncertaintySummary
-from tanzuji.engine.system import ProductSystem
-from tanzuji.engine.traversal import TreeNode, sankey, supply_chain_tree
+from tanzuji.engine.system import Activity, ProductSystem
+from tanzuji.engine.traversal import SankeyInputs, TreeNode, sankey, supply_chain_tree
+from tanzuji.errors import NumericOverflow
 from tanzuji.factors.base import FactorSource
 from tanzuji.factors.matchers import FactorMatcher
-from tanzuji.model.compile import CompiledModel, compile_model
+from tanzuji.model.compile import CompiledModel, MatchedInput, compile_model
 from tanzuji.model.files import LoadedModel
 
 
@@ -117,7 +121,10 @@ class TreeOut(BaseModel):
 
 
 class SankeyOut(BaseModel):
-    nodes: list[dict[str, str]]
+    """One node per activity (id, names, direct and loop-corrected upstream kg CO2e) and the
+    kg CO2e carried by each supply link (see :func:`tanzuji.engine.traversal.link_values`)."""
+
+    nodes: list[dict[str, Any]]
     links: list[dict[str, Any]]
 
 
@@ -169,6 +176,13 @@ def _lines(
         if flow.gas == "CO2" and flow.origin == "biogenic":
             sums["biogenic_co2_net"] += value
     total = float(inventory @ c)
+    for name, value in sums.items():
+        if not math.isfinite(value):
+            raise NumericOverflow(
+                f"the {name} line sums to {value}: not finite, beyond the float range; check "
+                "the largest emissions and removals of that kind (see by_gas)",
+                quantity=name,
+            )
     iso = Iso14067Lines(
         fossil_ghg_emissions=sums["fossil"],
         biogenic_ghg_emissions=sums["biogenic"],
@@ -204,42 +218,58 @@ def _tree_out(node: TreeNode, system: ProductSystem) -> TreeOut:
     )
 
 
-def assemble(
-    compiled: CompiledModel,
-    calculation: Calculation,
-    gwp_set: str,
-    *,
-    tree_cutoff: float | None = None,
-    tree_max_nodes: int = 2000,
-) -> Footprint:
-    """Build the :class:`Footprint` of a compiled, factorized model."""
-    system = compiled.system
+@dataclass(frozen=True)
+class _Arrays:
+    """The arrays of one solved footprint, by activity (or flow) index."""
+
+    supply: np.ndarray
+    inventory: np.ndarray
+    direct: np.ndarray
+    upstream: np.ndarray
+    total: float
+
+
+def _solve(system: ProductSystem, calculation: Calculation) -> _Arrays:
     supply = calculation.supply_array(system.demand)
-    inventory = calculation.inventory(supply)
     direct = calculation.direct_contributions(supply)
-    intensities = calculation.intensities()
-    diag = calculation.technosphere_matrix.diagonal()
-    produced = supply * diag
-    total = float(direct.sum())
+    inventory = calculation.inventory(supply)
+    total = calculation.total(direct)  # before upstream: an overflowing sum names its parts
+    return _Arrays(supply, inventory, direct, calculation.upstream(supply), total)
+
+
+def _by_stage(system: ProductSystem, direct: np.ndarray) -> dict[str, float]:
     by_stage: dict[str, float] = defaultdict(float)
-    processes = []
-    for i, activity in enumerate(system.activities):
-        by_stage[activity.life_cycle_stage] += float(direct[i])
-        processes.append(
-            ProcessContribution(
-                id=activity.id,
-                name_en=activity.name_en,
-                name_zh=activity.name_zh,
-                life_cycle_stage=activity.life_cycle_stage,
-                kind=activity.kind,
-                amount=float(produced[i]),
-                unit=activity.unit,
-                direct_kg_co2e=float(direct[i]),
-                upstream_kg_co2e=float(intensities[i] * produced[i]),
-            )
+    for activity, value in zip(system.activities, direct, strict=True):
+        by_stage[activity.life_cycle_stage] += float(value)
+    return dict(by_stage)
+
+
+def _by_process(
+    system: ProductSystem, calculation: Calculation, arrays: _Arrays
+) -> list[ProcessContribution]:
+    produced = arrays.supply * calculation.technosphere_matrix.diagonal()
+    processes = [
+        ProcessContribution(
+            id=activity.id,
+            name_en=activity.name_en,
+            name_zh=activity.name_zh,
+            life_cycle_stage=activity.life_cycle_stage,
+            kind=activity.kind,
+            amount=float(produced[i]),
+            unit=activity.unit,
+            direct_kg_co2e=float(arrays.direct[i]),
+            upstream_kg_co2e=float(arrays.upstream[i]),
         )
-    processes.sort(key=lambda p: -abs(p.direct_kg_co2e))
-    c = calculation.characterization
+        for i, activity in enumerate(system.activities)
+    ]
+    return sorted(processes, key=lambda p: -abs(p.direct_kg_co2e))
+
+
+def _by_gas(system: ProductSystem, inventory: np.ndarray, c: np.ndarray) -> list[GasContribution]:
+    kg_co2e = overflow.quietly(lambda: inventory * c)
+    overflow.refuse_nonfinite(
+        kg_co2e, "kg CO2e", [f.label() for f in system.flows], lambda k: [], system.locations
+    )
     by_gas = [
         GasContribution(
             gas=f.gas,
@@ -248,12 +278,14 @@ def assemble(
             removal=f.removal,
             mass_kg=float(m),
             gwp100=float(g),
-            kg_co2e=float(m * g),
+            kg_co2e=float(v),
         )
-        for f, m, g in zip(system.flows, inventory, c, strict=True)
+        for f, m, g, v in zip(system.flows, inventory, c, kg_co2e, strict=True)
     ]
-    by_gas.sort(key=lambda g: -abs(g.kg_co2e))
-    iso, pact = _lines(system, inventory, c)
+    return sorted(by_gas, key=lambda g: -abs(g.kg_co2e))
+
+
+def _inputs(compiled: CompiledModel) -> Inputs:
     used = [
         FactorUsed(
             id=f.id,
@@ -265,73 +297,124 @@ def assemble(
         )
         for f in sorted(compiled.factors.values(), key=lambda f: f.id)
     ]
+    return Inputs(
+        model_sha256=compiled.model_hash,
+        factors_sha256=factors_hash(used),
+        factors=used,
+        parameters=compiled.parameters,
+    )
+
+
+def _product_fields(compiled: CompiledModel) -> dict[str, Any]:
     product = compiled.model.product
+    return {
+        "product_id": product.id,
+        "product_name_en": product.name.en or product.name.zh or product.id,
+        "product_name_zh": product.name.zh or product.name.en or product.id,
+        "functional_unit": product.functional_unit.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _matched_exchanges(matches: list[MatchedInput]) -> list[MatchedExchange] | None:
+    if not matches:
+        return None
+    return [
+        MatchedExchange(
+            location=m.location,
+            process=m.process,
+            text=m.text,
+            geography=m.geography,
+            year=m.year,
+            factor_id=m.factor.id,
+            version=m.factor.version,
+            release=m.factor.release,
+            confidence=m.confidence,
+            explanation=m.explanation,
+            pedigree=list(m.pedigree) if m.pedigree is not None else None,
+        )
+        for m in matches
+    ]
+
+
+def _tree(
+    system: ProductSystem, calculation: Calculation, cutoff: float, max_nodes: int
+) -> TreeOut:
+    root = int(np.flatnonzero(system.demand)[0])
+    node = supply_chain_tree(
+        calculation.technosphere_matrix,
+        calculation.direct_per_operation,
+        calculation.intensities(),
+        root,
+        float(system.demand[root]),
+        cutoff,
+        max_nodes,
+    )
+    return _tree_out(node, system)
+
+
+def _sankey(
+    system: ProductSystem, calculation: Calculation, arrays: _Arrays, cutoff: float, max_nodes: int
+) -> SankeyOut:
+    inputs = SankeyInputs(
+        technosphere_matrix=calculation.technosphere_matrix,
+        supply=arrays.supply,
+        intensities=calculation.intensities(),
+        upstream=arrays.upstream,
+        loop_factors=calculation.loop_factors(),
+        scc=calculation.solver.structure.scc,
+    )
+    root = int(np.flatnonzero(system.demand)[0])
+    nodes, links = sankey(inputs, root, cutoff, max_nodes)
+    return SankeyOut(
+        nodes=[_sankey_node(system.activities[n], arrays, n) for n in nodes],
+        links=[
+            {"source": system.activities[s].id, "target": system.activities[t].id, "kg_co2e": v}
+            for s, t, v in links
+        ],
+    )
+
+
+def _sankey_node(activity: Activity, arrays: _Arrays, index: int) -> dict[str, Any]:
+    return {
+        "id": activity.id,
+        "name_en": activity.name_en,
+        "name_zh": activity.name_zh,
+        "direct_kg_co2e": float(arrays.direct[index]),
+        "upstream_kg_co2e": float(arrays.upstream[index]),
+    }
+
+
+def assemble(
+    compiled: CompiledModel,
+    calculation: Calculation,
+    gwp_set: str,
+    *,
+    tree_cutoff: float | None = None,
+    tree_max_nodes: int = 2000,
+) -> Footprint:
+    """Build the :class:`Footprint` of a compiled, factorized model."""
+    system = compiled.system
+    arrays = _solve(system, calculation)
+    c = calculation.characterization
+    iso, pact = _lines(system, arrays.inventory, c)
     footprint = Footprint(
-        product_id=product.id,
-        product_name_en=product.name.en or product.name.zh or product.id,
-        product_name_zh=product.name.zh or product.name.en or product.id,
-        functional_unit=product.functional_unit.model_dump(mode="json", exclude_none=True),
+        **_product_fields(compiled),
         gwp_set=gwp_set,
-        total_kg_co2e=total,
-        by_stage=dict(by_stage),
-        by_process=processes,
-        by_gas=by_gas,
+        total_kg_co2e=arrays.total,
+        by_stage=_by_stage(system, arrays.direct),
+        by_process=_by_process(system, calculation, arrays),
+        by_gas=_by_gas(system, arrays.inventory, c),
         iso14067=iso,
         pact=pact,
-        inputs=Inputs(
-            model_sha256=compiled.model_hash,
-            factors_sha256=factors_hash(used),
-            factors=used,
-            parameters=compiled.parameters,
-        ),
+        inputs=_inputs(compiled),
         engine={"tanzuji": __version__, **calculation.solver.describe()},
+        matched_exchanges=_matched_exchanges(compiled.matches),
     )
-    if compiled.matches:
-        footprint.matched_exchanges = [
-            MatchedExchange(
-                location=m.location,
-                process=m.process,
-                text=m.text,
-                geography=m.geography,
-                year=m.year,
-                factor_id=m.factor.id,
-                version=m.factor.version,
-                release=m.factor.release,
-                confidence=m.confidence,
-                explanation=m.explanation,
-                pedigree=list(m.pedigree) if m.pedigree is not None else None,
-            )
-            for m in compiled.matches
-        ]
-    if total != 0:
-        footprint.data_quality = quality.assess(system, supply, c)
+    if arrays.total != 0:
+        footprint.data_quality = quality.assess(system, arrays.supply, c)
     if tree_cutoff is not None:
-        root = int(np.flatnonzero(system.demand)[0])
-        node = supply_chain_tree(
-            calculation.technosphere_matrix,
-            calculation.direct_per_operation,
-            intensities,
-            root,
-            float(system.demand[root]),
-            tree_cutoff,
-            tree_max_nodes,
-        )
-        footprint.tree = _tree_out(node, system)
-        nodes, links = sankey(node)
-        footprint.sankey = SankeyOut(
-            nodes=[
-                {
-                    "id": system.activities[n].id,
-                    "name_en": system.activities[n].name_en,
-                    "name_zh": system.activities[n].name_zh,
-                }
-                for n in nodes
-            ],
-            links=[
-                {"source": system.activities[s].id, "target": system.activities[t].id, "kg_co2e": v}
-                for s, t, v in links
-            ],
-        )
+        footprint.tree = _tree(system, calculation, tree_cutoff, tree_max_nodes)
+        footprint.sankey = _sankey(system, calculation, arrays, tree_cutoff, tree_max_nodes)
     return footprint
 
 

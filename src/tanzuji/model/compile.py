@@ -368,6 +368,7 @@ class _Builder:
             factor_id = factor.id
         with located(where):
             converted = units.convert(value, exchange.unit, target_unit, where=where)
+        _refuse_overflow(converted, value, exchange.unit, target_unit, where)
         pedigree = _pedigree(exchange.pedigree)
         match_fields = {}
         if matched is not None:
@@ -458,6 +459,7 @@ class _Builder:
         value = self.amount(emission.amount, (*path, "amount"))
         with located(where):
             kg = units.convert(value, emission.unit, "kg", where=where)
+        _refuse_overflow(kg, value, emission.unit, "kg", where)
         removal = kg < 0
         if removal and not (gas == "CO2" and emission.origin in REMOVAL_ORIGINS):
             raise InvalidAmount(
@@ -499,10 +501,23 @@ class _Builder:
         row = self.column_of[ref.process]
         if ref.unit is not None:
             where = self.smap.where((*path, "unit"))
-            value = units.convert(value, ref.unit, self.activities[row].unit, where=where)
+            converted = units.convert(value, ref.unit, self.activities[row].unit, where=where)
+            _refuse_overflow(converted, value, ref.unit, self.activities[row].unit, where)
+            value = converted
         demand = np.zeros(len(self.activities))
         demand[row] = value
         return demand
+
+
+def _refuse_overflow(converted: float, value: float, unit: str, target: str, where: str) -> None:
+    """Refuse an amount whose conversion left the float range (1e308 t is inf kg)."""
+    if not math.isfinite(converted):
+        raise InvalidAmount(
+            f"amount {value:g} {unit} is {converted} {target} after conversion: beyond the float "
+            f"range (|x| <= 1.8e308); check the amount and its unit",
+            location=where,
+            found=value,
+        )
 
 
 def factor_identity(factor: FactorData) -> str:
