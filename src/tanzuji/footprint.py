@@ -34,11 +34,16 @@ class ProcessContribution(BaseModel):
     name_zh: str
     life_cycle_stage: str
     kind: str
-    amount: float = Field(description="units of the activity's product supplied per FU")
+    amount: float = Field(
+        description="units of the activity's product made per FU (its total requirement, "
+        "A_jj s_j, including product that circulates in a loop)"
+    )
     unit: str
     direct_kg_co2e: float
     upstream_kg_co2e: float = Field(
-        description="cradle-to-gate kg CO2e of the product supplied (direct + upstream)"
+        description="cradle-to-gate kg CO2e of the activity's product in the system (direct + "
+        "upstream), loops counted once: intensity x total requirement x loop factor (openLCA's "
+        "total result); the reference activity's equals total_kg_co2e"
     )
 
 
@@ -150,6 +155,9 @@ class Footprint(BaseModel):
     uncertainty: UncertaintySummary | None = None
     #: Inputs whose factor was chosen by text (absent when the model names every factor).
     matched_exchanges: list[MatchedExchange] | None = None
+    #: Biogenic carbon content of the product, kg C per functional unit (ISO 14067:2018 7.2),
+    #: the model's ``product.biogenic_carbon_content_kg`` evaluated; absent when not given.
+    biogenic_carbon_content_kg: float | None = None
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
@@ -409,6 +417,7 @@ def assemble(
         inputs=_inputs(compiled),
         engine={"tanzuji": __version__, **calculation.solver.describe()},
         matched_exchanges=_matched_exchanges(compiled.matches),
+        biogenic_carbon_content_kg=compiled.biogenic_carbon_content_kg,
     )
     if arrays.total != 0:
         footprint.data_quality = quality.assess(system, arrays.supply, c)

@@ -99,6 +99,8 @@ class CompiledModel:
     parameters: dict[str, float]
     factors: dict[str, FactorData] = field(default_factory=dict)
     matches: list[MatchedInput] = field(default_factory=list)
+    #: ``product.biogenic_carbon_content_kg`` evaluated (kg C per functional unit), or None.
+    biogenic_carbon_content_kg: float | None = None
 
 
 @contextmanager
@@ -187,6 +189,30 @@ class _Builder:
                 raise InvalidAmount(f"amount {value} is not finite", location=where)
             return result
         return formula.evaluate(value, self.params, where=where)
+
+    def bounded(
+        self, value: float | str, path: tuple[str | int, ...], what: str, upper: float | None
+    ) -> float:
+        """An amount (number or formula) that must lie in ``[0, upper]``."""
+        result = self.amount(value, path)
+        if result < 0 or (upper is not None and result > upper):
+            expected = f"between 0 and {upper:g}" if upper is not None else ">= 0"
+            written = f" ({value!r})" if isinstance(value, str) else ""
+            raise InvalidAmount(
+                f"{what} is {result:g}{written}; it must be {expected}",
+                location=self.smap.where(path),
+                found=result,
+                expected=expected,
+            )
+        return result
+
+    def biogenic_carbon_content(self) -> float | None:
+        """kg C per functional unit, evaluated (ISO 14067:2018 7.2); None when not given."""
+        value = self.model.product.biogenic_carbon_content_kg
+        if value is None:
+            return None
+        path = ("product", "biogenic_carbon_content_kg")
+        return self.bounded(value, path, "biogenic_carbon_content_kg", upper=None)
 
     # -- columns -----------------------------------------------------------------------------
     def declare_columns(self) -> None:
@@ -314,7 +340,7 @@ class _Builder:
                 raise InvalidAmount(
                     "allocation 'shares' needs 'share' on every product", location=where
                 )
-            return product.share
+            return self.bounded(product.share, (*path, "share"), "share", upper=1.0)
         attr, unit = {
             "mass": ("mass_kg", "kg"),
             "energy": ("energy_mj", "MJ"),
@@ -580,6 +606,7 @@ def compile_model(
     for i, process in enumerate(loaded.model.processes):
         builder.build_process(i, process)
     demand = builder.demand()
+    biogenic_carbon = builder.biogenic_carbon_content()
     system = ProductSystem(
         activities=builder.activities,
         flows=list(builder.flows),
@@ -595,6 +622,7 @@ def compile_model(
         builder.params,
         builder.factors,
         builder.matches,
+        biogenic_carbon,
     )
 
 
