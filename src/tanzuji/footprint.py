@@ -22,7 +22,7 @@ from tanzuji.engine.sensitivity import UncertaintySummary
 from tanzuji.engine.system import Activity, ProductSystem
 from tanzuji.engine.traversal import SankeyInputs, TreeNode, sankey, supply_chain_tree
 from tanzuji.errors import NumericOverflow
-from tanzuji.factors.base import FactorSource
+from tanzuji.factors.base import FactorData, FactorSource
 from tanzuji.factors.matchers import FactorMatcher
 from tanzuji.model.compile import CompiledModel, MatchedInput, compile_model
 from tanzuji.model.files import LoadedModel
@@ -107,6 +107,21 @@ class MatchedExchange(BaseModel):
     )
 
 
+class GwpSetMismatch(BaseModel):
+    """A factor known only as CO2e of another GWP set than the result's, added as published.
+
+    Factors with per-gas amounts are recomputed in the result's set and never appear here; a
+    CO2e total cannot be, so its set stays the publisher's (docs/factors.md, "GWP sets").
+    """
+
+    factor_id: str
+    version: str
+    release: str | None
+    gwp_set: str = Field(description="the factor's GWP set; 'unknown' when the source is silent")
+    kg_co2e: float = Field(description="its CO2e in this result per FU, added as published")
+    locations: list[str] = Field(description="the inputs using the factor (file:line path)")
+
+
 class Inputs(BaseModel):
     """Exactly what the result was computed from (so anyone can recompute it)."""
 
@@ -155,6 +170,9 @@ class Footprint(BaseModel):
     uncertainty: UncertaintySummary | None = None
     #: Inputs whose factor was chosen by text (absent when the model names every factor).
     matched_exchanges: list[MatchedExchange] | None = None
+    #: Factors known only as CO2e of another GWP set (absent when there are none); a PCR may
+    #: forbid them (rule ``gwp_set_consistency``, docs/pcr.md).
+    gwp_set_mismatches: list[GwpSetMismatch] | None = None
     #: Biogenic carbon content of the product, kg C per functional unit (ISO 14067:2018 7.2),
     #: the model's ``product.biogenic_carbon_content_kg`` evaluated; absent when not given.
     biogenic_carbon_content_kg: float | None = None
@@ -344,6 +362,44 @@ def _matched_exchanges(matches: list[MatchedInput]) -> list[MatchedExchange] | N
     ]
 
 
+def _gwp_set_mismatches(
+    compiled: CompiledModel, supply: np.ndarray, gwp_set: str
+) -> list[GwpSetMismatch] | None:
+    """The factors whose CO2e flows were computed in another (or an unknown) GWP set."""
+    system = compiled.system
+    co2e_rows = [k for k, flow in enumerate(system.flows) if flow.gas == gases.CO2E]
+    if not co2e_rows:
+        return None
+    by_column = np.asarray(system.biosphere_matrix[co2e_rows].sum(axis=0)).ravel() * supply
+    found = [
+        _mismatch(compiled, identity, factor, by_column)
+        for identity, factor in sorted(compiled.factors.items())
+        if any(flow.gas == gases.CO2E for flow in factor.flows)
+        and gases.canonical_gwp_set(factor.gwp_set_of_co2e) != gwp_set
+    ]
+    return found or None
+
+
+def _mismatch(
+    compiled: CompiledModel, identity: str, factor: FactorData, by_column: np.ndarray
+) -> GwpSetMismatch:
+    columns = compiled.factor_columns.get(identity, [])
+    technosphere = compiled.system.technosphere
+    locations = [
+        compiled.system.exchanges[source].location
+        for row, source in zip(technosphere.rows, technosphere.sources, strict=True)
+        if row in columns and source >= 0
+    ]
+    return GwpSetMismatch(
+        factor_id=factor.id,
+        version=factor.version,
+        release=factor.release,
+        gwp_set=gases.canonical_gwp_set(factor.gwp_set_of_co2e) or "unknown",
+        kg_co2e=float(by_column[columns].sum()),
+        locations=list(dict.fromkeys(locations)),
+    )
+
+
 def _tree(
     system: ProductSystem, calculation: Calculation, cutoff: float, max_nodes: int
 ) -> TreeOut:
@@ -417,6 +473,7 @@ def assemble(
         inputs=_inputs(compiled),
         engine={"tanzuji": __version__, **calculation.solver.describe()},
         matched_exchanges=_matched_exchanges(compiled.matches),
+        gwp_set_mismatches=_gwp_set_mismatches(compiled, arrays.supply, gwp_set),
         biogenic_carbon_content_kg=compiled.biogenic_carbon_content_kg,
     )
     if arrays.total != 0:

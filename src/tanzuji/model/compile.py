@@ -101,6 +101,8 @@ class CompiledModel:
     matches: list[MatchedInput] = field(default_factory=list)
     #: ``product.biogenic_carbon_content_kg`` evaluated (kg C per functional unit), or None.
     biogenic_carbon_content_kg: float | None = None
+    #: Columns of each factor version (key :func:`factor_identity`), one per process using it.
+    factor_columns: dict[str, list[int]] = field(default_factory=dict)
 
 
 @contextmanager
@@ -135,6 +137,7 @@ def inline_factor(spec: InlineFactor) -> FactorData:
         source=spec.source,
         illustrative=spec.illustrative,
         pedigree=pedigree,
+        gwp_set_of_co2e=gases.canonical_gwp_set(spec.gwp_set),
     )
 
 
@@ -172,6 +175,7 @@ class _Builder:
         self.records: list[ExchangeRecord] = []
         self.factors: dict[str, FactorData] = {}
         self.factor_column: dict[tuple[str, str], int] = {}
+        self.factor_columns: dict[str, list[int]] = {}
         self.factor_record: dict[str, int] = {}
         self.factor_ids: set[str] = set()
         with located(self.smap.where(("parameters",))):
@@ -257,6 +261,7 @@ class _Builder:
             return self.factor_column[key]
         col = len(self.activities)
         self.factor_column[key] = col
+        self.factor_columns.setdefault(identity, []).append(col)
         activity_id = f"factor:{factor.id}@{process.id}"
         if activity_id in self.factor_ids:  # another version of the same factor in this process
             activity_id = f"factor:{factor.id}#v{factor.version}@{process.id}"
@@ -623,6 +628,7 @@ def compile_model(
         builder.factors,
         builder.matches,
         biogenic_carbon,
+        builder.factor_columns,
     )
 
 

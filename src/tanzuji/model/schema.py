@@ -258,6 +258,9 @@ class InlineFactor(Strict):
     geography: str | None = None
     year: int | None = None
     pedigree: Pedigree | None = None
+    #: GWP set behind ``CO2e`` amounts (``AR4``, ``AR5``, ``AR6``); a result in another set
+    #: lists the factor in ``gwp_set_mismatches`` (docs/factors.md, "GWP sets").
+    gwp_set: str | None = Field(None, min_length=1, max_length=16)
 
     _name = field_validator("name", mode="before")(_coerce_name)
 
