@@ -368,59 +368,22 @@ class _Builder:
     def _add_input(self, process, i, k, exchange, cols, split) -> None:
         path = ("processes", i, "inputs", k)
         where = self.smap.where(path)
-        value = self.amount(exchange.amount, (*path, "amount"))
-        if value < 0:
-            raise InvalidAmount(
-                f"input amount is {value:g}; inputs must be >= 0 (model outputs as co_products)",
-                location=self.smap.where((*path, "amount")),
-            )
+        value = self._input_amount(exchange, path)
+        factor: FactorData | None = None
         matched: Candidate | None = None
         if exchange.process is not None:
-            target = exchange.process
-            if target not in self.column_of:
-                known = ", ".join(sorted(k for k in self.column_of if "#" not in k)[:20])
-                raise DanglingReference(
-                    f"input links to process {target!r}, which the model does not define; "
-                    f"defined processes: {known}",
-                    location=self.smap.where((*path, "process")),
-                )
-            row = self.column_of[target]
-            target_unit = self.activities[row].unit
-            factor_id = None
+            row, target_unit = self._process_target(exchange.process, path)
         else:
-            if exchange.match is not None:
-                factor, matched = self._matched_factor(process, exchange, value, path)
-            else:
-                with located(self.smap.where((*path, "factor"))):
-                    factor = self.source.resolve(exchange.factor)
-            self.factors[factor_identity(factor)] = factor
-            row = self.factor_col(factor, process)
-            target_unit = factor.unit
-            factor_id = factor.id
+            factor, matched = self._input_factor(process, exchange, value, path)
+            row, target_unit = self.factor_col(factor, process), factor.unit
         with located(where):
             converted = units.convert(value, exchange.unit, target_unit, where=where)
         _refuse_overflow(converted, value, exchange.unit, target_unit, where)
         pedigree = _pedigree(exchange.pedigree)
-        match_fields = {}
-        if matched is not None:
+        match_fields: dict = {}
+        if matched is not None and factor is not None:
             pedigree = _matched_pedigree(pedigree, factor.pedigree, matched.confidence)
-            match_fields = {
-                "match_text": exchange.match,
-                "match_confidence": matched.confidence,
-                "match_explanation": matched.explanation,
-            }
-            self.matches.append(
-                MatchedInput(
-                    where,
-                    process.id,
-                    exchange.match,
-                    *self._match_hints(process, exchange),
-                    factor,
-                    matched.confidence,
-                    matched.explanation,
-                    pedigree,
-                )
-            )
+            match_fields = self._record_match(process, exchange, where, factor, matched, pedigree)
         rec = len(self.records)
         self.records.append(
             ExchangeRecord(
@@ -430,7 +393,7 @@ class _Builder:
                 exchange.uncertainty.model_dump() if exchange.uncertainty else None,
                 pedigree,
                 exchange.primary,
-                factor_id,
+                factor.id if factor is not None else None,
                 amount=value,
                 unit=exchange.unit,
                 **match_fields,
@@ -438,6 +401,60 @@ class _Builder:
         )
         for col, share in zip(cols, split, strict=True):
             self.tech.add(row, col, -converted * share, rec)
+
+    def _input_amount(self, exchange, path: tuple[str | int, ...]) -> float:
+        value = self.amount(exchange.amount, (*path, "amount"))
+        if value < 0:
+            raise InvalidAmount(
+                f"input amount is {value:g}; inputs must be >= 0 (model outputs as co_products)",
+                location=self.smap.where((*path, "amount")),
+            )
+        return value
+
+    def _process_target(self, target: str, path: tuple[str | int, ...]) -> tuple[int, str]:
+        """Row and product unit of the model process an input links to."""
+        if target not in self.column_of:
+            known = ", ".join(sorted(k for k in self.column_of if "#" not in k)[:20])
+            raise DanglingReference(
+                f"input links to process {target!r}, which the model does not define; "
+                f"defined processes: {known}",
+                location=self.smap.where((*path, "process")),
+            )
+        row = self.column_of[target]
+        return row, self.activities[row].unit
+
+    def _input_factor(
+        self, process: Process, exchange, value: float, path: tuple[str | int, ...]
+    ) -> tuple[FactorData, Candidate | None]:
+        """The factor an input names (``factor:``) or whose text matches it (``match:``)."""
+        matched: Candidate | None = None
+        if exchange.match is not None:
+            factor, matched = self._matched_factor(process, exchange, value, path)
+        else:
+            with located(self.smap.where((*path, "factor"))):
+                factor = self.source.resolve(exchange.factor)
+        self.factors[factor_identity(factor)] = factor
+        return factor, matched
+
+    def _record_match(self, process, exchange, where, factor, matched, pedigree) -> dict:
+        """Remember a ``match:`` input for the result; its ExchangeRecord fields."""
+        self.matches.append(
+            MatchedInput(
+                where,
+                process.id,
+                exchange.match,
+                *self._match_hints(process, exchange),
+                factor,
+                matched.confidence,
+                matched.explanation,
+                pedigree,
+            )
+        )
+        return {
+            "match_text": exchange.match,
+            "match_confidence": matched.confidence,
+            "match_explanation": matched.explanation,
+        }
 
     # -- inputs matched by text ----------------------------------------------------------------
     @property
