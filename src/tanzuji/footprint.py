@@ -384,11 +384,12 @@ def _mismatch(
     compiled: CompiledModel, identity: str, factor: FactorData, by_column: np.ndarray
 ) -> GwpSetMismatch:
     columns = compiled.factor_columns.get(identity, [])
+    wanted = set(columns)
     technosphere = compiled.system.technosphere
     locations = [
         compiled.system.exchanges[source].location
         for row, source in zip(technosphere.rows, technosphere.sources, strict=True)
-        if row in columns and source >= 0
+        if row in wanted and source >= 0
     ]
     return GwpSetMismatch(
         factor_id=factor.id,
