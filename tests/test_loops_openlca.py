@@ -232,3 +232,33 @@ def test_upstream_equals_bw2calc_intensity_times_loop_corrected_requirement(seed
         expected[j] = lca.score * bw_supply[j] / lca.supply_array[column[j]]
     got = calc.upstream(supply)
     np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12 * np.abs(expected).max())
+
+
+# -- a literal self-loop: a process that consumes its own product -------------------------------
+SELF_INPUT_MODEL = """
+product:
+  id: power
+  name: Power
+  functional_unit: {unit: kWh}
+  reference_flow: {process: grid}
+processes:
+  - id: grid
+    name: Grid
+    life_cycle_stage: production
+    reference_product: {unit: kWh}
+    inputs:
+      - {process: grid, amount: 0.05, unit: kWh}
+    emissions:
+      - {gas: CO2, amount: 0.5}
+"""
+
+
+def test_process_consuming_its_own_product():
+    # The input of its own product nets on the diagonal (A_jj = 1 - 0.05 = 0.95, as openLCA's
+    # matrix builder sums it): s = 1 / 0.95 runs, total = 0.5 / 0.95 = 0.526315... kg CO2e.
+    # Not a loop block (one process), INV_jj = 1 / A_jj, lf = 1: upstream = total.
+    fp = calculate(load_model_text(SELF_INPUT_MODEL, "grid.yaml"))
+    (grid,) = fp.by_process
+    assert fp.total_kg_co2e == pytest.approx(0.5 / 0.95, rel=1e-12)
+    assert grid.upstream_kg_co2e == pytest.approx(0.5 / 0.95, rel=1e-12)
+    assert grid.amount == pytest.approx(1.0, rel=1e-12)  # net output: 0.95 x 1/0.95

@@ -7,6 +7,10 @@ Branches whose cumulative score is below ``cutoff * |total|`` are not expanded (
 footprint is still inside their parent's cumulative score). Loops unroll until amounts fall
 below the cut-off, ``max_nodes`` is reached or a path is ``max_depth`` links long (the tree is
 walked recursively by its readers, JSON and the printed tree, so its depth stays bounded).
+This is openLCA's ``UpstreamTree``: per path, so a loop's passes appear as deeper nodes.
+
+The Sankey graph (:func:`sankey`) has one node per activity instead, valued by the
+loop-corrected upstream total, and links valued by :func:`link_values`.
 """
 
 from __future__ import annotations
