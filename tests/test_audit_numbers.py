@@ -245,8 +245,14 @@ def test_chain_with_loop_cumulative_tree_and_sankey():
     assert fp.total_kg_co2e == pytest.approx(54, rel=1e-12)
     by = {p.id: p for p in fp.by_process}
     assert by["c"].amount == pytest.approx(2) and by["c"].upstream_kg_co2e == pytest.approx(54)
-    assert by["b"].amount == pytest.approx(4) and by["b"].upstream_kg_co2e == pytest.approx(104)
-    assert by["a"].amount == pytest.approx(8) and by["a"].upstream_kg_co2e == pytest.approx(92)
+    # Upstream totals count the loop once (openLCA's loop factor, lf_j = 1 / (A_jj INV_jj)).
+    # The loop block of b, a is [[1, -0.25], [-2, 1]] (det 0.5), its inverse [[2, 0.5], [4, 2]]:
+    # INV_bb = INV_aa = 2, so lf_b = lf_a = 0.5 and
+    #   upstream_b = lambda_b * 4 kg * 0.5 = 26 * 2 = 52  (not 104: intensity x gross output)
+    #   upstream_a = lambda_a * 8 kg * 0.5 = 11.5 * 4 = 46  (not 92)
+    # b delivers 2 kg out of the loop (to c), whose cradle-to-gate is 2 * 26 = 52.
+    assert by["b"].amount == pytest.approx(4) and by["b"].upstream_kg_co2e == pytest.approx(52)
+    assert by["a"].amount == pytest.approx(8) and by["a"].upstream_kg_co2e == pytest.approx(46)
     assert [by[k].direct_kg_co2e for k in "cba"] == pytest.approx([2, 12, 40])
 
     # Tree: each node's cumulative = its direct + its children's cumulative (no cut-off),
@@ -267,9 +273,15 @@ def test_chain_with_loop_cumulative_tree_and_sankey():
         return 1 + sum(check(c) for c in node.children)
 
     assert check(root) > 10
-    # Sankey: the link into the root carries the whole upstream of c (54 - 2 = 52).
-    into_root = [x for x in fp.sankey.links if x["target"] == "c"]
-    assert [x["kg_co2e"] for x in into_root] == pytest.approx([52])
+    # Sankey: the link into the root carries the whole upstream of c (54 - 2 = 52): it leaves
+    # the loop, so lambda_b * 2 kg = 52. Inside the loop links are scaled by the supplier's
+    # loop factor: a -> b: 0.5 * 11.5 * (2 * 4 kg) = 46, b -> a: 0.5 * 26 * (0.25 * 8 kg) = 26.
+    links = {(x["source"], x["target"]): x["kg_co2e"] for x in fp.sankey.links}
+    assert links == pytest.approx({("b", "c"): 52, ("a", "b"): 46, ("b", "a"): 26})
+    nodes = {n["id"]: n for n in fp.sankey.nodes}
+    assert {k: n["upstream_kg_co2e"] for k, n in nodes.items()} == pytest.approx(
+        {"c": 54, "b": 52, "a": 46}
+    )
 
 
 # -- 4. Data quality --------------------------------------------------------------------------

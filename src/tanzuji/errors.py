@@ -151,6 +151,13 @@ class SingularTechnosphere(TanzujiError):
     http_status = 422
 
 
+class NumericOverflow(TanzujiError):
+    """A product of finite amounts left the float range (|x| > 1.8e308) in a calculation."""
+
+    code = "numeric_overflow"
+    http_status = 422
+
+
 class NotFound(TanzujiError):
     """A requested record does not exist."""
 

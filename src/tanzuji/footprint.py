@@ -7,20 +7,24 @@ a loaded model, compiles it, solves it and assembles a :class:`Footprint`.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, Field
 
 from tanzuji import __version__, gases, quality
+from tanzuji.engine import overflow
 from tanzuji.engine.calculate import Calculation
 from tanzuji.engine.sensitivity import UncertaintySummary
-from tanzuji.engine.system import ProductSystem
-from tanzuji.engine.traversal import TreeNode, sankey, supply_chain_tree
-from tanzuji.factors.base import FactorSource
+from tanzuji.engine.system import Activity, ProductSystem
+from tanzuji.engine.traversal import SankeyInputs, TreeNode, sankey, supply_chain_tree
+from tanzuji.errors import NumericOverflow
+from tanzuji.factors.base import FactorData, FactorSource
 from tanzuji.factors.matchers import FactorMatcher
-from tanzuji.model.compile import CompiledModel, compile_model
+from tanzuji.model.compile import CompiledModel, MatchedInput, compile_model
 from tanzuji.model.files import LoadedModel
 
 
@@ -30,11 +34,16 @@ class ProcessContribution(BaseModel):
     name_zh: str
     life_cycle_stage: str
     kind: str
-    amount: float = Field(description="units of the activity's product supplied per FU")
+    amount: float = Field(
+        description="units of the activity's product made per FU (its total requirement, "
+        "A_jj s_j, including product that circulates in a loop)"
+    )
     unit: str
     direct_kg_co2e: float
     upstream_kg_co2e: float = Field(
-        description="cradle-to-gate kg CO2e of the product supplied (direct + upstream)"
+        description="cradle-to-gate kg CO2e of the activity's product in the system (direct + "
+        "upstream), loops counted once: intensity x total requirement x loop factor (openLCA's "
+        "total result); the reference activity's equals total_kg_co2e"
     )
 
 
@@ -98,6 +107,21 @@ class MatchedExchange(BaseModel):
     )
 
 
+class GwpSetMismatch(BaseModel):
+    """A factor known only as CO2e of another GWP set than the result's, added as published.
+
+    Factors with per-gas amounts are recomputed in the result's set and never appear here; a
+    CO2e total cannot be, so its set stays the publisher's (docs/factors.md, "GWP sets").
+    """
+
+    factor_id: str
+    version: str
+    release: str | None
+    gwp_set: str = Field(description="the factor's GWP set; 'unknown' when the source is silent")
+    kg_co2e: float = Field(description="its CO2e in this result per FU, added as published")
+    locations: list[str] = Field(description="the inputs using the factor (file:line path)")
+
+
 class Inputs(BaseModel):
     """Exactly what the result was computed from (so anyone can recompute it)."""
 
@@ -117,7 +141,10 @@ class TreeOut(BaseModel):
 
 
 class SankeyOut(BaseModel):
-    nodes: list[dict[str, str]]
+    """One node per activity (id, names, direct and loop-corrected upstream kg CO2e) and the
+    kg CO2e carried by each supply link (see :func:`tanzuji.engine.traversal.link_values`)."""
+
+    nodes: list[dict[str, Any]]
     links: list[dict[str, Any]]
 
 
@@ -143,6 +170,12 @@ class Footprint(BaseModel):
     uncertainty: UncertaintySummary | None = None
     #: Inputs whose factor was chosen by text (absent when the model names every factor).
     matched_exchanges: list[MatchedExchange] | None = None
+    #: Factors known only as CO2e of another GWP set (absent when there are none); a PCR may
+    #: forbid them (rule ``gwp_set_consistency``, docs/pcr.md).
+    gwp_set_mismatches: list[GwpSetMismatch] | None = None
+    #: Biogenic carbon content of the product, kg C per functional unit (ISO 14067:2018 7.2),
+    #: the model's ``product.biogenic_carbon_content_kg`` evaluated; absent when not given.
+    biogenic_carbon_content_kg: float | None = None
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
@@ -169,6 +202,13 @@ def _lines(
         if flow.gas == "CO2" and flow.origin == "biogenic":
             sums["biogenic_co2_net"] += value
     total = float(inventory @ c)
+    for name, value in sums.items():
+        if not math.isfinite(value):
+            raise NumericOverflow(
+                f"the {name} line sums to {value}: not finite, beyond the float range; check "
+                "the largest emissions and removals of that kind (see by_gas)",
+                quantity=name,
+            )
     iso = Iso14067Lines(
         fossil_ghg_emissions=sums["fossil"],
         biogenic_ghg_emissions=sums["biogenic"],
@@ -204,42 +244,58 @@ def _tree_out(node: TreeNode, system: ProductSystem) -> TreeOut:
     )
 
 
-def assemble(
-    compiled: CompiledModel,
-    calculation: Calculation,
-    gwp_set: str,
-    *,
-    tree_cutoff: float | None = None,
-    tree_max_nodes: int = 2000,
-) -> Footprint:
-    """Build the :class:`Footprint` of a compiled, factorized model."""
-    system = compiled.system
+@dataclass(frozen=True)
+class _Arrays:
+    """The arrays of one solved footprint, by activity (or flow) index."""
+
+    supply: np.ndarray
+    inventory: np.ndarray
+    direct: np.ndarray
+    upstream: np.ndarray
+    total: float
+
+
+def _solve(system: ProductSystem, calculation: Calculation) -> _Arrays:
     supply = calculation.supply_array(system.demand)
-    inventory = calculation.inventory(supply)
     direct = calculation.direct_contributions(supply)
-    intensities = calculation.intensities()
-    diag = calculation.technosphere_matrix.diagonal()
-    produced = supply * diag
-    total = float(direct.sum())
+    inventory = calculation.inventory(supply)
+    total = calculation.total(direct)  # before upstream: an overflowing sum names its parts
+    return _Arrays(supply, inventory, direct, calculation.upstream(supply), total)
+
+
+def _by_stage(system: ProductSystem, direct: np.ndarray) -> dict[str, float]:
     by_stage: dict[str, float] = defaultdict(float)
-    processes = []
-    for i, activity in enumerate(system.activities):
-        by_stage[activity.life_cycle_stage] += float(direct[i])
-        processes.append(
-            ProcessContribution(
-                id=activity.id,
-                name_en=activity.name_en,
-                name_zh=activity.name_zh,
-                life_cycle_stage=activity.life_cycle_stage,
-                kind=activity.kind,
-                amount=float(produced[i]),
-                unit=activity.unit,
-                direct_kg_co2e=float(direct[i]),
-                upstream_kg_co2e=float(intensities[i] * produced[i]),
-            )
+    for activity, value in zip(system.activities, direct, strict=True):
+        by_stage[activity.life_cycle_stage] += float(value)
+    return dict(by_stage)
+
+
+def _by_process(
+    system: ProductSystem, calculation: Calculation, arrays: _Arrays
+) -> list[ProcessContribution]:
+    produced = arrays.supply * calculation.technosphere_matrix.diagonal()
+    processes = [
+        ProcessContribution(
+            id=activity.id,
+            name_en=activity.name_en,
+            name_zh=activity.name_zh,
+            life_cycle_stage=activity.life_cycle_stage,
+            kind=activity.kind,
+            amount=float(produced[i]),
+            unit=activity.unit,
+            direct_kg_co2e=float(arrays.direct[i]),
+            upstream_kg_co2e=float(arrays.upstream[i]),
         )
-    processes.sort(key=lambda p: -abs(p.direct_kg_co2e))
-    c = calculation.characterization
+        for i, activity in enumerate(system.activities)
+    ]
+    return sorted(processes, key=lambda p: -abs(p.direct_kg_co2e))
+
+
+def _by_gas(system: ProductSystem, inventory: np.ndarray, c: np.ndarray) -> list[GasContribution]:
+    kg_co2e = overflow.quietly(lambda: inventory * c)
+    overflow.refuse_nonfinite(
+        kg_co2e, "kg CO2e", [f.label() for f in system.flows], lambda k: [], system.locations
+    )
     by_gas = [
         GasContribution(
             gas=f.gas,
@@ -248,12 +304,14 @@ def assemble(
             removal=f.removal,
             mass_kg=float(m),
             gwp100=float(g),
-            kg_co2e=float(m * g),
+            kg_co2e=float(v),
         )
-        for f, m, g in zip(system.flows, inventory, c, strict=True)
+        for f, m, g, v in zip(system.flows, inventory, c, kg_co2e, strict=True)
     ]
-    by_gas.sort(key=lambda g: -abs(g.kg_co2e))
-    iso, pact = _lines(system, inventory, c)
+    return sorted(by_gas, key=lambda g: -abs(g.kg_co2e))
+
+
+def _inputs(compiled: CompiledModel) -> Inputs:
     used = [
         FactorUsed(
             id=f.id,
@@ -265,73 +323,165 @@ def assemble(
         )
         for f in sorted(compiled.factors.values(), key=lambda f: f.id)
     ]
+    return Inputs(
+        model_sha256=compiled.model_hash,
+        factors_sha256=factors_hash(used),
+        factors=used,
+        parameters=compiled.parameters,
+    )
+
+
+def _product_fields(compiled: CompiledModel) -> dict[str, Any]:
     product = compiled.model.product
+    return {
+        "product_id": product.id,
+        "product_name_en": product.name.en or product.name.zh or product.id,
+        "product_name_zh": product.name.zh or product.name.en or product.id,
+        "functional_unit": product.functional_unit.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _matched_exchanges(matches: list[MatchedInput]) -> list[MatchedExchange] | None:
+    if not matches:
+        return None
+    return [
+        MatchedExchange(
+            location=m.location,
+            process=m.process,
+            text=m.text,
+            geography=m.geography,
+            year=m.year,
+            factor_id=m.factor.id,
+            version=m.factor.version,
+            release=m.factor.release,
+            confidence=m.confidence,
+            explanation=m.explanation,
+            pedigree=list(m.pedigree) if m.pedigree is not None else None,
+        )
+        for m in matches
+    ]
+
+
+def _gwp_set_mismatches(
+    compiled: CompiledModel, supply: np.ndarray, gwp_set: str
+) -> list[GwpSetMismatch] | None:
+    """The factors whose CO2e flows were computed in another (or an unknown) GWP set."""
+    system = compiled.system
+    co2e_rows = [k for k, flow in enumerate(system.flows) if flow.gas == gases.CO2E]
+    if not co2e_rows:
+        return None
+    by_column = np.asarray(system.biosphere_matrix[co2e_rows].sum(axis=0)).ravel() * supply
+    found = [
+        _mismatch(compiled, identity, factor, by_column)
+        for identity, factor in sorted(compiled.factors.items())
+        if any(flow.gas == gases.CO2E for flow in factor.flows)
+        and gases.canonical_gwp_set(factor.gwp_set_of_co2e) != gwp_set
+    ]
+    return found or None
+
+
+def _mismatch(
+    compiled: CompiledModel, identity: str, factor: FactorData, by_column: np.ndarray
+) -> GwpSetMismatch:
+    columns = compiled.factor_columns.get(identity, [])
+    wanted = set(columns)
+    technosphere = compiled.system.technosphere
+    locations = [
+        compiled.system.exchanges[source].location
+        for row, source in zip(technosphere.rows, technosphere.sources, strict=True)
+        if row in wanted and source >= 0
+    ]
+    return GwpSetMismatch(
+        factor_id=factor.id,
+        version=factor.version,
+        release=factor.release,
+        gwp_set=gases.canonical_gwp_set(factor.gwp_set_of_co2e) or "unknown",
+        kg_co2e=float(by_column[columns].sum()),
+        locations=list(dict.fromkeys(locations)),
+    )
+
+
+def _tree(
+    system: ProductSystem, calculation: Calculation, cutoff: float, max_nodes: int
+) -> TreeOut:
+    root = int(np.flatnonzero(system.demand)[0])
+    node = supply_chain_tree(
+        calculation.technosphere_matrix,
+        calculation.direct_per_operation,
+        calculation.intensities(),
+        root,
+        float(system.demand[root]),
+        cutoff,
+        max_nodes,
+    )
+    return _tree_out(node, system)
+
+
+def _sankey(
+    system: ProductSystem, calculation: Calculation, arrays: _Arrays, cutoff: float, max_nodes: int
+) -> SankeyOut:
+    inputs = SankeyInputs(
+        technosphere_matrix=calculation.technosphere_matrix,
+        supply=arrays.supply,
+        intensities=calculation.intensities(),
+        upstream=arrays.upstream,
+        loop_factors=calculation.loop_factors(),
+        scc=calculation.solver.structure.scc,
+    )
+    root = int(np.flatnonzero(system.demand)[0])
+    nodes, links = sankey(inputs, root, cutoff, max_nodes)
+    return SankeyOut(
+        nodes=[_sankey_node(system.activities[n], arrays, n) for n in nodes],
+        links=[
+            {"source": system.activities[s].id, "target": system.activities[t].id, "kg_co2e": v}
+            for s, t, v in links
+        ],
+    )
+
+
+def _sankey_node(activity: Activity, arrays: _Arrays, index: int) -> dict[str, Any]:
+    return {
+        "id": activity.id,
+        "name_en": activity.name_en,
+        "name_zh": activity.name_zh,
+        "direct_kg_co2e": float(arrays.direct[index]),
+        "upstream_kg_co2e": float(arrays.upstream[index]),
+    }
+
+
+def assemble(
+    compiled: CompiledModel,
+    calculation: Calculation,
+    gwp_set: str,
+    *,
+    tree_cutoff: float | None = None,
+    tree_max_nodes: int = 2000,
+) -> Footprint:
+    """Build the :class:`Footprint` of a compiled, factorized model."""
+    system = compiled.system
+    arrays = _solve(system, calculation)
+    c = calculation.characterization
+    iso, pact = _lines(system, arrays.inventory, c)
     footprint = Footprint(
-        product_id=product.id,
-        product_name_en=product.name.en or product.name.zh or product.id,
-        product_name_zh=product.name.zh or product.name.en or product.id,
-        functional_unit=product.functional_unit.model_dump(mode="json", exclude_none=True),
+        **_product_fields(compiled),
         gwp_set=gwp_set,
-        total_kg_co2e=total,
-        by_stage=dict(by_stage),
-        by_process=processes,
-        by_gas=by_gas,
+        total_kg_co2e=arrays.total,
+        by_stage=_by_stage(system, arrays.direct),
+        by_process=_by_process(system, calculation, arrays),
+        by_gas=_by_gas(system, arrays.inventory, c),
         iso14067=iso,
         pact=pact,
-        inputs=Inputs(
-            model_sha256=compiled.model_hash,
-            factors_sha256=factors_hash(used),
-            factors=used,
-            parameters=compiled.parameters,
-        ),
+        inputs=_inputs(compiled),
         engine={"tanzuji": __version__, **calculation.solver.describe()},
+        matched_exchanges=_matched_exchanges(compiled.matches),
+        gwp_set_mismatches=_gwp_set_mismatches(compiled, arrays.supply, gwp_set),
+        biogenic_carbon_content_kg=compiled.biogenic_carbon_content_kg,
     )
-    if compiled.matches:
-        footprint.matched_exchanges = [
-            MatchedExchange(
-                location=m.location,
-                process=m.process,
-                text=m.text,
-                geography=m.geography,
-                year=m.year,
-                factor_id=m.factor.id,
-                version=m.factor.version,
-                release=m.factor.release,
-                confidence=m.confidence,
-                explanation=m.explanation,
-                pedigree=list(m.pedigree) if m.pedigree is not None else None,
-            )
-            for m in compiled.matches
-        ]
-    if total != 0:
-        footprint.data_quality = quality.assess(system, supply, c)
+    if arrays.total != 0:
+        footprint.data_quality = quality.assess(system, arrays.supply, c)
     if tree_cutoff is not None:
-        root = int(np.flatnonzero(system.demand)[0])
-        node = supply_chain_tree(
-            calculation.technosphere_matrix,
-            calculation.direct_per_operation,
-            intensities,
-            root,
-            float(system.demand[root]),
-            tree_cutoff,
-            tree_max_nodes,
-        )
-        footprint.tree = _tree_out(node, system)
-        nodes, links = sankey(node)
-        footprint.sankey = SankeyOut(
-            nodes=[
-                {
-                    "id": system.activities[n].id,
-                    "name_en": system.activities[n].name_en,
-                    "name_zh": system.activities[n].name_zh,
-                }
-                for n in nodes
-            ],
-            links=[
-                {"source": system.activities[s].id, "target": system.activities[t].id, "kg_co2e": v}
-                for s, t, v in links
-            ],
-        )
+        footprint.tree = _tree(system, calculation, tree_cutoff, tree_max_nodes)
+        footprint.sankey = _sankey(system, calculation, arrays, tree_cutoff, tree_max_nodes)
     return footprint
 
 

@@ -1,12 +1,19 @@
 """Greenhouse gases, GWP100 sets (IPCC AR4, AR5, AR6) and characterization.
 
-The table ``data/gwp100.csv`` carries one row per gas with a citation for every value; it was
-built by ``scripts/build_gwp_table.py`` from the reference tables named there. Methane is two
-rows, fossil and non-fossil (AR6 Table 7.15: 29.8 and 27.0), because ISO 14067 and PACT
-distinguish them; the engine picks the row from an emission's origin.
+The table ``data/gwp100.csv`` carries one row per gas with a citation per GWP set naming the
+primary IPCC table; it was built by ``scripts/build_gwp_table.py`` from the reference tables
+named there (AR6 values cross-checked against the AR6 WG1 chapter 7 data release). Methane is
+two rows, fossil and non-fossil (AR6 WG1 Table 7.15: 29.8 and 27.0; AR5 WG1 Table 8.A.1: 30
+and 28), because ISO 14067 and PACT distinguish them; the engine picks the row from an
+emission's origin: fossil methane the fossil value, biogenic, land-use-change and
+land-management methane the non-fossil one.
 
 ``CO2e`` is a pseudo-gas for factors known only as CO2-equivalents: its characterization
-factor is 1 in every set, and the factor record says which GWP set produced it.
+factor is 1 in every set, and the factor says which GWP set produced it
+(``FactorData.gwp_set_of_co2e``); a result in another set lists such factors
+(``Footprint.gwp_set_mismatches``). A factor published as CO2e *per gas* is converted back to
+kg of each gas with the GWP the publisher applied (:func:`mass_from_co2e`) and then
+characterized in the requested set like any other gas (docs/factors.md).
 """
 
 from __future__ import annotations
@@ -60,8 +67,8 @@ class Gas:
     name_en: str
     name_zh: str
     gwp100: dict[str, float | None]
-    source_ar4: str
-    source_ar5_ar6: str
+    #: Citation of each set's value (primary IPCC table), by set name.
+    sources: dict[str, str]
 
 
 @lru_cache(maxsize=1)
@@ -76,8 +83,7 @@ def table() -> dict[str, Gas]:
             name_en=row["name_en"],
             name_zh=row["name_zh"],
             gwp100={s: float(row[s.lower()]) if row[s.lower()] else None for s in GWP_SETS},
-            source_ar4=row["source_ar4"],
-            source_ar5_ar6=row["source_ar5_ar6"],
+            sources={s: row[f"source_{s.lower()}"] for s in GWP_SETS},
         )
     return rows
 
@@ -110,17 +116,27 @@ def check_gwp_set(name: str | None) -> str:
     return chosen
 
 
+def table_row(gas: str, origin: str = "fossil") -> str:
+    """The row of ``data/gwp100.csv`` for ``gas`` emitted with ``origin``.
+
+    Methane of fossil origin is ``CH4-fossil``; biogenic, land-use-change and land-management
+    methane is ``CH4-non-fossil`` (AR6 WG1 Table 7.15, AR5 WG1 Table 8.A.1).
+    """
+    gas_id = canonical_gas(gas)
+    if gas_id == "CH4":
+        return "CH4-fossil" if origin == "fossil" else "CH4-non-fossil"
+    return gas_id
+
+
 def gwp(gas: str, origin: str = "fossil", gwp_set: str | None = None) -> float:
     """GWP100 of ``gas`` emitted with ``origin`` in ``gwp_set``, in kg CO2e per kg.
 
     Methane of fossil origin takes the fossil value, any other origin the non-fossil one.
     """
     chosen = check_gwp_set(gwp_set)
-    gas_id = canonical_gas(gas)
+    gas_id = table_row(gas, origin)
     if gas_id == CO2E:
         return 1.0
-    if gas_id == "CH4":
-        gas_id = "CH4-fossil" if origin == "fossil" else "CH4-non-fossil"
     value = table()[gas_id].gwp100[chosen]
     if value is None:
         raise UnknownGas(
@@ -128,3 +144,56 @@ def gwp(gas: str, origin: str = "fossil", gwp_set: str | None = None) -> float:
             f"choose another GWP set"
         )
     return value
+
+
+def canonical_gwp_set(name: str | None) -> str | None:
+    """``AR5`` for ``ar5`` / ``IPCC AR5``; other names upper-cased as they are; None stays None.
+
+    Unlike :func:`check_gwp_set` this accepts sets Tanzuji cannot characterize with (a factor
+    may have been published in AR2 CO2e); comparing the result decides what happens.
+    """
+    if name is None or not name.strip():
+        return None
+    upper = name.strip().upper().replace("IPCC", "").strip()
+    return upper
+
+
+def mass_from_co2e(
+    gas: str,
+    origin: str,
+    kg_co2e: float,
+    gwp_set: str | None,
+    gwp100: float | None = None,
+) -> float:
+    """kg of ``gas`` behind a published per-gas CO2e amount: ``kg_co2e / GWP100``.
+
+    Parameters
+    ----------
+    gas, origin : str
+        The gas and its origin (methane's GWP differs by origin).
+    kg_co2e : float
+        kg CO2e of this gas as published.
+    gwp_set : str or None
+        The GWP set the publisher used (``AR4``, ``AR5``, ``AR6``).
+    gwp100 : float, optional
+        The GWP100 the publisher applied to this gas, when it is not Tanzuji's table value of
+        ``gwp_set`` for ``(gas, origin)`` (e.g. a publisher applying AR5's methane value 28
+        to fossil methane, where AR5 WG1 Table 8.A.1 gives 30 for fossil methane).
+
+    Raises
+    ------
+    UnknownGas
+        For the pseudo-gas ``CO2e`` (it has no mass), or a gas without a GWP in ``gwp_set``.
+    UnknownGWPSet
+        When neither ``gwp100`` nor a known ``gwp_set`` is given.
+    """
+    if canonical_gas(gas) == CO2E:
+        raise UnknownGas("a CO2e amount of the pseudo-gas CO2e has no mass; give a real gas")
+    if gwp100 is None:
+        if gwp_set is None:
+            raise UnknownGWPSet(
+                f"kg CO2e of {gas} needs the GWP set it was computed with (gwp_set) or the "
+                "GWP100 the publisher applied (gwp100) to be converted back to kg of gas"
+            )
+        gwp100 = gwp(gas, origin, gwp_set)
+    return kg_co2e / gwp100

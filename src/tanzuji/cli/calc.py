@@ -168,6 +168,14 @@ def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
             f"{m.explanation})",
             markup=False,
         )
+    for m in footprint.gwp_set_mismatches or []:
+        of = "an unstated GWP set 未注明" if m.gwp_set == "unknown" else m.gwp_set
+        console.print(
+            f"[yellow]warning 注意[/] factor 因子 {m.factor_id} v{m.version} is CO2e of {of}, "
+            f"not {footprint.gwp_set} (GWP 值集不一致), added as published: "
+            f"{m.kg_co2e:,.4g} kg CO2e",
+            highlight=False,
+        )
     illustrative = [f.id for f in footprint.inputs.factors if f.illustrative]
     if illustrative:
         console.print(

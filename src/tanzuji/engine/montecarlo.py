@@ -48,7 +48,7 @@ from scipy.sparse import csgraph
 
 from tanzuji import quality, settings
 from tanzuji.engine.calculate import characterization_vector
-from tanzuji.engine.solver import TechnosphereSolver
+from tanzuji.engine.solver import SolverStructure, TechnosphereSolver
 from tanzuji.engine.system import ProductSystem
 from tanzuji.errors import UncertaintySpecError
 
@@ -370,6 +370,98 @@ def _small_inverse(blocks: list[tuple[int, int, object]], size: int) -> sp.csr_m
     )
 
 
+@dataclass(frozen=True)
+class _Placed:
+    """Technosphere entries of reached processes: positions in the solving order, values and
+    rows in the extended factor array."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    values: np.ndarray
+    slots: np.ndarray
+
+    def entries(self, pick: np.ndarray, row_offset: int, col_offset: int, size: int) -> _Entries:
+        return _Entries.make(
+            self.rows[pick] - row_offset,
+            self.cols[pick] - col_offset,
+            self.values[pick],
+            self.slots[pick],
+            size,
+        )
+
+
+def _stage_cuts(structure: SolverStructure, order: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Stage boundaries (positions) where the level changes or loops give way to acyclic
+    processes, and whether each position is in a loop."""
+    m = order.size
+    scc = structure.scc[order]
+    sizes = np.bincount(structure.scc, minlength=int(structure.scc.max()) + 1 if order.size else 0)
+    in_loop = sizes[scc] > 1
+    level = structure.scc_level[scc]
+    change = (in_loop[1:] != in_loop[:-1]) | (level[1:] != level[:-1])
+    cuts = np.concatenate(([0], np.flatnonzero(change) + 1, [m])) if m else np.zeros(1, int)
+    return cuts, in_loop
+
+
+def _stages(
+    structure: SolverStructure,
+    order: np.ndarray,
+    position: np.ndarray,
+    entries: _Placed,
+    ones_row: int,
+    single: bool,
+) -> list[_Stage]:
+    """One :class:`_Stage` per cut of the solving order (see :func:`_stage_cuts`)."""
+    cuts, in_loop = _stage_cuts(structure, order)
+    blocks = {int(position[structure.order[b.start]]): b for b in structure.loop_blocks}
+    stage_of = np.repeat(np.arange(cuts.size - 1), np.diff(cuts))
+    row_stage = stage_of[entries.rows]
+    inside = row_stage == stage_of[entries.cols]
+    by_stage = np.argsort(row_stage, kind="stable")
+    bounds = np.searchsorted(row_stage[by_stage], np.arange(cuts.size))
+    stages = []
+    for k, (lo, hi) in enumerate(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)):
+        sel = by_stage[bounds[k] : bounds[k + 1]]
+        pick, own = sel[~inside[sel]], sel[inside[sel]]
+        before = entries.entries(pick, lo, 0, hi - lo) if pick.size else None
+        if in_loop[lo]:
+            stages.append(
+                _loop_stage(lo, hi, before, entries.entries(own, lo, lo, hi - lo), blocks, single)
+            )
+        else:
+            stages.append(_acyclic_stage(lo, hi, before, entries, own, ones_row))
+    return stages
+
+
+def _loop_stage(lo, hi, before, inner: _Entries, blocks: dict, single: bool) -> _Stage:
+    """The loops of one level: small blocks by their explicit mean inverse, large ones by
+    their mean factorization (see :data:`SMALL_BLOCK_MAX`)."""
+    stage_blocks = [
+        (p - lo, p - lo + blocks[p].stop - blocks[p].start, blocks[p])
+        for p in range(lo, hi)
+        if p in blocks
+    ]
+    small = [b for b in stage_blocks if b[2].dense is not None and b[1] - b[0] <= SMALL_BLOCK_MAX]
+    large = [
+        (b[0], b[1], _block_solver(b[2], single))
+        for b in stage_blocks
+        if b[2].dense is None or b[1] - b[0] > SMALL_BLOCK_MAX
+    ]
+    return _Stage(lo, hi, before, inner, _small_inverse(small, hi - lo), large)
+
+
+def _acyclic_stage(lo, hi, before, entries: _Placed, own: np.ndarray, ones_row: int) -> _Stage:
+    """One run of acyclic processes: only the diagonal inside (levels are longest paths)."""
+    stage = _Stage(lo, hi, before, None)
+    diagonal = np.zeros(hi - lo)
+    np.add.at(diagonal, entries.rows[own] - lo, entries.values[own])
+    if np.all(entries.slots[own] == ones_row):
+        stage.inverse_diagonal = 1.0 / diagonal
+    else:
+        stage.diagonal = entries.entries(own, lo, lo, hi - lo)
+    return stage
+
+
 class MonteCarlo:
     """Monte Carlo of one product system in one GWP set.
 
@@ -459,105 +551,62 @@ class MonteCarlo:
         """Restrict to the processes upstream of the demand; order them as the mean solver
         does (block lower triangular) and cut the order into stages."""
         structure = self.solver.structure
+        reached = self._reached(rows, cols)
+        self.order = structure.order[reached[structure.order]]
+        position = np.full(self.n, -1, dtype=np.int64)
+        position[self.order] = np.arange(self.order.size)
+        t_in = reached[cols]
+        b_in = reached[b_cols] & (b_weights != 0)
+        active_slot = self._activate(t_slot[t_in & (t_slot >= 0)], self.b_slot[b_in])
+        # Entries among reached processes, in positions; certain ones use the ones row.
+        entries = _Placed(
+            position[rows[t_in]],
+            position[cols[t_in]],
+            vals[t_in],
+            active_slot[t_slot[t_in]],  # -1 (certain) maps to the last row: ones
+        )
+        self.technosphere_active = bool(np.any(entries.slots < self.active.size))
+        self._plan_biosphere(
+            position, b_cols[b_in], b_weights[b_in], active_slot[self.b_slot[b_in]]
+        )
+        single = bool(settings.get("mc_single_precision"))
+        self.stages = _stages(structure, self.order, position, entries, self.active.size, single)
+
+    def _reached(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Processes upstream of the demand (breadth-first from each demanded process)."""
         upstream = sp.csr_matrix(
             (np.ones(rows.size), (cols, rows)), shape=(self.n, self.n)
         )  # consumer -> supplier
         reached = np.zeros(self.n, dtype=bool)
         for start in np.flatnonzero(self.demand):
             if not reached[start]:
-                reached[csgraph.breadth_first_order(upstream, start, return_predecessors=False)] = (
-                    True
-                )
-        order = structure.order[reached[structure.order]]
-        m = order.size
-        position = np.full(self.n, -1, dtype=np.int64)
-        position[order] = np.arange(m)
-        self.order = order
-        # Active inputs: those that can change the score (see the class notes).
+                found = csgraph.breadth_first_order(upstream, start, return_predecessors=False)
+                reached[found] = True
+        return reached
+
+    def _activate(self, technosphere_slots: np.ndarray, biosphere_slots: np.ndarray) -> np.ndarray:
+        """Mark the inputs that can change the score (see the class notes); returns each
+        input's row in the extended factor array (the ones row for the others)."""
         used = np.zeros(len(self.inputs), dtype=bool)
-        t_in = reached[cols]
-        used[t_slot[t_in & (t_slot >= 0)]] = True
-        b_in = reached[b_cols] & (b_weights != 0)
-        used[self.b_slot[b_in]] = True
+        used[technosphere_slots] = True
+        used[biosphere_slots] = True
         self.active = np.flatnonzero(used)
         self.inactive = np.flatnonzero(~used)
-        ones_row = self.active.size
-        active_slot = np.full(len(self.inputs) + 1, ones_row, dtype=np.int64)
+        active_slot = np.full(len(self.inputs) + 1, self.active.size, dtype=np.int64)
         active_slot[self.active] = np.arange(self.active.size)
         self.active_groups = distribution_groups([self.inputs[i] for i in self.active])
         self.inactive_groups = distribution_groups([self.inputs[i] for i in self.inactive])
-        # Entries among reached processes, in positions; certain ones use the ones row.
-        er, ec = position[rows[t_in]], position[cols[t_in]]
-        ev = vals[t_in]
-        es = active_slot[t_slot[t_in]]  # -1 (certain) maps to the last row: ones
-        self.technosphere_active = bool(np.any(es < ones_row))
-        # Biosphere: direct kg CO2e per operation of reached processes.
-        self.direct_reached = self.direct_per_operation[order]
+        return active_slot
+
+    def _plan_biosphere(self, position, cols, weights, slots) -> None:
+        """Direct kg CO2e per operation of the reached processes, and its varying entries."""
+        m = self.order.size
+        self.direct_reached = self.direct_per_operation[self.order]
         self.b_entries = _Entries.make(
-            position[b_cols[b_in]],
-            np.zeros(int(b_in.sum()), dtype=np.int64),
-            b_weights[b_in],
-            active_slot[self.b_slot[b_in]],
-            m,
+            position[cols], np.zeros(cols.size, dtype=np.int64), weights, slots, m
         )
-        self.stage_matrix_reached = self.stage_matrix[:, order].tocsr()
-        self.demand_reached = self.demand[order]
-        # Stages: cut where the level changes or loops give way to acyclic processes.
-        scc = structure.scc[order]
-        sizes = np.bincount(structure.scc, minlength=int(structure.scc.max()) + 1 if self.n else 0)
-        in_loop = sizes[scc] > 1
-        level = structure.scc_level[scc]
-        change = (in_loop[1:] != in_loop[:-1]) | (level[1:] != level[:-1])
-        cuts = np.concatenate(([0], np.flatnonzero(change) + 1, [m])) if m else np.zeros(1, int)
-        single = bool(settings.get("mc_single_precision"))
-        blocks = {}
-        for block in structure.loop_blocks:
-            blocks[int(position[structure.order[block.start]])] = block
-        stage_of = np.repeat(np.arange(cuts.size - 1), np.diff(cuts))
-        row_stage = stage_of[er]
-        inside = row_stage == stage_of[ec]
-        by_stage = np.argsort(row_stage, kind="stable")
-        bounds = np.searchsorted(row_stage[by_stage], np.arange(cuts.size))
-        self.stages: list[_Stage] = []
-        for k, (lo, hi) in enumerate(zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True)):
-            sel = by_stage[bounds[k] : bounds[k + 1]]
-            pick = sel[~inside[sel]]
-            own = sel[inside[sel]]
-            before = (
-                _Entries.make(er[pick] - lo, ec[pick], ev[pick], es[pick], hi - lo)
-                if pick.size
-                else None
-            )
-            if in_loop[lo]:
-                starts = [p for p in range(lo, hi) if p in blocks]
-                stage_blocks = [
-                    (p - lo, p - lo + blocks[p].stop - blocks[p].start, blocks[p]) for p in starts
-                ]
-                small = [
-                    b
-                    for b in stage_blocks
-                    if b[2].dense is not None and b[1] - b[0] <= SMALL_BLOCK_MAX
-                ]
-                large = [
-                    (b[0], b[1], _block_solver(b[2], single))
-                    for b in stage_blocks
-                    if b[2].dense is None or b[1] - b[0] > SMALL_BLOCK_MAX
-                ]
-                inner = _Entries.make(er[own] - lo, ec[own] - lo, ev[own], es[own], hi - lo)
-                self.stages.append(
-                    _Stage(lo, hi, before, inner, _small_inverse(small, hi - lo), large)
-                )
-            else:  # acyclic: only the diagonal inside (levels are longest paths)
-                stage = _Stage(lo, hi, before, None)
-                diagonal = np.zeros(hi - lo)
-                np.add.at(diagonal, er[own] - lo, ev[own])
-                if np.all(es[own] == ones_row):
-                    stage.inverse_diagonal = 1.0 / diagonal
-                else:
-                    stage.diagonal = _Entries.make(
-                        er[own] - lo, ec[own] - lo, ev[own], es[own], hi - lo
-                    )
-                self.stages.append(stage)
+        self.stage_matrix_reached = self.stage_matrix[:, self.order].tocsr()
+        self.demand_reached = self.demand[self.order]
 
     @property
     def technosphere_uncertain(self) -> bool:

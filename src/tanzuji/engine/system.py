@@ -110,6 +110,21 @@ class ProductSystem:
     def biosphere_matrix(self) -> sp.csr_matrix:
         return self.biosphere.matrix((len(self.flows), len(self.activities)))
 
+    def locations(self, matrix: str, row: int, col: int) -> list[str]:
+        """Where the entry ``(row, col)`` of ``matrix`` ("technosphere" or "biosphere") came
+        from: the locations of its exchanges (file:line and path), or the activity's reference
+        product for a diagonal entry written by no exchange."""
+        triplets = self.technosphere if matrix == "technosphere" else self.biosphere
+        found = []
+        for r, c, source in zip(triplets.rows, triplets.cols, triplets.sources, strict=True):
+            if r != row or c != col:
+                continue
+            if source >= 0:
+                found.append(self.exchanges[source].location)
+            else:
+                found.append(f"reference product of {self.activities[col].id!r}")
+        return list(dict.fromkeys(found))
+
     def index_of(self, activity_id: str) -> int:
         for i, activity in enumerate(self.activities):
             if activity.id == activity_id:

@@ -7,10 +7,15 @@ Branches whose cumulative score is below ``cutoff * |total|`` are not expanded (
 footprint is still inside their parent's cumulative score). Loops unroll until amounts fall
 below the cut-off, ``max_nodes`` is reached or a path is ``max_depth`` links long (the tree is
 walked recursively by its readers, JSON and the printed tree, so its depth stays bounded).
+This is openLCA's ``UpstreamTree``: per path, so a loop's passes appear as deeper nodes.
+
+The Sankey graph (:func:`sankey`) has one node per activity instead, valued by the
+loop-corrected upstream total, and links valued by :func:`link_values`.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -81,16 +86,85 @@ def supply_chain_tree(
     return top
 
 
-def sankey(tree: TreeNode) -> tuple[list[int], list[tuple[int, int, float]]]:
-    """Nodes (activity indices) and links (supplier, consumer, kg CO2e) summed over paths."""
-    links: dict[tuple[int, int], float] = {}
-    nodes: dict[int, None] = {tree.activity: None}
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        for child in node.children:
-            nodes[child.activity] = None
-            key = (child.activity, node.activity)
-            links[key] = links.get(key, 0.0) + child.cumulative
-            stack.append(child)
-    return list(nodes), [(s, t, v) for (s, t), v in links.items()]
+@dataclass(frozen=True)
+class SankeyInputs:
+    """What a Sankey graph is drawn from, all by activity index.
+
+    Attributes
+    ----------
+    technosphere_matrix : sparse (n, n)
+    supply : array (n,)
+        Operations of each activity (``s``).
+    intensities : array (n,)
+        kg CO2e per unit of each activity's product (``lambda``).
+    upstream : array (n,)
+        Loop-corrected cradle-to-gate kg CO2e of each activity in the system
+        (:meth:`tanzuji.engine.calculate.Calculation.upstream`).
+    loop_factors : array (n,)
+        :meth:`tanzuji.engine.calculate.Calculation.loop_factors`.
+    scc : array of int (n,)
+        Strongly connected component of each activity (the solver's structure).
+    """
+
+    technosphere_matrix: sp.spmatrix
+    supply: np.ndarray
+    intensities: np.ndarray
+    upstream: np.ndarray
+    loop_factors: np.ndarray
+    scc: np.ndarray
+
+
+def sankey(
+    inputs: SankeyInputs, root: int, cutoff: float = 0.01, max_nodes: int = 2000
+) -> tuple[list[int], list[tuple[int, int, float]]]:
+    """Nodes (activity indices) and links (supplier, consumer, kg CO2e) of a Sankey graph.
+
+    One node per activity (as openLCA's ``Sankey``), its value the loop-corrected upstream
+    total; nodes are taken greatest first from the suppliers of nodes already taken while
+    ``|upstream| >= cutoff * |upstream[root]|``, at most ``max_nodes``. Links join taken
+    nodes (:func:`link_values`).
+    """
+    nodes = _sankey_nodes(inputs, root, cutoff, max_nodes)
+    return nodes, link_values(inputs, nodes)
+
+
+def _sankey_nodes(inputs: SankeyInputs, root: int, cutoff: float, max_nodes: int) -> list[int]:
+    """Best-first walk from ``root`` over suppliers, by ``|upstream|``."""
+    csc = sp.csc_matrix(inputs.technosphere_matrix)
+    limit = cutoff * abs(inputs.upstream[root])
+    taken: dict[int, None] = {}
+    heap = [(0.0, root)]
+    while heap and len(taken) < max_nodes:
+        _, node = heapq.heappop(heap)
+        if node in taken:
+            continue
+        taken[node] = None
+        for row in csc.indices[csc.indptr[node] : csc.indptr[node + 1]]:
+            value = abs(inputs.upstream[row])
+            if row not in taken and value >= limit and value > 0:
+                heapq.heappush(heap, (-value, int(row)))
+    return list(taken)
+
+
+def link_values(inputs: SankeyInputs, nodes: list[int]) -> list[tuple[int, int, float]]:
+    """kg CO2e carried by each supply link between ``nodes``: ``lambda_i (-A_ij s_j)``.
+
+    The cradle-to-gate footprint of the product ``i`` that ``j`` takes. A link inside a loop
+    (``i`` and ``j`` in one strongly connected component) is scaled by ``i``'s loop factor,
+    as openLCA scales all links (``Sankey.getLinkShare``: the node's total times the share
+    of its output the consumer takes); a link leaving a loop carries delivered product, which
+    the intensity already values once, so it is not scaled. That keeps, for every node outside
+    a loop, upstream = direct + the links into it.
+    """
+    keep = np.zeros(inputs.supply.size, dtype=bool)
+    keep[nodes] = True
+    coo = sp.coo_matrix(inputs.technosphere_matrix)
+    chosen = keep[coo.row] & keep[coo.col] & (coo.row != coo.col) & (coo.data != 0)
+    rows, cols, values = coo.row[chosen], coo.col[chosen], coo.data[chosen]
+    carried = inputs.intensities[rows] * -values * inputs.supply[cols]
+    inside = inputs.scc[rows] == inputs.scc[cols]
+    carried = np.where(inside, carried * inputs.loop_factors[rows], carried)
+    summed: dict[tuple[int, int], float] = {}
+    for i, j, v in zip(rows.tolist(), cols.tolist(), carried.tolist(), strict=True):
+        summed[(i, j)] = summed.get((i, j), 0.0) + v
+    return [(i, j, v) for (i, j), v in summed.items()]

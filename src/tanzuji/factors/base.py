@@ -53,6 +53,12 @@ class FactorData:
         True when the value is not sourced (demo only); reports flag it.
     pedigree : tuple of 5 ints or None
         Pedigree scores (reliability, completeness, temporal, geographical, technological).
+    gwp_set_of_co2e : str or None
+        The GWP set behind the factor's ``CO2e`` flows (``AR4``, ``AR5``, ``AR6``; None when
+        the source does not say). Per-gas flows are kg of gas and carry no set: they are
+        characterized in whatever set a result asks for. A ``CO2e`` flow of another (or an
+        unknown) set is added as published and listed in the result's
+        ``gwp_set_mismatches``.
     """
 
     id: str
@@ -141,7 +147,7 @@ class ChainedSource:
 
 #: Columns of a factor CSV next to a model (docs/model.md).
 CSV_COLUMNS = ("id", "name_en", "name_zh", "unit", "gas", "origin", "amount_kg", "source")
-CSV_OPTIONAL = ("aircraft", "version", "illustrative", "geography", "year", "boundary")
+CSV_OPTIONAL = ("aircraft", "version", "illustrative", "geography", "year", "boundary", "gwp_set")
 
 
 def load_factor_csv(path: Path) -> MappingSource:
@@ -200,6 +206,7 @@ def load_factor_csv(path: Path) -> MappingSource:
                 source=first["source"].strip(),
                 illustrative=(first.get("illustrative") or "").strip().lower()
                 in ("1", "true", "yes"),
+                gwp_set_of_co2e=gases.canonical_gwp_set(first.get("gwp_set")),
             )
         )
     if problems:

@@ -11,11 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from tanzuji import gases, units
+from tanzuji.errors import TanzujiError
 from tanzuji.factors.base import FactorData, FactorFlow
 
 Boundary = Literal["cradle_to_gate", "gate_to_gate", "cradle_to_grave", "combustion", "unknown"]
@@ -29,17 +38,49 @@ class _Strict(BaseModel):
 
 
 class GasAmount(_Strict):
-    """kg of one gas per reference unit (``CO2e`` when only the CO2-equivalent is known)."""
+    """kg of one gas per reference unit (``CO2e`` when only the CO2-equivalent is known).
+
+    A source that publishes CO2e *per gas* (UK DESNZ: "kg CO2e of CH4 per unit") gives
+    ``kg_co2e`` instead of ``amount_kg``, in the record's ``gwp_set``, and ``gwp100`` when the
+    publisher applied another GWP100 than Tanzuji's table value of that set for the gas and
+    origin; the record fills ``amount_kg = kg_co2e / GWP100`` (:func:`gases.mass_from_co2e`),
+    so results are recomputed in any GWP set (docs/factors.md, "GWP sets").
+    """
 
     gas: str
     origin: Origin = "fossil"
-    amount_kg: float
+    amount_kg: float | None = Field(None, allow_inf_nan=False)
     aircraft: bool = False
+    kg_co2e: float | None = Field(
+        None, allow_inf_nan=False, description="kg CO2e of this gas as published (gwp_set)"
+    )
+    gwp100: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="GWP100 the publisher applied to kg_co2e"
+    )
 
     @field_validator("gas")
     @classmethod
     def _known_gas(cls, value: str) -> str:
         return gases.canonical_gas(value)
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> GasAmount:
+        if self.amount_kg is None and self.kg_co2e is None:
+            raise ValueError(f"gas {self.gas}: give amount_kg (kg of gas) or kg_co2e")
+        if self.gwp100 is not None and self.kg_co2e is None:
+            raise ValueError(f"gas {self.gas}: gwp100 belongs to a kg_co2e amount")
+        if self.kg_co2e is not None and self.gas == gases.CO2E:
+            raise ValueError("a CO2e total goes in the record's kg_co2e, not in gases")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _omit_absent(self, handler):  # type: ignore[no-untyped-def]
+        # Records without per-gas CO2e keep their stored JSON and content hash unchanged.
+        data = handler(self)
+        for key in ("kg_co2e", "gwp100"):
+            if data.get(key) is None:
+                data.pop(key, None)
+        return data
 
 
 class Source(_Strict):
@@ -79,6 +120,23 @@ class UncertaintySpec(_Strict):
     minimum: float | None = None
     maximum: float | None = None
     mode: float | None = None
+
+
+def _fill_mass(gas: GasAmount, gwp_set: str | None) -> None:
+    """Fill ``amount_kg`` of a per-gas CO2e amount; check it when both are given."""
+    if gas.kg_co2e is None:
+        return
+    try:
+        mass = gases.mass_from_co2e(gas.gas, gas.origin, gas.kg_co2e, gwp_set, gas.gwp100)
+    except TanzujiError as exc:  # reported as a validation error of the record
+        raise ValueError(f"gas {gas.gas}: {exc.message}") from None
+    if gas.amount_kg is None:
+        gas.amount_kg = mass
+    elif not math.isclose(gas.amount_kg, mass, rel_tol=1e-9, abs_tol=1e-15):
+        raise ValueError(
+            f"gas {gas.gas}: amount_kg {gas.amount_kg!r} disagrees with kg_co2e "
+            f"{gas.kg_co2e!r} / GWP100 = {mass!r}; give one of them"
+        )
 
 
 class FactorRecord(_Strict):
@@ -152,12 +210,18 @@ class FactorRecord(_Strict):
             raise ValueError("a factor needs per-gas amounts ('gases') or a 'kg_co2e' total")
         if not (self.name_en or self.name_zh):
             raise ValueError("a factor needs a name in English (name_en) or Chinese (name_zh)")
+        for gas in self.gases:
+            _fill_mass(gas, self.gwp_set)
         return self
 
     def flows(self) -> tuple[FactorFlow, ...]:
-        """Gas amounts for the engine; a CO2e-only factor becomes one ``CO2e`` flow."""
+        """Gas amounts for the engine (kg of gas); a CO2e-only factor becomes one ``CO2e``
+        flow, characterized by 1 (its GWP set travels as ``FactorData.gwp_set_of_co2e``)."""
         if self.gases:
-            return tuple(FactorFlow(g.gas, g.origin, g.amount_kg, g.aircraft) for g in self.gases)
+            return tuple(
+                FactorFlow(g.gas, g.origin, float(g.amount_kg or 0.0), g.aircraft)
+                for g in self.gases
+            )
         return (FactorFlow(gases.CO2E, "fossil", float(self.kg_co2e or 0.0)),)
 
     def content_hash(self) -> str:

@@ -99,6 +99,10 @@ class CompiledModel:
     parameters: dict[str, float]
     factors: dict[str, FactorData] = field(default_factory=dict)
     matches: list[MatchedInput] = field(default_factory=list)
+    #: ``product.biogenic_carbon_content_kg`` evaluated (kg C per functional unit), or None.
+    biogenic_carbon_content_kg: float | None = None
+    #: Columns of each factor version (key :func:`factor_identity`), one per process using it.
+    factor_columns: dict[str, list[int]] = field(default_factory=dict)
 
 
 @contextmanager
@@ -133,6 +137,7 @@ def inline_factor(spec: InlineFactor) -> FactorData:
         source=spec.source,
         illustrative=spec.illustrative,
         pedigree=pedigree,
+        gwp_set_of_co2e=gases.canonical_gwp_set(spec.gwp_set),
     )
 
 
@@ -170,6 +175,7 @@ class _Builder:
         self.records: list[ExchangeRecord] = []
         self.factors: dict[str, FactorData] = {}
         self.factor_column: dict[tuple[str, str], int] = {}
+        self.factor_columns: dict[str, list[int]] = {}
         self.factor_record: dict[str, int] = {}
         self.factor_ids: set[str] = set()
         with located(self.smap.where(("parameters",))):
@@ -187,6 +193,30 @@ class _Builder:
                 raise InvalidAmount(f"amount {value} is not finite", location=where)
             return result
         return formula.evaluate(value, self.params, where=where)
+
+    def bounded(
+        self, value: float | str, path: tuple[str | int, ...], what: str, upper: float | None
+    ) -> float:
+        """An amount (number or formula) that must lie in ``[0, upper]``."""
+        result = self.amount(value, path)
+        if result < 0 or (upper is not None and result > upper):
+            expected = f"between 0 and {upper:g}" if upper is not None else ">= 0"
+            written = f" ({value!r})" if isinstance(value, str) else ""
+            raise InvalidAmount(
+                f"{what} is {result:g}{written}; it must be {expected}",
+                location=self.smap.where(path),
+                found=result,
+                expected=expected,
+            )
+        return result
+
+    def biogenic_carbon_content(self) -> float | None:
+        """kg C per functional unit, evaluated (ISO 14067:2018 7.2); None when not given."""
+        value = self.model.product.biogenic_carbon_content_kg
+        if value is None:
+            return None
+        path = ("product", "biogenic_carbon_content_kg")
+        return self.bounded(value, path, "biogenic_carbon_content_kg", upper=None)
 
     # -- columns -----------------------------------------------------------------------------
     def declare_columns(self) -> None:
@@ -231,6 +261,7 @@ class _Builder:
             return self.factor_column[key]
         col = len(self.activities)
         self.factor_column[key] = col
+        self.factor_columns.setdefault(identity, []).append(col)
         activity_id = f"factor:{factor.id}@{process.id}"
         if activity_id in self.factor_ids:  # another version of the same factor in this process
             activity_id = f"factor:{factor.id}#v{factor.version}@{process.id}"
@@ -314,7 +345,7 @@ class _Builder:
                 raise InvalidAmount(
                     "allocation 'shares' needs 'share' on every product", location=where
                 )
-            return product.share
+            return self.bounded(product.share, (*path, "share"), "share", upper=1.0)
         attr, unit = {
             "mass": ("mass_kg", "kg"),
             "energy": ("energy_mj", "MJ"),
@@ -337,58 +368,22 @@ class _Builder:
     def _add_input(self, process, i, k, exchange, cols, split) -> None:
         path = ("processes", i, "inputs", k)
         where = self.smap.where(path)
-        value = self.amount(exchange.amount, (*path, "amount"))
-        if value < 0:
-            raise InvalidAmount(
-                f"input amount is {value:g}; inputs must be >= 0 (model outputs as co_products)",
-                location=self.smap.where((*path, "amount")),
-            )
+        value = self._input_amount(exchange, path)
+        factor: FactorData | None = None
         matched: Candidate | None = None
         if exchange.process is not None:
-            target = exchange.process
-            if target not in self.column_of:
-                known = ", ".join(sorted(k for k in self.column_of if "#" not in k)[:20])
-                raise DanglingReference(
-                    f"input links to process {target!r}, which the model does not define; "
-                    f"defined processes: {known}",
-                    location=self.smap.where((*path, "process")),
-                )
-            row = self.column_of[target]
-            target_unit = self.activities[row].unit
-            factor_id = None
+            row, target_unit = self._process_target(exchange.process, path)
         else:
-            if exchange.match is not None:
-                factor, matched = self._matched_factor(process, exchange, value, path)
-            else:
-                with located(self.smap.where((*path, "factor"))):
-                    factor = self.source.resolve(exchange.factor)
-            self.factors[factor_identity(factor)] = factor
-            row = self.factor_col(factor, process)
-            target_unit = factor.unit
-            factor_id = factor.id
+            factor, matched = self._input_factor(process, exchange, value, path)
+            row, target_unit = self.factor_col(factor, process), factor.unit
         with located(where):
             converted = units.convert(value, exchange.unit, target_unit, where=where)
+        _refuse_overflow(converted, value, exchange.unit, target_unit, where)
         pedigree = _pedigree(exchange.pedigree)
-        match_fields = {}
-        if matched is not None:
+        match_fields: dict = {}
+        if matched is not None and factor is not None:
             pedigree = _matched_pedigree(pedigree, factor.pedigree, matched.confidence)
-            match_fields = {
-                "match_text": exchange.match,
-                "match_confidence": matched.confidence,
-                "match_explanation": matched.explanation,
-            }
-            self.matches.append(
-                MatchedInput(
-                    where,
-                    process.id,
-                    exchange.match,
-                    *self._match_hints(process, exchange),
-                    factor,
-                    matched.confidence,
-                    matched.explanation,
-                    pedigree,
-                )
-            )
+            match_fields = self._record_match(process, exchange, where, factor, matched, pedigree)
         rec = len(self.records)
         self.records.append(
             ExchangeRecord(
@@ -398,7 +393,7 @@ class _Builder:
                 exchange.uncertainty.model_dump() if exchange.uncertainty else None,
                 pedigree,
                 exchange.primary,
-                factor_id,
+                factor.id if factor is not None else None,
                 amount=value,
                 unit=exchange.unit,
                 **match_fields,
@@ -406,6 +401,60 @@ class _Builder:
         )
         for col, share in zip(cols, split, strict=True):
             self.tech.add(row, col, -converted * share, rec)
+
+    def _input_amount(self, exchange, path: tuple[str | int, ...]) -> float:
+        value = self.amount(exchange.amount, (*path, "amount"))
+        if value < 0:
+            raise InvalidAmount(
+                f"input amount is {value:g}; inputs must be >= 0 (model outputs as co_products)",
+                location=self.smap.where((*path, "amount")),
+            )
+        return value
+
+    def _process_target(self, target: str, path: tuple[str | int, ...]) -> tuple[int, str]:
+        """Row and product unit of the model process an input links to."""
+        if target not in self.column_of:
+            known = ", ".join(sorted(k for k in self.column_of if "#" not in k)[:20])
+            raise DanglingReference(
+                f"input links to process {target!r}, which the model does not define; "
+                f"defined processes: {known}",
+                location=self.smap.where((*path, "process")),
+            )
+        row = self.column_of[target]
+        return row, self.activities[row].unit
+
+    def _input_factor(
+        self, process: Process, exchange, value: float, path: tuple[str | int, ...]
+    ) -> tuple[FactorData, Candidate | None]:
+        """The factor an input names (``factor:``) or whose text matches it (``match:``)."""
+        matched: Candidate | None = None
+        if exchange.match is not None:
+            factor, matched = self._matched_factor(process, exchange, value, path)
+        else:
+            with located(self.smap.where((*path, "factor"))):
+                factor = self.source.resolve(exchange.factor)
+        self.factors[factor_identity(factor)] = factor
+        return factor, matched
+
+    def _record_match(self, process, exchange, where, factor, matched, pedigree) -> dict:
+        """Remember a ``match:`` input for the result; its ExchangeRecord fields."""
+        self.matches.append(
+            MatchedInput(
+                where,
+                process.id,
+                exchange.match,
+                *self._match_hints(process, exchange),
+                factor,
+                matched.confidence,
+                matched.explanation,
+                pedigree,
+            )
+        )
+        return {
+            "match_text": exchange.match,
+            "match_confidence": matched.confidence,
+            "match_explanation": matched.explanation,
+        }
 
     # -- inputs matched by text ----------------------------------------------------------------
     @property
@@ -458,6 +507,7 @@ class _Builder:
         value = self.amount(emission.amount, (*path, "amount"))
         with located(where):
             kg = units.convert(value, emission.unit, "kg", where=where)
+        _refuse_overflow(kg, value, emission.unit, "kg", where)
         removal = kg < 0
         if removal and not (gas == "CO2" and emission.origin in REMOVAL_ORIGINS):
             raise InvalidAmount(
@@ -499,10 +549,23 @@ class _Builder:
         row = self.column_of[ref.process]
         if ref.unit is not None:
             where = self.smap.where((*path, "unit"))
-            value = units.convert(value, ref.unit, self.activities[row].unit, where=where)
+            converted = units.convert(value, ref.unit, self.activities[row].unit, where=where)
+            _refuse_overflow(converted, value, ref.unit, self.activities[row].unit, where)
+            value = converted
         demand = np.zeros(len(self.activities))
         demand[row] = value
         return demand
+
+
+def _refuse_overflow(converted: float, value: float, unit: str, target: str, where: str) -> None:
+    """Refuse an amount whose conversion left the float range (1e308 t is inf kg)."""
+    if not math.isfinite(converted):
+        raise InvalidAmount(
+            f"amount {value:g} {unit} is {converted} {target} after conversion: beyond the float "
+            f"range (|x| <= 1.8e308); check the amount and its unit",
+            location=where,
+            found=value,
+        )
 
 
 def factor_identity(factor: FactorData) -> str:
@@ -565,6 +628,7 @@ def compile_model(
     for i, process in enumerate(loaded.model.processes):
         builder.build_process(i, process)
     demand = builder.demand()
+    biogenic_carbon = builder.biogenic_carbon_content()
     system = ProductSystem(
         activities=builder.activities,
         flows=list(builder.flows),
@@ -580,6 +644,8 @@ def compile_model(
         builder.params,
         builder.factors,
         builder.matches,
+        biogenic_carbon,
+        builder.factor_columns,
     )
 
 

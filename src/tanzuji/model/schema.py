@@ -95,8 +95,9 @@ class Product(Strict):
         None
     )
     #: Biogenic carbon content of the product per functional unit, kg C (ISO 14067:2018 7.2;
-    #: EN 15804+A2 7.2.4). Needed when a PCR asks for it (see docs/pcr.md).
-    biogenic_carbon_content_kg: float | None = Field(None, ge=0)
+    #: EN 15804+A2 7.2.4), a number or formula >= 0. Needed when a PCR asks for it (see
+    #: docs/pcr.md).
+    biogenic_carbon_content_kg: Amount | None = None
 
     _name = field_validator("name", mode="before")(_coerce_name)
 
@@ -195,7 +196,7 @@ class CoProduct(Strict):
     mass_kg: Amount | None = None
     energy_mj: Amount | None = None
     price: Amount | None = None
-    share: float | None = Field(None, ge=0, le=1)
+    share: Amount | None = None  # 0..1, checked when the model is compiled
 
     _name = field_validator("name", mode="before")(_coerce_name)
 
@@ -207,7 +208,7 @@ class ReferenceProduct(Strict):
     mass_kg: Amount | None = None
     energy_mj: Amount | None = None
     price: Amount | None = None
-    share: float | None = Field(None, ge=0, le=1)
+    share: Amount | None = None  # 0..1, checked when the model is compiled
 
     _name = field_validator("name", mode="before")(_coerce_name)
 
@@ -257,6 +258,9 @@ class InlineFactor(Strict):
     geography: str | None = None
     year: int | None = None
     pedigree: Pedigree | None = None
+    #: GWP set behind ``CO2e`` amounts (``AR4``, ``AR5``, ``AR6``); a result in another set
+    #: lists the factor in ``gwp_set_mismatches`` (docs/factors.md, "GWP sets").
+    gwp_set: str | None = Field(None, min_length=1, max_length=16)
 
     _name = field_validator("name", mode="before")(_coerce_name)
 

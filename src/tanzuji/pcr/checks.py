@@ -477,6 +477,31 @@ def check_gwp_set(ctx: CheckContext) -> list[Finding]:
     ]
 
 
+def check_gwp_set_consistency(ctx: CheckContext) -> list[Finding]:
+    """Factors known only as CO2e of another GWP set than the result's (one finding each),
+    when the PCR has a ``gwp_set_consistency`` rule: errors under ``forbid``, else warnings."""
+    rule = ctx.pcr.gwp_set_consistency
+    if rule is None:  # the result lists them (gwp_set_mismatches); the PCR says nothing
+        return []
+    severity: Severity = "error" if rule.other_sets == "forbid" else "warning"
+    basis = f" ({rule.source})"
+    used = ctx.footprint.gwp_set
+    return [
+        ctx.finding(
+            "gwp_set_consistency.other_set",
+            severity,
+            m.locations[0] if m.locations else None,
+            f"factor {m.factor_id} v{m.version} is known only as CO2e of {m.gwp_set}, not "
+            f"{used}; its {m.kg_co2e:.4g} kg CO2e were added as published{basis} — use a "
+            f"factor with a gas breakdown or one computed with {used}",
+            f"因子 {m.factor_id} v{m.version} 仅有 {m.gwp_set} 的 CO2e 值，与结果的 {used} 不一致；"
+            f"其 {m.kg_co2e:.4g} kg CO2e 按原值计入{basis}——请改用含分气体数据或按 {used} "
+            "计算的因子",
+        )
+        for m in ctx.footprint.gwp_set_mismatches or []
+    ]
+
+
 # -- data quality -----------------------------------------------------------------------------
 def footprint_dqr(footprint: Footprint) -> float | None:
     """The result's DQR if the data-quality module put one on it, else None.
@@ -688,6 +713,7 @@ RULE_KINDS: dict[str, Callable[[CheckContext], list[Finding]]] = {
     "cutoff": check_cutoff,
     "allocation": check_allocation,
     "gwp_set": check_gwp_set,
+    "gwp_set_consistency": check_gwp_set_consistency,
     "data_quality": check_data_quality,
     "reporting": check_reporting,
 }

@@ -184,6 +184,20 @@ class DataQualityRule(Strict):
     source: str = Field(min_length=1)
 
 
+class GwpSetConsistency(Strict):
+    """Whether factors known only as CO2e of another GWP set may enter the result.
+
+    Per-gas factors are recomputed in the result's set; a CO2e total is not, so mixing sets
+    makes the result a sum of different metrics. ``forbid``: each such factor is an error
+    finding (certification blocked until the factor is replaced by one with a gas breakdown
+    or of the PCR's set); ``flag``: a warning. Without this rule the PCR check is silent (the
+    result still lists the factors in ``gwp_set_mismatches``).
+    """
+
+    other_sets: Literal["forbid", "flag"] = "forbid"
+    source: str = Field(min_length=1)
+
+
 class Reporting(Strict):
     """What the result must show apart (ISO 14067:2018 7.2, 7.3)."""
 
@@ -213,6 +227,7 @@ class Pcr(Strict):
     allocation: AllocationRule
     gwp_sets: list[str] = Field(min_length=1)
     gwp_note: str | None = None
+    gwp_set_consistency: GwpSetConsistency | None = None
     data_quality: DataQualityRule
     reporting: Reporting
     notes: list[str] = Field(default_factory=list)
@@ -254,6 +269,7 @@ __all__ = [
     "LIFE_CYCLE_STAGES",
     "Citation",
     "CutoffRule",
+    "GwpSetConsistency",
     "Pcr",
     "PcrStage",
     "Severity",
