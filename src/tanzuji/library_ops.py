@@ -10,7 +10,8 @@ This is application-layer code (it opens transactions and calls the domain packa
   intensity as a factor record with its provenance;
 * :func:`link_report` / :func:`write_report` — every linking decision of a stored version;
 * :func:`import_reference` — flows, flow properties and unit groups into the reference tables;
-* :func:`load_shipped` — import the derived factors shipped with Tanzuji (USLCI).
+* :func:`load_shipped` — import the derived factors shipped with Tanzuji (USLCI);
+* :class:`DatabaseLibrarySource` — library processes as model inputs (``library:NAME/ID``).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from tanzuji.factors.database import FactorDatabase, ImportReport, ReleaseInfo
 from tanzuji.factors.record import FactorRecord
 from tanzuji.library import elementary, formats, linking, matrices, quantities
 from tanzuji.library.derive import Derivation, LibraryProvenance, derived_records
+from tanzuji.library.foreground import ResolvedLibrary, split_ref
 from tanzuji.library.model import Library
 from tanzuji.library.sources import Member, members
 from tanzuji.store import db
@@ -196,7 +198,12 @@ def import_library(
         **library.counts(),
         "decisions": linked.counts(),
         "unit_problems": len(unit_problems),
-        "unit_notes": sum(1 for p in library.processes for e in p.exchanges if e.unit_note),
+        "unit_notes": sum(
+            1
+            for p in library.processes
+            for e in p.exchanges
+            if e.unit_note and e.amount_ref is not None
+        ),
         "gas_flows": dict(Counter(m.kind for m in mappings.values())),
     }
     meta = repository.LibraryMeta(
@@ -568,3 +575,67 @@ def import_reference(
         )
     with db.session_scope(engine) as session:
         return repository.save_reference(session, library, source_name or str(source)[:500])
+
+
+# -- library processes as model inputs ---------------------------------------------------------
+
+
+class DatabaseLibrarySource:
+    """Resolves ``library:NAME/ID`` model inputs from the stored libraries (newest versions).
+
+    Each library version is read and built once per source object.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._systems: dict[tuple[str, int], tuple[repository.LibraryVersionInfo, Any]] = {}
+
+    def resolve(self, ref: str) -> ResolvedLibrary:
+        """The library and column of ``ref``.
+
+        Raises
+        ------
+        NotFound
+            No stored library holds the process, or several do and the reference names none.
+        """
+        name, process_id = split_ref(ref)
+        with db.session_scope(self.engine) as session:
+            if name is None:
+                name = self._only_library(session, process_id, ref)
+            row = repository.version_row(session, name)
+            key = (row.name, row.version)
+            if key not in self._systems:
+                stored = repository.load_library(session, row.name, row.version)
+                system = matrices.build(stored.library, stored.linking, stored.mappings)
+                self._systems[key] = (stored.info, system)
+        info, system = self._systems[key]
+        index = system.index()
+        if process_id not in index:
+            raise NotFound(
+                f"library {info.name} v{info.version} has no process {process_id!r}; list its "
+                f"processes with `tanzuji library links {info.name}` or the link report"
+            )
+        return ResolvedLibrary(
+            info.name, info.version, info.content_hash, system, index[process_id]
+        )
+
+    @staticmethod
+    def _only_library(session, process_id: str, ref: str) -> str:
+        names = repository.libraries_with_process(session, process_id.partition("#")[0])
+        if len(names) != 1:
+            found = ", ".join(names) or "none"
+            raise NotFound(
+                f"{ref!r} names no library and {len(names)} stored libraries hold process "
+                f"{process_id!r} ({found}); write library:NAME/{process_id}"
+            )
+        return names[0]
+
+
+def library_source(engine: Engine | None = None) -> DatabaseLibrarySource | None:
+    """The stored libraries as a :class:`LibrarySource`, or ``None`` without a database."""
+    if engine is None:
+        if not db.database_configured():
+            return None
+        engine = db.engine_for()
+        db.upgrade(engine)
+    return DatabaseLibrarySource(engine)

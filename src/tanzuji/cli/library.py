@@ -14,6 +14,7 @@ from rich.table import Table
 
 from tanzuji import library_ops as ops
 from tanzuji.cli.app import app, console
+from tanzuji.cli.calc import LIBRARY_SOURCE_HOOKS
 from tanzuji.errors import LibraryError
 from tanzuji.library.linking import LINKED, UNLINKED, LinkingRules
 from tanzuji.store import db
@@ -24,6 +25,7 @@ library_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(library_app, name="library")
+LIBRARY_SOURCE_HOOKS.append(ops.library_source)
 
 
 def _engine():

@@ -22,7 +22,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from tanzuji.errors import LibraryError
+from tanzuji import units
+from tanzuji.errors import LibraryError, TanzujiError
 from tanzuji.factors.importers import ecospold1, ecospold2, ilcd, simapro
 from tanzuji.factors.importers import xmlread as x
 from tanzuji.factors.importers.inventory import Exchange as DatasetExchange
@@ -36,6 +37,7 @@ from tanzuji.library.model import (
     Process,
     UnitGroup,
 )
+from tanzuji.library.quantities import UNIT_SPELLINGS
 from tanzuji.library.sources import Member
 
 #: Namespace of the UUID-5 ids of flows that a format names but does not identify.
@@ -216,7 +218,9 @@ def _process(dataset: ProcessDataset, library: Library) -> Process:
 
 def _flow_of(raw: DatasetExchange, fmt: str, library: Library) -> Flow:
     kind = "elementary" if raw.elementary else "waste" if raw.waste else "product"
-    key = f"{raw.name}|{raw.compartment}" if raw.elementary else raw.name
+    # an elementary flow is a name in a compartment measured in one dimension (EcoSpold 1
+    # writes "Water" in m3 and in kg as two flows); a product is its name
+    key = f"{raw.name}|{raw.compartment}|{_dimension(raw.unit)}" if raw.elementary else raw.name
     flow_id = raw.flow_id or str(uuid.uuid5(FLOW_NAMESPACE, f"{fmt}|{kind}|{key.strip().lower()}"))
     flow = library.flows.get(flow_id)
     if flow is None:
@@ -228,6 +232,13 @@ def _flow_of(raw: DatasetExchange, fmt: str, library: Library) -> Flow:
         )
         library.flows[flow_id] = flow
     return flow
+
+
+def _dimension(unit: str) -> str:
+    try:
+        return units.dimension(UNIT_SPELLINGS.get(unit, unit))
+    except TanzujiError:
+        return unit
 
 
 def _uncertainty(raw: DatasetExchange) -> dict | None:

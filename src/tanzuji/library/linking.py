@@ -23,7 +23,8 @@ order (openLCA's "default provider" and "only one provider" linking, plus rules 
    only a co-product of some process and co-products are not allocated),
    ``untreated_waste`` or ``no_producer``.
 
-An exchange whose amount cannot be expressed in its flow's reference unit is ``unit``.
+An exchange whose amount cannot be expressed in its flow's reference unit is ``unit`` (for
+elementary flows too: it is left out of the biosphere matrix).
 Co-product outputs get a decision too: ``co_product_allocated`` (its own column) or
 ``co_product_ignored`` (the reference product carries the whole process, as the data set
 gives no usable allocation factors or the user chose ``ignore``).
@@ -173,6 +174,11 @@ def link(library: Library, rules: LinkingRules | None = None) -> Linking:
             flow = library.flows[exchange.flow]
             if is_provided(exchange, flow):
                 result.decisions.append(index.decide(process, exchange, rules))
+            elif exchange.amount_ref is None:  # an elementary flow or product left out
+                note = exchange.unit_note or "amount not convertible to the flow's unit"
+                result.decisions.append(
+                    LinkDecision(process.id, exchange.position, flow.id, "unit", note=note)
+                )
     return result
 
 

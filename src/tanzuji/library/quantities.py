@@ -84,6 +84,7 @@ def normalise(library: Library) -> list[UnitProblem]:
         for exchange in process.exchanges:
             flow = library.flows[exchange.flow]
             reason = _convert(exchange, flow, library)
+            exchange.unit_note = reason or exchange.unit_note
             if reason:
                 problems.append(
                     UnitProblem(process.id, exchange.position, flow.id, exchange.unit, reason)

@@ -47,6 +47,8 @@ from tanzuji.factors.base import (
 )
 from tanzuji.factors.match import Candidate
 from tanzuji.factors.matchers import FactorMatcher, default_matcher
+from tanzuji.library.foreground import PREFIX as LIBRARY_PREFIX
+from tanzuji.library.foreground import ForegroundLibrary, LibrarySource
 from tanzuji.model import formula
 from tanzuji.model.files import LoadedModel, SourceMap
 from tanzuji.model.schema import InlineFactor, Model, Process
@@ -99,6 +101,8 @@ class CompiledModel:
     parameters: dict[str, float]
     factors: dict[str, FactorData] = field(default_factory=dict)
     matches: list[MatchedInput] = field(default_factory=list)
+    #: Process-library versions whose blocks the system holds: "NAME@VERSION" -> content hash.
+    libraries: dict[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -154,9 +158,14 @@ def factor_source_for(loaded: LoadedModel, extra: FactorSource | None = None) ->
 
 class _Builder:
     def __init__(
-        self, loaded: LoadedModel, source: FactorSource, matcher: FactorMatcher | None = None
+        self,
+        loaded: LoadedModel,
+        source: FactorSource,
+        matcher: FactorMatcher | None = None,
+        library: LibrarySource | None = None,
     ) -> None:
         self.loaded = loaded
+        self.library = ForegroundLibrary(library) if library is not None else None
         self.model = loaded.model
         self.smap: SourceMap = loaded.source_map
         self.source = source
@@ -344,7 +353,11 @@ class _Builder:
                 location=self.smap.where((*path, "amount")),
             )
         matched: Candidate | None = None
-        if exchange.process is not None:
+        if exchange.process is not None and exchange.process.startswith(LIBRARY_PREFIX):
+            with located(self.smap.where((*path, "process"))):
+                row, target_unit = self.library_column(exchange.process, process)
+            factor_id = None
+        elif exchange.process is not None:
             target = exchange.process
             if target not in self.column_of:
                 known = ", ".join(sorted(k for k in self.column_of if "#" not in k)[:20])
@@ -406,6 +419,15 @@ class _Builder:
         )
         for col, share in zip(cols, split, strict=True):
             self.tech.add(row, col, -converted * share, rec)
+
+    def library_column(self, ref: str, process: Process) -> tuple[int, str]:
+        """Column and unit of a library process (its library block added; docs/library.md)."""
+        if self.library is None:
+            raise DanglingReference(
+                f"input links to library process {ref!r}, but no process library is available "
+                "here; import one with `tanzuji library import` (docs/library.md)"
+            )
+        return self.library.column(ref, process.life_cycle_stage, self)
 
     # -- inputs matched by text ----------------------------------------------------------------
     @property
@@ -538,6 +560,7 @@ def compile_model(
     loaded: LoadedModel,
     factor_source: FactorSource | None = None,
     matcher: FactorMatcher | None = None,
+    library: LibrarySource | None = None,
 ) -> CompiledModel:
     """Build the product system of a loaded model.
 
@@ -551,6 +574,8 @@ def compile_model(
     matcher : FactorMatcher, optional
         Chooses the factor of each ``match:`` input (default: :func:`default_matcher`, the
         factor database when one exists, else the built-in starter factors).
+    library : LibrarySource, optional
+        Resolves ``process: library:NAME/ID`` inputs to background process blocks.
 
     Raises
     ------
@@ -560,7 +585,7 @@ def compile_model(
         A ``match:`` text matches no factor of a unit convertible from the input's unit.
     """
     source = factor_source_for(loaded, factor_source)
-    builder = _Builder(loaded, source, matcher)
+    builder = _Builder(loaded, source, matcher, library)
     builder.declare_columns()
     for i, process in enumerate(loaded.model.processes):
         builder.build_process(i, process)
@@ -580,6 +605,7 @@ def compile_model(
         builder.params,
         builder.factors,
         builder.matches,
+        builder.library.used if builder.library is not None else {},
     )
 
 

@@ -257,6 +257,25 @@ def version_row(session: Session, name: str, version: int | None = None) -> Libr
     return row
 
 
+def libraries_with_process(session: Session, process_id: str) -> list[str]:
+    """Names of the libraries whose newest version holds ``process_id``."""
+    newest = (
+        select(LibraryVersion.name, func.max(LibraryVersion.version).label("version"))
+        .group_by(LibraryVersion.name)
+        .subquery()
+    )
+    query = (
+        select(LibraryVersion.name)
+        .join(
+            newest,
+            (newest.c.name == LibraryVersion.name) & (newest.c.version == LibraryVersion.version),
+        )
+        .join(LibraryProcess, LibraryProcess.library_version_id == LibraryVersion.id)
+        .where(LibraryProcess.process_id == process_id)
+    )
+    return sorted(set(session.scalars(query)))
+
+
 def load_library(session: Session, name: str, version: int | None = None) -> StoredLibrary:
     """Read a stored library version back with its links (no relinking)."""
     row = version_row(session, name, version)
