@@ -11,7 +11,10 @@ This is application-layer code (it opens transactions and calls the domain packa
 * :func:`link_report` / :func:`write_report` — every linking decision of a stored version;
 * :func:`import_reference` — flows, flow properties and unit groups into the reference tables;
 * :func:`load_shipped` — import the derived factors shipped with Tanzuji (USLCI);
-* :class:`DatabaseLibrarySource` — library processes as model inputs (``library:NAME/ID``).
+* :class:`DatabaseLibrarySource` — library processes as model inputs (``library:NAME/ID``);
+* :func:`import_factor_table` — a factor table with foreign columns, through a column mapping
+  (dry-run preview, saved mappings); :func:`import_factor_file` — a factor file, or the
+  reference data it holds.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sqlalchemy import Engine
 from tanzuji import gases
 from tanzuji.errors import LibraryError, NotFound
 from tanzuji.factors.database import FactorDatabase, ImportReport, ReleaseInfo
+from tanzuji.factors.importers import mapped_table
 from tanzuji.factors.record import FactorRecord
 from tanzuji.library import elementary, formats, linking, matrices, quantities
 from tanzuji.library.derive import Derivation, LibraryProvenance, derived_records
@@ -639,3 +643,108 @@ def library_source(engine: Engine | None = None) -> DatabaseLibrarySource | None
         engine = db.engine_for()
         db.upgrade(engine)
     return DatabaseLibrarySource(engine)
+
+
+# -- factor files: foreign columns and reference data ------------------------------------------
+
+
+@dataclass
+class TableImport:
+    """What :func:`import_factor_table` did or, with ``dry_run``, would do."""
+
+    preview: mapped_table.Preview
+    mapping: mapped_table.ColumnMapping
+    actions: dict[str, str]  # factor id -> "new", "new_version" or "unchanged"
+    report: ImportReport | None = None
+    saved_version: int | None = None
+
+
+def import_factor_table(
+    engine: Engine,
+    path: Path,
+    *,
+    columns: dict[str, str] | None = None,
+    constants: dict[str, str] | None = None,
+    mapping_name: str | None = None,
+    save_as: str | None = None,
+    dry_run: bool = False,
+    status: str | None = None,
+    reviewer: str | None = None,
+) -> TableImport:
+    """Import a factor table with foreign columns through a column mapping.
+
+    The mapping is the saved mapping ``mapping_name`` (if any) with ``columns`` and
+    ``constants`` on top; ``save_as`` stores the result under that name (a new version when it
+    changed). ``dry_run`` only previews: the rows, the first records, every problem, and for
+    each record whether it would be new, a new version or unchanged.
+
+    Raises
+    ------
+    FactorImportError
+        Not a dry run and the table has problems (listed; nothing is written).
+    """
+    mapping = mapped_table.ColumnMapping(columns or {}, constants or {})
+    if mapping_name:
+        with db.session_scope(engine) as session:
+            saved_columns, saved_constants, _ = repository.get_mapping(session, mapping_name)  # type: ignore[misc]
+        mapping = mapped_table.ColumnMapping(saved_columns, saved_constants).merged(mapping)
+    preview = mapped_table.preview(path, mapping)
+    with db.session_scope(engine) as session:
+        latest = repository.latest_factor_hashes(session, [r.id for r in preview.records])
+    actions = {
+        r.id: "new"
+        if r.id not in latest
+        else "unchanged"
+        if latest[r.id][1] == r.model_copy(update={"version": latest[r.id][0]}).content_hash()
+        else "new_version"
+        for r in preview.records
+    }
+    result = TableImport(preview, mapping, actions)
+    if dry_run:
+        return result
+    records = mapped_table.read(path, mapping).records
+    result.report = FactorDatabase(engine).add_records(
+        records, Path(path).name, status=status, reviewer=reviewer
+    )
+    if save_as:
+        repository.check_name(save_as, "mapping")
+        with db.session_scope(engine) as session:
+            result.saved_version = repository.save_mapping(
+                session, save_as, mapping.columns, mapping.constants
+            )
+    return result
+
+
+@dataclass
+class FileImport:
+    """A factor file's import: factor records, or reference data when it holds only those."""
+
+    factors: ImportReport | None = None
+    reference: dict[str, dict[str, int]] | None = None
+
+
+def import_factor_file(
+    engine: Engine,
+    path: Path,
+    fmt: str | None = None,
+    *,
+    status: str | None = None,
+    reviewer: str | None = None,
+) -> FileImport:
+    """Import a factor file; a JSON-LD or ILCD file of flows, flow properties and unit groups
+    (reference data, no process) goes into the reference tables instead."""
+    from tanzuji.factors.database import guess_format, read_file
+
+    if path.exists():
+        chosen = fmt or guess_format(path)
+        if chosen in ("jsonld", "ilcd"):
+            records, _ = read_file(path, chosen)
+            if not records:
+                library, _ = read_library(path, chosen, str(path))
+                reference = library.flows or library.flow_properties or library.unit_groups
+                if reference and not library.processes:
+                    with db.session_scope(engine) as session:
+                        saved = repository.save_reference(session, library, str(path))
+                    return FileImport(reference=saved)
+    report = FactorDatabase(engine).import_file(path, fmt, status=status, reviewer=reviewer)
+    return FileImport(factors=report)

@@ -7,6 +7,7 @@ Thin commands: parse options, call :mod:`tanzuji.library_ops`, print. The databa
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import typer
@@ -358,3 +359,90 @@ def print_reference(counts: dict[str, dict[str, int]]) -> None:
     for name, c in counts.items():
         table.add_row(name, str(c["new"]), str(c["new_version"]), str(c["unchanged"]))
     console.print(table)
+
+
+# -- tanzuji factors import: foreign columns, reference data -----------------------------------
+
+
+def factor_import(
+    file: Path,
+    fmt: str | None,
+    status: str | None,
+    reviewer: str | None,
+    columns: list[str],
+    constants: list[str],
+    mapping: str | None,
+    save_mapping: str | None,
+    dry_run: bool,
+) -> None:
+    """``tanzuji factors import``: through a column mapping, as reference data, or as it is."""
+    from tanzuji.cli.factors import print_import as print_factor_import
+    from tanzuji.factors.importers import mapped_table
+
+    engine = _engine()
+    if columns or constants or mapping or save_mapping or dry_run:
+        result = ops.import_factor_table(
+            engine,
+            file,
+            columns=mapped_table.parse(columns, "--map"),
+            constants=mapped_table.parse(constants, "--set"),
+            mapping_name=mapping,
+            save_as=save_mapping,
+            dry_run=dry_run,
+            status=status,
+            reviewer=reviewer,
+        )
+        print_preview(result)
+        if result.report is not None:
+            print_factor_import(result.report)
+        if result.saved_version is not None:
+            console.print(
+                f"mapping 映射 {save_mapping!r} saved as version {result.saved_version}",
+                highlight=False,
+            )
+        if dry_run and result.preview.problems:
+            raise typer.Exit(1)
+        return
+    outcome = ops.import_factor_file(engine, file, fmt, status=status, reviewer=reviewer)
+    if outcome.reference is not None:
+        console.print(
+            f"{file.name} holds reference data, no factor: imported into the reference tables "
+            "(参考数据已导入)",
+            highlight=False,
+        )
+        print_reference(outcome.reference)
+    else:
+        print_factor_import(outcome.factors)
+
+
+def print_preview(result: ops.TableImport) -> None:
+    preview = result.preview
+    title = "dry run 预览 (nothing written 未写入)" if result.report is None else "mapping 映射"
+    console.print(f"[bold]{title}[/]: {preview.rows} data rows 数据行", highlight=False)
+    used = ", ".join(f"{f}<-{c!r}" for f, c in sorted(preview.used.items()))
+    consts = ", ".join(f"{f}={v!r}" for f, v in sorted(result.mapping.constants.items()))
+    console.print(f"columns used 使用列: {used or 'none'}", highlight=False)
+    if consts:
+        console.print(f"constants 常量: {consts}", highlight=False)
+    if preview.ignored:
+        console.print(f"columns ignored 忽略列: {', '.join(preview.ignored)}", highlight=False)
+    counts = Counter(result.actions.values())
+    console.print(
+        f"would import 将导入: {counts.get('new', 0)} new 新增, "
+        f"{counts.get('new_version', 0)} new versions 新版本, "
+        f"{counts.get('unchanged', 0)} unchanged 未变",
+        highlight=False,
+    )
+    if preview.first:
+        table = Table(title="first rows 前几行")
+        for header in ("id", "name 名称", "unit 单位", "kg CO2e", "gases 气体", "action 操作"):
+            table.add_column(header)
+        for r in preview.first:
+            gases = "; ".join(f"{g.gas} {g.amount_kg:g}" for g in r.gases)
+            value = "" if r.kg_co2e is None else f"{r.kg_co2e:g}"
+            table.add_row(r.id, r.name_en or r.name_zh, r.unit, value, gases, result.actions[r.id])
+        console.print(table)
+    if preview.problems:
+        console.print(f"[bold red]{len(preview.problems)} problem(s) 问题[/]:", highlight=False)
+        for problem in preview.problems[:50]:
+            console.print(f"  {problem}", highlight=False, soft_wrap=True)

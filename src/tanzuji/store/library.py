@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -29,7 +30,7 @@ from tanzuji.library.model import (
     Process,
     UnitGroup,
 )
-from tanzuji.store.factors import utc_now
+from tanzuji.store.factors import FactorVersion, utc_now
 from tanzuji.store.library_tables import (
     FactorColumnMapping,
     LibraryDerivation,
@@ -491,6 +492,19 @@ def reference_flow(session: Session, uuid: str) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in ReferenceFlow.__table__.columns}
 
 
+def latest_factor_hashes(session: Session, ids: list[str]) -> dict[str, tuple[int, str]]:
+    """Newest stored (version, content hash) of each factor id that exists."""
+    found: dict[str, tuple[int, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(FactorVersion.factor_id, FactorVersion.version, FactorVersion.content_hash)
+        for factor_id, version, digest in session.execute(
+            query.where(FactorVersion.factor_id.in_(chunk)).order_by(FactorVersion.version)
+        ):
+            found[factor_id] = (version, digest)
+    return found
+
+
 # -- saved column mappings --------------------------------------------------------------------
 
 
@@ -539,8 +553,6 @@ def get_mapping(
 
 def check_name(name: str, what: str) -> str:
     """A library or mapping name: 1-64 letters, digits, ``.``, ``_``, ``-``."""
-    import re
-
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]{0,63}", name or ""):
         raise LibraryError(
             f"{what} name {name!r} is not valid; expected 1-64 letters, digits, '.', '_' or '-' "
