@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gzip
 import hashlib
 import io
 import json
@@ -517,19 +518,26 @@ def export_derived(summary: DeriveSummary, about: About, path: Path) -> Path:
             for r in summary.records
         ],
     }
-    path.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    factors = payload.pop("factors")
+    head = json.dumps(payload, indent=1, ensure_ascii=False)[:-2]
+    lines = ",\n".join(json.dumps(f, ensure_ascii=False, sort_keys=True) for f in factors)
+    text = f'{head},\n "factors": [\n{lines}\n ]\n}}\n'  # one factor per line
+    data = text.encode("utf-8")
+    path = Path(path)
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
     return path
 
 
 def shipped_derived() -> dict[str, Path]:
-    """The shipped derived-factor files by name (``uslci-ar6``)."""
+    """The shipped derived-factor files by name (``uslci-ar6``; ``.json`` or ``.json.gz``)."""
     folder = Path(str(resources.files("tanzuji").joinpath(_DATA)))
-    return {p.name.removesuffix(".derived.json"): p for p in sorted(folder.glob("*.derived.json"))}
+    return {p.name.split(".derived.json")[0]: p for p in sorted(folder.glob("*.derived.json*"))}
 
 
 def read_derived(path: Path) -> tuple[dict[str, Any], list[FactorRecord]]:
     """The header and records of a derived-factor file."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    raw = Path(path).read_bytes()
+    data = json.loads(gzip.decompress(raw) if Path(path).suffix == ".gz" else raw)
     if not isinstance(data, dict) or data.get("format") != DERIVED_FORMAT:
         raise LibraryError(f'expected "format": "{DERIVED_FORMAT}"', location=str(path))
     records = [FactorRecord.model_validate(item) for item in data["factors"]]

@@ -178,7 +178,7 @@ def _comment(provenance: LibraryProvenance, derivation: Derivation, excluded: Co
         f"Derived by Tanzuji (modified from the source: computed, not published by it): "
         f"cradle-to-gate over library {provenance.name} v{provenance.version} "
         f"(content sha256 {provenance.content_hash})",
-        f"linking rules {provenance.rules}",
+        "linking rules " + ", ".join(f"{k}={v}" for k, v in provenance.rules.items()),
         f"{derivation.engine}; kg_co2e in {derivation.gwp_set}, gases are the inventory",
         f"this process's inputs left out: {left_out} (upstream cut-offs: see the link report)",
     ]

@@ -49,7 +49,9 @@ CHEMICAL_NAMES = {
     "dichloromethane": "CH2Cl2",
 }
 _CODE = re.compile(r"\b(HCFC|CFC|HFC|PFC|HCC|Halon)[- ]?(\d[\w-]*)", re.IGNORECASE)
-_HALOCARBON = re.compile(r"fluoro|chloro|bromo|\b(h?cfc|hfc|pfc|halon)s?\b", re.IGNORECASE)
+#: Names of halocarbons that are greenhouse gases (fluorinated, or named by a CFC/HCFC/HFC/PFC/
+#: halon/HCC/R- code): those without a GWP100 in the table are reported as uncharacterised.
+_HALOCARBON = re.compile(r"fluoro|\b(h?cfc|hfc|pfc|halon|hcc)s?\b|\bR-\d", re.IGNORECASE)
 _AIR = ("air", "emission to air", "emissions to air", "emission output to atmosphere")
 _SURFACES = ("water", "soil", "emissions to water", "emission to water", "emissions to soil")
 
