@@ -122,7 +122,7 @@ def test_gas_mapping_of_uslci_names(name, category, expected):
 
 
 def test_every_exchange_needing_a_provider_gets_one_decision():
-    library, _, linked, *_ = solved()
+    _library, _, linked, *_ = solved()
     assert decisions(linked) == {
         ("steel", 1): "co_product_ignored",
         ("grid", 1): "single_producer",  # its own product: the grid's losses
@@ -157,7 +157,7 @@ def test_rules_the_user_picks():
 
 
 def test_allocated_co_products_become_columns_and_providers():
-    _, _, linked, system, by_id = solved(LinkingRules(co_products="allocate"))
+    _, _, linked, _system, by_id = solved(LinkingRules(co_products="allocate"))
     assert decisions(linked)[("steel", 1)] == "co_product_allocated"
     assert decisions(linked)[("user", 1)] == "single_producer"
     assert linked.provider_of()[("user", 1)] == "steel#slag"
@@ -183,7 +183,7 @@ def test_intensities_by_hand():
 
 
 def test_gas_intensities_sum_to_the_score():
-    _, _, _, system, by_id = solved()
+    _, _, _, system, _by_id = solved()
     calculation = matrices.calculation(system, "AR6")
     amounts = matrices.gas_intensities(calculation)
     assert np.allclose(amounts @ calculation.characterization, calculation.intensities(), rtol=RTOL)
