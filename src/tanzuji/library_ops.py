@@ -53,6 +53,8 @@ ABOUT_FORMAT = "tanzuji-library-about"
 #: Marker of a shipped file of derived factors.
 DERIVED_FORMAT = "tanzuji-derived-factors"
 _DATA = "data/library"
+#: Formats whose flows, flow properties and unit groups are reference data of their own.
+REFERENCE_FORMATS = ("jsonld", "ilcd")
 
 
 @dataclass(frozen=True)
@@ -225,7 +227,8 @@ def import_library(
     )
     with db.session_scope(engine) as session:
         info = repository.save_library(session, meta, library, linked, mappings, counts)
-        repository.save_reference(session, library, meta.source_name)
+        if library.format in REFERENCE_FORMATS:
+            repository.save_reference(session, library, meta.source_name)
     stored = time.perf_counter()
     summary = ImportSummary(
         info,
@@ -578,6 +581,12 @@ def import_reference(
         The package holds no reference data.
     """
     library, _ = read_library(source, fmt, source_name or "upload")
+    if library.format not in REFERENCE_FORMATS:
+        raise LibraryError(
+            f"reference data come in openLCA JSON-LD or ILCD; this is {library.format}, whose "
+            "flows exist only as names in processes",
+            location=source_name or str(source)[:200],
+        )
     if not (library.flows or library.flow_properties or library.unit_groups):
         raise LibraryError(
             "the package holds no flow, flow property or unit group; expected reference data "
