@@ -141,14 +141,17 @@ def save_library(
 
 
 def _insert(session: Session, table: type, rows: Iterable[dict[str, Any]]) -> None:
+    """Core executemany INSERTs in chunks (the ORM's bulk path splits batches by which values
+    are None, which costs thousands of round trips on PostgreSQL)."""
+    statement = insert(table.__table__)  # type: ignore[attr-defined]
     batch: list[dict[str, Any]] = []
     for values in rows:
         batch.append(values)
         if len(batch) >= CHUNK:
-            session.execute(insert(table), batch)
+            session.execute(statement, batch)
             batch = []
     if batch:
-        session.execute(insert(table), batch)
+        session.execute(statement, batch)
 
 
 def _flow_row(version_id: int, flow: Flow, mapping: GasMapping | None) -> dict[str, Any]:
@@ -194,7 +197,7 @@ def _process_row(version_id: int, process: Process) -> dict[str, Any]:
 def _exchange_row(
     version_id: int, process_id: str, exchange: Exchange, decision: LinkDecision | None
 ) -> dict[str, Any]:
-    values = {k: v for k, v in asdict(exchange).items() if k not in ("flow", "position")}
+    values = {k: v for k, v in vars(exchange).items() if k not in ("flow", "position")}
     return {
         "library_version_id": version_id,
         "process_id": process_id,
@@ -283,9 +286,9 @@ def load_library(session: Session, name: str, version: int | None = None) -> Sto
     info = version_info(row)
     library = Library(format=row.format)
     mappings: dict[str, GasMapping] = {}
-    for flow in session.scalars(
-        select(LibraryFlow).where(LibraryFlow.library_version_id == row.id)
-    ):
+    # Core rows, not ORM objects: a library holds tens of thousands of exchanges
+    flows = LibraryFlow.__table__
+    for flow in session.execute(select(flows).where(flows.c.library_version_id == row.id)):
         library.flows[flow.flow_id] = Flow(
             id=flow.flow_id,
             name=flow.name,
@@ -306,8 +309,9 @@ def load_library(session: Session, name: str, version: int | None = None) -> Sto
             flow.mapping_note,
         )
     processes: dict[str, Process] = {}
-    query = select(LibraryProcess).where(LibraryProcess.library_version_id == row.id)
-    for item in session.scalars(query.order_by(LibraryProcess.process_id)):
+    table = LibraryProcess.__table__
+    query = select(table).where(table.c.library_version_id == row.id)
+    for item in session.execute(query.order_by(table.c.process_id)):
         processes[item.process_id] = Process(
             id=item.process_id,
             name=item.name,
@@ -323,10 +327,9 @@ def load_library(session: Session, name: str, version: int | None = None) -> Sto
             parameters=list(item.parameters),
         )
     decisions = []
-    query = select(LibraryExchange).where(LibraryExchange.library_version_id == row.id)
-    for item in session.scalars(
-        query.order_by(LibraryExchange.process_id, LibraryExchange.position)
-    ):
+    table = LibraryExchange.__table__
+    query = select(table).where(table.c.library_version_id == row.id)
+    for item in session.execute(query.order_by(table.c.process_id, table.c.position)):
         processes[item.process_id].exchanges.append(_exchange(item))
         if item.link is not None:
             decisions.append(
@@ -346,7 +349,7 @@ def load_library(session: Session, name: str, version: int | None = None) -> Sto
     return StoredLibrary(info, library, linking, mappings)
 
 
-def _exchange(row: LibraryExchange) -> Exchange:
+def _exchange(row: Any) -> Exchange:
     return Exchange(
         position=row.position,
         flow=row.flow_id,
