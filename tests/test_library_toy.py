@@ -311,7 +311,7 @@ def run(args, capsys, monkeypatch) -> tuple[int, str, str]:
 
 def test_command_line(database_url: str, tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
-    monkeypatch.setattr(console, "width", 200)
+    monkeypatch.setattr(console, "_width", 200)  # "width" would pin it after undo
     about = tmp_path / "toy.about.json"
     about.write_text(
         json.dumps({"format": "tanzuji-library-about", **vars(ABOUT), "accessed": None}),

@@ -139,7 +139,7 @@ def bw2calc_scores(system, characterization: np.ndarray, columns: list[int]) -> 
     lca.lcia()
     scores = []
     for column in columns:
-        lca.redo_lcia({column + 1: 1.0})
+        lca.lcia(demand={column + 1: 1.0})
         scores.append(float(lca.score))
     return scores
 

@@ -132,7 +132,7 @@ def run(args, capsys, monkeypatch) -> tuple[int, str, str]:
 
 def test_command_line(tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("TANZUJI_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
-    monkeypatch.setattr(console, "width", 200)
+    monkeypatch.setattr(console, "_width", 200)  # "width" would pin it after undo
     path = tmp_path / "acme.csv"
     path.write_text(TABLE + BAD_ROW, encoding="utf-8")
     code, _, err = run(["factors", "import", str(path)], capsys, monkeypatch)
