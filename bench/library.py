@@ -136,11 +136,11 @@ def main() -> None:
     figures["link_s"] = (
         timed(lambda: link_all(ops.read_library(USLCI)[0]), r)[0] - figures["read_s"]
     )
-    calculation = matrices.calculation(system, "AR6")
+    calculation = ops.library_calculation(system, "AR6")
     figures["intensities_s"], lambdas = timed(
-        lambda: matrices.calculation(system, "AR6").intensities(), r
+        lambda: ops.library_calculation(system, "AR6").intensities(), r
     )
-    figures["gases_s"], _ = timed(lambda: matrices.gas_intensities(calculation), r)
+    figures["gases_s"], _ = timed(lambda: ops.gas_intensities(calculation), r)
     figures.update(bw2calc_times(system, calculation.characterization, r))
     figures["ratio_bw2calc_adjoint_over_tanzuji"] = (
         figures["bw2calc_splu_adjoint_s"] / figures["intensities_s"]

@@ -35,7 +35,7 @@ def solve(library, rules: LinkingRules | None = None):
     mappings = {f.id: elementary.map_flow(f) for f in library.flows.values()}
     linked = linking.link(library, rules)
     system = matrices.build(library, linked, mappings)
-    return linked, system, matrices.calculation(system, "AR6").intensities()
+    return linked, system, ops.library_calculation(system, "AR6").intensities()
 
 
 def test_uslci_ecospold1_library_links_and_solves():

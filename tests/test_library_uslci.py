@@ -84,7 +84,7 @@ def _producers(library, flow_id: str) -> int:
 
 def test_us_grid_2008_near_the_readme_figure(uslci):
     _, _, _, _, _, system = uslci
-    calculation = matrices.calculation(system, "AR5")
+    calculation = ops.library_calculation(system, "AR5")
     only_four = np.array(
         [
             c if f.gas in README_GASES else 0.0
@@ -100,7 +100,7 @@ def test_us_grid_2008_near_the_readme_figure(uslci):
     assert per_kwh == pytest.approx(README_GRID_AR5, rel=0.01)
     full = calculation.intensities()[grid] * 3.6  # all characterised gases
     assert 0 < full - per_kwh < 0.01 * per_kwh
-    ar6 = matrices.calculation(system, "AR6").intensities()[grid] * 3.6
+    ar6 = ops.library_calculation(system, "AR6").intensities()[grid] * 3.6
     assert ar6 == pytest.approx(0.70, abs=0.01)
 
 
@@ -146,7 +146,7 @@ def bw2calc_scores(system, characterization: np.ndarray, columns: list[int]) -> 
 
 def test_intensities_equal_bw2calc_on_the_same_matrices(uslci):
     _, _, _, _, _, system = uslci
-    calculation = matrices.calculation(system, "AR6")
+    calculation = ops.library_calculation(system, "AR6")
     lambdas = calculation.intensities()
     index = system.index()
     rng = np.random.default_rng(20261202)
@@ -195,7 +195,7 @@ def test_shipped_derived_factors_are_what_a_derivation_gives(uslci):
     assert header["content_hash"] == uslci[1]  # derived from exactly these files
     assert "DATA USE DISCLAIMER AGREEMENT" in header["notice"] and "MIT License" in header["notice"]
     _, _, _, _, _, system = uslci
-    lambdas = matrices.calculation(system, "AR6").intensities()
+    lambdas = ops.library_calculation(system, "AR6").intensities()
     index = system.index()
     by_id = {r.id: r for r in records}
     assert len(by_id) == 766

@@ -36,6 +36,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from tanzuji import gases
+from tanzuji.engine.calculate import Calculation, characterization_vector
 from tanzuji.errors import LibraryError, NotFound
 from tanzuji.factors.database import FactorDatabase, ImportReport, ReleaseInfo
 from tanzuji.factors.importers import mapped_table
@@ -357,7 +358,28 @@ def link_report(
     return stored.info, report_rows(stored.library, stored.linking, stored.mappings)
 
 
-# -- derivation --------------------------------------------------------------------------------
+# -- solving and derivation --------------------------------------------------------------------
+def library_calculation(system: matrices.LibrarySystem, gwp_set: str | None = None) -> Calculation:
+    """The factorized library in ``gwp_set`` (labels: column names, for error messages)."""
+    labels = [f"{n} ({c.id})" for n, c in zip(system.names, system.columns, strict=True)]
+    return Calculation(
+        system.technosphere_matrix,
+        system.biosphere_matrix,
+        characterization_vector(system.flows, gwp_set),
+        labels,
+    )
+
+
+def gas_intensities(calc: Calculation) -> np.ndarray:
+    """Cradle-to-gate kg of each flow row per reference unit of each column, shape (n, m).
+
+    ``A^T Λ = B^T``: one transposed solve per flow row, reusing ``calc``'s factorization.
+    """
+    biosphere = calc.biosphere_matrix
+    out = np.zeros((calc.technosphere_matrix.shape[0], biosphere.shape[0]))
+    for k in range(biosphere.shape[0]):
+        out[:, k] = calc.solver.solve_transposed(biosphere.getrow(k).toarray().ravel())
+    return out
 
 
 def derive_factors(
@@ -392,9 +414,9 @@ def derive_factors(
         stored = repository.load_library(session, name, version)
     loaded = time.perf_counter()
     system = matrices.build(stored.library, stored.linking, stored.mappings)
-    calculation = matrices.calculation(system, chosen)
+    calculation = library_calculation(system, chosen)
     scores = calculation.intensities()
-    amounts = matrices.gas_intensities(calculation)
+    amounts = gas_intensities(calculation)
     solved = time.perf_counter()
     info = stored.info
     provenance = LibraryProvenance(
@@ -489,7 +511,7 @@ def scores_by_process(
     with db.session_scope(engine) as session:
         stored = repository.load_library(session, name, version)
     system = matrices.build(stored.library, stored.linking, stored.mappings)
-    scores = matrices.calculation(system, gwp_set).intensities()
+    scores = library_calculation(system, gwp_set).intensities()
     return {c.id: float(s) for c, s in zip(system.columns, np.asarray(scores), strict=True)}
 
 

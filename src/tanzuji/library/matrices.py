@@ -12,19 +12,18 @@ column ``j`` (1 for a whole process):
   taken from air), a negative entry in the removal row of its gas.
 
 Unlinked exchanges (cut-offs and the rest, see :mod:`tanzuji.library.linking`) and non-GHG
-elementary flows are not in the matrices. ``A^T λ = B^T c`` (Heijungs & Suh 2002, ch. 2) then
-gives the cradle-to-gate kg CO2e per reference unit of every column, and ``A^T Λ = B^T`` the
-cradle-to-gate kg of every gas (one transposed solve per gas row, one factorization).
+elementary flows are not in the matrices. The engine solves them (``tanzuji.library_ops``:
+``A^T λ = B^T c``, Heijungs & Suh 2002 ch. 2, the cradle-to-gate kg CO2e per reference unit of
+every column; ``A^T Λ = B^T`` the cradle-to-gate kg of every gas). This module only builds
+arrays, as the model compiler does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import scipy.sparse as sp
 
-from tanzuji.engine.calculate import Calculation, characterization_vector
 from tanzuji.engine.system import FlowKey, Triplets
 from tanzuji.errors import LibraryError
 from tanzuji.library.elementary import GasMapping
@@ -145,26 +144,3 @@ def _reference_problem(process: Process, product) -> str:
             f"{product.unit} cannot be converted ({product.unit_note or 'unit'})"
         )
     return f"process {process.name!r} ({process.id}): reference amount is 0"
-
-
-def calculation(system: LibrarySystem, gwp_set: str | None = None) -> Calculation:
-    """The factorized library in ``gwp_set`` (labels: column names, for error messages)."""
-    labels = [f"{n} ({c.id})" for n, c in zip(system.names, system.columns, strict=True)]
-    return Calculation(
-        system.technosphere_matrix,
-        system.biosphere_matrix,
-        characterization_vector(system.flows, gwp_set),
-        labels,
-    )
-
-
-def gas_intensities(calc: Calculation) -> np.ndarray:
-    """Cradle-to-gate kg of each flow row per reference unit of each column, shape (n, m).
-
-    ``A^T Λ = B^T``: one transposed solve per flow row, reusing ``calc``'s factorization.
-    """
-    biosphere = calc.biosphere_matrix
-    out = np.zeros((calc.technosphere_matrix.shape[0], biosphere.shape[0]))
-    for k in range(biosphere.shape[0]):
-        out[:, k] = calc.solver.solve_transposed(biosphere.getrow(k).toarray().ravel())
-    return out
