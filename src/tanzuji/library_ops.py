@@ -193,7 +193,8 @@ def import_library(
     if not library.processes:
         raise LibraryError(
             f"the package holds no process ({library.counts()['flows']} flows); expected a "
-            "process library — import reference data with `tanzuji library reference PATH`",
+            "process library — import reference data with `tanzuji library reference PATH` / "
+            "数据包中没有过程",
             location=source_name or str(source)[:200],
         )
     read_done = time.perf_counter()
@@ -407,7 +408,7 @@ def derive_factors(
     if release and not reviewer:
         raise LibraryError(
             f"release {release!r} needs published factors: name the reviewer who signs the "
-            "derived factors off (--reviewer)"
+            "derived factors off (--reviewer) / 发布版本需要审核人"
         )
     started = time.perf_counter()
     with db.session_scope(engine) as session:
@@ -613,7 +614,7 @@ def import_reference(
         raise LibraryError(
             "the package holds no flow, flow property or unit group; expected reference data "
             "(openLCA JSON-LD flows/, flow_properties/, unit_groups/ or ILCD flows/, "
-            "flowproperties/, unitgroups/)",
+            "flowproperties/, unitgroups/) / 数据包中没有参考数据",
             location=source_name or str(source)[:200],
         )
     with db.session_scope(engine) as session:

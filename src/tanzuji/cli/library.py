@@ -47,7 +47,8 @@ def _about(
     if not (title and publisher and licence):
         raise LibraryError(
             "say what the library is and under which terms: --about NAME|FILE (e.g. --about "
-            "uslci), or --title, --publisher and --licence (with --notice FILE for its notice)"
+            "uslci), or --title, --publisher and --licence (with --notice FILE for its notice) / "
+            "请说明数据库来源与许可"
         )
     text = notice.read_text(encoding="utf-8") if notice else ""
     return ops.About(title=title, publisher=publisher, licence=licence, notice=text)

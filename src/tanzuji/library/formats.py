@@ -53,7 +53,7 @@ def detect(files: list[Member]) -> str:
     names = ", ".join(m.name for m in files[:5]) or "no files"
     raise LibraryError(
         f"cannot tell the format of the package ({names}); expected openLCA JSON-LD, EcoSpold 1 "
-        f"or 2, ILCD or SimaPro CSV (pass --format: {', '.join(READERS)})"
+        f"or 2, ILCD or SimaPro CSV (pass --format: {', '.join(READERS)}) / 无法识别数据包格式"
     )
 
 

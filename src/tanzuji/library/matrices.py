@@ -115,7 +115,7 @@ def build(library: Library, linking: Linking, mappings: dict[str, GasMapping]) -
         raise LibraryError(
             f"{len(problems)} process(es) cannot be columns of the technosphere: "
             + "; ".join(problems[:10])
-            + " — fix the reference exchange in the source",
+            + " — fix the reference exchange in the source / 过程缺少可用的参考流",
             problems=problems,
         )
     system.flows = list(rows)

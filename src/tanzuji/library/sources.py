@@ -46,7 +46,7 @@ def members(source: Path | str | bytes, name: str = "upload") -> Iterator[Member
         return
     if not path.is_file():
         raise LibraryError(
-            "no such file or folder; expected a library package (folder, zip or file)",
+            "no such file or folder; expected a library package (folder, zip or file) / 文件不存在",
             location=str(path),
         )
     yield from _from_bytes(limits.read_bytes(path), str(path))

@@ -425,7 +425,8 @@ class _Builder:
         if self.library is None:
             raise DanglingReference(
                 f"input links to library process {ref!r}, but no process library is available "
-                "here; import one with `tanzuji library import` (docs/library.md)"
+                "here; import one with `tanzuji library import` (docs/library.md) / "
+                "没有可用的背景过程数据库"
             )
         return self.library.column(ref, process.life_cycle_stage, self)
 

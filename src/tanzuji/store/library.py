@@ -256,7 +256,7 @@ def version_row(session: Session, name: str, version: int | None = None) -> Libr
         what = f"library {name!r}" + (f" version {version}" if version is not None else "")
         raise NotFound(
             f"{what} is not in the database; stored libraries: {', '.join(known) or 'none'} "
-            "(import one with `tanzuji library import PATH --name NAME`)"
+            "(import one with `tanzuji library import PATH --name NAME`) / 数据库中没有该过程数据库"
         )
     return row
 
