@@ -350,3 +350,23 @@ def test_command_line(database_url: str, tmp_path: Path, capsys, monkeypatch):
     assert out.strip() == "toy"
     code, _, err = run(["library", "import", str(package), "--name", "toy"], capsys, monkeypatch)
     assert code == 1 and "--about" in err
+    code, out, _ = run(["library", "list"], capsys, monkeypatch)
+    assert code == 0 and "Toy library" in out
+    code, out, _ = run(["library", "show", "toy", "--json"], capsys, monkeypatch)
+    shown = json.loads(out)
+    assert shown["version"] == 1 and shown["derivations"][0]["factors"] == 8
+    assert shown["rules"]["prefer_same_location"] is True
+
+
+def test_shipped_derived_factors_load(database_url: str, capsys, monkeypatch):
+    """The shipped USLCI factors (package data) list and load without the shared folder."""
+    monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
+    monkeypatch.setattr(console, "_width", 200)
+    code, out, _ = run(["library", "shipped"], capsys, monkeypatch)
+    assert code == 0 and "uslci-ar6" in out and "766" in out
+    code, out, _ = run(["library", "load-shipped", "uslci-ar6"], capsys, monkeypatch)
+    assert code == 0 and "imported 导入 766 · skipped 跳过 0" in out
+    engine = db.engine_for(database_url)
+    grid = FactorDatabase(engine).get("lib:uslci:96bffbb9-b875-36cf-8a11-5723c9d239d9")
+    engine.dispose()
+    assert grid.status == "draft" and grid.unit == "kWh" and grid.gwp_set == "AR6"
