@@ -370,3 +370,18 @@ def test_shipped_derived_factors_load(database_url: str, capsys, monkeypatch):
     grid = FactorDatabase(engine).get("lib:uslci:96bffbb9-b875-36cf-8a11-5723c9d239d9")
     engine.dispose()
     assert grid.status == "draft" and grid.unit == "kWh" and grid.gwp_set == "AR6"
+
+
+def test_a_singular_library_is_not_stored(engine, tmp_path: Path):
+    """A process that uses up all it makes (1 kWh in per 1 kWh out) cannot be solved."""
+    from tanzuji.errors import SingularTechnosphere
+
+    folder = toy.write(tmp_path / "toy")
+    grid = folder / "process" / "grid.json"
+    document = json.loads(grid.read_text(encoding="utf-8"))
+    document["exchanges"][1]["amount"] = 1.0  # its own electricity: 1 kWh per kWh
+    grid.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SingularTechnosphere, match="Grid"):
+        ops.import_library(engine, folder, name="toy", about=ABOUT)
+    with db.session_scope(engine) as session:
+        assert repository.versions(session) == []

@@ -186,6 +186,8 @@ def import_library(
     ------
     LibraryError
         Unreadable package, unknown format, a process without a usable reference.
+    SingularTechnosphere
+        The linked technosphere cannot be solved (nothing is stored).
     """
     repository.check_name(name, "library")
     started = time.perf_counter()
@@ -201,7 +203,9 @@ def import_library(
     unit_problems = quantities.normalise(library)
     mappings = {f.id: elementary.map_flow(f) for f in library.flows.values()}
     linked = linking.link(library, rules)
-    matrices.build(library, linked, mappings)  # refuse a library that cannot be solved
+    # refuse a library that cannot be solved: a process without usable reference, or a singular
+    # technosphere (SingularTechnosphere names the processes)
+    library_calculation(matrices.build(library, linked, mappings), "AR6")
     link_done = time.perf_counter()
     counts = {
         **library.counts(),
