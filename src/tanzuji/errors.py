@@ -293,3 +293,12 @@ class UncertaintySpecError(ModelError):
     """An ``uncertainty:`` block cannot be turned into a distribution around its amount."""
 
     code = "uncertainty_spec_error"
+
+
+class LibraryError(TanzujiError):
+    """A background process library cannot be read, linked, stored or solved as asked: the
+    message names the library, process, exchange or flow, what was found and what was
+    expected."""
+
+    code = "library_error"
+    http_status = 422

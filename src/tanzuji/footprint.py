@@ -24,6 +24,7 @@ from tanzuji.engine.traversal import SankeyInputs, TreeNode, sankey, supply_chai
 from tanzuji.errors import NumericOverflow
 from tanzuji.factors.base import FactorData, FactorSource
 from tanzuji.factors.matchers import FactorMatcher
+from tanzuji.library.foreground import LibrarySource
 from tanzuji.model.compile import CompiledModel, MatchedInput, compile_model
 from tanzuji.model.files import LoadedModel
 
@@ -323,6 +324,18 @@ def _inputs(compiled: CompiledModel) -> Inputs:
         )
         for f in sorted(compiled.factors.values(), key=lambda f: f.id)
     ]
+    # Process-library versions used by ``library:`` inputs are inputs too (docs/library.md).
+    used += [
+        FactorUsed(
+            id=f"library:{key.partition('@')[0]}",
+            version=key.partition("@")[2],
+            release=None,
+            sha256=digest,
+            illustrative=False,
+            source=f"process library {key} (sha256 of its package)",
+        )
+        for key, digest in sorted(compiled.libraries.items())
+    ]
     return Inputs(
         model_sha256=compiled.model_hash,
         factors_sha256=factors_hash(used),
@@ -493,6 +506,7 @@ def calculate(
     tree_cutoff: float | None = None,
     tree_max_nodes: int = 2000,
     matcher: FactorMatcher | None = None,
+    library: LibrarySource | None = None,
 ) -> Footprint:
     """Compute the footprint of a loaded model end to end.
 
@@ -500,7 +514,7 @@ def calculate(
     one exists, else the built-in starter factors; see :mod:`tanzuji.factors.matchers`).
     """
     chosen = gases.check_gwp_set(gwp_set)
-    compiled = compile_model(loaded, factor_source, matcher)
+    compiled = compile_model(loaded, factor_source, matcher, library)
     calculation = Calculation.from_system(compiled.system, chosen)
     return assemble(
         compiled, calculation, chosen, tree_cutoff=tree_cutoff, tree_max_nodes=tree_max_nodes

@@ -27,6 +27,13 @@ class By(StrEnum):
 #: Extra factor sources (e.g. the factor database) register a callable here:
 #: () -> FactorSource or None. They are tried in order, after a model's inline and CSV factors.
 FACTOR_SOURCE_HOOKS: list = []
+#: The process library for ``library:`` inputs registers a callable here: () -> source or None.
+LIBRARY_SOURCE_HOOKS: list = []
+
+
+def default_library_source():
+    """The first library source a hook gives (the stored libraries), else None."""
+    return next((s for hook in LIBRARY_SOURCE_HOOKS if (s := hook()) is not None), None)
 
 
 def starter_source() -> StarterFactorSource:
@@ -91,6 +98,7 @@ def calc(
         factor_source=default_factor_source(),
         tree_cutoff=tree_cutoff if (tree or cutoff is not None) else None,
         tree_max_nodes=int(settings.get("tree_max_nodes")),
+        library=default_library_source(),
     )
     if mc:
         footprint.uncertainty = run_monte_carlo(loaded, gwp, mc, seed, show=not as_json)
@@ -202,7 +210,7 @@ def run_monte_carlo(loaded, gwp: str | None, iterations: int, seed: int, show: b
     from tanzuji.engine.sensitivity import summarize
     from tanzuji.model.compile import compile_model
 
-    compiled = compile_model(loaded, default_factor_source())
+    compiled = compile_model(loaded, default_factor_source(), library=default_library_source())
     engine = MonteCarlo(compiled.system, gases.check_gwp_set(gwp))
     with Progress(
         "[progress.description]{task.description}",

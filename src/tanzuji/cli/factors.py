@@ -110,16 +110,39 @@ def import_(
         help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
         "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
     ),
+    columns: list[str] = typer.Option(
+        [], "--map", help="Foreign columns: FIELD=COLUMN,... e.g. value=CO2e,unit=Unit."
+    ),
+    constants: list[str] = typer.Option(
+        [], "--set", help="A value for every row: FIELD=TEXT,... e.g. licence='CC BY 4.0'."
+    ),
+    mapping: str = typer.Option(None, "--mapping", help="Use the saved column mapping NAME."),
+    save_mapping: str = typer.Option(None, "--save-mapping", help="Save the mapping as NAME."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Preview what would be imported; write nothing."
+    ),
 ) -> None:
     """Import FILE in one transaction: all records or none (导入因子).
 
     A record identical to a factor's newest version is skipped; a changed one becomes a new
-    version; a record under an excluded licence is skipped and logged.
+    version; a record under an excluded licence is skipped and logged. A table with foreign
+    columns is read through a column mapping (--map, --set, --mapping; docs/importers.md); a
+    JSON-LD or ILCD file of flows, flow properties and unit groups goes into the reference tables.
     """
-    report = open_database().import_file(
-        file, fmt, status=status, reviewer=reviewer, exclude_licences=exclude_licence or ()
+    from tanzuji.cli.library import factor_import
+
+    factor_import(
+        file,
+        fmt,
+        status,
+        reviewer,
+        columns,
+        constants,
+        mapping,
+        save_mapping,
+        dry_run,
+        exclude_licences=exclude_licence or (),
     )
-    print_import(report)
 
 
 def print_import(report: ImportReport) -> None:

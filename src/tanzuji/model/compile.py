@@ -47,6 +47,8 @@ from tanzuji.factors.base import (
 )
 from tanzuji.factors.match import Candidate
 from tanzuji.factors.matchers import FactorMatcher, default_matcher
+from tanzuji.library.foreground import PREFIX as LIBRARY_PREFIX
+from tanzuji.library.foreground import ForegroundLibrary, LibrarySource
 from tanzuji.model import formula
 from tanzuji.model.files import LoadedModel, SourceMap
 from tanzuji.model.schema import InlineFactor, Model, Process
@@ -103,6 +105,8 @@ class CompiledModel:
     biogenic_carbon_content_kg: float | None = None
     #: Columns of each factor version (key :func:`factor_identity`), one per process using it.
     factor_columns: dict[str, list[int]] = field(default_factory=dict)
+    #: Process-library versions whose blocks the system holds: "NAME@VERSION" -> content hash.
+    libraries: dict[str, str] = field(default_factory=dict)
 
 
 @contextmanager
@@ -159,9 +163,14 @@ def factor_source_for(loaded: LoadedModel, extra: FactorSource | None = None) ->
 
 class _Builder:
     def __init__(
-        self, loaded: LoadedModel, source: FactorSource, matcher: FactorMatcher | None = None
+        self,
+        loaded: LoadedModel,
+        source: FactorSource,
+        matcher: FactorMatcher | None = None,
+        library: LibrarySource | None = None,
     ) -> None:
         self.loaded = loaded
+        self.library = ForegroundLibrary(library) if library is not None else None
         self.model = loaded.model
         self.smap: SourceMap = loaded.source_map
         self.source = source
@@ -371,7 +380,10 @@ class _Builder:
         value = self._input_amount(exchange, path)
         factor: FactorData | None = None
         matched: Candidate | None = None
-        if exchange.process is not None:
+        if exchange.process is not None and exchange.process.startswith(LIBRARY_PREFIX):
+            with located(self.smap.where((*path, "process"))):
+                row, target_unit = self.library_column(exchange.process, process)
+        elif exchange.process is not None:
             row, target_unit = self._process_target(exchange.process, path)
         else:
             factor, matched = self._input_factor(process, exchange, value, path)
@@ -455,6 +467,16 @@ class _Builder:
             "match_confidence": matched.confidence,
             "match_explanation": matched.explanation,
         }
+
+    def library_column(self, ref: str, process: Process) -> tuple[int, str]:
+        """Column and unit of a library process (its library block added; docs/library.md)."""
+        if self.library is None:
+            raise DanglingReference(
+                f"input links to library process {ref!r}, but no process library is available "
+                "here; import one with `tanzuji library import` (docs/library.md) / "
+                "没有可用的背景过程数据库"
+            )
+        return self.library.column(ref, process.life_cycle_stage, self)
 
     # -- inputs matched by text ----------------------------------------------------------------
     @property
@@ -601,6 +623,7 @@ def compile_model(
     loaded: LoadedModel,
     factor_source: FactorSource | None = None,
     matcher: FactorMatcher | None = None,
+    library: LibrarySource | None = None,
 ) -> CompiledModel:
     """Build the product system of a loaded model.
 
@@ -614,6 +637,8 @@ def compile_model(
     matcher : FactorMatcher, optional
         Chooses the factor of each ``match:`` input (default: :func:`default_matcher`, the
         factor database when one exists, else the built-in starter factors).
+    library : LibrarySource, optional
+        Resolves ``process: library:NAME/ID`` inputs to background process blocks.
 
     Raises
     ------
@@ -623,7 +648,7 @@ def compile_model(
         A ``match:`` text matches no factor of a unit convertible from the input's unit.
     """
     source = factor_source_for(loaded, factor_source)
-    builder = _Builder(loaded, source, matcher)
+    builder = _Builder(loaded, source, matcher, library)
     builder.declare_columns()
     for i, process in enumerate(loaded.model.processes):
         builder.build_process(i, process)
@@ -646,6 +671,7 @@ def compile_model(
         builder.matches,
         biogenic_carbon,
         builder.factor_columns,
+        builder.library.used if builder.library is not None else {},
     )
 
 

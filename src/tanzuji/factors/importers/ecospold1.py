@@ -120,6 +120,7 @@ def _exchange(element: ET.Element, location: str) -> Exchange:
     inputs, outputs = x.text(element, "inputGroup"), x.text(element, "outputGroup")
     elementary = inputs == "4" or outputs == "4"
     comment = element.get("generalComment") or ""
+    gsd = _gsd(element, location)
     return Exchange(
         name=(element.get("name") or "").strip(),
         amount=number(raw, location, "meanValue"),
@@ -128,9 +129,11 @@ def _exchange(element: ET.Element, location: str) -> Exchange:
         is_input=bool(inputs),
         is_reference=outputs in _PRODUCT_GROUPS,
         compartment="/".join(p for p in (element.get("category"), element.get("subCategory")) if p),
-        gsd=_gsd(element, location),
+        gsd=gsd,
         pedigree=_pedigree(comment),
         location=location,
+        provider_location="" if elementary else (element.get("location") or "").strip(),
+        uncertainty={"distribution": "lognormal", "gsd": gsd} if gsd else None,
     )
 
 

@@ -117,6 +117,9 @@ def _exchange(element: ET.Element, location: str) -> Exchange:
     elementary = x.local(element) == "elementaryExchange"
     compartment = x.first(element, "compartment")
     uncertainty = x.child(element, "uncertainty")
+    gsd = _gsd(x.child(uncertainty, "lognormal"), location)
+    flow_id = element.get("elementaryExchangeId" if elementary else "intermediateExchangeId")
+    provider = element.get("activityLinkId")
     return Exchange(
         name=x.text(element, "name"),
         amount=amount,
@@ -127,9 +130,12 @@ def _exchange(element: ET.Element, location: str) -> Exchange:
         compartment="/".join(
             t.text.strip() for t in (compartment if compartment is not None else []) if t.text
         ),
-        gsd=_gsd(x.child(uncertainty, "lognormal"), location),
+        gsd=gsd,
         pedigree=_pedigree(x.child(uncertainty, "pedigreeMatrix")),
         location=location,
+        flow_id=flow_id or "",
+        provider=safe_id("ecospold2", provider) if provider else "",
+        uncertainty={"distribution": "lognormal", "gsd": gsd} if gsd else None,
     )
 
 

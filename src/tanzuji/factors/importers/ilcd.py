@@ -244,8 +244,9 @@ def process_dataset(root: ET.Element, location: str, roots: Roots) -> ProcessDat
         flow = roots.get("flowDataSet", {}).get(flow_id)
         amount_text = x.text(element, "resultingAmount") or x.text(element, "meanAmount")
         is_reference = element.get("dataSetInternalID") == reference_id
+        kind_of_flow = x.text(flow, "typeOfDataSet") if flow is not None else ""
         if flow is not None:
-            elementary = x.text(flow, "typeOfDataSet") == "Elementary flow"
+            elementary = kind_of_flow == "Elementary flow"
             flow_name = x.text(flow, "baseName") or flow_name
         else:
             # without the flow data set: a greenhouse gas by name, or an ELCD-style name
@@ -268,7 +269,10 @@ def process_dataset(root: ET.Element, location: str, roots: Roots) -> ProcessDat
                 elementary=elementary,
                 is_input=x.text(element, "exchangeDirection") == "Input",
                 is_reference=is_reference,
+                compartment=flow_compartment(flow),
                 location=where,
+                flow_id=flow_id,
+                waste=kind_of_flow == "Waste flow",
             )
         )
     kind = x.text(root, "LCIMethodAndAllocation", "typeOfDataSet").lower()
@@ -295,6 +299,19 @@ def process_dataset(root: ET.Element, location: str, roots: Roots) -> ProcessDat
         boundary="cradle_to_gate" if kind in _AGGREGATED else None,
         comment=" | ".join(notes),
     )
+
+
+def flow_compartment(flow: ET.Element | None) -> str:
+    """``Emissions/Emissions to air/...``: the elementary-flow categories of a flow data set
+    (else its classification), joined by ``/``; ``""`` without a flow data set."""
+    if flow is None:
+        return ""
+    for tag in ("elementaryFlowCategorization", "classification"):
+        found = x.first(flow, tag)
+        if found is not None:
+            levels = sorted(x.descendants(found, "category"), key=lambda c: c.get("level", "0"))
+            return "/".join((c.text or "").strip() for c in levels if (c.text or "").strip())
+    return ""
 
 
 def _owner(root: ET.Element) -> str:

@@ -50,6 +50,13 @@ class Exchange:
     pedigree: tuple[int, int, int, int, int] | None = None
     location: str = ""
     allocation: float | None = None  # share (0..1) of the process allocated to this product
+    # What the process library (tanzuji.library) needs beyond a factor record:
+    flow_id: str = ""  # the flow's id where the format has one (UUID), else ""
+    provider: str = ""  # the provider the data set names (EcoSpold 2 activityLinkId)
+    provider_location: str = ""  # the location an input names for its provider (EcoSpold 1)
+    waste: bool = False  # a waste flow (ILCD "Waste flow", SimaPro "Waste to treatment")
+    avoided: bool = False  # an avoided product (SimaPro "Avoided products")
+    uncertainty: dict[str, float | str] | None = None  # distribution and its parameters
 
 
 @dataclass

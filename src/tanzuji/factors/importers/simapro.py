@@ -47,7 +47,16 @@ _PRODUCTS = ("Products", "Waste treatment")
 
 def read(path: Path) -> ImportResult:
     """Read every process block of a SimaPro CSV export."""
-    lines = _decode(Path(path)).splitlines()
+    datasets, skipped = parse_text(_decode(Path(path)), str(path))
+    result = collect(datasets)
+    result.skipped.extend(skipped)
+    return result
+
+
+def parse_text(text: str, path: str) -> tuple[list[ProcessDataset], list[Skipped]]:
+    """The datasets of the process blocks of a SimaPro CSV export's text (``path`` names it
+    in messages), or why there are none."""
+    lines = text.splitlines()
     if not lines or not lines[0].lstrip("\ufeff").startswith("{SimaPro"):
         raise FactorImportError(
             f"first line is {lines[0][:40] if lines else ''!r}; expected a SimaPro CSV "
@@ -58,15 +67,16 @@ def read(path: Path) -> ImportResult:
     blocks = list(_process_blocks(lines, options["separator"]))
     if not blocks:
         kind = lines[1].strip("{}; ") if len(lines) > 1 else "?"
-        result = ImportResult()
-        result.skipped.append(Skipped(str(path), f"no Process blocks (a {kind!r} export)"))
-        return result
-    datasets = [_dataset(fields, f"{path}:{line}", options) for line, fields in blocks]
-    return collect(datasets)
+        return [], [Skipped(str(path), f"no Process blocks (a {kind!r} export)")]
+    return [_dataset(fields, f"{path}:{line}", options) for line, fields in blocks], []
 
 
 def _decode(path: Path) -> str:
-    raw = limits.read_bytes(path)
+    return decode(limits.read_bytes(path))
+
+
+def decode(raw: bytes) -> str:
+    """The text of a SimaPro export: UTF-8 (with or without BOM), else Windows-1252."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -167,10 +177,16 @@ def _exchange(section: str, cells: list[str], where: str, decimal: str) -> Excha
         # (SimaPro CSV import/export format, "Products"). Waste treatment rows have none.
         share = _number(cells[3], decimal) if section == "Products" and len(cells) > 3 else 100.0
         product.allocation = share / 100 if math.isfinite(share) else None
+        # a waste treatment's reference is the waste it takes in
+        product.waste = product.is_input = section == "Waste treatment"
         return product
     if section in _TECHNOSPHERE and len(cells) >= 3:
-        is_input = section != "Avoided products"
-        return Exchange(cells[0], _number(cells[2], decimal), cells[1], False, is_input)
+        waste = section == "Waste to treatment"  # a waste output sent to a treatment
+        avoided = section == "Avoided products"
+        exchange = Exchange(cells[0], _number(cells[2], decimal), cells[1], False, not avoided)
+        exchange.is_input = not (avoided or waste)
+        exchange.waste, exchange.avoided, exchange.location = waste, avoided, where
+        return exchange
     if section in _ELEMENTARY and len(cells) >= 4:
         amount = _number(cells[3], decimal)
         if math.isnan(amount) and section == "Emissions to air":
@@ -181,6 +197,7 @@ def _exchange(section: str, cells: list[str], where: str, decimal: str) -> Excha
                 field="amount",
                 found=cells[3],
             )
+        gsd = _gsd(cells, decimal)
         return Exchange(
             name=cells[0],
             amount=amount,
@@ -188,9 +205,10 @@ def _exchange(section: str, cells: list[str], where: str, decimal: str) -> Excha
             elementary=True,
             is_input=section == "Resources",
             compartment=f"{_ELEMENTARY[section]}/{cells[1]}",
-            gsd=_gsd(cells, decimal),
+            gsd=gsd,
             pedigree=_pedigree(cells[8] if len(cells) > 8 else ""),
             location=where,
+            uncertainty={"distribution": "lognormal", "gsd": gsd} if gsd else None,
         )
     return None
 

@@ -167,7 +167,8 @@ def _check_header(path: Path, header: list[str]) -> None:
     if unknown or missing:
         raise FactorImportError(
             f"header: unknown column(s) {unknown}, missing required column(s) {missing}; "
-            f"expected the template columns {', '.join(COLUMNS)} (docs/importers.md) / 表头不符",
+            f"expected the template columns {', '.join(COLUMNS)} (docs/importers.md), or map "
+            "the table's own columns: --map FIELD=COLUMN,... (preview with --dry-run) / 表头不符",
             location=f"{path}: row 1",
             found=header,
         )
