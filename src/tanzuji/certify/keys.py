@@ -306,7 +306,7 @@ class SecretKeyring:
     """One signing key handed in from outside (environment or mounted secret) + its keyring."""
 
     def __init__(self, key: SigningKey, keyring: Keyring, where: str) -> None:
-        info = keyring.find(key.key_id) if keyring.keys else None
+        info = next((k for k in keyring.keys if k.key_id == key.key_id), None)
         if info is None or info.public_key != key.public_raw_b64():
             raise SigningKeyError(
                 f"the signing key from {where} ({key.key_id}) is not in its public keyring; "

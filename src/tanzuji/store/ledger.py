@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from tanzuji.certify import statusmap
@@ -41,50 +41,62 @@ from tanzuji.certify.ledger import (
 from tanzuji.certify.token import read_token
 from tanzuji.errors import LedgerInconsistent, NotFound, VerificationFailed
 from tanzuji.store.certify_tables import CertificateRow, LedgerEntryRow, TreeHeadRow
-from tanzuji.store.ledger_tables import LedgerStateRow, StatusLeafRow, StatusNodeRow
+from tanzuji.store.ledger_tables import LedgerStateRow, StatusLeafRow, StatusNodeRow, node_id
 
 STATE_ID = 1
 NOT_BUILT = -1
 
 
 class SqlMapNodes:
-    """:class:`~tanzuji.certify.statusmap.MapNodes` in ``cert_status_leaves``/``_nodes``."""
+    """:class:`~tanzuji.certify.statusmap.MapNodes` in ``cert_status_leaves``/``_nodes``.
+
+    Rows read are kept, so writing them back is an ``UPDATE`` at flush, not another ``SELECT``.
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._nodes: dict[str, StatusNodeRow | None] = {}
+        self._leaves: dict[str, StatusLeafRow | None] = {}
+
+    def _leaf_row(self, key: bytes) -> StatusLeafRow | None:
+        text = key.hex()
+        if text not in self._leaves:
+            self._leaves[text] = self.session.get(StatusLeafRow, text)
+        return self._leaves[text]
+
+    def _node_row(self, ident: str) -> StatusNodeRow | None:
+        if ident not in self._nodes:
+            self._nodes[ident] = self.session.get(StatusNodeRow, ident)
+        return self._nodes[ident]
 
     def leaf(self, key: bytes) -> bytes | None:
-        row = self.session.get(StatusLeafRow, key.hex())
+        row = self._leaf_row(key)
         return None if row is None else bytes.fromhex(row.value)
 
     def branch(self, depth: int, key: bytes) -> tuple[bytes, bytes] | None:
-        row = self.session.get(StatusNodeRow, (depth, key.hex()))
+        row = self._node_row(node_id(depth, key))
         return None if row is None else (bytes.fromhex(row.left), bytes.fromhex(row.right))
 
     def branches(self, key: bytes) -> dict[int, tuple[bytes, bytes]]:
-        wanted = [(d, statusmap.prefix(key, d).hex()) for d in range(statusmap.DEPTH)]
-        rows = self.session.scalars(
-            select(StatusNodeRow).where(
-                tuple_(StatusNodeRow.depth, StatusNodeRow.prefix).in_(wanted)
-            )
-        )
-        return {r.depth: (bytes.fromhex(r.left), bytes.fromhex(r.right)) for r in rows}
+        wanted = [node_id(d, statusmap.prefix(key, d)) for d in range(statusmap.DEPTH)]
+        self._nodes.update(dict.fromkeys(wanted))
+        for row in self.session.scalars(
+            select(StatusNodeRow).where(StatusNodeRow.node.in_(wanted))
+        ):
+            self._nodes[row.node] = row
+        found = {}
+        for depth, ident in enumerate(wanted):
+            row = self._nodes[ident]
+            if row is not None:
+                found[depth] = (bytes.fromhex(row.left), bytes.fromhex(row.right))
+        return found
 
     def neighbours(self, key: bytes) -> list[bytes]:
         text = key.hex()
-        below = self.session.scalar(
-            select(StatusLeafRow.key)
-            .where(StatusLeafRow.key < text)
-            .order_by(StatusLeafRow.key.desc())
-            .limit(1)
-        )
-        above = self.session.scalar(
-            select(StatusLeafRow.key)
-            .where(StatusLeafRow.key > text)
-            .order_by(StatusLeafRow.key)
-            .limit(1)
-        )
-        return [bytes.fromhex(k) for k in (below, above) if k is not None]
+        below = select(func.max(StatusLeafRow.key)).where(StatusLeafRow.key < text)
+        above = select(func.min(StatusLeafRow.key)).where(StatusLeafRow.key > text)
+        pair = self.session.execute(select(below.scalar_subquery(), above.scalar_subquery())).one()
+        return [bytes.fromhex(k) for k in pair if k is not None]
 
     def span(self, key: bytes, depth: int) -> tuple[bytes, bytes] | None:
         low, high = statusmap.prefix(key, depth).hex(), statusmap.last_key(key, depth).hex()
@@ -96,12 +108,23 @@ class SqlMapNodes:
         return None if first is None else (bytes.fromhex(first), bytes.fromhex(last))
 
     def put_leaf(self, key: bytes, value: bytes) -> None:
-        self.session.merge(StatusLeafRow(key=key.hex(), value=value.hex()))
+        row = self._leaf_row(key)
+        if row is None:
+            row = StatusLeafRow(key=key.hex(), value=value.hex())
+            self.session.add(row)
+            self._leaves[key.hex()] = row
+        else:
+            row.value = value.hex()
 
     def put_branch(self, depth: int, key: bytes, left: bytes, right: bytes) -> None:
-        self.session.merge(
-            StatusNodeRow(depth=depth, prefix=key.hex(), left=left.hex(), right=right.hex())
-        )
+        ident = node_id(depth, key)
+        row = self._node_row(ident)
+        if row is None:
+            row = StatusNodeRow(node=ident, left=left.hex(), right=right.hex())
+            self.session.add(row)
+            self._nodes[ident] = row
+        else:
+            row.left, row.right = left.hex(), right.hex()
 
 
 def lock_state(session: Session) -> LedgerStateRow:

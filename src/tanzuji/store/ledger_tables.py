@@ -7,9 +7,10 @@
   the stored entries.
 * ``cert_status_leaves``: the status map's leaves, ``SHA-256(certificate id)`` -> RFC 9162 leaf
   hash of the certificate's latest entry (hex).
-* ``cert_status_nodes``: the status map's branch nodes (both children non-empty): depth, key
-  prefix (hex, bits from ``depth`` on zero) and the two child hashes
-  (:mod:`tanzuji.certify.statusmap`).
+* ``cert_status_nodes``: the status map's branch nodes (both children non-empty), keyed by
+  depth (2 hex digits) + key prefix (64 hex digits, bits from ``depth`` on zero), with the two
+  child hashes (:mod:`tanzuji.certify.statusmap`). One text key, so the branch nodes on a path
+  are one indexed ``IN`` lookup.
 """
 
 from __future__ import annotations
@@ -45,7 +46,11 @@ class StatusLeafRow(Base):
 class StatusNodeRow(Base):
     __tablename__ = "cert_status_nodes"
 
-    depth: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    prefix: Mapped[str] = mapped_column(String(HASH_HEX), primary_key=True)
+    node: Mapped[str] = mapped_column(String(2 + HASH_HEX), primary_key=True)  # node_id()
     left: Mapped[str] = mapped_column(String(HASH_HEX))
     right: Mapped[str] = mapped_column(String(HASH_HEX))
+
+
+def node_id(depth: int, prefix: bytes) -> str:
+    """Key of a branch node: its depth as 2 hex digits, then its path prefix as 64."""
+    return f"{depth:02x}{prefix.hex()}"

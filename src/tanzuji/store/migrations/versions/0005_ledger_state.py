@@ -77,8 +77,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "cert_status_nodes",
-        sa.Column("depth", sa.Integer, primary_key=True, autoincrement=False),
-        sa.Column("prefix", sa.String(64), primary_key=True),
+        sa.Column("node", sa.String(66), primary_key=True),
         sa.Column("left", sa.String(64), nullable=False),
         sa.Column("right", sa.String(64), nullable=False),
     )
