@@ -197,6 +197,19 @@ def test_bad_keyring_and_status_bundle(tmp_path, monkeypatch, capsys, people):
     assert code == 1 and "problem(s) in the keyring" in err
 
 
+def test_verify_qr_takes_a_bare_token_and_refuses_other_text_clearly(
+    tmp_path, monkeypatch, capsys, people
+):
+    certificate = issue_one(tmp_path, monkeypatch, capsys, people)
+    token = json.loads(certificate.read_text("utf-8"))["token"]
+    code, out, err = tanzuji(monkeypatch, capsys, "verify", "--qr", token)
+    assert code in (0, None) and "VALID" in out and "Traceback" not in err
+    code, _, err = tanzuji(monkeypatch, capsys, "verify", "--qr", "x" * 300)
+    assert code == 1 and "cannot read label image" in err and "Traceback" not in err
+    code, _, err = tanzuji(monkeypatch, capsys, "verify", "--qr", "TZJ1.e30.c2ln")
+    assert code == 1 and "TZJ1 tokens of earlier labels are no longer read" in err
+
+
 def issue_one(tmp_path, monkeypatch, capsys, people) -> Path:
     """An issued certificate file, through the demo's certification step."""
     from tanzuji.cli.calc import default_factor_source

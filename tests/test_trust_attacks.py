@@ -173,7 +173,7 @@ def test_an_old_status_bundle_is_refused_when_a_fresh_head_is_required(world, re
     at = revoked.at
     # The pre-revocation bundle is genuine; it proves "valid" only as of its head's time.
     assert verify_token_text(world.a.qr, world.keys.keyring(), at, revoked.before).ok
-    with pytest.raises(VerificationFailed, match="this check requires one younger than 7 days"):
+    with pytest.raises(VerificationFailed, match="this check requires one younger than 7d"):
         verify_token_text(world.a.qr, world.keys.keyring(), at, revoked.before, WEEK)
     with pytest.raises(VerificationFailed, match="required but none is proven"):
         verify_token_text(world.a.qr, world.keys.keyring(), at, None, WEEK)

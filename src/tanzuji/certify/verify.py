@@ -94,6 +94,17 @@ def parse_age(text: str) -> dt.timedelta:
     return dt.timedelta(**{_AGE_UNITS[match[2]]: float(match[1])})
 
 
+def format_age(age: dt.timedelta) -> str:
+    """An age as ``3d 4h 5m 6s`` (zero parts left out)."""
+    seconds = max(0, round(age.total_seconds()))
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return " ".join(parts) or "0s"
+
+
 def _check_head(head: TreeHead, keyring: Keyring, now: dt.datetime, what: str) -> None:
     head.verify(keyring)
     if head.signed_at() > now + CLOCK_SKEW:
@@ -191,14 +202,16 @@ def _fresh_enough(
         return
     if as_of is None:
         raise VerificationFailed(
-            f"a status younger than {max_age} is required but none is proven: give a status "
+            f"a status younger than {format_age(max_age)} is required but none is proven: give a "
+            "status "
             "bundle (tanzuji ledger proof CERT_ID --out status.json; verify … --status "
             "status.json) / 需要最新状态证明"
         )
     if now - as_of > max_age:
         raise VerificationFailed(
             f"the newest signed tree head proving the status is from {as_of.isoformat()} "
-            f"({now - as_of} old); this check requires one younger than {max_age}: fetch a "
+            f"({format_age(now - as_of)} old); this check requires one younger than "
+            f"{format_age(max_age)}: fetch a "
             "fresh status bundle (tanzuji ledger proof CERT_ID) / 状态证明已过期"
         )
 
