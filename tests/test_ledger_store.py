@@ -81,6 +81,22 @@ def test_the_persisted_status_map_equals_the_reference(store):
             statusmap.verify_map_proof(key, value, proof, root)
 
 
+def test_the_bulk_built_map_equals_the_incremental_one():
+    rng = random.Random(9)
+    leaves = {
+        statusmap.map_key(f"CERT-{i}"): hashlib.sha256(
+            bytes([i % 256, rng.randrange(256)])
+        ).digest()
+        for i in range(150)
+    }
+    incremental = statusmap.MemoryNodes()
+    for key, value in leaves.items():
+        root = statusmap.update(incremental, key, value)
+    built, branches = statusmap.build(leaves.items())
+    assert built == root == statusmap.reference_root(leaves.items())
+    assert branches == incremental._branches  # the same nodes stored, whichever way
+
+
 def _publish_issued(store, keys, app_id, cert_id, at=NOW):
     application = issued(app_id=app_id, cert_id=cert_id, now=at)
     store.save(application)

@@ -346,11 +346,9 @@ class Ledger:
     entries: list[LedgerEntry] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._frontier = Frontier()
-        self._nodes = statusmap.MemoryNodes()
-        self._map_root = statusmap.EMPTY_ROOT
-        for entry in self.entries:
-            self._index(entry)
+        self._frontier = Frontier.of(e.leaf() for e in self.entries)
+        latest = {statusmap.map_key(e.certificate_id): e.leaf() for e in self.entries}
+        self._nodes, self._map_root = statusmap.MemoryNodes.of(latest.items())
 
     def _index(self, entry: LedgerEntry) -> None:
         leaf = entry.leaf()

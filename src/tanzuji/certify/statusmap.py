@@ -124,8 +124,8 @@ class MapNodes(Protocol):
     def branch(self, depth: int, key: bytes) -> tuple[bytes, bytes] | None:
         """The branch node at ``depth`` on ``key``'s path: (left, right) child hashes, or None."""
 
-    def branches(self, key: bytes) -> dict[int, tuple[bytes, bytes]]:
-        """Branch nodes on ``key``'s path: depth -> (left child hash, right child hash)."""
+    def branches(self, key: bytes, deepest: int) -> dict[int, tuple[bytes, bytes]]:
+        """Branch nodes on ``key``'s path down to depth ``deepest``: depth -> (left, right)."""
 
     def neighbours(self, key: bytes) -> list[bytes]:
         """The stored keys just below and just above ``key`` (at most two, ``key`` excluded)."""
@@ -157,8 +157,18 @@ def subtree_hash(nodes: MapNodes, key: bytes, depth: int) -> bytes:
     return fold(_node(*node), low, top, depth)
 
 
+def _path(nodes: MapNodes, key: bytes) -> tuple[dict[int, tuple[bytes, bytes]], int]:
+    """The branch nodes on ``key``'s path and the longest prefix ``key`` shares with another
+    stored key (-1: none). A branch node at depth d on the path has a leaf on its other side
+    sharing exactly d bits with ``key``, and the nearest keys in sorted order share the most,
+    so no branch node lies deeper than that prefix: only those depths are read."""
+    near = nodes.neighbours(key)
+    shared = max((common_depth(key, other) for other in near), default=-1)
+    return (nodes.branches(key, shared) if shared >= 0 else {}), shared
+
+
 def _path_siblings(
-    nodes: MapNodes, key: bytes, branches: dict[int, tuple[bytes, bytes]]
+    nodes: MapNodes, key: bytes, branches: dict[int, tuple[bytes, bytes]], shared: int
 ) -> tuple[dict[int, bytes], bytes | None, int]:
     """Non-default siblings on ``key``'s path, the stored value, and the depth a new leaf
     at ``key`` would branch off its nearest neighbour (-1 when it would not)."""
@@ -169,9 +179,8 @@ def _path_siblings(
     }
     split = -1
     if value is None:
-        near = nodes.neighbours(key)
-        if near:
-            split = max(common_depth(key, other) for other in near)
+        if shared >= 0:
+            split = shared
             other_side = prefix(key, split + 1)
             flipped = bytearray(other_side)
             flipped[split >> 3] ^= 0x80 >> (split & 7)
@@ -181,8 +190,8 @@ def _path_siblings(
 
 def update(nodes: MapNodes, key: bytes, value: bytes) -> bytes:
     """Set the leaf at ``key`` to ``value``; store the changed nodes; return the new root."""
-    branches = nodes.branches(key)
-    siblings, _old, split = _path_siblings(nodes, key, branches)
+    branches, shared = _path(nodes, key)
+    siblings, _old, split = _path_siblings(nodes, key, branches, shared)
     current = value
     for depth in range(DEPTH - 1, -1, -1):
         sibling = siblings.get(depth, DEFAULTS[depth + 1])
@@ -192,6 +201,37 @@ def update(nodes: MapNodes, key: bytes, value: bytes) -> bytes:
         current = _combine(current, sibling, key, depth)
     nodes.put_leaf(key, value)
     return current
+
+
+def build(
+    leaves: Iterable[tuple[bytes, bytes]],
+) -> tuple[bytes, dict[tuple[int, bytes], tuple[bytes, bytes]]]:
+    """Root and branch nodes of the map holding ``leaves`` (key, value), built in one pass.
+
+    For bulk loads (a log taken over after migration, benchmarks); the branch nodes are keyed
+    by ``(depth, prefix(key, depth))`` as :class:`MapNodes` stores them.
+    """
+    branches: dict[tuple[int, bytes], tuple[bytes, bytes]] = {}
+    root = _build(sorted(leaves), 0, branches)
+    return root, branches
+
+
+def _build(
+    items: Sequence[tuple[bytes, bytes]],
+    depth: int,
+    branches: dict[tuple[int, bytes], tuple[bytes, bytes]],
+) -> bytes:
+    if not items:
+        return DEFAULTS[depth]
+    if len(items) == 1:
+        key, value = items[0]
+        return fold(value, key, DEPTH, depth)
+    split = next((i for i, (key, _v) in enumerate(items) if bit(key, depth)), len(items))
+    left = _build(items[:split], depth + 1, branches)
+    right = _build(items[split:], depth + 1, branches)
+    if 0 < split < len(items):
+        branches[(depth, prefix(items[0][0], depth))] = (left, right)
+    return _node(left, right)
 
 
 class MapProof(BaseModel):
@@ -205,7 +245,7 @@ class MapProof(BaseModel):
 
 def prove(nodes: MapNodes, key: bytes) -> tuple[bytes | None, MapProof]:
     """The value at ``key`` (None when empty) and its proof against the current root."""
-    siblings, value, _split = _path_siblings(nodes, key, nodes.branches(key))
+    siblings, value, _split = _path_siblings(nodes, key, *_path(nodes, key))
     bitmap = bytearray(KEY_BYTES)
     listed = []
     for depth in range(DEPTH - 1, -1, -1):
@@ -264,9 +304,9 @@ class MemoryNodes:
     def branch(self, depth: int, key: bytes) -> tuple[bytes, bytes] | None:
         return self._branches.get((depth, key))
 
-    def branches(self, key: bytes) -> dict[int, tuple[bytes, bytes]]:
+    def branches(self, key: bytes, deepest: int) -> dict[int, tuple[bytes, bytes]]:
         found = {}
-        for depth in range(DEPTH):
+        for depth in range(min(deepest, DEPTH - 1) + 1):
             node = self._branches.get((depth, prefix(key, depth)))
             if node is not None:
                 found[depth] = node
@@ -292,6 +332,15 @@ class MemoryNodes:
 
     def put_branch(self, depth: int, key: bytes, left: bytes, right: bytes) -> None:
         self._branches[(depth, key)] = (left, right)
+
+    @classmethod
+    def of(cls, leaves: Iterable[tuple[bytes, bytes]]) -> tuple[MemoryNodes, bytes]:
+        """Nodes holding ``leaves`` (bulk-built) and the root."""
+        nodes = cls()
+        nodes._leaves = dict(leaves)
+        nodes._keys = sorted(nodes._leaves)
+        root, nodes._branches = build(nodes._leaves.items())
+        return nodes, root
 
 
 def reference_root(leaves: Iterable[tuple[bytes, bytes]]) -> bytes:

@@ -5,7 +5,7 @@ The QR code holds ``<certificate page URL>#TZJ2<base32 claim>``: a phone opens t
 with the public keyring. The claim states what the label shows — certificate id and version,
 label type, the footprint per declared unit, the declared unit, the validity — plus the first
 16 bytes of the certificate's SHA-256, its ledger entry index, the signing key id and time, and
-the full 64-byte Ed25519 signature (nothing truncated). Binary, it is 76 bytes + the id and the
+the full 64-byte Ed25519 signature (nothing truncated). Binary it is 114 bytes + the id and the
 unit; in base32 (all QR alphanumeric characters) the token and a 46-character URL fit a QR code
 of version 10 (57 x 57 modules) at error correction level M (15 %), where the former JSON token
 needed version 29.

@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from tanzuji.certify import statusmap
@@ -77,8 +77,9 @@ class SqlMapNodes:
         row = self._node_row(node_id(depth, key))
         return None if row is None else (bytes.fromhex(row.left), bytes.fromhex(row.right))
 
-    def branches(self, key: bytes) -> dict[int, tuple[bytes, bytes]]:
-        wanted = [node_id(d, statusmap.prefix(key, d)) for d in range(statusmap.DEPTH)]
+    def branches(self, key: bytes, deepest: int) -> dict[int, tuple[bytes, bytes]]:
+        depths = range(min(deepest, statusmap.DEPTH - 1) + 1)
+        wanted = [node_id(d, statusmap.prefix(key, d)) for d in depths]
         self._nodes.update(dict.fromkeys(wanted))
         for row in self.session.scalars(
             select(StatusNodeRow).where(StatusNodeRow.node.in_(wanted))
@@ -156,15 +157,32 @@ def _stored_size(session: Session) -> int:
 
 def _build_state(session: Session, row: LedgerStateRow) -> None:
     """First use after the migration: frontier and status map from the entries stored so far."""
-    frontier = Frontier()
-    nodes = SqlMapNodes(session)
-    map_root = statusmap.EMPTY_ROOT
-    for entry in _entries(session):
-        leaf = entry.leaf()
-        frontier = frontier.append(leaf)
-        map_root = statusmap.update(nodes, statusmap.map_key(entry.certificate_id), leaf)
+    entries = _entries(session)
+    frontier = Frontier.of(e.leaf() for e in entries)
+    latest = {statusmap.map_key(e.certificate_id): e.leaf() for e in entries}
+    map_root, branches = statusmap.build(latest.items())
+    write_map(session, latest, branches)
     _save_state(row, frontier, map_root)
     session.flush()
+
+
+def write_map(
+    session: Session,
+    leaves: Mapping[bytes, bytes],
+    branches: Mapping[tuple[int, bytes], tuple[bytes, bytes]],
+) -> None:
+    """Store a bulk-built status map (:func:`tanzuji.certify.statusmap.build`) in bulk."""
+    if leaves:
+        rows = [{"key": k.hex(), "value": v.hex()} for k, v in leaves.items()]
+        session.execute(insert(StatusLeafRow), rows)
+    if branches:
+        session.execute(
+            insert(StatusNodeRow),
+            [
+                {"node": node_id(depth, key), "left": left.hex(), "right": right.hex()}
+                for (depth, key), (left, right) in branches.items()
+            ],
+        )
 
 
 def _save_state(row: LedgerStateRow, frontier: Frontier, map_root: bytes) -> None:
