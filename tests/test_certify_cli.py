@@ -72,6 +72,14 @@ def test_walkthrough(tmp_path, monkeypatch):
     run("certify", "keys", "export", "--out", keys)
     assert "VALID" in run("verify", cert_file, "--keys", keys).output
     assert "VALID" in run("verify", "--qr", png, "--keys", keys).output
+    token = json.loads(cert_file.read_text())["token"]
+    assert "VALID" in run("verify", "--qr", token, "--keys", keys).output  # a bare token
+    fresh = tmp_path / "fresh.json"
+    run("ledger", "proof", cert_id, "--out", fresh)
+    out = run("verify", "--qr", png, "--keys", keys, "--status", fresh, "--max-head-age", "1d")
+    assert "VALID" in out.output and "status map of the ledger at size 1" in out.output
+    unproven = run("verify", "--qr", token, "--keys", keys, "--max-head-age", "7d", ok=False)
+    assert "younger than 7d is required but none is proven" in str(unproven.exception)
     run("certify", "revoke", cert_id, "--as", "decider", "--reason", "falsified", *p)
     bundle = tmp_path / "bundle.json"
     run("ledger", "proof", cert_id, "--out", bundle)

@@ -11,7 +11,6 @@ from sqlalchemy.exc import DBAPIError
 from certify_people import ADMIN, ALICE, DORA, NOW, VIC, draft, issued
 from tanzuji.certify import workflow as wf
 from tanzuji.certify.certificate import KeyStore
-from tanzuji.certify.publish import publish
 from tanzuji.certify.records import State
 from tanzuji.errors import CreditSerialReused, NotFound
 from tanzuji.store.certify import CertificationStore
@@ -56,9 +55,7 @@ def test_audit_trail_and_ledger_are_append_only_in_the_database(store, tmp_path)
     application = issued()
     store.save(application)
     key = KeyStore(tmp_path / "keys").active(NOW)
-    store.record_publication(
-        publish(application, "issued", store.ledger(), key, NOW, "https://x"), application.id
-    )
+    store.publish(application, "issued", key, NOW, "https://x")
     for statement in (
         "UPDATE cert_audit SET reason = 'nothing happened'",
         "DELETE FROM cert_audit",

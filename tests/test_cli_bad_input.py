@@ -168,12 +168,12 @@ def test_malformed_participants_file(tmp_path, monkeypatch, capsys, content, mes
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: {}, "certificate: Input should be a valid dictionary"),
+        (lambda d: {}, "certificate: Field required"),
         (
             lambda d: {**d, "certificate": {**d["certificate"], "footprint_kg_co2e": "abc"}},
             "certificate.footprint_kg_co2e",
         ),
-        (lambda d: {**d, "ledger": {"x": 1}}, "problem(s) in its ledger proof"),
+        (lambda d: {**d, "ledger": {"x": 1}}, "ledger.x: Extra inputs are not permitted"),
         (lambda d: [1, 2], "holds a list; expected a certificate document"),
     ],
 )
@@ -195,6 +195,19 @@ def test_bad_keyring_and_status_bundle(tmp_path, monkeypatch, capsys, people):
     other.write_text("[1]", "utf-8")
     code, _, err = tanzuji(monkeypatch, capsys, "verify", certificate, "--keys", other)
     assert code == 1 and "problem(s) in the keyring" in err
+
+
+def test_verify_qr_takes_a_bare_token_and_refuses_other_text_clearly(
+    tmp_path, monkeypatch, capsys, people
+):
+    certificate = issue_one(tmp_path, monkeypatch, capsys, people)
+    token = json.loads(certificate.read_text("utf-8"))["token"]
+    code, out, err = tanzuji(monkeypatch, capsys, "verify", "--qr", token)
+    assert code in (0, None) and "VALID" in out and "Traceback" not in err
+    code, _, err = tanzuji(monkeypatch, capsys, "verify", "--qr", "x" * 300)
+    assert code == 1 and "cannot read label image" in err and "Traceback" not in err
+    code, _, err = tanzuji(monkeypatch, capsys, "verify", "--qr", "TZJ1.e30.c2ln")
+    assert code == 1 and "TZJ1 tokens of earlier labels are no longer read" in err
 
 
 def issue_one(tmp_path, monkeypatch, capsys, people) -> Path:

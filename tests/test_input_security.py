@@ -8,6 +8,8 @@ than the limit). Limits are lowered through their settings so the tests stay fas
 
 from __future__ import annotations
 
+import io
+import struct
 import zipfile
 
 import pytest
@@ -60,6 +62,38 @@ def test_zip_bomb_is_refused_before_decompressing(tmp_path, monkeypatch):
         archive.writestr("a.spold", b"<a>" + b" " * 1_000_000 + b"</a>")  # 1 MB -> ~1 kB
     assert path.stat().st_size < 10_000
     with pytest.raises(FactorImportError, match=r"unpacks to 1000007 bytes; at most 100000"):
+        ecospold2.read(path)
+
+
+def _lying_zip(path, name: str, data: bytes, declared: int) -> None:
+    """A zip whose member declares ``declared`` bytes but unpacks to ``len(data)``.
+
+    The uncompressed-size fields of the local header (offset 22) and of the central directory
+    entry (offset 24) are rewritten, as PKWARE APPNOTE.TXT 4.3.7 and 4.3.12 lay them out.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, data)
+    raw = bytearray(buffer.getvalue())
+    struct.pack_into("<I", raw, raw.find(b"PK\x03\x04") + 22, declared)
+    struct.pack_into("<I", raw, raw.find(b"PK\x01\x02") + 24, declared)
+    path.write_bytes(bytes(raw))
+
+
+def test_zip_member_unpacking_past_its_declared_size_is_refused(tmp_path):
+    path = tmp_path / "lying.zip"
+    _lying_zip(path, "a.spold", b"<a>" + b" " * 1_000_000 + b"</a>", declared=100)
+    with pytest.raises(
+        FactorImportError,
+        match=r"lying.zip\[a.spold\]: member unpacks past the 100 bytes it declares",
+    ):
+        ecospold2.read(path)
+
+
+def test_zip_member_unpacking_to_less_than_declared_is_refused(tmp_path):
+    path = tmp_path / "short.zip"
+    _lying_zip(path, "a.spold", b"<a/>", declared=10)
+    with pytest.raises(FactorImportError, match=r"unpacks to 4 bytes .* it declares 10 bytes"):
         ecospold2.read(path)
 
 

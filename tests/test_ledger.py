@@ -103,7 +103,11 @@ def test_every_proof_verifies_and_tampered_ones_do_not():
 def _keyring(*keys: SigningKey) -> Keyring:
     return Keyring(
         keys=[
-            PublicKeyInfo(key_id=k.key_id, public_key=k.public_raw_b64(), created_at="2026")
+            PublicKeyInfo(
+                key_id=k.key_id,
+                public_key=k.public_raw_b64(),
+                not_before="2026-01-01T00:00:00+00:00",
+            )
             for k in keys
         ]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import struct
 
 import pytest
 
@@ -15,15 +16,13 @@ from tanzuji.certify.credits import UsedSerial
 from tanzuji.certify.ledger import Ledger
 from tanzuji.certify.publish import publish
 from tanzuji.certify.records import CreditRetirement, LabelType, NeutralityClaim
-from tanzuji.certify.verify import StatusBundle, verify_certificate, verify_token_text
+from tanzuji.certify.verify import verify_certificate, verify_token_text
 from tanzuji.errors import (
     CreditSerialReused,
     LedgerInconsistent,
     PermissionDenied,
     VerificationFailed,
 )
-
-TODAY = NOW.date()
 
 
 @pytest.fixture
@@ -33,12 +32,12 @@ def issued_file(tmp_path):
     ledger = Ledger()
     application = issued()
     publication = publish(application, "issued", ledger, key, NOW, "https://example.org/c")
-    return publication.certificate_file(ledger), keys, ledger, application, publication
+    return publication.certificate_file(), keys, ledger, application, publication
 
 
 def test_genuine_certificate_verifies(issued_file):
     document, keys, *_ = issued_file
-    report = verify_certificate(document, keys.keyring(), TODAY)
+    report = verify_certificate(document, keys.keyring(), NOW)
     assert report.status == "valid"
 
 
@@ -47,7 +46,7 @@ def test_forged_signature_is_refused(issued_file):
     forged = json.loads(json.dumps(document))
     forged["signature"]["value"] = base64.urlsafe_b64encode(bytes(64)).decode().rstrip("=")
     with pytest.raises(VerificationFailed, match="certificate signature does not verify"):
-        verify_certificate(forged, keys.keyring(), TODAY)
+        verify_certificate(forged, keys.keyring(), NOW)
 
 
 def test_altered_value_is_refused(issued_file):
@@ -55,17 +54,18 @@ def test_altered_value_is_refused(issued_file):
     altered = json.loads(json.dumps(document))
     altered["certificate"]["footprint_kg_co2e"] = 1.0
     with pytest.raises(VerificationFailed, match="was altered or the signature forged"):
-        verify_certificate(altered, keys.keyring(), TODAY)
+        verify_certificate(altered, keys.keyring(), NOW)
 
 
 def test_altered_token_is_refused(issued_file):
     _, keys, _, _, publication = issued_file
-    prefix, body, signature = publication.token.split(".")
-    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    payload["footprint_kg_co2e"] = 0.5
-    forged_body = base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
-    with pytest.raises(VerificationFailed, match="token signature does not verify"):
-        verify_token_text(f"{prefix}.{forged_body}.{signature}", keys.keyring(), TODAY)
+    text = publication.token.removeprefix("TZJ2")
+    data = bytearray(base64.b32decode(text + "=" * (-len(text) % 8)))
+    footprint_at = 1 + 8 + 4 + 4 + 1 + 2 + 2 + 2  # token.py layout: the f64 after the dates
+    data[footprint_at : footprint_at + 8] = struct.pack(">d", 0.5)
+    forged = "TZJ2" + base64.b32encode(bytes(data)).decode().rstrip("=")
+    with pytest.raises(VerificationFailed, match="label token signature does not verify"):
+        verify_token_text(forged, keys.keyring(), NOW)
 
 
 def test_swapped_key_is_refused(issued_file, tmp_path):
@@ -76,12 +76,12 @@ def test_swapped_key_is_refused(issued_file, tmp_path):
     mine = publish(application, "issued", own_ledger, attacker.active(NOW), NOW, "https://x")
     platform_keyring = KeyStore(tmp_path / "keys").keyring()
     with pytest.raises(VerificationFailed, match="not in the trusted keyring"):
-        verify_certificate(mine.certificate_file(own_ledger), platform_keyring, TODAY)
+        verify_certificate(mine.certificate_file(), platform_keyring, NOW)
     # Swapping the public key inside a keyring entry is detected by the key id hash.
     tampered = platform_keyring.model_copy(deep=True)
     tampered.keys[0].public_key = attacker.keyring().keys[0].public_key
     with pytest.raises(VerificationFailed, match="keyring was tampered with"):
-        verify_certificate(document, tampered, TODAY)
+        verify_certificate(document, tampered, NOW)
 
 
 def test_rotated_keys_keep_old_certificates_valid(issued_file):
@@ -90,7 +90,7 @@ def test_rotated_keys_keep_old_certificates_valid(issued_file):
     keyring = keys.keyring()
     assert [k.retired_at is None for k in keyring.keys] == [False, True]
     assert keyring.keys[-1].key_id == new_key.key_id
-    assert verify_certificate(document, keyring, TODAY).status == "valid"
+    assert verify_certificate(document, keyring, NOW).status == "valid"
     assert (
         keys.folder / (new_key.key_id.replace(":", "_") + ".pem")
     ).stat().st_mode & 0o777 == 0o600
@@ -117,7 +117,7 @@ def test_reordered_log_is_detected(issued_file):
 def document_sha(document):
     from tanzuji.certify.certificate import SignedCertificate
 
-    return SignedCertificate.model_validate(document).certificate.sha256()
+    return SignedCertificate.of_file(document).certificate.sha256()
 
 
 def test_truncated_log_is_detected_by_consistency(issued_file):
@@ -132,14 +132,10 @@ def test_truncated_log_is_detected_by_consistency(issued_file):
     )
     rewritten.append("issued", "OTHER-9", "f" * 64, "valid", NOW)
     new_head = rewritten.sign_head(key, NOW)
-    bundle = StatusBundle(
-        certificate_id="CERT-1",
-        tree_head=new_head,
-        consistency={1: rewritten.consistency(1)},
-        entries=[],
-    )
+    bundle = rewritten.status_bundle("CERT-1", new_head, since_sizes=[1])
+    assert bundle.status.entry is None  # the rewritten log's map does not know CERT-1
     with pytest.raises(LedgerInconsistent, match="not an append-only extension"):
-        verify_certificate(document, keys.keyring(), TODAY, bundle)
+        verify_certificate(document, keys.keyring(), NOW, bundle)
     assert head.tree_size == 4
 
 
@@ -148,16 +144,10 @@ def test_revoked_certificate_is_reported_revoked_given_a_newer_head(issued_file)
     key = keys.active(NOW)
     revoked = wf.revoke(application, DORA, NOW, "falsified data")
     publish(revoked, "revoked", ledger, key, NOW, "https://x", "falsified", document_sha(document))
-    entries = ledger.entries_for("CERT-1")
-    bundle = StatusBundle(
-        certificate_id="CERT-1",
-        tree_head=ledger.sign_head(key, NOW),
-        consistency={1: ledger.consistency(1)},
-        entries=[{"entry": e, "inclusion_proof": ledger.inclusion(e.index)} for e in entries],
-    )
-    report = verify_token_text(publication.qr, keys.keyring(), TODAY, bundle)
+    bundle = ledger.status_bundle("CERT-1", ledger.sign_head(key, NOW))
+    report = verify_token_text(publication.qr, keys.keyring(), NOW, bundle)
     assert report.status == "revoked"
-    assert verify_token_text(publication.qr, keys.keyring(), TODAY).status == "valid"
+    assert verify_token_text(publication.qr, keys.keyring(), NOW).status == "valid"
 
 
 def _claim(start: int, end: int) -> NeutralityClaim:

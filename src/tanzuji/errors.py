@@ -205,6 +205,13 @@ class CreditSerialReused(LabelRefused):
     http_status = 409
 
 
+class SigningKeyError(CertificationError):
+    """A platform signing key cannot be used: missing, exposed file, outside its window."""
+
+    code = "signing_key_error"
+    http_status = 500
+
+
 class VerificationFailed(TanzujiError):
     """A certificate, token, tree head or proof does not verify (forged, altered, wrong key)."""
 

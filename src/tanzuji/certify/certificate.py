@@ -1,14 +1,14 @@
-"""Certificates: canonical JSON (RFC 8785), Ed25519 signatures, key ids and key rotation.
+"""Certificates: canonical JSON (RFC 8785) signed with Ed25519, verified as received.
 
 A certificate is a :class:`Certificate` record serialised with the JSON Canonicalization
 Scheme (RFC 8785, via the ``rfc8785`` package), so the same content always gives the same
-bytes, and signed with the platform's Ed25519 key (RFC 8032). The key id is
-``"ed25519:" + the first 16 hex digits of SHA-256(raw public key)``, so it names the key and
-cannot be claimed by another key without a hash collision.
+bytes, and signed with the platform's Ed25519 key (RFC 8032; keys in :mod:`.keys`).
 
-Keys rotate: :class:`KeyStore` keeps every key it ever made under ``<data_dir>/keys``; the
-newest active one signs, retired ones stay in the public keyring so that certificates signed
-before the rotation keep verifying. Private key files are written with mode 0600.
+Verification works on the document *as received*: the signature is checked over the canonical
+bytes of the certificate object exactly as it came in, every field must be one the format
+defines (unknown fields are refused, in the certificate and in every object around it), and
+the values read must canonicalise back to the signed bytes. A field slipped into the signed
+object, or a value that changes type on the way in, therefore never verifies.
 
 References
 ----------
@@ -18,23 +18,54 @@ References
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import json
-import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import rfc8785
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from tanzuji.certify.encoding import b64, unb64
+from tanzuji.certify.keys import (
+    SIGNATURE_ALGORITHM,
+    FileKeyring,
+    KeyProvider,
+    Keyring,
+    KeyStore,
+    PublicKeyInfo,
+    SecretKeyring,
+    SigningKey,
+    instant,
+    key_id_of,
+)
 from tanzuji.errors import CertificationError, VerificationFailed
+from tanzuji.model.files import validate_document
 
-SIGNATURE_ALGORITHM = "Ed25519"
+__all__ = [
+    "SIGNATURE_ALGORITHM",
+    "Certificate",
+    "FileKeyring",
+    "KeyProvider",
+    "KeyStore",
+    "Keyring",
+    "PublicKeyInfo",
+    "SecretKeyring",
+    "SignatureBlock",
+    "SignedCertificate",
+    "SigningKey",
+    "Validity",
+    "canonical_bytes",
+    "key_id_of",
+    "load_json",
+    "sha256_hex",
+    "sign_certificate",
+    "verify_signed_document",
+]
+
+_STRICT = ConfigDict(extra="forbid")
 
 
 def canonical_bytes(data: Any) -> bytes:
@@ -49,161 +80,17 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as exc:
-        raise VerificationFailed(f"signature is not valid base64url: {text[:20]!r}") from exc
-
-
-def key_id_of(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return "ed25519:" + hashlib.sha256(raw).hexdigest()[:16]
-
-
-class SigningKey:
-    """An Ed25519 private key with its key id."""
-
-    def __init__(self, private_key: Ed25519PrivateKey) -> None:
-        self._private = private_key
-        self.public_key = private_key.public_key()
-        self.key_id = key_id_of(self.public_key)
-
-    @classmethod
-    def generate(cls) -> SigningKey:
-        return cls(Ed25519PrivateKey.generate())
-
-    def sign(self, message: bytes) -> bytes:
-        return self._private.sign(message)
-
-    def private_pem(self) -> bytes:
-        return self._private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-
-    def public_raw_b64(self) -> str:
-        raw = self.public_key.public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw
-        )
-        return _b64(raw)
-
-
-class PublicKeyInfo(BaseModel):
-    key_id: str
-    algorithm: str = SIGNATURE_ALGORITHM
-    public_key: str = Field(description="raw 32-byte Ed25519 public key, base64url")
-    created_at: str
-    retired_at: str | None = None
-
-
-class Keyring(BaseModel):
-    """The platform's public keys: what a verifier needs, and nothing secret."""
-
-    keys: list[PublicKeyInfo] = Field(default_factory=list)
-
-    def find(self, key_id: str) -> PublicKeyInfo:
-        for info in self.keys:
-            if info.key_id == key_id:
-                return info
-        raise VerificationFailed(
-            f"signed with key {key_id}, which is not in the trusted keyring "
-            f"({', '.join(k.key_id for k in self.keys) or 'empty'}); the signature cannot be "
-            "trusted (swapped or unknown key)"
-        )
-
-    def verify(self, key_id: str, signature: bytes, message: bytes, what: str) -> None:
-        info = self.find(key_id)
-        public = Ed25519PublicKey.from_public_bytes(_unb64(info.public_key))
-        if key_id_of(public) != key_id:
-            raise VerificationFailed(
-                f"keyring entry {key_id} holds a different public key (its hash is "
-                f"{key_id_of(public)}): the keyring was tampered with"
-            )
-        try:
-            public.verify(signature, message)
-        except InvalidSignature:
-            raise VerificationFailed(
-                f"the {what} signature does not verify with key {key_id}: the {what} was altered "
-                "or the signature forged"
-            ) from None
-
-    def to_json(self) -> str:
-        return self.model_dump_json(indent=2)
-
-
-class KeyStore:
-    """Platform signing keys on disk: ``<folder>/<key id>.pem`` (0600) + ``keyring.json``."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-
-    @property
-    def keyring_path(self) -> Path:
-        return self.folder / "keyring.json"
-
-    def keyring(self) -> Keyring:
-        if not self.keyring_path.is_file():
-            return Keyring()
-        return Keyring.model_validate_json(self.keyring_path.read_text(encoding="utf-8"))
-
-    def _write_keyring(self, keyring: Keyring) -> None:
-        self.keyring_path.write_text(keyring.to_json(), encoding="utf-8")
-
-    def active(self, now: dt.datetime | None = None) -> SigningKey:
-        """The current signing key; the first call creates one."""
-        keyring = self.keyring()
-        current = [k for k in keyring.keys if k.retired_at is None]
-        if not current:
-            return self.rotate(now)
-        return self.load(current[-1].key_id)
-
-    def load(self, key_id: str) -> SigningKey:
-        path = self.folder / f"{key_id.replace(':', '_')}.pem"
-        try:
-            private = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        except OSError as exc:
-            raise CertificationError(
-                f"private key {key_id} is missing at {path} ({exc.strerror}); restore it from "
-                "backup or rotate to a new key"
-            ) from None
-        if not isinstance(private, Ed25519PrivateKey):
-            raise CertificationError(f"{path} is not an Ed25519 private key")
-        return SigningKey(private)
-
-    def rotate(self, now: dt.datetime | None = None) -> SigningKey:
-        """Make a new active key; earlier keys are retired but stay in the public keyring."""
-        stamp = (now or dt.datetime.now(dt.UTC)).isoformat()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.folder, 0o700)
-        key = SigningKey.generate()
-        path = self.folder / f"{key.key_id.replace(':', '_')}.pem"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key.private_pem())
-        keyring = self.keyring()
-        for info in keyring.keys:
-            if info.retired_at is None:
-                info.retired_at = stamp
-        keyring.keys.append(
-            PublicKeyInfo(key_id=key.key_id, public_key=key.public_raw_b64(), created_at=stamp)
-        )
-        self._write_keyring(keyring)
-        return key
-
-
 class Validity(BaseModel):
+    model_config = _STRICT
+
     valid_from: dt.date
     valid_until: dt.date
 
 
 class Certificate(BaseModel):
-    """The certified statement (what is signed)."""
+    """The certified statement (what is signed); no field outside this list is accepted."""
+
+    model_config = _STRICT
 
     certificate_id: str
     version: int = Field(1, description="1 at issuance, +1 at every renewal")
@@ -230,8 +117,18 @@ class Certificate(BaseModel):
     def sha256(self) -> str:
         return sha256_hex(self.canonical())
 
+    def signed_at(self) -> dt.datetime:
+        return instant(self.issued_at, "certificate issued_at")
+
+    def declared_unit(self) -> str:
+        """The functional unit as text: ``"1 kWh"``."""
+        fu = self.functional_unit
+        return f"{fu.get('amount', 1):g} {fu.get('unit', '')}".strip()
+
 
 class SignatureBlock(BaseModel):
+    model_config = _STRICT
+
     algorithm: str = SIGNATURE_ALGORITHM
     key_id: str
     value: str
@@ -240,27 +137,72 @@ class SignatureBlock(BaseModel):
 class SignedCertificate(BaseModel):
     """A certificate with its signature (the file a company hands its buyers)."""
 
+    model_config = _STRICT
+
     certificate: Certificate
     signature: SignatureBlock
 
-    def verify(self, keyring: Keyring) -> None:
-        if self.signature.algorithm != SIGNATURE_ALGORITHM:
-            raise VerificationFailed(
-                f"signature algorithm {self.signature.algorithm!r} is not accepted; expected "
-                f"{SIGNATURE_ALGORITHM}"
-            )
-        keyring.verify(
-            self.signature.key_id,
-            _unb64(self.signature.value),
-            self.certificate.canonical(),
-            "certificate",
+    @classmethod
+    def of_file(cls, document: Mapping[str, Any]) -> SignedCertificate:
+        """The signed certificate inside a certificate file (which also holds ledger proof,
+        token and QR text); for verifying a file received from outside use
+        :func:`tanzuji.certify.verify.verify_certificate`."""
+        return cls.model_validate(
+            {"certificate": document.get("certificate"), "signature": document.get("signature")}
         )
+
+    def verify(self, keyring: Keyring) -> None:
+        """Check the signature over this certificate's canonical bytes, in the key's window."""
+        _verify_signature(self.signature, self.certificate.canonical(), self.certificate, keyring)
+
+
+def _verify_signature(
+    signature: SignatureBlock, message: bytes, certificate: Certificate, keyring: Keyring
+) -> None:
+    if signature.algorithm != SIGNATURE_ALGORITHM:
+        raise VerificationFailed(
+            f"signature algorithm {signature.algorithm!r} is not accepted; expected "
+            f"{SIGNATURE_ALGORITHM}"
+        )
+    keyring.verify(
+        signature.key_id,
+        unb64(signature.value, "certificate signature"),
+        message,
+        "certificate",
+        certificate.signed_at(),
+    )
+
+
+def verify_signed_document(data: Mapping[str, Any], keyring: Keyring) -> SignedCertificate:
+    """Verify ``{"certificate": {...}, "signature": {...}}`` as received; return it parsed.
+
+    The signature is checked over the canonical bytes of the ``certificate`` object exactly as
+    given (so any added, removed or changed member breaks it); then the object must parse with
+    no unknown field, and its values must canonicalise back to the same bytes.
+    """
+    raw = data.get("certificate")
+    signed = validate_document(
+        SignedCertificate,
+        {"certificate": raw, "signature": data.get("signature")},
+        None,
+        what="the signed certificate (altered, or fields the format does not define)",
+        error=VerificationFailed,
+    )
+    certificate, signature = signed.certificate, signed.signature
+    signed_bytes = canonical_bytes(raw)
+    _verify_signature(signature, signed_bytes, certificate, keyring)
+    if certificate.canonical() != signed_bytes:
+        raise VerificationFailed(
+            "the certificate's values do not read back as the signed bytes (a value of the wrong "
+            "type); it is refused"
+        )
+    return signed
 
 
 def sign_certificate(certificate: Certificate, key: SigningKey) -> SignedCertificate:
     return SignedCertificate(
         certificate=certificate,
-        signature=SignatureBlock(key_id=key.key_id, value=_b64(key.sign(certificate.canonical()))),
+        signature=SignatureBlock(key_id=key.key_id, value=b64(key.sign(certificate.canonical()))),
     )
 
 

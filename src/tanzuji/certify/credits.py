@@ -1,9 +1,10 @@
 """Carbon credits for neutrality claims: one serial, one use, across all certificates.
 
 Double counting is the classic failure of offsetting claims (ISO 14068-1:2023 requires that
-credits are retired and not claimed twice). Serials are compared as ranges: a block
-``prefix + [start, end]`` of one registry collides with another block of the same registry and
-prefix when the two ranges overlap at all.
+credits are retired and not claimed twice). Serials are compared as ranges in canonical form
+(:mod:`tanzuji.certify.serials`: registry names normalised, prefixes normalised with their
+trailing digits moved into the numbers, printed serial numbers parsed by registry): a block
+collides with another block of the same registry and prefix when the two ranges overlap at all.
 """
 
 from __future__ import annotations
@@ -23,13 +24,9 @@ class UsedSerial:
     block: CreditRetirement
 
 
-def _key(block: CreditRetirement) -> tuple[str, str]:
-    return (block.registry.strip().casefold(), block.serial_prefix.strip().casefold())
-
-
 def overlaps(a: CreditRetirement, b: CreditRetirement) -> bool:
-    """True when two blocks share at least one serial."""
-    return _key(a) == _key(b) and a.serial_start <= b.serial_end and b.serial_start <= a.serial_end
+    """True when two blocks share at least one serial (compared in canonical form)."""
+    return a.serial_range().overlaps(b.serial_range())
 
 
 def check_serials_unused(

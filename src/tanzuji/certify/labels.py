@@ -1,11 +1,16 @@
 """Label artwork: the carbon-footprint label as SVG and PNG, with its QR code.
 
-One layout for the three labels: the mark of the label type (碳披露 / 碳减排 / 碳中和, one
-colour each), the bilingual title 大湾区碳足迹 / Carbon Footprint, the footprint per
-functional unit (plus the computed reduction, or the neutrality period), the certificate id,
-and the QR code (``segno``) that opens the public certificate page and carries the signed
-token. The PNG is drawn with Pillow using the Noto Sans SC subset shipped in
-``tanzuji/data/fonts`` (SIL OFL 1.1), so Chinese renders on any machine.
+One layout for the three labels (:func:`label_layout`), drawn by both renderers: the mark of
+the label type (碳披露 / 碳减排 / 碳中和, one colour each), the bilingual title 大湾区碳足迹 /
+Carbon Footprint, the footprint and the declared unit it is per (每 1 kWh / per 1 kWh), the
+computed reduction or the neutrality period, the product, the validity (有效期至 / valid until),
+the certification body, the certificate id, and the QR code (``segno``) that opens the public
+certificate page and carries the compact signed claim (:mod:`tanzuji.certify.token`).
+
+The QR code is at most version 10 (57 x 57 modules) at error correction M (15 %, ISO/IEC
+18004:2015 Table 7), so it stays readable at about 2 cm printed: the URL is a byte segment and
+the base32 token an alphanumeric one. The PNG is drawn with Pillow using the Noto Sans SC
+subset shipped in ``tanzuji/data/fonts`` (SIL OFL 1.1), so Chinese renders on any machine.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import segno
 from PIL import Image, ImageDraw, ImageFont
 
 from tanzuji.certify.certificate import Certificate
+from tanzuji.certify.token import qr_segments
+from tanzuji.errors import CertificationError
 
 FONT_DIR = Path(__file__).resolve().parents[1] / "data" / "fonts"
 FONT_FILE = "NotoSansSC-Regular-GB2312.otf"
@@ -32,8 +39,15 @@ NAMES = {
     "neutrality": ("碳中和", "Neutral"),
 }
 WIDTH, HEIGHT = 760, 400
-QR_BOX = 300  # px, side of the QR area (the token makes a dense code: keep it large)
-TEXT_WIDTH = WIDTH - QR_BOX - 60  # px available left of the QR code
+QR_BOX = 260  # px, side of the QR area
+QR_TOP = 80  # px
+TEXT_WIDTH = WIDTH - QR_BOX - 70  # px available left of the QR code
+#: The largest QR version a label carries (57 x 57 modules; ISO/IEC 18004:2015 Table 1).
+MAX_QR_VERSION = 10
+#: Error correction tried in order: M (15 % of codewords restorable), then L (7 %).
+QR_ERROR_LEVELS = ("M", "L")
+QUIET_ZONE_MODULES = 4  # ISO/IEC 18004:2015 9.1
+SVG_FONT = "'Noto Sans SC','Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',sans-serif"
 
 
 @dataclass(frozen=True)
@@ -45,17 +59,19 @@ class LabelText:
     mark_en: str
     value: str
     unit: str
+    per_unit: str
     detail: str
     certificate_id: str
     product_zh: str
     product_en: str
+    validity: str
+    body: str
 
 
 def label_text(certificate: Certificate) -> LabelText:
     label: dict[str, Any] = certificate.label
     kind = str(label.get("type", "disclosure"))
-    fu = certificate.functional_unit
-    per = f"{fu.get('amount', 1):g} {fu.get('unit', '')}".strip()
+    per = certificate.declared_unit()
     detail = ""
     if kind == "reduction":
         detail = (
@@ -72,13 +88,16 @@ def label_text(certificate: Certificate) -> LabelText:
         mark_zh=zh,
         mark_en=en,
         value=f"{certificate.footprint_kg_co2e:.3g}",
-        unit=f"kg CO2e / {per}",
+        unit="kg CO2e",
+        per_unit=fit(f"每 {per} / per {per}", 16, WIDTH - QR_BOX - 200),
         detail=fit(detail, 15),
         certificate_id=certificate.certificate_id,
         product_zh=fit(product.get("zh") or "", 17),
         product_en=fit(product.get("en") or "", 15)
         if product.get("en") != product.get("zh")
         else "",
+        validity=f"有效期至 Valid until {certificate.validity.valid_until.isoformat()}",
+        body=fit(f"认证机构 Certified by {certificate.verifier.get('body', '')}", 14),
     )
 
 
@@ -92,53 +111,157 @@ def fit(text: str, size: int, width: int = TEXT_WIDTH) -> str:
     return text + "…"
 
 
+def qr_code(text: str) -> segno.QRCode:
+    """The label's QR code: URL and token segments, version <= 10, error correction M (or L).
+
+    Raises
+    ------
+    CertificationError
+        When even level L needs a version above 10 (a long base URL or declared unit).
+    """
+    segments = [(part, segno.consts.MODE_MAPPING[mode]) for part, mode in qr_segments(text)]
+    for level in QR_ERROR_LEVELS:
+        code = segno.make(segments, error=level, boost_error=True, micro=False)
+        if code.version <= MAX_QR_VERSION:
+            return code
+    raise CertificationError(
+        f"the label's QR text ({len(text)} characters) needs QR version {code.version} even "
+        f"at error correction L; at most {MAX_QR_VERSION} is printed: shorten the "
+        "certificate_base_url setting or the declared unit"
+    )
+
+
 def qr_modules(text: str) -> list[list[bool]]:
-    """The QR code's dark modules (with the 4-module quiet zone), error correction M."""
-    qr = segno.make(text, error="m", micro=False)
-    return [[bool(v) for v in row] for row in qr.matrix_iter(scale=1, border=4)]
+    """The QR code's dark modules, with the 4-module quiet zone."""
+    code = qr_code(text)
+    return [[bool(v) for v in row] for row in code.matrix_iter(scale=1, border=QUIET_ZONE_MODULES)]
+
+
+@dataclass(frozen=True)
+class Text:
+    x: float
+    y: float  # baseline
+    text: str
+    size: int
+    colour: str
+    middle: bool = False
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Box:
+    x: float
+    y: float
+    width: float
+    height: float
+    fill: str | None
+    radius: float = 0
+    outline: str | None = None
+    outline_width: float = 0
+
+
+@dataclass(frozen=True)
+class Circle:
+    cx: float
+    cy: float
+    r: float
+    fill: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The label drawn in px of the SVG canvas; renderers only translate it."""
+
+    width: int
+    height: int
+    colour: str
+    title: str
+    shapes: tuple[Box | Circle, ...]
+    texts: tuple[Text, ...]
+    qr_x: float
+    qr_y: float
+    qr_modules: list[list[bool]]
+
+
+def label_layout(certificate: Certificate, qr: str) -> Layout:
+    """Positions, sizes and colours of everything on the label."""
+    t = label_text(certificate)
+    colour = COLOURS.get(t.label_type, "#333333")
+    white, dark, grey = "#ffffff", "#111111", "#333333"
+    shapes = (
+        Box(0, 0, WIDTH, HEIGHT, white, 18, colour, 6),
+        Box(0, 0, WIDTH, 56, colour, 18),
+        Box(0, 38, WIDTH, 18, colour),
+        Circle(85, 140, 58, colour),
+    )
+    texts = (
+        Text(24, 38, f"{TITLE[0]}  {TITLE[1]}", 26, white, bold=True),
+        Text(85, 140, t.mark_zh, 26, white, middle=True, bold=True),
+        Text(85, 168, t.mark_en, 15, white, middle=True),
+        Text(165, 132, t.value, 48, dark, bold=True),
+        Text(165, 160, t.unit, 18, grey),
+        Text(165, 186, t.per_unit, 16, grey),
+        Text(24, 235, t.detail, 15, grey),
+        Text(24, 265, t.product_zh, 17, dark),
+        Text(24, 289, t.product_en, 15, dark),
+        Text(24, 318, t.validity, 14, dark),
+        Text(24, 344, t.body, 14, grey),
+        Text(24, 372, f"证书编号 Certificate {t.certificate_id}", 14, "#555555"),
+    )
+    return Layout(
+        width=WIDTH,
+        height=HEIGHT,
+        colour=colour,
+        title=f"{TITLE[0]} {TITLE[1]} {t.certificate_id}",
+        shapes=shapes,
+        texts=tuple(x for x in texts if x.text),
+        qr_x=WIDTH - QR_BOX - 24,
+        qr_y=QR_TOP,
+        qr_modules=qr_modules(qr),
+    )
 
 
 def render_svg(certificate: Certificate, qr: str) -> str:
     """The label as a standalone SVG document."""
-    t = label_text(certificate)
-    colour = COLOURS.get(t.label_type, "#333333")
-    modules = qr_modules(qr)
-    cell = QR_BOX / len(modules)
-    x0, y0 = WIDTH - QR_BOX - 20, 76
+    layout = label_layout(certificate, qr)
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{layout.width}" '
+        f'height="{layout.height}" viewBox="0 0 {layout.width} {layout.height}" '
+        f'font-family="{SVG_FONT}">',
+        f"<title>{escape(layout.title)}</title>",
+    ]
+    for shape in layout.shapes:
+        lines.append(_svg_shape(shape))
+    for text in layout.texts:
+        anchor = ' text-anchor="middle"' if text.middle else ""
+        weight = ' font-weight="bold"' if text.bold else ""
+        lines.append(
+            f'<text x="{text.x}" y="{text.y}" font-size="{text.size}" fill="{text.colour}"'
+            f"{anchor}{weight}>{escape(text.text)}</text>"
+        )
+    cell = QR_BOX / len(layout.qr_modules)
+    x0, y0 = layout.qr_x, layout.qr_y
     path = "".join(
         f"M{x0 + c * cell:.2f},{y0 + r * cell:.2f}h{cell:.2f}v{cell:.2f}h-{cell:.2f}z"
-        for r, row in enumerate(modules)
-        for c, dark in enumerate(row)
-        if dark
+        for r, row in enumerate(layout.qr_modules)
+        for c, on in enumerate(row)
+        if on
     )
-    font = "'Noto Sans SC','Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',sans-serif"
-    lines = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" '
-        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-family="{font}">',
-        f"<title>{escape(TITLE[0])} {escape(TITLE[1])} {escape(t.certificate_id)}</title>",
-        f'<rect width="{WIDTH}" height="{HEIGHT}" rx="18" fill="#ffffff" stroke="{colour}" '
-        'stroke-width="6"/>',
-        f'<rect x="0" y="0" width="{WIDTH}" height="56" rx="18" fill="{colour}"/>',
-        f'<rect x="0" y="38" width="{WIDTH}" height="18" fill="{colour}"/>',
-        f'<text x="24" y="38" font-size="26" font-weight="bold" fill="#ffffff">'
-        f"{escape(TITLE[0])}  {escape(TITLE[1])}</text>",
-        f'<circle cx="85" cy="140" r="58" fill="{colour}"/>',
-        f'<text x="85" y="140" font-size="26" font-weight="bold" fill="#ffffff" '
-        f'text-anchor="middle">{escape(t.mark_zh)}</text>',
-        f'<text x="85" y="168" font-size="15" fill="#ffffff" text-anchor="middle">'
-        f"{escape(t.mark_en)}</text>",
-        f'<text x="165" y="135" font-size="48" font-weight="bold" fill="#111111">'
-        f"{escape(t.value)}</text>",
-        f'<text x="165" y="165" font-size="18" fill="#333333">{escape(t.unit)}</text>',
-        f'<text x="24" y="240" font-size="15" fill="#333333">{escape(t.detail)}</text>',
-        f'<text x="24" y="275" font-size="17" fill="#111111">{escape(t.product_zh)}</text>',
-        f'<text x="24" y="300" font-size="15" fill="#111111">{escape(t.product_en)}</text>',
-        f'<text x="24" y="370" font-size="14" fill="#555555">证书编号 Certificate '
-        f"{escape(t.certificate_id)}</text>",
-        f'<path d="{path}" fill="#000000"/>',
-        "</svg>",
-    ]
+    lines += [f'<path d="{path}" fill="#000000"/>', "</svg>"]
     return "\n".join(lines) + "\n"
+
+
+def _svg_shape(shape: Box | Circle) -> str:
+    if isinstance(shape, Circle):
+        return f'<circle cx="{shape.cx}" cy="{shape.cy}" r="{shape.r}" fill="{shape.fill}"/>'
+    radius = f' rx="{shape.radius}"' if shape.radius else ""
+    stroke = (
+        f' stroke="{shape.outline}" stroke-width="{shape.outline_width}"' if shape.outline else ""
+    )
+    return (
+        f'<rect x="{shape.x}" y="{shape.y}" width="{shape.width}" height="{shape.height}"'
+        f'{radius} fill="{shape.fill or "none"}"{stroke}/>'
+    )
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
@@ -147,76 +270,61 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 def render_png(certificate: Certificate, qr: str, scale: int = 2) -> bytes:
     """The label as PNG bytes (``scale`` x the SVG size, for print)."""
-    t = label_text(certificate)
-    colour = COLOURS.get(t.label_type, "#333333")
+    layout = label_layout(certificate, qr)
     s = scale
-    image = Image.new("RGB", (WIDTH * s, HEIGHT * s), "#ffffff")
+    image = Image.new("RGB", (layout.width * s, layout.height * s), "#ffffff")
     draw = ImageDraw.Draw(image)
-    draw.rounded_rectangle(
-        (0, 0, WIDTH * s - 1, HEIGHT * s - 1), radius=18 * s, outline=colour, width=6 * s
-    )
-    draw.rounded_rectangle((0, 0, WIDTH * s - 1, 56 * s), radius=18 * s, fill=colour)
-    draw.rectangle((0, 38 * s, WIDTH * s - 1, 56 * s), fill=colour)
-    bold = {"stroke_width": s // 2 or 1}
-    draw.text(
-        (24 * s, 38 * s),
-        f"{TITLE[0]}  {TITLE[1]}",
-        font=_font(26 * s),
-        fill="#ffffff",
-        anchor="ls",
-        stroke_fill="#ffffff",
-        **bold,
-    )
-    draw.ellipse((27 * s, 82 * s, 143 * s, 198 * s), fill=colour)
-    draw.text(
-        (85 * s, 140 * s),
-        t.mark_zh,
-        font=_font(26 * s),
-        fill="#ffffff",
-        anchor="ms",
-        stroke_fill="#ffffff",
-        **bold,
-    )
-    draw.text((85 * s, 168 * s), t.mark_en, font=_font(15 * s), fill="#ffffff", anchor="ms")
-    draw.text(
-        (165 * s, 135 * s),
-        t.value,
-        font=_font(48 * s),
-        fill="#111111",
-        anchor="ls",
-        stroke_fill="#111111",
-        **bold,
-    )
-    draw.text((165 * s, 165 * s), t.unit, font=_font(18 * s), fill="#333333", anchor="ls")
-    draw.text((24 * s, 240 * s), t.detail, font=_font(15 * s), fill="#333333", anchor="ls")
-    draw.text((24 * s, 275 * s), t.product_zh, font=_font(17 * s), fill="#111111", anchor="ls")
-    draw.text((24 * s, 300 * s), t.product_en, font=_font(15 * s), fill="#111111", anchor="ls")
-    draw.text(
-        (24 * s, 370 * s),
-        f"证书编号 Certificate {t.certificate_id}",
-        font=_font(14 * s),
-        fill="#555555",
-        anchor="ls",
-    )
-    modules = qr_modules(qr)
+    for shape in layout.shapes:
+        _png_shape(draw, shape, s)
+    for text in layout.texts:
+        bold = {"stroke_width": s // 2 or 1, "stroke_fill": text.colour} if text.bold else {}
+        draw.text(
+            (text.x * s, text.y * s),
+            text.text,
+            font=_font(text.size * s),
+            fill=text.colour,
+            anchor="ms" if text.middle else "ls",
+            **bold,
+        )
+    modules = layout.qr_modules
     cell = max(1, (QR_BOX * s) // len(modules))
-    x0, y0 = (WIDTH - QR_BOX - 20) * s, 76 * s
-    draw.rectangle((x0, y0, x0 + QR_BOX * s, y0 + QR_BOX * s), fill="#ffffff")
+    x0, y0 = round(layout.qr_x * s), round(layout.qr_y * s)
     for r, row in enumerate(modules):
-        for c, dark in enumerate(row):
-            if dark:
-                draw.rectangle(
-                    (
-                        x0 + c * cell,
-                        y0 + r * cell,
-                        x0 + (c + 1) * cell - 1,
-                        y0 + (r + 1) * cell - 1,
-                    ),
-                    fill="#000000",
+        for c, on in enumerate(row):
+            if on:
+                box = (
+                    x0 + c * cell,
+                    y0 + r * cell,
+                    x0 + (c + 1) * cell - 1,
+                    y0 + (r + 1) * cell - 1,
                 )
+                draw.rectangle(box, fill="#000000")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _png_shape(draw: ImageDraw.ImageDraw, shape: Box | Circle, s: int) -> None:
+    if isinstance(shape, Circle):
+        box = ((shape.cx - shape.r) * s, (shape.cy - shape.r) * s)
+        draw.ellipse((*box, (shape.cx + shape.r) * s, (shape.cy + shape.r) * s), fill=shape.fill)
+        return
+    corners = (
+        shape.x * s,
+        shape.y * s,
+        (shape.x + shape.width) * s - 1,
+        (shape.y + shape.height) * s - 1,
+    )
+    if shape.radius:
+        draw.rounded_rectangle(
+            corners,
+            radius=shape.radius * s,
+            fill=shape.fill,
+            outline=shape.outline,
+            width=round(shape.outline_width * s),
+        )
+    else:
+        draw.rectangle(corners, fill=shape.fill)
 
 
 def decode_qr_image(data: bytes) -> str:

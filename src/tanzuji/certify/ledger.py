@@ -11,8 +11,17 @@ section 2.1 exactly, so any RFC 9162 verifier can check them:
 * consistency proof ``PROOF(m, D[n])`` and its verification       (RFC 9162 2.1.4.1, 2.1.4.2)
 
 A signed tree head (STH) is the platform's Ed25519 signature over the canonical JSON of
-``{"tree_size", "root_hash", "timestamp"}``. Whoever keeps an STH can later prove that the log
-only grew: changing a stored entry, reordering entries or dropping one changes the root.
+``{"tree_size", "root_hash", "map_root", "timestamp"}``: the log root and the root of the status
+map (:mod:`tanzuji.certify.statusmap`, the latest entry of every certificate) at that size.
+Whoever keeps an STH can later prove that the log only grew: changing a stored entry,
+reordering entries or dropping one changes the root. (Heads signed before the status map
+existed carry no ``map_root`` and sign the three other fields.)
+
+Appending needs only the *frontier*, the roots of the perfect subtrees that make up the tree
+(one per set bit of its size, largest first; RFC 9162 2.1.1's split makes the root their fold
+from the right): a new leaf merges with the frontier's smallest subtrees like a carry in binary
+addition, so an append is O(log n) without reading the log, and the audit path of the appended
+leaf is the old frontier, smallest subtree first.
 
 References
 ----------
@@ -21,17 +30,29 @@ References
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from tanzuji.certify.certificate import Keyring, SigningKey, canonical_bytes
+from tanzuji.certify import statusmap
+from tanzuji.certify.certificate import canonical_bytes
+from tanzuji.certify.encoding import b64, unb64
+from tanzuji.certify.keys import Keyring, SigningKey, instant
 from tanzuji.errors import LedgerInconsistent, NotFound, VerificationFailed
 
+#: Certificate status after each ledger event (one table for publishing and for verifying).
+EVENT_STATUS = {
+    "issued": "valid",
+    "renewed": "valid",
+    "reinstated": "valid",
+    "suspended": "suspended",
+    "revoked": "revoked",
+    "expired": "expired",
+}
 LEAF_PREFIX = b"\x00"  # RFC 9162 2.1.1
 NODE_PREFIX = b"\x01"  # RFC 9162 2.1.1
 
@@ -51,11 +72,14 @@ def _split(n: int) -> int:
     return 1 << ((n - 1).bit_length() - 1)
 
 
+EMPTY_TREE_ROOT = hashlib.sha256(b"").digest()  # RFC 9162 2.1.1: MTH({}) = SHA-256()
+
+
 def merkle_root(leaves: Sequence[bytes]) -> bytes:
     """MTH over leaf hashes (RFC 9162 2.1.1); the empty tree hashes to SHA-256 of nothing."""
     n = len(leaves)
     if n == 0:
-        return hashlib.sha256(b"").digest()
+        return EMPTY_TREE_ROOT
     if n == 1:
         return leaves[0]
     k = _split(n)
@@ -168,19 +192,10 @@ def verify_consistency(
         )
 
 
-def b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def unb64(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, TypeError) as exc:
-        raise VerificationFailed(f"not valid base64url: {text[:20]!r}…") from exc
-
-
 class LedgerEntry(BaseModel):
     """One logged event about a certificate (the leaf data is its canonical JSON)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     index: int
     event: str  # issued | renewed | suspended | reinstated | revoked | expired
@@ -195,29 +210,151 @@ class LedgerEntry(BaseModel):
 
 
 class TreeHead(BaseModel):
-    """A signed tree head (STH)."""
+    """A signed tree head (STH): log size and root, status-map root, time, signature."""
+
+    model_config = ConfigDict(extra="forbid")
 
     tree_size: int
     root_hash: str  # base64url
+    map_root: str | None = None  # base64url; None only on heads signed before the status map
     timestamp: str
     key_id: str
-    signature: str  # base64url Ed25519 over canonical JSON of the three fields above
+    signature: str  # base64url Ed25519 over signed_part()
 
     def signed_part(self) -> bytes:
-        return canonical_bytes(
-            {"tree_size": self.tree_size, "root_hash": self.root_hash, "timestamp": self.timestamp}
-        )
+        fields: dict[str, object] = {
+            "tree_size": self.tree_size,
+            "root_hash": self.root_hash,
+            "timestamp": self.timestamp,
+        }
+        if self.map_root is not None:
+            fields["map_root"] = self.map_root
+        return canonical_bytes(fields)
+
+    def signed_at(self) -> dt.datetime:
+        return instant(self.timestamp, "tree head timestamp")
 
     def verify(self, keyring: Keyring) -> None:
-        """Check the STH signature with the platform's public keys."""
-        keyring.verify(self.key_id, unb64(self.signature), self.signed_part(), "tree head")
+        """Check the STH signature and that its time lies in the signing key's window."""
+        keyring.verify(
+            self.key_id, unb64(self.signature), self.signed_part(), "tree head", self.signed_at()
+        )
+
+
+class StatusProof(BaseModel):
+    """A certificate's latest entry (None: the map holds none) with its map and log proofs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entry: LedgerEntry | None
+    inclusion_proof: list[str] = Field(default_factory=list)
+    map_proof: statusmap.MapProof
+
+
+class StatusBundle(BaseModel):
+    """A newer signed tree head, consistency proofs to it, and the certificate's status in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    certificate_id: str
+    tree_head: TreeHead
+    consistency: dict[int, list[str]] = Field(
+        default_factory=dict, description="older tree size -> consistency proof to tree_head"
+    )
+    status: StatusProof
+
+
+def sign_tree_head(
+    key: SigningKey, tree_size: int, root: bytes, map_root: bytes, at: dt.datetime
+) -> TreeHead:
+    """A tree head over ``root`` and ``map_root`` at ``tree_size``, signed by ``key``."""
+    unsigned = TreeHead(
+        tree_size=tree_size,
+        root_hash=b64(root),
+        map_root=b64(map_root),
+        timestamp=at.isoformat(),
+        key_id=key.key_id,
+        signature="",
+    )
+    return unsigned.model_copy(update={"signature": b64(key.sign(unsigned.signed_part()))})
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """The right edge of the log: roots of its perfect subtrees, largest first (RFC 9162 2.1.1)."""
+
+    size: int = 0
+    hashes: tuple[bytes, ...] = ()
+
+    def append(self, leaf: bytes) -> Frontier:
+        """The frontier after appending ``leaf``: O(log n) node hashes."""
+        hashes, carry, size = list(self.hashes), leaf, self.size
+        while size & 1:  # a subtree of the same size to the left: merge, like a binary carry
+            carry = node_hash(hashes.pop(), carry)
+            size >>= 1
+        return Frontier(self.size + 1, (*hashes, carry))
+
+    def root(self) -> bytes:
+        """MTH of the log: the subtree roots folded from the right."""
+        if not self.hashes:
+            return EMPTY_TREE_ROOT
+        current = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            current = node_hash(left, current)
+        return current
+
+    def next_leaf_path(self) -> list[bytes]:
+        """The audit path (RFC 9162 2.1.3.1) of the next leaf appended: smallest subtree first."""
+        return list(reversed(self.hashes))
+
+    @classmethod
+    def of(cls, leaves: Iterable[bytes]) -> Frontier:
+        frontier = cls()
+        for leaf in leaves:
+            frontier = frontier.append(leaf)
+        return frontier
+
+
+@dataclass(frozen=True)
+class Appended:
+    """What appending one event gives: the entry, the new signed head, the entry's audit path."""
+
+    entry: LedgerEntry
+    tree_head: TreeHead
+    inclusion_proof: list[str]
+
+
+class EventLog(Protocol):
+    """A log that appends an event and signs the new head in one step (memory or database)."""
+
+    def append_event(
+        self,
+        event: str,
+        certificate_id: str,
+        certificate_sha256: str,
+        status: str,
+        at: dt.datetime,
+        reason: str,
+        key: SigningKey,
+    ) -> Appended: ...
 
 
 @dataclass
 class Ledger:
-    """The log in memory: entries in order plus their leaf hashes (persisted by ``store``)."""
+    """The log in memory, with its status map (the store persists the same structures)."""
 
     entries: list[LedgerEntry] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._frontier = Frontier.of(e.leaf() for e in self.entries)
+        latest = {statusmap.map_key(e.certificate_id): e.leaf() for e in self.entries}
+        self._nodes, self._map_root = statusmap.MemoryNodes.of(latest.items())
+
+    def _index(self, entry: LedgerEntry) -> None:
+        leaf = entry.leaf()
+        self._frontier = self._frontier.append(leaf)
+        key = statusmap.map_key(entry.certificate_id)
+        self._map_root = statusmap.update(self._nodes, key, leaf)
 
     @property
     def size(self) -> int:
@@ -246,20 +383,33 @@ class Ledger:
             reason=reason,
         )
         self.entries.append(entry)
+        self._index(entry)
         return entry
 
+    def append_event(
+        self,
+        event: str,
+        certificate_id: str,
+        certificate_sha256: str,
+        status: str,
+        at: dt.datetime,
+        reason: str,
+        key: SigningKey,
+    ) -> Appended:
+        path = [b64(h) for h in self._frontier.next_leaf_path()]
+        entry = self.append(event, certificate_id, certificate_sha256, status, at, reason)
+        return Appended(entry, self.sign_head(key, at), path)
+
     def root(self, size: int | None = None) -> bytes:
+        if size is None or size == self.size:
+            return self._frontier.root()
         return merkle_root(self.leaves(size))
 
+    def map_root(self) -> bytes:
+        return self._map_root
+
     def sign_head(self, key: SigningKey, at: dt.datetime) -> TreeHead:
-        unsigned = TreeHead(
-            tree_size=self.size,
-            root_hash=b64(self.root()),
-            timestamp=at.isoformat(),
-            key_id=key.key_id,
-            signature="",
-        )
-        return unsigned.model_copy(update={"signature": b64(key.sign(unsigned.signed_part()))})
+        return sign_tree_head(key, self.size, self.root(), self._map_root, at)
 
     def inclusion(self, index: int, size: int | None = None) -> list[str]:
         return [b64(h) for h in inclusion_path(index, self.leaves(size))]
@@ -270,22 +420,139 @@ class Ledger:
     def entries_for(self, certificate_id: str) -> list[LedgerEntry]:
         return [e for e in self.entries if e.certificate_id == certificate_id]
 
-    def audit(self, head: TreeHead, keyring: Keyring) -> None:
-        """Check the stored entries against a signed tree head: order, content, count."""
-        head.verify(keyring)
-        for i, entry in enumerate(self.entries):
-            if entry.index != i:
-                raise LedgerInconsistent(
-                    f"ledger entry at position {i} says it is entry {entry.index}: entries were "
-                    "reordered or one was dropped"
+    def status_proof(self, certificate_id: str) -> tuple[LedgerEntry | None, statusmap.MapProof]:
+        """The certificate's latest entry (None if it has none) and its map proof."""
+        latest = next(
+            (e for e in reversed(self.entries) if e.certificate_id == certificate_id), None
+        )
+        _value, proof = statusmap.prove(self._nodes, statusmap.map_key(certificate_id))
+        return latest, proof
+
+    def status_bundle(
+        self, certificate_id: str, head: TreeHead, since_sizes: Iterable[int] = ()
+    ) -> StatusBundle:
+        """The certificate's status under ``head`` (signed at the current size) with proofs."""
+        if head.tree_size != self.size:
+            raise NotFound(f"the head covers {head.tree_size} entries; the log holds {self.size}")
+        latest, proof = self.status_proof(certificate_id)
+        own = {e.index + 1 for e in self.entries_for(certificate_id)}
+        sizes = sorted(own | {s for s in since_sizes if 0 < s <= self.size})
+        return StatusBundle(
+            certificate_id=certificate_id,
+            tree_head=head,
+            consistency={s: self.consistency(s) for s in sizes},
+            status=StatusProof(
+                entry=latest,
+                inclusion_proof=[] if latest is None else self.inclusion(latest.index),
+                map_proof=proof,
+            ),
+        )
+
+    def audit(
+        self, head: TreeHead, keyring: Keyring, named: Mapping[str, TreeHead] | None = None
+    ) -> AuditReport:
+        """:func:`audit_log` of these entries with ``head`` as the only stored head."""
+        return audit_log(self.entries, [head], keyring, named or {})
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What an audit checked (it raises :class:`LedgerInconsistent` on any problem)."""
+
+    log_size: int
+    heads_checked: int
+    named_checked: int
+    map_checked_at: int | None
+
+
+def audit_log(
+    entries: Sequence[LedgerEntry],
+    heads: Sequence[TreeHead],
+    keyring: Keyring,
+    named: Mapping[str, TreeHead],
+) -> AuditReport:
+    """Check a stored log against every signed tree head it has published.
+
+    ``named`` maps what names a head (``"certificate GBA-… v1"``) to the head it carries: the
+    log must not have been rolled back below it, and must still hash to it. Every problem found
+    is listed in one :class:`LedgerInconsistent`.
+
+    Checks: entry positions (reordered or dropped entries); every head's signature and key
+    window; the root of the log's first ``tree_size`` entries against every head (stored and
+    named); the status map of the newest head against the latest entries; entries that no
+    signed head covers.
+    """
+    problems: list[str] = []
+    for position, entry in enumerate(entries):
+        if entry.index != position:
+            problems.append(
+                f"ledger entry at position {position} says it is entry {entry.index}: entries "
+                "were reordered or one was dropped"
+            )
+            break
+    all_heads = [("stored tree head", h) for h in heads] + list(
+        (what, h) for what, h in named.items()
+    )
+    for what, head in all_heads:
+        try:
+            head.verify(keyring)
+        except VerificationFailed as exc:
+            problems.append(f"{what} of size {head.tree_size}: {exc.message}")
+    problems += _rolled_back(len(entries), named)
+    problems += _roots_differ(entries, all_heads)
+    newest = max(heads, key=lambda h: h.tree_size, default=None)
+    covered = newest.tree_size if newest else 0
+    if len(entries) > covered:
+        extra = [e.index for e in entries[covered:]]
+        shown = ", ".join(map(str, extra[:20])) + (" …" if len(extra) > 20 else "")
+        problems.append(
+            f"entries {shown} ({len(extra)} in all) are covered by no signed tree head (the "
+            f"newest covers {covered}): appended outside the platform's signing / 未经签名的条目"
+        )
+    if newest is not None and newest.tree_size > len(entries):
+        problems.append(
+            f"the newest signed tree head covers {newest.tree_size} entries but the log holds "
+            f"only {len(entries)}: the log was truncated"
+        )
+    map_at = None
+    if newest is not None and newest.map_root is not None and newest.tree_size <= len(entries):
+        map_at = newest.tree_size
+        latest = {statusmap.map_key(e.certificate_id): e.leaf() for e in entries[:map_at]}
+        if b64(statusmap.reference_root(latest.items())) != newest.map_root:
+            problems.append(
+                f"the status map signed at size {map_at} does not match the latest entries of "
+                "the log: a status was changed or left out"
+            )
+    if problems:
+        raise LedgerInconsistent("; ".join(problems), problems=problems)
+    return AuditReport(len(entries), len(heads), len(named), map_at)
+
+
+def _rolled_back(size: int, named: Mapping[str, TreeHead]) -> list[str]:
+    return [
+        f"{what} names a log of {head.tree_size} entries (its signed tree head) but the log "
+        f"holds only {size}: the log was rolled back / 账本被回滚"
+        for what, head in named.items()
+        if head.tree_size > size
+    ]
+
+
+def _roots_differ(
+    entries: Sequence[LedgerEntry], heads: Sequence[tuple[str, TreeHead]]
+) -> list[str]:
+    """Heads whose root the log's first ``tree_size`` entries do not hash to (one pass)."""
+    wanted: dict[int, list[tuple[str, TreeHead]]] = {}
+    for what, head in heads:
+        if 0 < head.tree_size <= len(entries):
+            wanted.setdefault(head.tree_size, []).append((what, head))
+    problems = []
+    frontier = Frontier()
+    for entry in entries:
+        frontier = frontier.append(entry.leaf())
+        for what, head in wanted.get(frontier.size, []):
+            if b64(frontier.root()) != head.root_hash:
+                problems.append(
+                    f"the first {head.tree_size} stored entries do not hash to the signed root "
+                    f"of the {what}: an entry was changed, reordered or dropped"
                 )
-        if head.tree_size > self.size:
-            raise LedgerInconsistent(
-                f"the signed tree head covers {head.tree_size} entries but the log holds only "
-                f"{self.size}: the log was truncated"
-            )
-        if b64(self.root(head.tree_size)) != head.root_hash:
-            raise LedgerInconsistent(
-                f"the first {head.tree_size} stored entries do not hash to the signed root: an "
-                "entry was changed, reordered or dropped"
-            )
+    return problems

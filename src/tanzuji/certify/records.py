@@ -12,6 +12,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from tanzuji.certify.serials import SerialRange, canonical_range, parse_serial_number
+from tanzuji.errors import CertificationError
+
 
 class Role(StrEnum):
     applicant = "applicant"  # staff of the enterprise that applies
@@ -113,18 +116,41 @@ class AuditEntry(BaseModel):
 class CreditRetirement(BaseModel):
     """A block of retired carbon credits; one credit is one tonne CO2e (VCS/Gold Standard/CCER).
 
-    Serial numbers are treated as ``serial_prefix`` + a block number from ``serial_start`` to
-    ``serial_end`` inclusive, the way registries print retired blocks.
+    Serial numbers are ``serial_prefix`` + a block number from ``serial_start`` to
+    ``serial_end`` inclusive, or ``serial_number`` exactly as the registry prints the retired
+    block (Verra, Gold Standard; the numbers are then read from it). Blocks are compared in
+    the canonical form of :mod:`tanzuji.certify.serials`.
     """
 
     registry: str = Field(description="e.g. Verra VCS, Gold Standard, CCER")
     serial_prefix: str = Field("", description="the part of the serial before the block numbers")
     serial_start: int = Field(ge=0)
     serial_end: int = Field(ge=0)
+    serial_number: str | None = Field(
+        None, description="the block's serial number as the registry prints it (Verra, GS)"
+    )
     vintage: int = Field(ge=1990, le=2100)
     quantity_t_co2e: float = Field(gt=0)
     retirement_date: dt.date
     project: str = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_from_serial_number(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not data.get("serial_number"):
+            return data
+        try:
+            printed = parse_serial_number(str(data.get("registry", "")), str(data["serial_number"]))
+        except CertificationError as exc:
+            raise ValueError(exc.message) from None
+        for field, value in (("serial_start", printed.start), ("serial_end", printed.end)):
+            given = data.get(field)
+            if given is not None and given != value:
+                raise ValueError(
+                    f"{field} {given} disagrees with serial_number {data['serial_number']!r} "
+                    f"({value})"
+                )
+        return {"serial_start": printed.start, "serial_end": printed.end, **data}
 
     @model_validator(mode="after")
     def _range_matches_quantity(self) -> CreditRetirement:
@@ -138,9 +164,23 @@ class CreditRetirement(BaseModel):
                 f"serial range {self.serial_start}-{self.serial_end} holds {count} credits but "
                 f"quantity_t_co2e is {self.quantity_t_co2e:g}; one credit is one tonne"
             )
+        try:
+            self.serial_range()
+        except CertificationError as exc:
+            raise ValueError(exc.message) from None
         return self
 
+    def serial_range(self) -> SerialRange:
+        """The block in canonical form (registry key, prefix, integer range)."""
+        if self.serial_number:
+            return parse_serial_number(self.registry, self.serial_number)
+        return canonical_range(
+            self.registry, self.serial_prefix, self.serial_start, self.serial_end
+        )
+
     def label(self) -> str:
+        if self.serial_number:
+            return f"{self.registry} {self.serial_number}"
         return f"{self.registry} {self.serial_prefix}{self.serial_start}-{self.serial_end}"
 
 

@@ -141,6 +141,49 @@ def _require_body_decision_maker(application: Application, actor: Actor, step: s
             f"{actor.id} of {actor.organisation.id} cannot {step} application {application.id}: "
             f"it is handled by body {body} / 不得代表其他认证机构决定"
         )
+    _require_separate_decision(application, actor, step)
+
+
+def applicant_people(application: Application) -> set[str]:
+    """User ids of everyone who prepared the application: opened, submitted, answered, revised.
+
+    Taken from the audit trail (every line written in the applicant role) plus the creator and
+    the authors of the model versions, so a later change of someone's role does not hide it.
+    """
+    people = {application.created_by, *(m.created_by for m in application.model_versions)}
+    return people | {line.actor_id for line in application.audit if line.role is Role.applicant}
+
+
+def evaluation_people(application: Application) -> set[str]:
+    """User ids of everyone who took part in the evaluation (review, verification, surveillance)."""
+    people = {line.actor_id for line in application.audit if line.role is Role.verifier}
+    if application.verifier is not None:
+        people.add(application.verifier.id)
+    return people
+
+
+def _require_separate_decision(application: Application, actor: Actor, step: str) -> None:
+    """ISO/IEC 17065:2012 7.6.2: who decides took no part in the evaluation, nor applied."""
+    if actor.id in applicant_people(application):
+        raise PermissionDenied(
+            f"{actor.id} prepared or submitted application {application.id} and cannot also "
+            f"{step} it (separation of duties, ISO/IEC 17065:2012 4.2 and 7.6.2) / "
+            "申请人不得兼任决定人员"
+        )
+    if actor.id in evaluation_people(application):
+        raise PermissionDenied(
+            f"{actor.id} verified application {application.id} and cannot also {step} it "
+            "(ISO/IEC 17065:2012 7.6.2) / 核查人员不得兼任决定人员"
+        )
+
+
+def _require_independent_verifier(application: Application, actor: Actor, step: str) -> None:
+    """A verifier does not evaluate an application they prepared (ISO/IEC 17065:2012 4.2)."""
+    if actor.id in applicant_people(application):
+        raise PermissionDenied(
+            f"{actor.id} prepared or submitted application {application.id} and cannot also "
+            f"{step} it (impartiality, ISO/IEC 17065:2012 4.2) / 申请人不得兼任核查人员"
+        )
 
 
 def compute_model_version(
@@ -254,6 +297,7 @@ def start_review(
     _require_role(actor, "start review", Role.verifier)
     _require_accredited(actor, "start review")
     _require_state(application, "start review", State.submitted)
+    _require_independent_verifier(application, actor, "review")
     return _stamp(
         application,
         actor,
@@ -472,11 +516,6 @@ def decide(
     _require_body_decision_maker(application, actor, "decide")
     if not reason.strip():
         raise GateNotMet("a decision needs a reason (it goes into the audit trail)")
-    if application.verifier is not None and actor.id == application.verifier.id:
-        raise PermissionDenied(
-            f"{actor.id} verified application {application.id} and cannot also decide it "
-            "(ISO/IEC 17065 7.6.2) / 核查人员不得兼任决定人员"
-        )
     if not approve:
         return _stamp(
             application,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,11 @@ from tanzuji.certify import workflow as wf
 from tanzuji.certify.certificate import (
     Certificate,
     Keyring,
-    KeyStore,
     SignedCertificate,
     load_json,
 )
+from tanzuji.certify.keys import FileKeyring, SecretKeyring, open_key_provider
 from tanzuji.certify.labels import decode_qr_image, render_png, render_svg
-from tanzuji.certify.publish import publish
 from tanzuji.certify.recheck import recheck
 from tanzuji.certify.records import (
     Actor,
@@ -37,14 +37,20 @@ from tanzuji.certify.records import (
     Organisation,
     Role,
 )
-from tanzuji.certify.verify import Report, StatusBundle, verify_certificate, verify_token_text
+from tanzuji.certify.token import is_qr_text
+from tanzuji.certify.verify import (
+    Report,
+    StatusBundle,
+    parse_age,
+    verify_certificate,
+    verify_token_text,
+)
 from tanzuji.cli.app import app, console
 from tanzuji.cli.calc import default_factor_source
 from tanzuji.errors import (
     CertificationError,
     ModelFileError,
     NotFound,
-    TanzujiError,
     VerificationFailed,
 )
 from tanzuji.factors.database import DatabaseFactorSource
@@ -83,8 +89,9 @@ def open_store() -> CertificationStore:
     return CertificationStore(engine)
 
 
-def key_store() -> KeyStore:
-    return KeyStore(data_dir() / "keys")
+def key_store() -> FileKeyring | SecretKeyring:
+    """The platform's keys: a secret from the environment if one is set, else the key files."""
+    return open_key_provider(data_dir() / "keys", os.environ)
 
 
 def participants_path(path: Path | None) -> Path:
@@ -181,7 +188,7 @@ REASON = typer.Option(..., "--reason")
 
 def stored_certificate(store: CertificationStore, cert_id: str) -> Certificate:
     """The newest signed version of certificate ``cert_id`` held in ``store``."""
-    return SignedCertificate.model_validate(store.certificate_document(cert_id)).certificate
+    return SignedCertificate.of_file(store.certificate_document(cert_id)).certificate
 
 
 def write_or_echo(text: str, out: Path | None, what: str) -> None:
@@ -196,27 +203,24 @@ def write_or_echo(text: str, out: Path | None, what: str) -> None:
 def _publish_event(
     store: CertificationStore, application: Application, event: str, now: dt.datetime, reason: str
 ) -> dict[str, Any] | None:
-    ledger = store.ledger()
     keys = key_store()
-    key = keys.active(now)
+    key = keys.signing_key(now)
     store.sync_keys(keys.keyring())
     current = None
     if event not in ("issued", "renewed"):
         current = stored_certificate(store, application.certificate_id or "").sha256()
-    publication = publish(
+    publication = store.publish(
         application,
         event,
-        ledger,
         key,
         now,
         str(settings.get("certificate_base_url")),
         reason,
         certificate_sha256=current,
     )
-    store.record_publication(publication, application.id)
     if publication.signed is None:
         return None
-    return publication.certificate_file(ledger)
+    return publication.certificate_file()
 
 
 def write_certificate_file(document: dict[str, Any], out: Path | None) -> Path:
@@ -635,14 +639,14 @@ def recheck_command(
 def keys_export(out: Path = typer.Option(None, "--out")) -> None:
     """Write the public keyring verifiers need (公钥)."""
     keys = key_store()
-    keys.active()
+    keys.signing_key(now_utc())  # the file keyring makes its first key here
     write_or_echo(keys.keyring().to_json(), out, "public keyring")
 
 
 @keys_app.command("rotate")
 def keys_rotate() -> None:
     """Make a new signing key; earlier keys stay in the keyring for old certificates."""
-    key = key_store().rotate()
+    key = key_store().rotate(now_utc())
     open_store().sync_keys(key_store().keyring())
     console.print(f"new signing key {key.key_id}")
 
@@ -656,7 +660,7 @@ def label_render(
 ) -> None:
     """Render the label artwork with its QR code (标识)."""
     document = open_store().certificate_document(cert_id)
-    signed = SignedCertificate.model_validate(document)
+    signed = SignedCertificate.of_file(document)
     if fmt not in ("svg", "png"):
         raise CertificationError(f"--format must be svg or png, found {fmt!r}")
     path = out or data_dir() / "labels" / f"{cert_id}.{fmt}"
@@ -683,7 +687,8 @@ def print_report(report: Report) -> None:
     colour = "green" if report.ok else "red"
     console.print(
         f"[bold {colour}]{report.status.upper()}[/] {report.certificate_id}: "
-        f"{report.footprint_kg_co2e:.6g} kg CO2e per FU, valid until {report.valid_until}"
+        f"{report.footprint_kg_co2e:.6g} kg CO2e / {report.declared_unit}, valid until "
+        f"{report.valid_until}"
     )
     for check in report.checks:
         console.print(f"  ✓ {check}")
@@ -697,9 +702,15 @@ def verify(
     status_bundle: Path = typer.Option(
         None, "--status", help="Newer status bundle from 'tanzuji ledger proof'."
     ),
+    max_head_age: str = typer.Option(
+        None,
+        "--max-head-age",
+        help="Require the status proven by a signed tree head younger than this (7d, 12h).",
+    ),
 ) -> None:
     """Verify a certificate or label offline with only the public keys (验证)."""
     keyring = _keyring(keys)
+    max_age = parse_age(max_head_age) if max_head_age else None
     bundle = None
     if status_bundle:
         bundle = validate_document(
@@ -709,13 +720,12 @@ def verify(
             what=f"the status bundle {status_bundle}",
             error=VerificationFailed,
         )
-    today = dt.date.today()
+    now = dt.datetime.now(dt.UTC)
     if qr is not None:
-        candidate = Path(qr)
         text = qr
-        if len(qr) < 4096 and candidate.is_file():
-            text = decode_qr_image(read_file_bytes(candidate, "label image"))
-        report = verify_token_text(text, keyring, today, bundle)
+        if not is_qr_text(qr):  # a bare token or URL#token is text, anything else an image
+            text = decode_qr_image(read_file_bytes(Path(qr), "label image"))
+        report = verify_token_text(text, keyring, now, bundle, max_age)
     elif certificate is not None:
         document = load_json(certificate)
         if not isinstance(document, dict):
@@ -723,7 +733,7 @@ def verify(
                 f"{certificate} holds a {type(document).__name__}; expected a certificate "
                 "document (certificate, signature, ledger, token)"
             )
-        report = verify_certificate(document, keyring, today, bundle)
+        report = verify_certificate(document, keyring, now, bundle, max_age)
     else:
         raise CertificationError("give a certificate file or --qr IMAGE_OR_TEXT")
     print_report(report)
@@ -741,33 +751,20 @@ def ledger_head() -> None:
 def ledger_proof(
     cert_id: str, out: Path = typer.Option(None, "--out", help="Write the bundle here.")
 ) -> None:
-    """Status bundle of a certificate: newest head, consistency and inclusion proofs."""
-    store = open_store()
-    ledger = store.ledger()
-    head = store.tree_head()
-    ledger.audit(head, key_store().keyring())
-    entries = ledger.entries_for(cert_id)
-    if not entries:
-        raise NotFound(f"certificate {cert_id} is not in the ledger")
-    bundle = StatusBundle(
-        certificate_id=cert_id,
-        tree_head=head,
-        consistency={e.index + 1: ledger.consistency(e.index + 1) for e in entries},
-        entries=[{"entry": e, "inclusion_proof": ledger.inclusion(e.index)} for e in entries],
-    )
+    """Status bundle of a certificate: newest head, its status-map proof, consistency proofs."""
+    bundle = open_store().status_bundle(cert_id)
     write_or_echo(bundle.model_dump_json(indent=2), out, "status bundle")
 
 
 @ledger_app.command("audit")
 def ledger_audit() -> None:
-    """Check the stored log against its newest signed tree head."""
-    store = open_store()
-    head = store.tree_head()
-    try:
-        store.ledger().audit(head, key_store().keyring())
-    except TanzujiError:
-        raise
-    console.print(f"ledger of {head.tree_size} entries matches the signed tree head")
+    """Check the stored log against every signed tree head and the certificates naming one."""
+    report = open_store().audit_ledger(key_store().keyring())
+    console.print(
+        f"ledger of {report.log_size} entries matches the signed tree heads "
+        f"({report.heads_checked} stored, {report.named_checked} named by certificates; status "
+        f"map checked at size {report.map_checked_at})"
+    )
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -895,14 +892,14 @@ def certification_demo(model: Path, factor_source: Any, release: str) -> Path:
     if document is None:
         raise CertificationError(f"certificate of {a.id} was not published")
     cert_file = write_certificate_file(document, None)
-    signed = SignedCertificate.model_validate(document)
+    signed = SignedCertificate.of_file(document)
     png = folder / "labels" / f"{a.certificate_id}.png"
     png.parent.mkdir(parents=True, exist_ok=True)
     png.write_bytes(render_png(signed.certificate, document["qr"]))
     png.with_suffix(".svg").write_text(render_svg(signed.certificate, document["qr"]), "utf-8")
     say(f"issue 发证 {a.certificate_id}, valid until 有效期至 {a.valid_until}: {cert_file}")
     say(f"label 标识 (disclosure 碳披露, QR): {png}")
-    report = verify_token_text(decode_qr_image(png.read_bytes()), key_store().keyring(), now.date())
+    report = verify_token_text(decode_qr_image(png.read_bytes()), key_store().keyring(), now)
     say("offline verification of the QR code read from the label PNG 离线验证标识二维码:")
     print_report(report)
     if not report.ok:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from tanzuji import gases, units
 from tanzuji.errors import FactorFileError, TanzujiError, UnknownFactor
+from tanzuji.factors.spreadsheet import restore
 
 ORIGINS = gases.ORIGINS
 
@@ -173,7 +174,9 @@ def load_factor_csv(path: Path) -> MappingSource:
         )
     rows: dict[str, list[tuple[int, dict[str, str]]]] = {}
     problems: list[str] = []
-    for line, row in enumerate(reader, start=2):
+    for line, cells in enumerate(reader, start=2):
+        # cells an exporter neutralised against formula injection read back as written
+        row = {k: restore(v) if isinstance(v, str) else v for k, v in cells.items()}
         for column in CSV_COLUMNS:
             if not (row.get(column) or "").strip():
                 problems.append(f"{path}:{line} column {column!r} is empty; a value is required")

@@ -60,6 +60,7 @@ from tanzuji.factors.match import (
     wanted_dimension,
 )
 from tanzuji.factors.record import FactorRecord, Status
+from tanzuji.factors.spreadsheet import neutralise_row
 from tanzuji.store import db
 from tanzuji.store import search as search_index
 from tanzuji.store.factors import (
@@ -938,13 +939,15 @@ def export_factor_csv(records: Sequence[FactorRecord], release: str | None = Non
         }
         for flow in data.flows:
             writer.writerow(
-                {
-                    **common,
-                    "gas": flow.gas,
-                    "origin": flow.origin,
-                    "amount_kg": repr(flow.amount_kg),
-                    "aircraft": "true" if flow.aircraft else "",
-                }
+                neutralise_row(
+                    {
+                        **common,
+                        "gas": flow.gas,
+                        "origin": flow.origin,
+                        "amount_kg": repr(flow.amount_kg),
+                        "aircraft": "true" if flow.aircraft else "",
+                    }
+                )
             )
     return out.getvalue()
 

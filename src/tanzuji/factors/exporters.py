@@ -19,6 +19,7 @@ from pathlib import Path
 from tanzuji.factors.importers.jsonld import RECORD_MARKER
 from tanzuji.factors.importers.table import COLUMNS, GAS_COLUMNS, OPTIONAL_COLUMNS
 from tanzuji.factors.record import FactorRecord
+from tanzuji.factors.spreadsheet import neutralise_row
 
 _NAMESPACE = uuid.UUID("6f1c2b1e-7d1a-4c53-9a1e-2f6d0c7b9e11")  # fixed: stable @ids
 _FLOW_NAMES = {
@@ -81,13 +82,17 @@ def template_row(record: FactorRecord) -> dict[str, str]:
 
 
 def export_csv(records: Iterable[FactorRecord], path: Path) -> Path:
-    """Write ``records`` as the CSV template (UTF-8, comma-separated)."""
+    """Write ``records`` as the CSV template (UTF-8, comma-separated).
+
+    Text cells that a spreadsheet would run as a formula are neutralised
+    (:mod:`tanzuji.factors.spreadsheet`); the table importer restores them.
+    """
     path = Path(path)
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=[*COLUMNS, *OPTIONAL_COLUMNS])
         writer.writeheader()
         for record in records:
-            writer.writerow(template_row(record))
+            writer.writerow(neutralise_row(template_row(record)))
     return path
 
 

@@ -13,23 +13,24 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
-from tanzuji.certify.certificate import Keyring
+from tanzuji.certify.certificate import Keyring, SigningKey
 from tanzuji.certify.credits import UsedSerial
-from tanzuji.certify.ledger import Ledger, LedgerEntry, TreeHead
-from tanzuji.certify.publish import Publication
+from tanzuji.certify.ledger import AuditReport, Ledger, TreeHead
+from tanzuji.certify.publish import Publication, publish
 from tanzuji.certify.records import Application, CreditRetirement, State
+from tanzuji.certify.verify import StatusBundle
 from tanzuji.errors import CreditSerialReused, NotFound
+from tanzuji.store import ledger as ledger_store
 from tanzuji.store.certify_tables import (
     ApplicationRow,
     AuditRow,
     CertificateRow,
     CreditSerialRow,
     EvidenceRow,
-    LedgerEntryRow,
     ModelVersionRow,
     SigningKeyRow,
-    TreeHeadRow,
 )
 from tanzuji.store.db import session_scope
 
@@ -150,6 +151,7 @@ class CertificationStore:
         claimed = session.scalar(select(func.count()).where(CreditSerialRow.application_id == aid))
         if application.state in CLAIMED_STATES and application.neutrality and not claimed:
             for block in application.neutrality.retirements:
+                canonical = block.serial_range()  # what the overlap trigger compares
                 session.add(
                     CreditSerialRow(
                         application_id=aid,
@@ -160,6 +162,10 @@ class CertificationStore:
                         vintage=block.vintage,
                         quantity_t_co2e=block.quantity_t_co2e,
                         retirement_date=block.retirement_date,
+                        registry_key=canonical.registry,
+                        serial_key=canonical.prefix,
+                        number_start=canonical.start,
+                        number_end=canonical.end,
                     )
                 )
                 session.flush()
@@ -215,50 +221,26 @@ class CertificationStore:
             return row.content
 
     # certificates and ledger ----------------------------------------------------------------
-    def ledger(self) -> Ledger:
+    def publish(
+        self,
+        application: Application,
+        event: str,
+        key: SigningKey,
+        now: dt.datetime,
+        base_url: str,
+        reason: str = "",
+        certificate_sha256: str | None = None,
+    ) -> Publication:
+        """Log one event (and store a new certificate) in one transaction (:func:`publish_in`)."""
         with session_scope(self.engine) as session:
-            rows = session.scalars(select(LedgerEntryRow).order_by(LedgerEntryRow.index))
-            return Ledger([LedgerEntry.model_validate(r.entry) for r in rows])
+            return publish_in(
+                session, application, event, key, now, base_url, reason, certificate_sha256
+            )
 
-    def record_publication(self, publication: Publication, application_id: str) -> None:
-        """Persist one ledger event: the entry, the new tree head and a new certificate."""
-        entry, head = publication.entry, publication.tree_head
+    def ledger(self) -> Ledger:
+        """The whole log in memory (tests and tools; publishing never loads it)."""
         with session_scope(self.engine) as session:
-            session.add(
-                LedgerEntryRow(
-                    index=entry.index,
-                    certificate_id=entry.certificate_id,
-                    event=entry.event,
-                    leaf_hash=entry.leaf().hex(),
-                    entry=entry.model_dump(mode="json"),
-                )
-            )
-            session.add(
-                TreeHeadRow(
-                    tree_size=head.tree_size,
-                    root_hash=head.root_hash,
-                    timestamp=head.timestamp,
-                    key_id=head.key_id,
-                    signature=head.signature,
-                )
-            )
-            if publication.signed is not None:
-                cert = publication.signed.certificate
-                session.add(
-                    CertificateRow(
-                        certificate_id=cert.certificate_id,
-                        version=cert.version,
-                        application_id=application_id,
-                        sha256=cert.sha256(),
-                        key_id=publication.signed.signature.key_id,
-                        document={
-                            **publication.signed.model_dump(mode="json"),
-                            "token": publication.token,
-                            "qr": publication.qr,
-                        },
-                        issued_at=dt.datetime.fromisoformat(cert.issued_at),
-                    )
-                )
+            return ledger_store.load_ledger(session)
 
     def certificate_document(self, certificate_id: str) -> dict[str, Any]:
         """The newest signed version of a certificate, with its token and QR text."""
@@ -274,19 +256,17 @@ class CertificationStore:
 
     def tree_head(self, tree_size: int | None = None) -> TreeHead:
         with session_scope(self.engine) as session:
-            query = select(TreeHeadRow).order_by(TreeHeadRow.tree_size.desc())
-            if tree_size is not None:
-                query = select(TreeHeadRow).where(TreeHeadRow.tree_size == tree_size)
-            row = session.scalar(query)
-            if row is None:
-                raise NotFound("the ledger has no signed tree head yet (nothing issued)")
-            return TreeHead(
-                tree_size=row.tree_size,
-                root_hash=row.root_hash,
-                timestamp=row.timestamp,
-                key_id=row.key_id,
-                signature=row.signature,
-            )
+            return ledger_store.tree_head(session, tree_size)
+
+    def status_bundle(self, certificate_id: str) -> StatusBundle:
+        """The certificate's status under the newest head, with map and log proofs."""
+        with session_scope(self.engine) as session:
+            return ledger_store.status_bundle(session, certificate_id)
+
+    def audit_ledger(self, keyring: Keyring) -> AuditReport:
+        """Audit the stored log (raises :class:`~tanzuji.errors.LedgerInconsistent`)."""
+        with session_scope(self.engine) as session:
+            return ledger_store.audit(session, keyring)
 
     def sync_keys(self, keyring: Keyring) -> None:
         """Mirror the public keyring into ``cert_signing_keys``."""
@@ -295,6 +275,48 @@ class CertificationStore:
                 row = session.get(SigningKeyRow, info.key_id) or SigningKeyRow(key_id=info.key_id)
                 row.algorithm = info.algorithm
                 row.public_key = info.public_key
-                row.created_at = info.created_at
+                row.created_at = info.not_before
                 row.retired_at = info.retired_at
                 session.merge(row)
+
+
+def publish_in(
+    session: Session,
+    application: Application,
+    event: str,
+    key: SigningKey,
+    now: dt.datetime,
+    base_url: str,
+    reason: str = "",
+    certificate_sha256: str | None = None,
+) -> Publication:
+    """Append ``event`` to the ledger in ``session``'s transaction and store a new certificate.
+
+    The leaf index is allocated under the ledger lock in this same transaction
+    (:class:`~tanzuji.store.ledger.SqlEventLog`), so concurrent publications never collide.
+    """
+    publication = publish(
+        application,
+        event,
+        ledger_store.SqlEventLog(session),
+        key,
+        now,
+        base_url,
+        reason,
+        certificate_sha256=certificate_sha256,
+    )
+    if publication.signed is not None:
+        cert = publication.signed.certificate
+        session.add(
+            CertificateRow(
+                certificate_id=cert.certificate_id,
+                version=cert.version,
+                application_id=application.id,
+                sha256=cert.sha256(),
+                key_id=publication.signed.signature.key_id,
+                document=publication.certificate_file(),
+                issued_at=dt.datetime.fromisoformat(cert.issued_at),
+            )
+        )
+        session.flush()
+    return publication

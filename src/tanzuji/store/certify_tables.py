@@ -7,9 +7,9 @@
   refused by database triggers.
 * ``cert_certificates``: every signed certificate version.
 * ``cert_ledger_entries`` (append-only, triggers) and ``cert_tree_heads``: the transparency log.
-* ``cert_credit_serials``: retired credit blocks; a trigger refuses a block that overlaps one
-  already stored for the same registry and prefix, so a serial backs one claim only, even
-  when two processes race.
+* ``cert_credit_serials``: retired credit blocks, as given and in canonical form (registry key,
+  prefix key, integer range; revision 0005); a trigger refuses a block whose canonical range
+  overlaps one already stored, so a serial backs one claim only, even when two processes race.
 * ``cert_signing_keys``: public metadata of the platform keys (private keys stay in files).
 """
 
@@ -126,6 +126,7 @@ class TreeHeadRow(Base):
     timestamp: Mapped[str] = mapped_column(String(40))
     key_id: Mapped[str] = mapped_column(String(40))
     signature: Mapped[str] = mapped_column(String(100))
+    map_root: Mapped[str | None] = mapped_column(String(64))  # 0005_ledger_state
 
 
 class CreditSerialRow(Base):
@@ -141,6 +142,11 @@ class CreditSerialRow(Base):
     vintage: Mapped[int] = mapped_column(Integer)
     quantity_t_co2e: Mapped[float] = mapped_column(Float)
     retirement_date: Mapped[dt.date]
+    # canonical form (tanzuji.certify.serials), compared by the overlap trigger; 0005_ledger_state
+    registry_key: Mapped[str | None] = mapped_column(String(100))
+    serial_key: Mapped[str | None] = mapped_column(String(200))
+    number_start: Mapped[int | None] = mapped_column(BigInteger)
+    number_end: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class SigningKeyRow(Base):

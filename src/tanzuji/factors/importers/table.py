@@ -22,6 +22,7 @@ from tanzuji.errors import FactorImportError, TanzujiError, UnknownGas, UnknownU
 from tanzuji.factors.importers import ImportResult, Skipped, limits, published_tables
 from tanzuji.factors.importers.inventory import number
 from tanzuji.factors.record import FactorRecord
+from tanzuji.factors.spreadsheet import restore
 
 #: Template columns, in order. ``id``, ``unit``, a name, an amount, ``source_publisher``,
 #: ``source_document`` and ``licence`` are required in every row.
@@ -157,6 +158,8 @@ def _cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return repr(value)
+    if isinstance(value, str):  # a cell an exporter neutralised against formula injection
+        value = restore(value)
     return str(value).strip()
 
 

@@ -13,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
 revision = "0006_process_library"
-down_revision = "0003_factor_search"
+down_revision = "0005_ledger_state"
 branch_labels = None
 depends_on = None
 
