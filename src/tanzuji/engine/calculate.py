@@ -14,7 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from tanzuji import gases
-from tanzuji.engine.solver import TechnosphereSolver
+from tanzuji.engine.solver import SolverOptions, TechnosphereSolver
 from tanzuji.engine.system import FlowKey, ProductSystem
 
 
@@ -39,6 +39,8 @@ class Calculation:
         kg CO2e per kg of each flow.
     labels : sequence of str, optional
         Activity names for error messages.
+    solver_options : SolverOptions, optional
+        Passed to the :class:`TechnosphereSolver`.
     """
 
     def __init__(
@@ -47,11 +49,12 @@ class Calculation:
         biosphere_matrix: sp.spmatrix,
         characterization: np.ndarray,
         labels: Sequence[str] | None = None,
+        solver_options: SolverOptions | None = None,
     ) -> None:
         self.technosphere_matrix = sp.csr_matrix(technosphere_matrix)
         self.biosphere_matrix = sp.csr_matrix(biosphere_matrix)
         self.characterization = np.asarray(characterization, dtype=np.float64)
-        self.solver = TechnosphereSolver(self.technosphere_matrix, labels)
+        self.solver = TechnosphereSolver(self.technosphere_matrix, labels, options=solver_options)
         # c . B, the direct score of one unit of each activity's operation (kg CO2e).
         self.direct_per_operation = np.asarray(
             self.biosphere_matrix.T @ self.characterization
@@ -59,13 +62,19 @@ class Calculation:
         self._intensities: np.ndarray | None = None
 
     @classmethod
-    def from_system(cls, system: ProductSystem, gwp_set: str | None = None) -> Calculation:
+    def from_system(
+        cls,
+        system: ProductSystem,
+        gwp_set: str | None = None,
+        solver_options: SolverOptions | None = None,
+    ) -> Calculation:
         labels = [a.id for a in system.activities]
         return cls(
             system.technosphere_matrix,
             system.biosphere_matrix,
             characterization_vector(system.flows, gwp_set),
             labels,
+            solver_options,
         )
 
     def supply_array(self, demand: np.ndarray) -> np.ndarray:
