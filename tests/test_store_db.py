@@ -11,10 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from tanzuji.errors import StoreUnavailable
-from tanzuji.factors.database import FactorDatabase
+from tanzuji.context import open_database
+from tanzuji.errors import DatabaseBehind, StoreUnavailable
 from tanzuji.factors.record import FactorRecord
+from tanzuji.settings import Settings
 from tanzuji.store import db, search
+from tanzuji.store.factor_repository import FactorDatabase
 from tanzuji.store.factors import Factor
 
 # China Southern Grid 2022 average, 0.3869 kg CO2/kWh: MEE & NBS announcement of 2022
@@ -35,15 +37,28 @@ SOUTH_GRID_2022 = {
 }
 
 
-def test_default_database_is_sqlite_file_in_data_dir(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("TANZUJI_DATA_DIR", str(tmp_path / "new" / "dir"))
-    assert not db.database_configured()
-    engine = db.engine_for()
-    db.upgrade(engine)
-    assert engine.url.get_backend_name() == "sqlite"
+def test_default_database_is_sqlite_file_in_data_dir(tmp_path: Path):
+    snapshot = Settings.defaults().replace(data_dir=str(tmp_path / "new" / "dir"))
+    assert open_database(snapshot) is None  # nothing is created until a command needs it
+    assert not (tmp_path / "new" / "dir").exists()
+    database = open_database(snapshot, create=True)
+    assert database.backend == "sqlite" and database.embedded
     assert (tmp_path / "new" / "dir" / "tanzuji.db").is_file()
-    assert db.database_configured()
-    engine.dispose()
+    assert database.revision() == db.head_revision()  # created and upgraded on first use
+    assert open_database(snapshot) is database  # one Database per process and URL
+
+
+def test_a_configured_database_that_is_behind_names_the_upgrade_command(database_url: str):
+    snapshot = Settings.defaults().replace(database_url=database_url)
+    with pytest.raises(DatabaseBehind, match=r"has no Tanzuji tables yet .*`tanzuji db upgrade`"):
+        open_database(snapshot)
+    database = db.database_for(database_url)
+    database.upgrade("0003_factor_search")
+    db.close_all()
+    with pytest.raises(DatabaseBehind, match=r"is at revision 0003_factor_search but"):
+        open_database(snapshot)
+    db.database_for(database_url).upgrade()
+    assert open_database(snapshot).revision() == db.head_revision()
 
 
 def test_database_url_setting_and_driver():
