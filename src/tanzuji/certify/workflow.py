@@ -308,7 +308,7 @@ def record_pcr_check(
 def _finding_text(finding: PcrFinding) -> str:
     parts = [getattr(finding, k, None) for k in ("rule", "message", "message_en", "message_zh")]
     text = " · ".join(str(p) for p in parts if p)
-    return f"{finding.severity}: {text or finding!r}"
+    return f"{finding.severity}: {text or repr(finding)}"
 
 
 def accept_documents(

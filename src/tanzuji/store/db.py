@@ -29,6 +29,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -176,6 +177,14 @@ class Database:
                 "database_url setting (TANZUJI_DATABASE_URL) and that the server is running"
             ) from None
         wanted = head_revision()
+        if found is not None and not known_revision(found):
+            raise StoreUnavailable(
+                f"the database {self.display_url} is at revision {found}, which this version of "
+                f"Tanzuji does not know (it needs {wanted}); a newer Tanzuji wrote it — use that "
+                "version, or another database (setting database_url / data_dir)",
+                found=found,
+                expected=wanted,
+            )
         if found != wanted:
             if not upgrade_here:
                 state = f"is at revision {found}" if found else "has no Tanzuji tables yet"
@@ -313,6 +322,14 @@ def current_revision(engine: Engine) -> str | None:
     """The Alembic revision the database is at (``None`` for an empty database)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def known_revision(revision: str) -> bool:
+    """True when ``revision`` is one of the migrations shipped with this version."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:  # "Can't locate revision identified by ..."
+        return False
 
 
 def head_revision() -> str | None:
