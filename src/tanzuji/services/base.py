@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -17,7 +18,14 @@ from tanzuji.errors import ConcurrentUpdate
 T = TypeVar("T")
 
 #: How often a unit of work that met a concurrent update is tried in all.
-ATTEMPTS = 5
+ATTEMPTS = 8
+
+#: Longest random wait before the n-th retry, in seconds (times n): conflicting writers fall
+#: out of step instead of meeting again.
+RETRY_JITTER_S = 0.025
+
+#: Logs each retried conflict at INFO (``tanzuji.services``), so operators can see contention.
+log = logging.getLogger("tanzuji.services")
 
 #: PostgreSQL SQLSTATEs of transactions the server aborted for concurrency (serialization
 #: failure, deadlock); like ConcurrentUpdate they are safe to retry from the start.
@@ -59,11 +67,12 @@ def run_unit_of_work(
         try:
             with database.unit_of_work() as session:
                 return work(session)
-        except ConcurrentUpdate:
-            pass
+        except ConcurrentUpdate as exc:
+            log.info("retrying after a concurrent update (attempt %d): %s", attempt, exc)
         except OperationalError as exc:
             if getattr(exc.orig, "sqlstate", None) not in RETRYABLE_SQLSTATES:
                 raise
+            log.info("retrying after the database aborted a transaction (attempt %d)", attempt)
         _pause(attempt)
     with database.unit_of_work() as session:
         return work(session)
@@ -79,7 +88,8 @@ def retrying(operation: Callable[[], T], *, attempts: int = ATTEMPTS) -> T:
     for attempt in range(1, attempts):
         try:
             return operation()
-        except ConcurrentUpdate:
+        except ConcurrentUpdate as exc:
+            log.info("starting over after a concurrent update (attempt %d): %s", attempt, exc)
             _pause(attempt)
     return operation()
 

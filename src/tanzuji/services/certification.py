@@ -38,7 +38,7 @@ from tanzuji.certify.records import (
 )
 from tanzuji.certify.verify import Report, StatusBundle, verify_certificate, verify_token_text
 from tanzuji.context import Context
-from tanzuji.errors import CertificationError, GateNotMet, NotFound
+from tanzuji.errors import CertificationError, ConcurrentUpdate, GateNotMet, NotFound
 from tanzuji.factors.selection import UNPINNED
 from tanzuji.factors.starter import BUILTIN_RELEASE
 from tanzuji.footprint import Footprint
@@ -231,22 +231,26 @@ def _step(
     *,
     evidence: dict[str, bytes] | None = None,
     files: dict[str, bytes] | None = None,
-    read_version: int | None = None,
+    still: Callable[[Application], bool] | None = None,
 ) -> Application:
-    """Load, change and save one application in one unit of work (retried on a conflict).
+    """Load (row locked), change and save one application in one unit of work.
 
-    ``read_version``: the version a computation outside the transaction was based on; when
-    the stored application moved on since, :class:`ConcurrentUpdate` is raised (the caller
-    starts over).
+    ``still``: for a step computed outside the transaction (a PCR check, a new model version),
+    whether the locked application is still what the computation was based on; when not,
+    :class:`ConcurrentUpdate` is raised and the caller starts over.
     """
     actor = context.require_actor()
 
     def work(session: Any) -> Application:
         repository = CertificationRepository(session)
-        before = repository.load(application_id)
-        expected = len(before.audit) if read_version is None else read_version
+        before = repository.load(application_id, for_update=True)
+        if still is not None and not still(before):
+            raise ConcurrentUpdate(
+                f"application {application_id} changed while its step was being computed; "
+                "starting over / 申请已变化，重新计算"
+            )
         after = change(before, actor, context.now(), repository)
-        repository.save(after, evidence, files, expected_version=expected)
+        repository.save(after, evidence, files, expected_version=len(before.audit))
         return after
 
     return run_unit_of_work(context, work)
@@ -315,11 +319,12 @@ def review(context: Context, request: ReviewRequest) -> ReviewResult:
         findings = request.findings
         if findings is None:
             findings = pcr_findings(context, before)
+        checked = len(before.model_versions)
         application = _step(
             context,
             request.application_id,
             lambda a, who, now, _: wf.record_pcr_check(a, who, findings, now),
-            read_version=len(before.audit),
+            still=lambda a: len(a.model_versions) == checked,
         )
         return ReviewResult(application=application, findings=findings)
 
@@ -363,12 +368,13 @@ def revise(context: Context, request: ReviseRequest) -> Application:
         version = model_version(
             pinned, request.model, len(before.model_versions) + 1, request.reason, actor
         )
+        based_on = len(before.model_versions)
         return _step(
             context,
             request.application_id,
             lambda a, who, now, _: wf.revise_model(a, who, version, now),
             files=request.model.contents(),
-            read_version=len(before.audit),
+            still=lambda a: len(a.model_versions) == based_on,
         )
 
     return retrying(revise_once)
@@ -437,7 +443,7 @@ def issue(context: Context, application_id: str) -> CertificateResult:
     def work(session: Any) -> CertificateResult:
         repository = CertificationRepository(session)
         now = context.now()
-        before = repository.load(application_id)
+        before = repository.load(application_id, for_update=True)
         certificate_id = repository.next_certificate_id(now.year)
         after = wf.issue(before, actor, certificate_id, now, years)
         repository.save(after, expected_version=len(before.audit))
@@ -481,7 +487,7 @@ def certificate_event(
     def work(session: Any) -> CertificateResult:
         repository = CertificationRepository(session)
         now = context.now()
-        before = repository.by_certificate(certificate_id)
+        before = repository.by_certificate(certificate_id, for_update=True)
         after = step(before, now)
         repository.save(after, expected_version=len(before.audit))
         why = after.audit[-1].reason or event.value

@@ -13,7 +13,9 @@ Concurrency:
   get the same number and a rolled-back transaction leaves no gap;
 - every update of an application names the version it read (the number of its audit lines):
   ``UPDATE ... WHERE version = :read``; when another process got there first nothing is
-  written and :class:`~tanzuji.errors.ConcurrentUpdate` (HTTP 409) is raised;
+  written and :class:`~tanzuji.errors.ConcurrentUpdate` (HTTP 409) is raised. A unit of work
+  that reads and writes an application in one transaction loads it ``for_update`` (a row
+  lock), so concurrent steps on one application queue instead of conflicting;
 - ledger appends take the ``ledger`` counter row first, so appends are serialised.
 
 The records themselves are the pydantic models of :mod:`tanzuji.certify.records`, moved by the
@@ -313,20 +315,29 @@ class CertificationRepository:
             raise NotFound(f"model version {model.version}: files {missing} are not in the store")
         return {name: content[digest] for name, digest in model.files.items()}
 
-    def load(self, application_id: str) -> Application:
+    def load(self, application_id: str, *, for_update: bool = False) -> Application:
+        """The stored application; ``for_update`` locks its row until the transaction ends
+        (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite writers are serialised anyway), so a
+        read-modify-write in one unit of work does not race another."""
         return self._one_application(
-            ApplicationRow.id == application_id, f"no application {application_id!r} / 无此申请"
+            ApplicationRow.id == application_id,
+            f"no application {application_id!r} / 无此申请",
+            for_update,
         )
 
-    def by_certificate(self, certificate_id: str) -> Application:
+    def by_certificate(self, certificate_id: str, *, for_update: bool = False) -> Application:
         return self._one_application(
             ApplicationRow.certificate_id == certificate_id,
             f"no certificate {certificate_id!r} / 无此证书",
+            for_update,
         )
 
-    def _one_application(self, condition: Any, missing: str) -> Application:
+    def _one_application(self, condition: Any, missing: str, for_update: bool) -> Application:
         """The application whose row meets ``condition``; else NotFound(``missing``)."""
-        record = self.session.scalar(select(ApplicationRow.record).where(condition))
+        query = select(ApplicationRow.record).where(condition)
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.scalar(query)
         if record is None:
             raise NotFound(missing)
         return Application.model_validate(record)

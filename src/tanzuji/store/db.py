@@ -243,6 +243,20 @@ def database_for(
         return database
 
 
+def _forget_inherited() -> None:
+    """In a forked child: drop the parent's pools without closing their connections.
+
+    The child opens its own (:func:`database_for` keys engines by process id); closing an
+    inherited connection would end the parent's session on the server.
+    """
+    for database in list(_OPEN.values()):
+        database.engine.dispose(close=False)
+    _OPEN.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited)
+
+
 def close_all() -> None:
     """Dispose and forget every open database of this process (tests, shutdown)."""
     with _OPEN_LOCK:
