@@ -154,3 +154,20 @@ def test_jsonld_export_is_a_zip_that_imports_back(database_url, tmp_path: Path):
         factors.ImportRequest(name="factors.zip", content=exported.content, format="jsonld"),
     )
     assert report.imported == 1
+
+
+def test_demo_service_loads_the_demo_data(database_url, tmp_path):
+    """What the web will call to load demo data: the whole story through the services."""
+    from tanzuji.cli.inputs import model_input
+    from tanzuji.services import demo
+
+    ctx = service_context(database_url, tmp_path / "data")
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    models = [model_input(examples / name) for name in ("lfp_battery_pack.yaml", "pv_module.yaml")]
+    result = demo.run(ctx, demo.DemoRequest(models=models, release="demo-1"))
+    assert result.factors.created and result.factors.release.name == "demo-1"
+    assert all(r.passed for r in result.checks)
+    issued = result.certification.issued
+    assert issued.factor_release == "demo-1" and issued.state.value == "issued"
+    assert result.certification.verification.ok
+    assert result.certification.label_png[:8] == b"\x89PNG\r\n\x1a\n"
