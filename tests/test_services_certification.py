@@ -182,3 +182,35 @@ def test_an_update_from_a_stale_read_is_refused(ctx):
     with ctx.unit_of_work() as session, pytest.raises(ConcurrentUpdate):
         CertificationRepository(session).save(changed)  # no version given: audit must extend
     assert [a.action for a in certification.load(ctx, app_id).audit] == ["apply", "submit"]
+
+
+def test_a_pcr_check_starts_over_when_the_model_changes_meanwhile(ctx, monkeypatch):
+    widget = Path(__file__).parent / "data" / "widget.yaml"
+    app_id = apply(ctx, model_input(widget), "builtin")
+    certification.submit(as_user(ctx, "applicant"), app_id)
+    verifier = as_user(ctx, "verifier")
+    for action in ("start", "accept"):
+        certification.review(
+            verifier, certification.ReviewRequest(application_id=app_id, action=action)
+        )
+    checked_models = []
+    run_checker = certification.pcr_findings
+
+    def checker_while_the_applicant_revises(context, application):
+        checked_models.append(len(application.model_versions))
+        if len(checked_models) == 1:  # the applicant saves a new model version meanwhile
+            text = widget.read_text("utf-8").replace("steel_kg: 2", "steel_kg: 1")
+            revised = ModelInput(name="widget.yaml", text=text)
+            certification.revise(
+                as_user(ctx, "applicant"),
+                certification.ReviseRequest(application_id=app_id, model=revised, reason="fix"),
+            )
+        return run_checker(context, application)
+
+    monkeypatch.setattr(certification, "pcr_findings", checker_while_the_applicant_revises)
+    result = certification.review(
+        verifier, certification.ReviewRequest(application_id=app_id, action="pcr-check")
+    )
+    # the check of version 1 was not recorded against version 2: it ran again on version 2
+    assert checked_models == [1, 2]
+    assert [a.action for a in result.application.audit][-2:] == ["revise_model", "pcr_check"]

@@ -32,6 +32,11 @@ log = logging.getLogger("tanzuji.services")
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 
 
+class StartOver(ConcurrentUpdate):
+    """What a computation outside the transaction was based on changed: start the whole
+    operation over (:func:`retrying`); retrying only the transaction would not help."""
+
+
 class Request(BaseModel):
     """Base of every service request: immutable, unknown fields refused."""
 
@@ -67,6 +72,8 @@ def run_unit_of_work(
         try:
             with database.unit_of_work() as session:
                 return work(session)
+        except StartOver:
+            raise
         except ConcurrentUpdate as exc:
             log.info("retrying after a concurrent update (attempt %d): %s", attempt, exc)
         except OperationalError as exc:

@@ -38,14 +38,14 @@ from tanzuji.certify.records import (
 )
 from tanzuji.certify.verify import Report, StatusBundle, verify_certificate, verify_token_text
 from tanzuji.context import Context
-from tanzuji.errors import CertificationError, ConcurrentUpdate, GateNotMet, NotFound
+from tanzuji.errors import CertificationError, GateNotMet, NotFound
 from tanzuji.factors.selection import UNPINNED
 from tanzuji.factors.starter import BUILTIN_RELEASE
 from tanzuji.footprint import Footprint
 from tanzuji.model.files import load_model_text
 from tanzuji.pcr.checks import check_model
 from tanzuji.pcr.registry import get_pcr
-from tanzuji.services.base import Request, Result, retrying, run_unit_of_work
+from tanzuji.services.base import Request, Result, StartOver, retrying, run_unit_of_work
 from tanzuji.services.calculation import ModelInput
 from tanzuji.store.certify import CertificationRepository
 
@@ -237,7 +237,7 @@ def _step(
 
     ``still``: for a step computed outside the transaction (a PCR check, a new model version),
     whether the locked application is still what the computation was based on; when not,
-    :class:`ConcurrentUpdate` is raised and the caller starts over.
+    :class:`~tanzuji.services.base.StartOver` is raised and the caller starts over.
     """
     actor = context.require_actor()
 
@@ -245,7 +245,7 @@ def _step(
         repository = CertificationRepository(session)
         before = repository.load(application_id, for_update=True)
         if still is not None and not still(before):
-            raise ConcurrentUpdate(
+            raise StartOver(
                 f"application {application_id} changed while its step was being computed; "
                 "starting over / 申请已变化，重新计算"
             )
@@ -290,18 +290,23 @@ def answer(context: Context, application_id: str, finding_id: int, text: str) ->
     )
 
 
-_SIMPLE_STEPS: dict[ReviewAction, Callable[[ReviewRequest], Change]] = {
-    ReviewAction.start: lambda r: lambda a, who, now, _: wf.start_review(a, who, now, r.text),
-    ReviewAction.accept: lambda r: lambda a, who, now, _: wf.accept_documents(a, who, now, r.text),
-    ReviewAction.finding: lambda r: lambda a, who, now, _: wf.raise_finding(a, who, r.text, now),
-    ReviewAction.close: lambda r: (
-        lambda a, who, now, _: wf.close_finding(a, who, r.finding_id, now, r.text)
-    ),
-    ReviewAction.sign_off: lambda r: lambda a, who, now, _: wf.sign_off(a, who, now, r.text),
-    ReviewAction.surveil: lambda r: (
-        lambda a, who, now, _: wf.start_surveillance(a, who, now, r.text)
-    ),
-}
+def _review_step(r: ReviewRequest) -> Change:
+    """The workflow step of a review action other than the PCR check."""
+
+    def change(a: Application, who: Actor, now: dt.datetime, _: Any) -> Application:
+        if r.action is ReviewAction.start:
+            return wf.start_review(a, who, now, r.text)
+        if r.action is ReviewAction.accept:
+            return wf.accept_documents(a, who, now, r.text)
+        if r.action is ReviewAction.finding:
+            return wf.raise_finding(a, who, r.text, now)
+        if r.action is ReviewAction.close:
+            return wf.close_finding(a, who, r.finding_id, now, r.text)
+        if r.action is ReviewAction.sign_off:
+            return wf.sign_off(a, who, now, r.text)
+        return wf.start_surveillance(a, who, now, r.text)
+
+    return change
 
 
 def review(context: Context, request: ReviewRequest) -> ReviewResult:
@@ -311,7 +316,7 @@ def review(context: Context, request: ReviewRequest) -> ReviewResult:
     read with its files from the store.
     """
     if request.action is not ReviewAction.pcr_check:
-        change = _SIMPLE_STEPS[request.action](request)
+        change = _review_step(request)
         return ReviewResult(application=_step(context, request.application_id, change))
 
     def check() -> ReviewResult:

@@ -131,8 +131,7 @@ def _database_or_builtin(context: Context, release: str | None) -> Literal["data
 def search(context: Context, request: SearchRequest) -> Candidates:
     """Full-text search of the factors in Chinese or English, with filters."""
     source = _database_or_builtin(context, request.release)
-    filters = request.model_dump(exclude={"text", "geography", "release"})
-    filters["geography"] = request.geography
+    filters = request.model_dump(exclude={"text", "release"})
     if source == "builtin":
         return Candidates(source=source, candidates=starter_index().search(request.text, **filters))
     found = context.factor_database().search(request.text, release=request.release, **filters)
