@@ -123,3 +123,58 @@ def test_session_scope_rolls_back_on_error(database_url: str):
         assert session.scalars(select(Factor)).all() == []
         assert session.execute(text("select 1")).scalar() == 1
     engine.dispose()
+
+
+def test_upgrade_to_0004_seeds_counters_and_versions_from_stored_applications(
+    database_url: str,
+):
+    """Ids given before 0004 are never given again; stored applications get their version."""
+    from certify_people import issued
+
+    database = db.database_for(database_url)
+    database.upgrade("0003_factor_search")
+    older = issued(app_id="APP-2026-000007", cert_id="GBA-CFL-2026-000003")
+    with database.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO cert_applications (id, applicant_id, product_id, label_type, state, "
+                "certificate_id, record, updated_at) VALUES (:id, 'acme', 'widget', "
+                "'disclosure', 'issued', :cert, :record, :at)"
+            ),
+            {
+                "id": older.id,
+                "cert": older.certificate_id,
+                "record": older.model_dump_json(),
+                "at": dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+            },
+        )
+        for line in older.audit:
+            connection.execute(
+                text(
+                    "INSERT INTO cert_audit (application_id, seq, at, actor_id, role, "
+                    "organisation_id, action, from_state, to_state, reason) VALUES "
+                    "(:a, :seq, :at, :actor, :role, :org, :action, :f, :t, :reason)"
+                ),
+                {
+                    "a": older.id,
+                    "seq": line.seq,
+                    "at": line.at,
+                    "actor": line.actor_id,
+                    "role": line.role.value,
+                    "org": line.organisation_id,
+                    "action": line.action,
+                    "f": line.from_state.value if line.from_state else None,
+                    "t": line.to_state.value if line.to_state else None,
+                    "reason": line.reason,
+                },
+            )
+    database.upgrade()
+    from tanzuji.store.certify import CertificationStore
+
+    store = CertificationStore(database.engine)
+    assert store.next_application_id(2026) == "APP-2026-000008"
+    assert store.next_certificate_id(2026) == "GBA-CFL-2026-000004"
+    with database.engine.connect() as connection:
+        version = connection.execute(text("SELECT version FROM cert_applications")).scalar_one()
+    assert version == len(older.audit)
+    assert store.load(older.id) == older

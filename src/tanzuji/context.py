@@ -102,6 +102,35 @@ def select_factors(database: db.Database | None, release: str | None) -> FactorS
     )
 
 
+def input_limits(settings: Settings) -> InputLimits:
+    """Input size limits from the settings ``max_*``."""
+    return InputLimits(
+        max_upload_bytes=int(settings.max_upload_bytes),
+        max_unpacked_bytes=int(settings.max_unpacked_bytes),
+        max_document_nodes=int(settings.max_document_nodes),
+    )
+
+
+def solver_options(settings: Settings) -> SolverOptions:
+    """Technosphere solver options from the settings ``solver_*`` and ``use_umfpack``."""
+    return SolverOptions(
+        max_residual=float(settings.solver_max_residual),
+        dense_block_max=int(settings.solver_dense_block_max),
+        use_umfpack=bool(settings.use_umfpack),
+    )
+
+
+def monte_carlo_options(settings: Settings) -> MonteCarloOptions:
+    """Monte Carlo options from the settings ``mc_*``."""
+    return MonteCarloOptions(
+        tolerance=float(settings.mc_tolerance),
+        max_refinements=int(settings.mc_max_refinements),
+        dense_block_max=int(settings.mc_dense_block_max),
+        single_precision=bool(settings.mc_single_precision),
+        batch_size=int(settings.mc_batch_size),
+    )
+
+
 @dataclass(frozen=True)
 class Context:
     """What a service operation runs with (see the module docstring).
@@ -210,34 +239,17 @@ class Context:
     @property
     def limits(self) -> InputLimits:
         """Input size limits (settings ``max_*``)."""
-        s = self.settings
-        return InputLimits(
-            max_upload_bytes=int(s.max_upload_bytes),
-            max_unpacked_bytes=int(s.max_unpacked_bytes),
-            max_document_nodes=int(s.max_document_nodes),
-        )
+        return input_limits(self.settings)
 
     @property
     def solver_options(self) -> SolverOptions:
         """Technosphere solver options (settings ``solver_*``, ``use_umfpack``)."""
-        s = self.settings
-        return SolverOptions(
-            max_residual=float(s.solver_max_residual),
-            dense_block_max=int(s.solver_dense_block_max),
-            use_umfpack=bool(s.use_umfpack),
-        )
+        return solver_options(self.settings)
 
     @property
     def monte_carlo_options(self) -> MonteCarloOptions:
         """Monte Carlo options (settings ``mc_*``)."""
-        s = self.settings
-        return MonteCarloOptions(
-            tolerance=float(s.mc_tolerance),
-            max_refinements=int(s.mc_max_refinements),
-            dense_block_max=int(s.mc_dense_block_max),
-            single_precision=bool(s.mc_single_precision),
-            batch_size=int(s.mc_batch_size),
-        )
+        return monte_carlo_options(self.settings)
 
     def require_database(self) -> db.Database:
         """The database, or a clear error when there is none."""
@@ -265,4 +277,12 @@ class Context:
             yield session
 
 
-__all__ = ["Context", "open_database", "select_factors", "utc_now"]
+__all__ = [
+    "Context",
+    "input_limits",
+    "monte_carlo_options",
+    "open_database",
+    "select_factors",
+    "solver_options",
+    "utc_now",
+]

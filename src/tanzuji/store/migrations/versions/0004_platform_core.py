@@ -69,10 +69,12 @@ def upgrade() -> None:
         sa.Column("size_bytes", sa.BigInteger, nullable=False),
         sa.Column("content", sa.LargeBinary, nullable=False),
     )
-    with op.batch_alter_table("cert_applications") as batch:
-        batch.add_column(
-            sa.Column("version", sa.Integer, nullable=False, server_default=sa.text("0"))
-        )
+    # a plain ALTER TABLE ADD COLUMN on both back ends: a batch (copy-and-move) on SQLite would
+    # drop cert_applications, which the audit, evidence and model rows reference
+    op.add_column(
+        "cert_applications",
+        sa.Column("version", sa.Integer, nullable=False, server_default=sa.text("0")),
+    )
     bind = op.get_bind()
     bind.execute(
         sa.text(
@@ -99,8 +101,10 @@ def _counter_seeds(bind: sa.Connection) -> list[dict[str, object]]:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("cert_applications") as batch:
-        batch.drop_column("version")
+    if op.get_bind().dialect.name == "sqlite":  # SQLite >= 3.35: DROP COLUMN in place
+        op.execute("ALTER TABLE cert_applications DROP COLUMN version")
+    else:
+        op.drop_column("cert_applications", "version")
     op.drop_table("cert_model_files")
     op.drop_table("id_counters")
     op.drop_index("ix_users_organisation_id", "users")
