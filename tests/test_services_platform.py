@@ -171,3 +171,14 @@ def test_demo_service_loads_the_demo_data(database_url, tmp_path):
     assert issued.factor_release == "demo-1" and issued.state.value == "issued"
     assert result.certification.verification.ok
     assert result.certification.label_png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_only_stewards_and_administrators_write_factors(database_url, tmp_path):
+    ctx = service_context(database_url, tmp_path / "data")
+    request = factors.ImportRequest(name="mee.json", content=b"{}", format="json")
+    with pytest.raises(PermissionDenied, match="only a data steward or an administrator"):
+        factors.import_file(ctx.with_user("verifier"), request)
+    with pytest.raises(PermissionDenied, match="only a data steward"):
+        factors.create_release(ctx.with_user("applicant"), "R1")
+    with pytest.raises(FactorImportError):  # an administrator gets as far as reading the file
+        factors.import_file(ctx.with_user("admin"), request)

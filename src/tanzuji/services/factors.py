@@ -3,6 +3,8 @@
 Each operation is one transaction of the Context's database. Imports take bytes and a name
 (an upload, a file the edge read); exports return bytes. Search and match answer from the
 database when there is one, else from the starter factors built into Tanzuji (and say so).
+Writing (import, review, release) needs a data steward or an administrator, or no acting user
+at all: the local operator of the command line.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
+from tanzuji.certify.records import Role
 from tanzuji.context import Context
-from tanzuji.errors import FactorImportError, NotFound
+from tanzuji.errors import FactorImportError, NotFound, PermissionDenied
 from tanzuji.factors import exporters
 from tanzuji.factors.database import (
     ImportReport,
@@ -44,6 +47,15 @@ class ImportRequest(Request):
     reviewer: str | None = None
 
 
+def _require_steward(context: Context, what: str) -> None:
+    actor = context.actor
+    if actor is not None and actor.role not in (Role.data_steward, Role.administrator):
+        raise PermissionDenied(
+            f"{actor.id} acts as {actor.role.value}; only a data steward or an administrator "
+            f"may {what} / 仅数据管理员可执行"
+        )
+
+
 def import_file(context: Context, request: ImportRequest) -> ImportReport:
     """Import the records of one file (size limits of the Context).
 
@@ -53,6 +65,7 @@ def import_file(context: Context, request: ImportRequest) -> ImportReport:
         Naming the file, record, field, what was found and what was expected; nothing is
         written.
     """
+    _require_steward(context, "import factors")
     database = context.factor_database()
     limit = context.limits.max_upload_bytes
     if len(request.content) > limit:
@@ -77,6 +90,7 @@ def load_starter(context: Context) -> ImportReport:
     """Import the shipped starter factors as published (unchanged ones are skipped)."""
     from tanzuji.factors.starter import load_starter as starter_records
 
+    _require_steward(context, "load the starter factors")
     return context.factor_database().add_records(
         starter_records(), "tanzuji starter data", status="published", reviewer=STARTER_REVIEWER
     )
@@ -177,6 +191,7 @@ class ReviewRequest(Request):
 
 def review(context: Context, request: ReviewRequest) -> FactorRecord:
     """Record a review step (one transaction; the status log keeps who and when)."""
+    _require_steward(context, "review factors")
     database = context.factor_database()
     version = request.version or database.get(request.factor_id).version
     return database.set_status(
@@ -188,6 +203,7 @@ def create_release(
     context: Context, name: str, note: str = "", created_by: str | None = None
 ) -> ReleaseInfo:
     """Snapshot the newest published version of every factor as release ``name``."""
+    _require_steward(context, "create a release")
     return context.factor_database().create_release(name, note=note, created_by=created_by)
 
 
@@ -195,6 +211,7 @@ def ensure_release(
     context: Context, name: str, note: str = "", created_by: str | None = None
 ) -> tuple[ReleaseInfo, bool]:
     """Release ``name``, created now unless it exists; and whether it was created."""
+    _require_steward(context, "create a release")
     database = context.factor_database()
     try:
         return database.release(name), False

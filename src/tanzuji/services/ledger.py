@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from tanzuji.certify.certificate import Keyring
 from tanzuji.certify.ledger import TreeHead
+from tanzuji.certify.records import Role
 from tanzuji.certify.verify import StatusBundle
 from tanzuji.context import Context
-from tanzuji.errors import NotFound
+from tanzuji.errors import NotFound, PermissionDenied
 from tanzuji.services.base import Result, run_unit_of_work
 from tanzuji.store.certify import CertificationRepository
 
@@ -75,7 +76,16 @@ def keyring(context: Context) -> Keyring:
 
 
 def rotate_key(context: Context) -> str:
-    """Make a new signing key; earlier keys stay in the keyring for old certificates."""
+    """Make a new signing key; earlier keys stay in the keyring for old certificates.
+
+    Needs an administrator, or no acting user (the local operator).
+    """
+    actor = context.actor
+    if actor is not None and actor.role is not Role.administrator:
+        raise PermissionDenied(
+            f"{actor.id} acts as {actor.role.value}; only an administrator "
+            "may rotate the signing key / 仅管理员可执行"
+        )
     key = context.keys.rotate(context.now())
     if context.database is not None:
         run_unit_of_work(
