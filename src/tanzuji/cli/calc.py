@@ -146,12 +146,14 @@ def print_footprint(footprint: Footprint, by: By = By.stage, zh: bool = False) -
             f"{'@' + m.release if m.release else ''} (confidence 置信度 {m.confidence:.2f}; "
             f"{m.explanation})",
             markup=False,
+            soft_wrap=True,  # one line per match, whatever the terminal width
         )
     illustrative = [f.id for f in footprint.inputs.factors if f.illustrative]
     if illustrative:
         console.print(
             f"[yellow]warning 注意[/] {len(illustrative)} factor(s) are illustrative, not sourced "
-            f"(示意值，无来源): {', '.join(illustrative)}"
+            f"(示意值，无来源): {', '.join(illustrative)}",
+            soft_wrap=True,
         )
 
 

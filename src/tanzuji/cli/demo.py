@@ -103,7 +103,9 @@ def demo(
     for path, example in zip(paths, results, strict=True):
         console.print(f"[bold]{path.name}[/]")
         print_footprint(example.footprint, By.stage)
-        console.print(f"factors 因子 — {factor_summary(example.footprint)}", highlight=False)
+        console.print(
+            f"factors 因子 — {factor_summary(example.footprint)}", highlight=False, soft_wrap=True
+        )
 
     heading(3, "产品种类规则核查", "PCR checks")
     for report in service.check(pinned, results):
