@@ -182,3 +182,21 @@ def test_only_stewards_and_administrators_write_factors(database_url, tmp_path):
         factors.create_release(ctx.with_user("applicant"), "R1")
     with pytest.raises(FactorImportError):  # an administrator gets as far as reading the file
         factors.import_file(ctx.with_user("admin"), request)
+
+
+def test_requests_travel_as_json_with_their_bytes():
+    """A job queue or a web client sends requests as JSON: bytes go as base64 and come back."""
+    from tanzuji.services import certification
+    from tanzuji.services.calculation import ModelInput
+
+    model = ModelInput(name="m.yaml", text="product: {}\n", files={"f.csv": b"id\n\xff\x00"})
+    request = certification.ApplyRequest(
+        model=model,
+        pcr_id="battery-eu-2023",
+        evidence=[certification.EvidenceInput(name="meter.pdf", content=b"%PDF\x00\x01")],
+    )
+    assert certification.ApplyRequest.model_validate_json(request.model_dump_json()) == request
+    upload = factors.ImportRequest(name="f.zip", content=b"PK\x03\x04\x00")
+    assert factors.ImportRequest.model_validate_json(upload.model_dump_json()) == upload
+    with pytest.raises(ValueError, match="Extra inputs are not permitted"):
+        factors.ImportRequest(name="f", content=b"", colour="red")

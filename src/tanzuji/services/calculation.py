@@ -39,7 +39,9 @@ class ModelInput(Request):
         Content of each of its ``factor_files`` by the name the model writes.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
 
     name: str = "<model>"
     text: str

@@ -57,7 +57,9 @@ UNPINNED_NAMES = (UNPINNED, "inline", "")
 class EvidenceInput(Request):
     """An evidence file (meter readings, invoices): its name and content."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
 
     name: str
     content: bytes

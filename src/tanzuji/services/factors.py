@@ -38,7 +38,9 @@ STARTER_REVIEWER = "Tanzuji starter data (sources cited per factor)"
 class ImportRequest(Request):
     """Import one factor file: all its records in one transaction, or none."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64")
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
+    )
 
     name: str = Field(description="file name (messages, the import log, format detection)")
     content: bytes
