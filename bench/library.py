@@ -32,8 +32,13 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
-from tanzuji import library_ops as ops
+from tanzuji.context import Context
 from tanzuji.library import elementary, linking, matrices, quantities
+from tanzuji.library.shipped import shipped_about
+from tanzuji.library.solve import gas_intensities, library_calculation
+from tanzuji.library.sources import members
+from tanzuji.services import library as service
+from tanzuji.settings import Settings
 from tanzuji.store import db
 from tanzuji.store import library as repository
 
@@ -102,14 +107,26 @@ def bw2calc_times(system, characterization: np.ndarray, repeats: int) -> dict[st
     return {"bw2calc_splu_adjoint_s": adjoint, "bw2calc_one_demand_s": demand}
 
 
+def read_uslci():
+    """The USLCI package read and parsed (what an import does before linking)."""
+    return service.read_library(service.package_of(list(members(USLCI))))
+
+
 def store_times(url: str, repeats: int) -> dict[str, float]:
-    engine = db.engine_for(url)
-    db.upgrade(engine)
-    about = ops.read_about("uslci")
+    database = db.database_for(url)
+    database.upgrade()
+    engine = database.engine
+    with tempfile.TemporaryDirectory() as folder:
+        ctx = Context.from_settings(Settings.defaults().replace(database_url=url, data_dir=folder))
+    request = service.LibraryImportRequest(
+        name="uslci",
+        about=shipped_about("uslci"),
+        files=service.package_of(list(members(USLCI))),
+        source_name="bench",
+    )
     imports = []
     for _ in range(repeats):
-        summary = ops.import_library(engine, USLCI, name="uslci", about=about, source_name="bench")
-        imports.append(summary.seconds)
+        imports.append(service.import_library(ctx, request).seconds)
 
     def load():
         with db.session_scope(engine) as session:
@@ -131,16 +148,14 @@ def main() -> None:
     args = parser.parse_args()
     r = args.repeats
     figures: dict[str, object] = {"date": dt.date.today().isoformat(), "repeats": r}
-    figures["read_s"], (_library, _) = timed(lambda: ops.read_library(USLCI), r)
-    figures["link_s"], system = timed(lambda: link_all(ops.read_library(USLCI)[0]), 1)
-    figures["link_s"] = (
-        timed(lambda: link_all(ops.read_library(USLCI)[0]), r)[0] - figures["read_s"]
-    )
-    calculation = ops.library_calculation(system, "AR6")
+    figures["read_s"], (_library, _) = timed(read_uslci, r)
+    figures["link_s"], system = timed(lambda: link_all(read_uslci()[0]), 1)
+    figures["link_s"] = timed(lambda: link_all(read_uslci()[0]), r)[0] - figures["read_s"]
+    calculation = library_calculation(system, "AR6")
     figures["intensities_s"], lambdas = timed(
-        lambda: ops.library_calculation(system, "AR6").intensities(), r
+        lambda: library_calculation(system, "AR6").intensities(), r
     )
-    figures["gases_s"], _ = timed(lambda: ops.gas_intensities(calculation), r)
+    figures["gases_s"], _ = timed(lambda: gas_intensities(calculation), r)
     figures.update(bw2calc_times(system, calculation.characterization, r))
     figures["ratio_bw2calc_adjoint_over_tanzuji"] = (
         figures["bw2calc_splu_adjoint_s"] / figures["intensities_s"]

@@ -59,8 +59,12 @@ import synthetic
 from _common import bw2calc_solver, cpus, versions
 
 from tanzuji import settings
+from tanzuji.context import monte_carlo_options
 from tanzuji.engine.montecarlo import MonteCarlo, statistics
 from tanzuji.engine.system import Activity, ExchangeRecord, FlowKey, ProductSystem, Triplets
+
+#: Monte Carlo options from the settings (TANZUJI_MC_* / tanzuji.toml), read once, as an edge.
+MC_OPTIONS = monte_carlo_options(settings.load())
 
 RESULTS = Path(__file__).resolve().parent / "results"
 FLOW_ID_OFFSET = 1_000_000  # bw2calc ids of flows, apart from product ids 1..n (as engine.py)
@@ -304,6 +308,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             dataclasses.replace(base, demand=demand),
             characterization=system.characterization,
             solver=solver,
+            options=MC_OPTIONS,
         )
         solver = case["mc"].solver  # the mean factorization does not depend on the demand
         seconds[f"tanzuji_setup_{name}"] = clock() - start
@@ -354,16 +359,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "generator": "bench/synthetic.py",
             "seed": args.seed,
         },
-        "settings": {
-            name: settings.get(name)
-            for name in (
-                "mc_batch_size",
-                "mc_tolerance",
-                "mc_max_refinements",
-                "mc_dense_block_max",
-                "mc_single_precision",
-            )
-        },
+        "settings": {f"mc_{k}": v for k, v in dataclasses.asdict(MC_OPTIONS).items()},
         "seconds": seconds,
         "rounds": rounds,
         "load_average_1min": load,

@@ -17,7 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tanzuji import library_ops as ops
+from tanzuji.context import Context
+from tanzuji.library.shipped import shipped_about
+from tanzuji.library.sources import members
+from tanzuji.services import library as service
+from tanzuji.settings import Settings
 from tanzuji.store import db
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,16 +30,21 @@ DEFAULT_INPUT = ROOT.parent / "shared" / "reference" / "lci" / "uslci" / "uslci_
 
 
 def main(source: Path = DEFAULT_INPUT) -> None:
-    about = ops.read_about("uslci")
+    about = shipped_about("uslci")
     with tempfile.TemporaryDirectory() as folder:
-        engine = db.engine_for(f"sqlite:///{folder}/uslci.db")
-        db.upgrade(engine)
-        summary = ops.import_library(
-            engine, source, name="uslci", about=about, source_name=str(source.name)
+        url = f"sqlite:///{folder}/uslci.db"
+        db.database_for(url).upgrade()
+        ctx = Context.from_settings(Settings.defaults().replace(database_url=url, data_dir=folder))
+        request = service.LibraryImportRequest(
+            name="uslci",
+            about=about,
+            files=service.package_of(list(members(source))),
+            source_name=str(source.name),
         )
-        derived = ops.derive_factors(engine, "uslci", gwp_set="AR6")
-        ops.export_derived(derived, about, OUTPUT)
-        engine.dispose()
+        summary = service.import_library(ctx, request)
+        derived = service.derive_factors(ctx, service.DeriveRequest(name="uslci", gwp_set="AR6"))
+        OUTPUT.write_bytes(service.derived_file(derived, about, compress=True))
+        ctx.require_database().dispose()
     print(
         f"{OUTPUT}: {derived.factors} factors, {summary.info.counts['exchanges']} exchanges, "
         f"content sha256 {summary.info.content_hash}"

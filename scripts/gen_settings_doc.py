@@ -1,7 +1,8 @@
 """Write ``docs/settings.md`` from the settings registry (:data:`tanzuji.settings.REGISTRY`).
 
-Modules register their own settings when imported, so every module of the package is imported
-first. ``tests/test_settings_docs.py`` fails when a registered setting is missing from the page.
+Every setting is registered in ``tanzuji/settings.py``; every module of the package is still
+imported first, so a setting registered elsewhere would show up too.
+``tests/test_settings_docs.py`` fails when a registered setting is missing from the page.
 
 Usage: ``.venv/bin/python scripts/gen_settings_doc.py`` (from the repository root).
 """
@@ -25,8 +26,15 @@ INTRO = """\
 
 Every setting has a default and can be changed, in increasing priority, in the config file
 (`TANZUJI_CONFIG`, else `./tanzuji.toml`, table `[tanzuji]`) or by the environment variable
-`TANZUJI_<NAME>`.
-每个设置都有默认值，可在配置文件（表 `[tanzuji]`）或环境变量 `TANZUJI_<NAME>` 中修改，后者优先。
+`TANZUJI_<NAME>`. A value is parsed and checked by the setting's type wherever it comes from
+(`use_umfpack = "false"` in the file is false, as `TANZUJI_USE_UMFPACK=false` is); a value that
+does not fit is one error naming the file or variable. `tanzuji settings` lists every setting
+with its value and its source (default, config file or environment).
+每个设置都有默认值，可在配置文件（表 `[tanzuji]`）或环境变量 `TANZUJI_<NAME>` 中修改，后者优先；
+取值按类型解析校验，`tanzuji settings` 列出当前值及其来源。
+
+The settings are read once, by the command line (or a web app, a job runner) when it starts,
+into the Context that every service receives; nothing else reads them.
 
 ```toml
 # tanzuji.toml
@@ -37,8 +45,8 @@ tree_cutoff = 0.02
 
 Units: `1` dimensionless, `-` text or a switch, otherwise the unit named (`s`, `ms`, `bytes`).
 
-| name | environment variable | default | unit | meaning |
-|---|---|---|---|---|
+| name | environment variable | default | type | unit | meaning |
+|---|---|---|---|---|---|
 """
 
 
@@ -68,7 +76,7 @@ def render() -> str:
         meaning = setting.help.replace("|", "\\|")
         rows.append(
             f"| `{setting.name}` | `{setting.env_var}` | {_default_text(setting.default)} | "
-            f"{setting.unit} | {meaning} |"
+            f"{setting.type_name.replace('|', '/')} | {setting.unit} | {meaning} |"
         )
     return INTRO + "\n".join(rows) + "\n"
 

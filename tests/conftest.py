@@ -20,7 +20,9 @@ import psycopg
 import pytest
 from sqlalchemy import URL, make_url
 
-from tanzuji.factors.database import FactorDatabase
+from tanzuji.cli.app import console, console_err
+from tanzuji.store import db
+from tanzuji.store.factor_repository import FactorDatabase
 
 POSTGRES_URL = os.environ.get(
     "TANZUJI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -30,11 +32,27 @@ POSTGRES_URL = os.environ.get(
 @pytest.fixture(autouse=True)
 def _isolated_settings(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """No test reads or writes the user's data_dir or database."""
-    monkeypatch.setenv("TANZUJI_DATA_DIR", str(tmp_path_factory.mktemp("data_dir")))
-    monkeypatch.delenv("TANZUJI_DATABASE_URL", raising=False)
-    monkeypatch.delenv("TANZUJI_FACTOR_RELEASE", raising=False)
+) -> Iterator[None]:
+    """No test reads or writes the user's data_dir, database or config file; wide output.
+
+    The command line prints to a console 200 columns wide whatever the terminal running the
+    tests (or none, under xdist), so tests match whole lines.
+    """
+    data_dir = tmp_path_factory.mktemp("data_dir")
+    monkeypatch.setenv("TANZUJI_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TANZUJI_CONFIG", str(data_dir / "no-config.toml"))
+    for name in list(os.environ):
+        if name.startswith("TANZUJI_") and name not in (
+            "TANZUJI_DATA_DIR",
+            "TANZUJI_CONFIG",
+            "TANZUJI_TEST_POSTGRES_URL",
+            "TANZUJI_REQUIRE_SHARED",
+        ):
+            monkeypatch.delenv(name)
+    monkeypatch.setattr(console, "width", 200)
+    monkeypatch.setattr(console_err, "width", 200)
+    yield
+    db.close_all()
 
 
 def _admin_connection(url: URL) -> psycopg.Connection:
@@ -72,6 +90,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'tanzuji.db'}"
     url: URL = request.getfixturevalue("postgres_database")
+    db.close_all()  # the schema is made anew: no engine may remember it as checked
     with _admin_connection(url) as connection:
         connection.execute("DROP SCHEMA public CASCADE")
         connection.execute("CREATE SCHEMA public")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tanzuji.engine.montecarlo import SMALL_BLOCK_MAX, MonteCarlo
+from tanzuji.engine.montecarlo import SMALL_BLOCK_MAX, MonteCarlo, MonteCarloOptions
 
 BENCH = Path(__file__).resolve().parents[1] / "bench"
 sys.path.insert(0, str(BENCH))
@@ -81,17 +81,17 @@ def test_scores_do_not_depend_on_keeping_the_factors(uncertain):
     assert np.all(kept.factors[mc.inactive].std(axis=1) > 0)
 
 
-def test_sparse_mean_blocks_double_precision_and_uncertain_diagonal(uncertain, monkeypatch):
+def test_sparse_mean_blocks_double_precision_and_uncertain_diagonal(uncertain):
     us, _, demands = uncertain
     sigma = us.tech_sigma.copy()
     diagonal = us.synthetic.tech_rows == us.synthetic.tech_cols
     sigma[diagonal] = 0.02  # reference outputs uncertain too: the division path samples them
     varied = dataclasses.replace(us, tech_sigma=sigma).product_system()
-    monkeypatch.setenv("TANZUJI_MC_DENSE_BLOCK_MAX", "32")  # core loop: sparse LU
-    monkeypatch.setenv("TANZUJI_MC_SINGLE_PRECISION", "0")
     mc = MonteCarlo(
         dataclasses.replace(varied, demand=demands["all_final_products"]),
         characterization=us.synthetic.characterization,
+        # core loop: sparse LU, applied in double precision
+        options=MonteCarloOptions(dense_block_max=32, single_precision=False),
     )
     assert any(s.diagonal is not None for s in mc.stages)
     assert any(b.sparse is not None for b in mc.solver.structure.loop_blocks)

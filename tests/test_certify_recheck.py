@@ -6,7 +6,7 @@ import pytest
 
 from certify_people import ADMIN, ALICE, DORA, NOW, to_decision
 from tanzuji.certify import workflow as wf
-from tanzuji.certify.recheck import changed_factors, recheck
+from tanzuji.certify.recheck import recheck
 from tanzuji.certify.records import LabelType
 from tanzuji.factors.base import FactorData, FactorFlow, MappingSource
 
@@ -62,8 +62,8 @@ def test_changed_factor_is_found_and_the_footprint_recomputed():
     r2 = MappingSource([grid("R2", 0.4, "2")], origin="release R2")
     application = certified(r1)
     assert application.current_model.total_kg_co2e == pytest.approx(20 * 0.5)
-    assert changed_factors(application, r2) == ["grid-south"]
     (row,) = recheck([application], r2)
+    assert row.changed_factors == ["grid-south"]
     assert row.certificate_id == "CERT-K"
     assert row.recomputed_kg_co2e == pytest.approx(20 * 0.4)
     assert row.delta_kg_co2e == pytest.approx(-2.0)
@@ -77,3 +77,10 @@ def test_unchanged_release_and_uncertified_applications_are_skipped():
     assert recheck([application], same) == []
     revoked = wf.revoke(application, DORA, NOW, "withdrawn")
     assert recheck([revoked], MappingSource([grid("R2", 0.4, "2")])) == []
+
+
+def test_a_factor_missing_from_the_release_is_reported_not_skipped():
+    application = certified(MappingSource([grid("R1", 0.5, "1")], origin="release R1"))
+    (row,) = recheck([application], MappingSource([], origin="release R3"))
+    assert row.recomputed_kg_co2e is None and row.delta_percent is None
+    assert "unknown factor 'grid-south'" in row.problem

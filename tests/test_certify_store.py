@@ -87,7 +87,10 @@ def test_certificate_ids_and_lookup(store):
     assert a.certificate_id == "GBA-CFL-2026-000001"
     store.save(a)
     assert store.by_certificate("GBA-CFL-2026-000001").state is State.issued
+    # one counter per kind and year (id_counters): numbers follow on, never repeat
+    assert store.next_application_id(2026) == "APP-2026-000001"
     assert store.next_application_id(2026) == "APP-2026-000002"
+    assert store.next_application_id(2027) == "APP-2027-000001"
     assert store.next_certificate_id(2026) == "GBA-CFL-2026-000002"
     assert {ADMIN.id, VIC.id} <= {line.actor_id for line in a.audit}
     assert a.valid_until == dt.date(2029, 3, 2)

@@ -86,10 +86,12 @@ def test_steps_return_new_records_and_never_change_the_old_one():
     assert b.state is State.submitted and len(b.audit) == 2
 
 
-def test_validity_period_comes_from_the_setting(monkeypatch):
-    monkeypatch.setenv("TANZUJI_CERTIFICATE_VALIDITY_YEARS", "2")
-    a = issued()
+def test_validity_period_is_passed_in_and_defaults_to_three_years():
+    # the service passes the setting certificate_validity_years; the workflow reads nothing
+    approved = wf.decide(to_decision(draft()), DORA, True, "ok", NOW)
+    a = wf.issue(approved, ADMIN, "CERT-1", NOW, validity_years=2)
     assert (a.valid_from, a.valid_until) == (dt.date(2026, 3, 2), dt.date(2028, 3, 2))
+    assert issued().valid_until == dt.date(2029, 3, 2)  # wf.DEFAULT_VALIDITY_YEARS = 3
 
 
 def test_model_revision_creates_a_new_version_and_recalculates():

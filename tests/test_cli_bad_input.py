@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tanzuji import settings
 from tanzuji.cli import main
-from tanzuji.cli.certify import DEMO_PARTICIPANTS
+from tanzuji.context import Context
+from tanzuji.services import demo
 
 ROOT = Path(__file__).resolve().parents[1]
 WIDGET = ROOT / "tests" / "data" / "widget.yaml"
@@ -39,11 +41,14 @@ def widget_with(tmp_path: Path, old: str, new: str) -> Path:
     return path
 
 
+def demo_context() -> Context:
+    return Context.from_settings(settings.load(), need_database=True)
+
+
 @pytest.fixture
-def people(tmp_path: Path) -> Path:
-    path = tmp_path / "participants.yaml"
-    path.write_text(yaml.safe_dump(DEMO_PARTICIPANTS, allow_unicode=True), "utf-8")
-    return path
+def people() -> None:
+    """The demo's organisations and users (applicant, verifier, decider, admin)."""
+    demo.participants(demo_context())
 
 
 @pytest.mark.parametrize(
@@ -116,7 +121,7 @@ def test_a_deep_supply_chain_prints_its_tree(tmp_path, monkeypatch, capsys):
 def test_apply_refuses_unknown_pcr_release_and_missing_evidence(
     tmp_path, monkeypatch, capsys, people
 ):
-    common = (BATTERY, "--as", "applicant", "--participants", people)
+    common = (BATTERY, "--as", "applicant")
     cases = [
         (("--pcr", "nosuch"), "no PCR with id 'nosuch'"),
         (("--pcr", "battery-eu-2023", "--pcr-version", "9.9"), "has no version '9.9'"),
@@ -160,9 +165,15 @@ def test_apply_refuses_unknown_pcr_release_and_missing_evidence(
 def test_malformed_participants_file(tmp_path, monkeypatch, capsys, content, message):
     path = tmp_path / "p.yaml"
     path.write_text(content, "utf-8")
-    args = ("certify", "submit", "APP-1", "--as", "a", "--participants", path)
-    code, _, err = tanzuji(monkeypatch, capsys, *args)
+    code, _, err = tanzuji(monkeypatch, capsys, "org", "import", path)
     assert code == 1 and message in err and "Traceback" not in err
+    code, out, _ = tanzuji(monkeypatch, capsys, "org", "list")
+    assert "o1" not in out  # nothing half-imported
+
+
+def test_unknown_user_names_the_known_ones(monkeypatch, capsys, people):
+    code, _, err = tanzuji(monkeypatch, capsys, "certify", "submit", "APP-1", "--as", "nobody")
+    assert code == 1 and "no user 'nobody'; known: admin, applicant, decider, verifier" in err
 
 
 @pytest.mark.parametrize(
@@ -212,14 +223,12 @@ def test_verify_qr_takes_a_bare_token_and_refuses_other_text_clearly(
 
 def issue_one(tmp_path, monkeypatch, capsys, people) -> Path:
     """An issued certificate file, through the demo's certification step."""
-    from tanzuji.cli.calc import default_factor_source
-    from tanzuji.cli.certify import certification_demo, data_dir
+    from tanzuji.cli.certify import certificate_file
+    from tanzuji.cli.inputs import model_input
 
-    (data_dir()).mkdir(parents=True, exist_ok=True)
-    png = certification_demo(BATTERY, default_factor_source(), "builtin")
-    capsys.readouterr()
-    cert_id = png.stem
-    return data_dir() / "certificates" / f"{cert_id}.json"
+    ctx = demo_context().with_release("builtin")
+    done = demo.certify(ctx, model_input(BATTERY, ctx.limits))
+    return certificate_file(done.document, tmp_path / "certificate.json", ctx.data_dir)
 
 
 def test_json_flag_prints_the_one_error_shape(tmp_path, monkeypatch, capsys):

@@ -19,8 +19,9 @@ from tanzuji.certify.certificate import Keyring
 from tanzuji.certify.labels import decode_qr_image
 from tanzuji.certify.verify import verify_token_text
 from tanzuji.cli import app
-from tanzuji.factors.database import FactorDatabase
+from tanzuji.cli.app import console
 from tanzuji.factors.starter import load_starter
+from tanzuji.store.factor_repository import FactorDatabase
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +29,12 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """The demo run twice on one fresh data_dir: (data_dir, first output, second output)."""
     data_dir = tmp_path_factory.mktemp("demo_data")
     with pytest.MonkeyPatch.context() as patch:
+        # module scope: set up before the per-test isolation of conftest, so isolate here too
         patch.setenv("TANZUJI_DATA_DIR", str(data_dir))
-        patch.setenv("COLUMNS", "100")
+        patch.setenv("TANZUJI_CONFIG", str(data_dir / "no-config.toml"))
+        patch.delenv("TANZUJI_DATABASE_URL", raising=False)
+        patch.delenv("TANZUJI_FACTOR_RELEASE", raising=False)
+        patch.setattr(console, "width", 200)
         outputs = []
         for _ in range(2):
             result = CliRunner().invoke(app, ["demo"])
@@ -86,7 +91,7 @@ def test_step_four_issues_a_label_whose_qr_verifies_offline(runs):
 def test_demo_uses_the_configured_release_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("TANZUJI_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TANZUJI_FACTOR_RELEASE", "demo-x")
-    assert settings.get("factor_release") == "demo-x"
+    assert settings.load().factor_release == "demo-x"
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, result.output
     assert "release 版本 demo-x" in result.output

@@ -3,7 +3,8 @@ zip bombs and oversized files, YAML alias bombs and deep nesting, formula recurs
 
 Each hostile file is built here, small, from its well-known shape (OWASP "XML External Entity
 Prevention" and "billion laughs"; the zip bomb as a member that declares and unpacks to more
-than the limit). Limits are lowered through their settings so the tests stay fast.
+than the limit). Limits are lowered (as a Context's ``InputLimits``, the settings ``max_*``)
+so the tests stay fast.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import zipfile
 import pytest
 
 from tanzuji.errors import FactorImportError, FormulaError, ModelFileError
-from tanzuji.factors.importers import ecospold2, ilcd, pact, simapro, table
+from tanzuji.factors.importers import ecospold2, ilcd, limits, pact, simapro, table
 from tanzuji.factors.importers.xmlread import parse
+from tanzuji.limits import InputLimits
 from tanzuji.model.files import load_model, parse_document
 from tanzuji.model.formula import evaluate
 
@@ -55,13 +57,15 @@ def test_importers_refuse_hostile_xml(tmp_path, reader, name, data):
         reader(path)
 
 
-def test_zip_bomb_is_refused_before_decompressing(tmp_path, monkeypatch):
-    monkeypatch.setenv("TANZUJI_MAX_UNPACKED_BYTES", "100000")
+def test_zip_bomb_is_refused_before_decompressing(tmp_path):
     path = tmp_path / "bomb.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("a.spold", b"<a>" + b" " * 1_000_000 + b"</a>")  # 1 MB -> ~1 kB
     assert path.stat().st_size < 10_000
-    with pytest.raises(FactorImportError, match=r"unpacks to 1000007 bytes; at most 100000"):
+    with (
+        limits.applied(InputLimits(max_unpacked_bytes=100_000)),
+        pytest.raises(FactorImportError, match=r"unpacks to 1000007 bytes; at most 100000"),
+    ):
         ecospold2.read(path)
 
 
@@ -97,12 +101,14 @@ def test_zip_member_unpacking_to_less_than_declared_is_refused(tmp_path):
         ecospold2.read(path)
 
 
-def test_xlsx_is_checked_as_a_zip(tmp_path, monkeypatch):
-    monkeypatch.setenv("TANZUJI_MAX_UNPACKED_BYTES", "1000")
+def test_xlsx_is_checked_as_a_zip(tmp_path):
     path = tmp_path / "book.xlsx"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/workbook.xml", b" " * 5000)
-    with pytest.raises(FactorImportError, match="max_unpacked_bytes"):
+    with (
+        limits.applied(InputLimits(max_unpacked_bytes=1000)),
+        pytest.raises(FactorImportError, match="max_unpacked_bytes"),
+    ):
         table.read(path)
 
 
@@ -127,20 +133,22 @@ def test_zip_member_names_are_never_paths_on_disk(tmp_path):
         (ecospold2.read, "f.spold", b"<a>" + b" " * 500 + b"</a>"),
     ],
 )
-def test_oversized_import_files_are_refused(tmp_path, monkeypatch, reader, name, content):
-    monkeypatch.setenv("TANZUJI_MAX_UPLOAD_BYTES", "200")
+def test_oversized_import_files_are_refused(tmp_path, reader, name, content):
     path = tmp_path / name
     path.write_bytes(content)
-    with pytest.raises(FactorImportError, match=r"bytes; at most 200 bytes .*max_upload_bytes"):
+    with (
+        limits.applied(InputLimits(max_upload_bytes=200)),
+        pytest.raises(FactorImportError, match=r"bytes; at most 200 bytes .*max_upload_bytes"),
+    ):
         reader(path)
+    assert limits.current() == InputLimits()  # lowered only inside the block
 
 
-def test_oversized_model_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setenv("TANZUJI_MAX_UPLOAD_BYTES", "10")
+def test_oversized_model_is_refused(tmp_path):
     path = tmp_path / "m.yaml"
     path.write_text("product: {}\nprocesses: []\n", "utf-8")
     with pytest.raises(ModelFileError, match="is 26 bytes; at most 10 bytes"):
-        load_model(path)
+        load_model(path, InputLimits(max_upload_bytes=10))
 
 
 def test_yaml_alias_bomb_is_refused():

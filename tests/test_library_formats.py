@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from service_helpers import package, plain_context
 from shared_data import LCI, SAMPLES, SKIP_WITHOUT_SHARED
-from tanzuji import library_ops as ops
 from tanzuji.errors import LibraryError
 from tanzuji.library import elementary, formats, linking, matrices, quantities
 from tanzuji.library.linking import LinkingRules
+from tanzuji.library.solve import library_calculation
 from tanzuji.library.sources import Member, members
-from tanzuji.store import db
+from tanzuji.services import library as service
 from tanzuji.store import library as repository
 
 pytestmark = SKIP_WITHOUT_SHARED
@@ -35,7 +36,7 @@ def solve(library, rules: LinkingRules | None = None):
     mappings = {f.id: elementary.map_flow(f) for f in library.flows.values()}
     linked = linking.link(library, rules)
     system = matrices.build(library, linked, mappings)
-    return linked, system, ops.library_calculation(system, "AR6").intensities()
+    return linked, system, library_calculation(system, "AR6").intensities()
 
 
 def test_uslci_ecospold1_library_links_and_solves():
@@ -152,24 +153,24 @@ def test_unknown_package_is_refused():
         formats.detect([Member("x.txt", "x.txt", b"hello")])
 
 
-def test_reference_data_into_reference_tables(database_url: str):
-    engine = db.engine_for(database_url)
-    db.upgrade(engine)
-    counts = ops.import_reference(engine, SAMPLES / "ilcd" / "ilcd_folder.zip")
+def test_reference_data_into_reference_tables(database_url: str, tmp_path: Path):
+    ctx = plain_context(database_url, tmp_path / "data")
+    counts = service.import_reference(ctx, package(SAMPLES / "ilcd" / "ilcd_folder.zip"))
     assert counts["reference_unit_groups"]["new"] == 15
     assert counts["reference_flow_properties"]["new"] == 18
-    again = ops.import_reference(engine, SAMPLES / "ilcd" / "ilcd_folder.zip")
+    again = service.import_reference(ctx, package(SAMPLES / "ilcd" / "ilcd_folder.zip"))
     assert again["reference_unit_groups"] == {"new": 0, "new_version": 0, "unchanged": 15}
-    flow = ops.import_factor_file(engine, SAMPLES / "ilcd" / "flow.xml")
+    flow_file = SAMPLES / "ilcd" / "flow.xml"
+    request = service.FactorFileRequest(name=flow_file.name, content=flow_file.read_bytes())
+    flow = service.import_factor_file(ctx, request)
     assert flow.factors is None and flow.reference["reference_flows"]["new"] == 1
-    with db.session_scope(engine) as session:
+    with ctx.unit_of_work(write=False) as session:
         assert repository.reference_counts(session) == {
             "reference_unit_groups": 15,
             "reference_flow_properties": 18,
             "reference_flows": 1,
         }
     with pytest.raises(LibraryError, match="reference data come in"):
-        ops.import_reference(engine, SAMPLES / "simapro_csv" / "inventory.csv")
+        service.import_reference(ctx, package(SAMPLES / "simapro_csv" / "inventory.csv"))
     with pytest.raises(LibraryError, match="holds no flow"):
-        ops.import_reference(engine, SAMPLES / "jsonld" / "impact_category.json")
-    engine.dispose()
+        service.import_reference(ctx, package(SAMPLES / "jsonld" / "impact_category.json"))

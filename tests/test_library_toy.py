@@ -17,21 +17,25 @@ import numpy as np
 import pytest
 
 import library_toy as toy
-from tanzuji import library_ops as ops
+from service_helpers import import_package, plain_context
 from tanzuji.cli import main
 from tanzuji.cli.app import console
 from tanzuji.errors import DanglingReference, ImmutableRecord, LibraryError, NotFound
 from tanzuji.factors.database import FactorDatabase
 from tanzuji.library import elementary, jsonld, linking, matrices, quantities
 from tanzuji.library.linking import LinkingRules
+from tanzuji.library.shipped import About
+from tanzuji.library.solve import gas_intensities, library_calculation
 from tanzuji.model.compile import compile_model
 from tanzuji.model.files import load_model_text
+from tanzuji.services import library as service
 from tanzuji.store import db
 from tanzuji.store import library as repository
+from tanzuji.store.library import DatabaseLibrarySource
 from tanzuji.store.library_tables import LibraryVersion
 
 RTOL = 1e-12
-ABOUT = ops.About(title="Toy library", publisher="Tanzuji tests", licence="CC0-1.0", notice="toy")
+ABOUT = About(title="Toy library", publisher="Tanzuji tests", licence="CC0-1.0", notice="toy")
 
 
 def solved(rules: LinkingRules | None = None, gwp_set: str = "AR6"):
@@ -40,7 +44,7 @@ def solved(rules: LinkingRules | None = None, gwp_set: str = "AR6"):
     mappings = {f.id: elementary.map_flow(f) for f in library.flows.values()}
     linked = linking.link(library, rules)
     system = matrices.build(library, linked, mappings)
-    scores = ops.library_calculation(system, gwp_set).intensities()
+    scores = library_calculation(system, gwp_set).intensities()
     by_id = {c.id: float(s) for c, s in zip(system.columns, scores, strict=True)}
     return library, problems, linked, system, by_id
 
@@ -184,8 +188,8 @@ def test_intensities_by_hand():
 
 def test_gas_intensities_sum_to_the_score():
     _, _, _, system, _by_id = solved()
-    calculation = ops.library_calculation(system, "AR6")
-    amounts = ops.gas_intensities(calculation)
+    calculation = library_calculation(system, "AR6")
+    amounts = gas_intensities(calculation)
     assert np.allclose(amounts @ calculation.characterization, calculation.intensities(), rtol=RTOL)
     steel = system.index()["steel"]
     removal = system.flows.index(next(f for f in system.flows if f.removal))
@@ -205,21 +209,22 @@ def test_a_process_without_usable_reference_is_refused():
 
 
 @pytest.fixture
-def engine(database_url: str):
-    engine = db.engine_for(database_url)
-    db.upgrade(engine)
-    yield engine
-    engine.dispose()
+def ctx(database_url: str, tmp_path: Path):
+    return plain_context(database_url, tmp_path / "data")
 
 
-def test_store_round_trip_derive_and_model_input(engine, tmp_path: Path):
-    report = tmp_path / "links.csv"
-    summary = ops.import_library(
-        engine, toy.write(tmp_path / "toy"), name="toy", about=ABOUT, report=report
-    )
+@pytest.fixture
+def engine(ctx):
+    return ctx.require_database().engine
+
+
+def test_store_round_trip_derive_and_model_input(ctx, engine, tmp_path: Path):
+    folder = toy.write(tmp_path / "toy")
+    summary = import_package(ctx, folder, "toy", ABOUT, with_report=True)
     assert summary.info.version == 1 and summary.info.counts["exchanges"] == 31
     assert summary.decisions["single_producer"] == 5 and summary.unit_problems == 1
-    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    report = service.report_file(summary.info, summary.report, as_csv=True).decode("utf-8")
+    rows = list(csv.DictReader(report.splitlines()))
     assert len(rows) == len(decisions(linking.link(_normalised()))) == 13
     assert {r["decision"] for r in rows if r["process_id"] == "user"} >= {
         "unit",
@@ -229,9 +234,11 @@ def test_store_round_trip_derive_and_model_input(engine, tmp_path: Path):
     with db.session_scope(engine) as session:  # stored links, not relinked
         stored = repository.load_library(session, "toy")
     assert decisions(stored.linking) == decisions(linking.link(_normalised()))
-    assert ops.scores_by_process(engine, "toy")["user"] == pytest.approx(toy.USER_PER_KG, rel=RTOL)
+    scores = service.scores_by_process(ctx, "toy")
+    assert scores["user"] == pytest.approx(toy.USER_PER_KG, rel=RTOL)
 
-    derived = ops.derive_factors(engine, "toy", gwp_set="AR6", reviewer="Li", release="toy-1")
+    request = service.DeriveRequest(name="toy", gwp_set="AR6", reviewer="Li", release="toy-1")
+    derived = service.derive_factors(ctx, request)
     assert derived.factors == 8 and derived.release.member_count == 8
     grid = FactorDatabase(engine).get("lib:toy:grid")
     assert (grid.unit, grid.boundary, grid.status) == ("kWh", "cradle_to_gate", "published")
@@ -241,7 +248,7 @@ def test_store_round_trip_derive_and_model_input(engine, tmp_path: Path):
     assert landfill.gases[0].gas == "CH4" and landfill.gases[0].amount_kg == pytest.approx(0.05)
 
     model = load_model_text(MODEL, "lamp.yaml")
-    source = ops.DatabaseLibrarySource(engine)
+    source = DatabaseLibrarySource(engine)
     compiled = compile_model(model, None, library=source)
     from tanzuji.engine.calculate import Calculation
 
@@ -253,7 +260,7 @@ def test_store_round_trip_derive_and_model_input(engine, tmp_path: Path):
     kinds = {a.kind for a in compiled.system.activities}
     assert kinds == {"process", "library"}
 
-    again = ops.import_library(engine, toy.write(tmp_path / "toy"), name="toy", about=ABOUT)
+    again = import_package(ctx, toy.write(tmp_path / "toy"), "toy", ABOUT)
     assert again.info.version == 2 and again.info.content_hash == summary.info.content_hash
     with pytest.raises(ImmutableRecord), db.session_scope(engine) as session:
         session.get(LibraryVersion, summary.info.id).title = "changed"
@@ -289,9 +296,9 @@ def test_library_input_without_a_library_is_a_clear_error():
         compile_model(model, None)
 
 
-def test_unknown_library_process_is_named(engine, tmp_path: Path):
-    ops.import_library(engine, toy.write(tmp_path / "toy"), name="toy", about=ABOUT)
-    source = ops.DatabaseLibrarySource(engine)
+def test_unknown_library_process_is_named(ctx, engine, tmp_path: Path):
+    import_package(ctx, toy.write(tmp_path / "toy"), "toy", ABOUT)
+    source = DatabaseLibrarySource(engine)
     with pytest.raises(NotFound, match="has no process 'nothing'"):
         source.resolve("library:toy/nothing")
     with pytest.raises(NotFound, match="0 stored libraries hold process 'nothing'"):
@@ -311,6 +318,7 @@ def run(args, capsys, monkeypatch) -> tuple[int, str, str]:
 
 def test_command_line(database_url: str, tmp_path: Path, capsys, monkeypatch):
     monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
+    db.database_for(database_url).upgrade()
     monkeypatch.setattr(console, "_width", 200)  # "width" would pin it after undo
     about = tmp_path / "toy.about.json"
     about.write_text(
@@ -361,6 +369,7 @@ def test_command_line(database_url: str, tmp_path: Path, capsys, monkeypatch):
 def test_shipped_derived_factors_load(database_url: str, capsys, monkeypatch):
     """The shipped USLCI factors (package data) list and load without the shared folder."""
     monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
+    db.database_for(database_url).upgrade()
     monkeypatch.setattr(console, "_width", 200)
     code, out, _ = run(["library", "shipped"], capsys, monkeypatch)
     assert code == 0 and "uslci-ar6" in out and "766" in out
@@ -372,7 +381,7 @@ def test_shipped_derived_factors_load(database_url: str, capsys, monkeypatch):
     assert grid.status == "draft" and grid.unit == "kWh" and grid.gwp_set == "AR6"
 
 
-def test_a_singular_library_is_not_stored(engine, tmp_path: Path):
+def test_a_singular_library_is_not_stored(ctx, engine, tmp_path: Path):
     """A process that uses up all it makes (1 kWh in per 1 kWh out) cannot be solved."""
     from tanzuji.errors import SingularTechnosphere
 
@@ -382,6 +391,6 @@ def test_a_singular_library_is_not_stored(engine, tmp_path: Path):
     document["exchanges"][1]["amount"] = 1.0  # its own electricity: 1 kWh per kWh
     grid.write_text(json.dumps(document), encoding="utf-8")
     with pytest.raises(SingularTechnosphere, match="Grid"):
-        ops.import_library(engine, folder, name="toy", about=ABOUT)
+        import_package(ctx, folder, "toy", ABOUT)
     with db.session_scope(engine) as session:
         assert repository.versions(session) == []

@@ -21,12 +21,14 @@ import warnings
 import numpy as np
 import pytest
 
+from service_helpers import import_package, package, plain_context
 from shared_data import LCI, SKIP_WITHOUT_SHARED
 from tanzuji import gases
-from tanzuji import library_ops as ops
 from tanzuji.factors.database import FactorDatabase
 from tanzuji.library import elementary, linking, matrices, quantities
-from tanzuji.store import db
+from tanzuji.library.shipped import read_derived, shipped_about, shipped_derived
+from tanzuji.library.solve import library_calculation
+from tanzuji.services import library as service
 
 with warnings.catch_warnings():  # bw2calc warns that no fast solver (pypardiso) is installed
     warnings.simplefilter("ignore")
@@ -45,7 +47,7 @@ README_GASES = ("CO2", "CH4", "N2O", "SF6")
 
 @pytest.fixture(scope="module")
 def uslci():
-    library, digest = ops.read_library(USLCI)
+    library, digest = service.read_library(package(USLCI))
     problems = quantities.normalise(library)
     mappings = {f.id: elementary.map_flow(f) for f in library.flows.values()}
     linked = linking.link(library)
@@ -84,7 +86,7 @@ def _producers(library, flow_id: str) -> int:
 
 def test_us_grid_2008_near_the_readme_figure(uslci):
     _, _, _, _, _, system = uslci
-    calculation = ops.library_calculation(system, "AR5")
+    calculation = library_calculation(system, "AR5")
     only_four = np.array(
         [
             c if f.gas in README_GASES else 0.0
@@ -100,7 +102,7 @@ def test_us_grid_2008_near_the_readme_figure(uslci):
     assert per_kwh == pytest.approx(README_GRID_AR5, rel=0.01)
     full = calculation.intensities()[grid] * 3.6  # all characterised gases
     assert 0 < full - per_kwh < 0.01 * per_kwh
-    ar6 = ops.library_calculation(system, "AR6").intensities()[grid] * 3.6
+    ar6 = library_calculation(system, "AR6").intensities()[grid] * 3.6
     assert ar6 == pytest.approx(0.70, abs=0.01)
 
 
@@ -146,7 +148,7 @@ def bw2calc_scores(system, characterization: np.ndarray, columns: list[int]) -> 
 
 def test_intensities_equal_bw2calc_on_the_same_matrices(uslci):
     _, _, _, _, _, system = uslci
-    calculation = ops.library_calculation(system, "AR6")
+    calculation = library_calculation(system, "AR6")
     lambdas = calculation.intensities()
     index = system.index()
     rng = np.random.default_rng(20261202)
@@ -164,20 +166,13 @@ def test_intensities_equal_bw2calc_on_the_same_matrices(uslci):
 
 
 def test_import_derive_and_ship_on_the_database(database_url: str, tmp_path):
-    engine = db.engine_for(database_url)
-    db.upgrade(engine)
-    report = tmp_path / "uslci-links.json"
-    summary = ops.import_library(
-        engine,
-        USLCI,
-        name="uslci",
-        about=ops.read_about("uslci"),
-        report=report,
-        source_name="USLCI",
-    )
+    ctx = plain_context(database_url, tmp_path / "data")
+    engine = ctx.require_database().engine
+    summary = import_package(ctx, USLCI, "uslci", shipped_about("uslci"), with_report=True)
     assert summary.info.counts["exchanges"] == 32526
-    assert report.stat().st_size > 0
-    derived = ops.derive_factors(engine, "uslci", gwp_set="AR6")
+    report = service.report_file(summary.info, summary.report, as_csv=False)
+    assert b'"decisions"' in report and len(summary.report) > 0
+    derived = service.derive_factors(ctx, service.DeriveRequest(name="uslci", gwp_set="AR6"))
     assert derived.factors == 766 and not derived.skipped
     grid = FactorDatabase(engine).get(f"lib:uslci:{GRID_2008}")
     assert grid.unit == "kWh" and grid.kg_co2e == pytest.approx(0.70, abs=0.01)
@@ -185,17 +180,16 @@ def test_import_derive_and_ship_on_the_database(database_url: str, tmp_path):
     # the derived records' gases, characterised again in AR6, give their kg_co2e
     recomputed = sum(g.amount_kg * gases.gwp(g.gas, g.origin, "AR6") for g in grid.gases)
     assert recomputed == pytest.approx(grid.kg_co2e, rel=1e-9)
-    engine.dispose()
 
 
 def test_shipped_derived_factors_are_what_a_derivation_gives(uslci):
     """The package data file equals a fresh derivation (no stale numbers ship)."""
-    files = ops.shipped_derived()
-    header, records = ops.read_derived(files["uslci-ar6"])
+    files = shipped_derived()
+    header, records = read_derived(files["uslci-ar6"])
     assert header["content_hash"] == uslci[1]  # derived from exactly these files
     assert "DATA USE DISCLAIMER AGREEMENT" in header["notice"] and "MIT License" in header["notice"]
     _, _, _, _, _, system = uslci
-    lambdas = ops.library_calculation(system, "AR6").intensities()
+    lambdas = library_calculation(system, "AR6").intensities()
     index = system.index()
     by_id = {r.id: r for r in records}
     assert len(by_id) == 766

@@ -13,13 +13,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tanzuji import library_ops as ops
+from service_helpers import plain_context
 from tanzuji.cli import main
 from tanzuji.cli.app import console
 from tanzuji.errors import FactorImportError, NotFound
 from tanzuji.factors.database import FactorDatabase
 from tanzuji.factors.importers import mapped_table
+from tanzuji.services import library as service
 from tanzuji.store import db
+from tanzuji.store import library as repository
 
 TABLE = """Code,Activity,Unit,CO2e factor,Publisher,Reference,Year,Notes
 acme.steel,Steel sheet,kg,2.1,ACME Corp,"ACME EPD 2024, table 3",2024,x
@@ -94,29 +96,48 @@ def test_xlsx_with_mapping(tmp_path: Path):
     assert [r.kg_co2e for r in records] == [2.1, 8.6]
 
 
+def _table_import(ctx, path: Path, **options) -> service.TableImport:
+    request = service.FactorTableRequest(name=path.name, content=path.read_bytes(), **options)
+    return service.import_factor_table(ctx, request)
+
+
 def test_dry_run_writes_nothing_and_saved_mappings_are_reused(database_url: str, tmp_path: Path):
-    engine = db.engine_for(database_url)
-    db.upgrade(engine)
+    ctx = plain_context(database_url, tmp_path / "data")
+    engine = ctx.require_database().engine
     path = tmp_path / "acme.csv"
     path.write_text(TABLE, encoding="utf-8")
     columns, constants = mapped_table.parse(MAP), mapped_table.parse(SET)
-    dry = ops.import_factor_table(engine, path, columns=columns, constants=constants, dry_run=True)
+    dry = _table_import(ctx, path, columns=columns, constants=constants, dry_run=True)
     assert dry.report is None and dry.actions == {"acme.steel": "new", "acme.alu": "new"}
     assert FactorDatabase(engine).count() == 0
-    done = ops.import_factor_table(
-        engine, path, columns=columns, constants=constants, save_as="acme"
-    )
+    done = _table_import(ctx, path, columns=columns, constants=constants, save_as="acme")
     assert done.report.imported == 2 and done.saved_version == 1
-    again = ops.import_factor_table(engine, path, mapping_name="acme", dry_run=True)
+    again = _table_import(ctx, path, mapping_name="acme", dry_run=True)
     assert again.actions == {"acme.steel": "unchanged", "acme.alu": "unchanged"}
-    changed = ops.import_factor_table(
-        engine, path, mapping_name="acme", constants={"licence": "CC BY 4.0"}, save_as="acme"
+    changed = _table_import(
+        ctx, path, mapping_name="acme", constants={"licence": "CC BY 4.0"}, save_as="acme"
     )
     assert changed.report.imported == 2 and changed.saved_version == 2
     assert FactorDatabase(engine).get("acme.alu").version == 2
     with pytest.raises(NotFound, match="saved mappings: acme"):
-        ops.import_factor_table(engine, path, mapping_name="other", dry_run=True)
-    engine.dispose()
+        _table_import(ctx, path, mapping_name="other", dry_run=True)
+
+
+def test_records_and_saved_mapping_are_one_transaction(database_url, tmp_path, monkeypatch):
+    """When saving the mapping fails, the factors imported with it are rolled back too."""
+    ctx = plain_context(database_url, tmp_path / "data")
+    path = tmp_path / "acme.csv"
+    path.write_text(TABLE, encoding="utf-8")
+
+    def refuse(*_args, **_kwargs):
+        raise NotFound("mapping store unavailable (simulated)")
+
+    monkeypatch.setattr(repository, "save_mapping", refuse)
+    columns, constants = mapped_table.parse(MAP), mapped_table.parse(SET)
+    with pytest.raises(NotFound, match="simulated"):
+        _table_import(ctx, path, columns=columns, constants=constants, save_as="acme")
+    factors = FactorDatabase(ctx.require_database().engine)
+    assert factors.count() == 0 and factors.imports() == []
 
 
 def run(args, capsys, monkeypatch) -> tuple[int, str, str]:
@@ -131,7 +152,9 @@ def run(args, capsys, monkeypatch) -> tuple[int, str, str]:
 
 
 def test_command_line(tmp_path: Path, capsys, monkeypatch):
-    monkeypatch.setenv("TANZUJI_DATABASE_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    db.database_for(url).upgrade()
+    monkeypatch.setenv("TANZUJI_DATABASE_URL", url)
     monkeypatch.setattr(console, "_width", 200)  # "width" would pin it after undo
     path = tmp_path / "acme.csv"
     path.write_text(TABLE + BAD_ROW, encoding="utf-8")

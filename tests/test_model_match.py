@@ -10,16 +10,18 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from tanzuji import units
+from tanzuji import settings, units
 from tanzuji.cli import app
-from tanzuji.cli.factors import STARTER_REVIEWER
+from tanzuji.context import Context
 from tanzuji.errors import ModelError, NoFactorMatch, UnknownFactor
-from tanzuji.factors.database import FactorDatabase
-from tanzuji.factors.matchers import DatabaseMatcher, StarterMatcher, default_matcher
+from tanzuji.factors.matchers import DatabaseMatcher, DatabaseOrStarterMatcher, StarterMatcher
 from tanzuji.factors.starter import StarterFactorSource, load_starter
 from tanzuji.footprint import calculate
 from tanzuji.model.compile import compile_model
 from tanzuji.model.files import load_model_text
+from tanzuji.services.factors import STARTER_REVIEWER
+from tanzuji.settings import Settings
+from tanzuji.store.factor_repository import FactorDatabase
 
 CSG_2023 = "cn-mee.electricity.2023.cn-csg.avg"
 #: data/factors/china_grid_mee.csv row cn-mee.electricity.2023.cn-csg.avg: 0.4042 kg CO2/kWh
@@ -166,19 +168,20 @@ def test_match_and_factor_are_exclusive():
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_database_matcher_agrees_with_the_starter_index(
-    factor_db: FactorDatabase, database_url, monkeypatch
-):
+def test_database_matcher_agrees_with_the_starter_index(factor_db: FactorDatabase, database_url):
     factor_db.add_records(load_starter(), "starter", status="published", reviewer=STARTER_REVIEWER)
     text = _model(
         "{match: 外购电力 广东 2023, amount: 100, unit: kWh}",
         "{match: road freight truck, amount: 50, unit: tkm}",
     )
     in_memory = calculate(load_model_text(text, "m.yaml"), matcher=StarterMatcher())
-    monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
-    matcher = default_matcher()
-    assert isinstance(matcher, DatabaseMatcher)
-    stored = calculate(load_model_text(text, "m.yaml"))  # default matcher: the database
+    snapshot = Settings.defaults().replace(database_url=database_url)
+    factors = Context.from_settings(snapshot).factors  # unpinned: the database once loaded
+    assert isinstance(factors.matcher, DatabaseOrStarterMatcher)
+    stored = calculate(
+        load_model_text(text, "m.yaml"), factor_source=factors.source, matcher=factors.matcher
+    )
+    assert isinstance(factors.matcher.chosen(), DatabaseMatcher)
     pairs = zip(in_memory.matched_exchanges, stored.matched_exchanges, strict=True)
     for a, b in pairs:
         assert (a.factor_id, a.confidence, a.explanation) == (
@@ -190,8 +193,9 @@ def test_database_matcher_agrees_with_the_starter_index(
     assert stored.total_kg_co2e == pytest.approx(in_memory.total_kg_co2e, rel=1e-12)
 
 
-def test_default_matcher_without_database_is_the_starter_index():
-    assert isinstance(default_matcher(), StarterMatcher)
+def test_without_a_database_the_context_matches_the_starter_index():
+    factors = Context.from_settings(settings.load()).factors
+    assert isinstance(factors.matcher, StarterMatcher) and factors.release is None
 
 
 def test_cli_calc_prints_the_match(tmp_path):

@@ -7,6 +7,7 @@ tolerances of ~5 standard errors of the sample mean.
 """
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ def test_reused_factorization_matches_fresh_factorization(engine):
 
 def test_fallback_to_fresh_factorization(engine, monkeypatch):
     reference = engine.run(20, seed=5).scores
-    monkeypatch.setenv("TANZUJI_MC_MAX_REFINEMENTS", "0")
+    monkeypatch.setattr(engine, "options", replace(engine.options, max_refinements=0))
     result = engine.run(20, seed=5)
     assert result.fallbacks == 20
     np.testing.assert_allclose(result.scores, reference, rtol=1e-10)

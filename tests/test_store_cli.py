@@ -12,13 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from tanzuji import settings
 from tanzuji.cli import main
-from tanzuji.cli.app import console
-from tanzuji.cli.factors import database_source
-from tanzuji.factors.database import FactorDatabase, export_factor_csv, export_json
+from tanzuji.context import Context
+from tanzuji.factors.database import export_factor_csv, export_json
 from tanzuji.factors.record import FactorRecord
 from tanzuji.factors.starter import load_starter
 from tanzuji.store import db
+from tanzuji.store.factor_repository import FactorDatabase
 from test_store_factors import MODEL, NATIONAL, SOUTH
 
 
@@ -37,9 +38,11 @@ def run(
 
 
 @pytest.fixture
-def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+def cli_db(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys) -> str:
+    """A configured database (TANZUJI_DATABASE_URL), migrated by `tanzuji db upgrade`."""
     monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
-    monkeypatch.setattr(console, "width", 200)  # tables unwrapped, so lines can be matched
+    code, out, _ = run(["db", "upgrade"], capsys, monkeypatch)
+    assert code == 0 and f"empty -> {db.head_revision()}" in out
     return database_url
 
 
@@ -117,11 +120,11 @@ def test_cli_errors_are_one_sentence(cli_db: str, tmp_path: Path, capsys, monkey
 
 def test_fresh_machine_has_no_database_source(tmp_path: Path, monkeypatch, capsys):
     """`make run` on a new machine: no database configured, calc still works, nothing created."""
-    assert database_source() is None
+    assert Context.from_settings(settings.load()).database is None
     model = Path(__file__).parent / "data" / "widget.yaml"
     code, out, _ = run(["calc", str(model), "--json"], capsys, monkeypatch)
     assert code == 0 and json.loads(out)["total_kg_co2e"] == pytest.approx(9.1298, rel=1e-12)
-    assert not db.default_sqlite_path().exists()
+    assert not db.default_sqlite_path(settings.load().data_path).exists()
 
 
 def test_template_csv_and_jsonld_exports_import_back(

@@ -11,10 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from tanzuji.errors import StoreUnavailable
-from tanzuji.factors.database import FactorDatabase
+from tanzuji.context import open_database
+from tanzuji.errors import DatabaseBehind, StoreUnavailable
 from tanzuji.factors.record import FactorRecord
+from tanzuji.settings import Settings
 from tanzuji.store import db, search
+from tanzuji.store.factor_repository import FactorDatabase
 from tanzuji.store.factors import Factor
 
 # China Southern Grid 2022 average, 0.3869 kg CO2/kWh: MEE & NBS announcement of 2022
@@ -35,15 +37,28 @@ SOUTH_GRID_2022 = {
 }
 
 
-def test_default_database_is_sqlite_file_in_data_dir(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("TANZUJI_DATA_DIR", str(tmp_path / "new" / "dir"))
-    assert not db.database_configured()
-    engine = db.engine_for()
-    db.upgrade(engine)
-    assert engine.url.get_backend_name() == "sqlite"
+def test_default_database_is_sqlite_file_in_data_dir(tmp_path: Path):
+    snapshot = Settings.defaults().replace(data_dir=str(tmp_path / "new" / "dir"))
+    assert open_database(snapshot) is None  # nothing is created until a command needs it
+    assert not (tmp_path / "new" / "dir").exists()
+    database = open_database(snapshot, create=True)
+    assert database.backend == "sqlite" and database.embedded
     assert (tmp_path / "new" / "dir" / "tanzuji.db").is_file()
-    assert db.database_configured()
-    engine.dispose()
+    assert database.revision() == db.head_revision()  # created and upgraded on first use
+    assert open_database(snapshot) is database  # one Database per process and URL
+
+
+def test_a_configured_database_that_is_behind_names_the_upgrade_command(database_url: str):
+    snapshot = Settings.defaults().replace(database_url=database_url)
+    with pytest.raises(DatabaseBehind, match=r"has no Tanzuji tables yet .*`tanzuji db upgrade`"):
+        open_database(snapshot)
+    database = db.database_for(database_url)
+    database.upgrade("0003_factor_search")
+    db.close_all()
+    with pytest.raises(DatabaseBehind, match=r"is at revision 0003_factor_search but"):
+        open_database(snapshot)
+    db.database_for(database_url).upgrade()
+    assert open_database(snapshot).revision() == db.head_revision()
 
 
 def test_database_url_setting_and_driver():
@@ -108,3 +123,93 @@ def test_session_scope_rolls_back_on_error(database_url: str):
         assert session.scalars(select(Factor)).all() == []
         assert session.execute(text("select 1")).scalar() == 1
     engine.dispose()
+
+
+def _insert_application(connection, application) -> None:
+    """Write an application and its audit trail as a release before 0007 did (no version)."""
+    connection.execute(
+        text(
+            "INSERT INTO cert_applications (id, applicant_id, product_id, label_type, state, "
+            "certificate_id, record, updated_at) VALUES (:id, 'acme', 'widget', "
+            "'disclosure', 'issued', :cert, :record, :at)"
+        ),
+        {
+            "id": application.id,
+            "cert": application.certificate_id,
+            "record": application.model_dump_json(),
+            "at": dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        },
+    )
+    for line in application.audit:
+        connection.execute(
+            text(
+                "INSERT INTO cert_audit (application_id, seq, at, actor_id, role, "
+                "organisation_id, action, from_state, to_state, reason) VALUES "
+                "(:a, :seq, :at, :actor, :role, :org, :action, :f, :t, :reason)"
+            ),
+            {
+                "a": application.id,
+                "seq": line.seq,
+                "at": line.at,
+                "actor": line.actor_id,
+                "role": line.role.value,
+                "org": line.organisation_id,
+                "action": line.action,
+                "f": line.from_state.value if line.from_state else None,
+                "t": line.to_state.value if line.to_state else None,
+                "reason": line.reason,
+            },
+        )
+
+
+def test_a_database_at_0006_upgrades_to_0007_with_its_applications_and_ledger(
+    database_url: str, tmp_path: Path
+):
+    """A database of the release before 0007 (chain 0001-0003, 0005, 0006) with issued
+    certificates in its ledger upgrades in place: ids given before are never given again,
+    stored applications get their version, and the ledger stays intact and appendable."""
+    from certify_people import DORA, issued
+    from tanzuji.certify import workflow as wf
+    from tanzuji.certify.keys import FileKeyring
+    from tanzuji.certify.verify import verify_certificate
+    from tanzuji.store.certify import CertificationStore, publish_in
+
+    database = db.database_for(database_url)
+    database.upgrade("0006_process_library")
+    keys = FileKeyring(tmp_path / "keys")
+    at = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    older = issued(app_id="APP-2026-000007", cert_id="GBA-CFL-2026-000003", now=at)
+    other = issued(app_id="APP-2026-000002", cert_id="GBA-CFL-2026-000001", now=at)
+    with database.engine.begin() as connection:
+        for application in (older, other):
+            _insert_application(connection, application)
+    published = []
+    with db.session_scope(database.engine) as session:  # the 0006 ledger: entries, heads, state
+        for application in (older, other):
+            key = keys.signing_key(at)
+            published.append(publish_in(session, application, "issued", key, at, "https://x/"))
+    assert db.current_revision(database.engine) == "0006_process_library"
+
+    database.upgrade()
+    assert db.current_revision(database.engine) == "0007_platform_core"
+    store = CertificationStore(database.engine)
+    assert store.next_application_id(2026) == "APP-2026-000008"
+    assert store.next_certificate_id(2026) == "GBA-CFL-2026-000004"
+    with database.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, version FROM cert_applications")).all()
+    versions = {row.id: row.version for row in rows}
+    assert versions == {older.id: len(older.audit), other.id: len(other.audit)}
+    assert store.load(older.id) == older
+    # the ledger written at 0006 audits, proves and takes the next event after the upgrade
+    keyring = keys.keyring()
+    assert store.audit_ledger(keyring).log_size == 2
+    later = at + dt.timedelta(days=1)
+    suspended = wf.suspend(older, DORA, later, "surveillance finding")
+    store.save(suspended)
+    sha = published[0].signed.certificate.sha256()
+    store.publish(suspended, "suspended", keys.signing_key(later), later, "https://x/", "f", sha)
+    assert [e.index for e in store.ledger().entries] == [0, 1, 2]
+    assert store.audit_ledger(keyring).log_size == 3
+    bundle = store.status_bundle(older.certificate_id)
+    report = verify_certificate(published[0].certificate_file(), keyring, later, bundle)
+    assert report.status == "suspended"

@@ -18,15 +18,15 @@ import yaml
 from sqlalchemy import make_url
 
 from conftest import POSTGRES_URL, _admin_connection
-from tanzuji import units
+from tanzuji import settings, units
 from tanzuji.cli.app import console
 from tanzuji.errors import NotFound, UnknownUnit
 from tanzuji.factors import text as factor_text
-from tanzuji.factors.database import FactorDatabase
 from tanzuji.factors.match import Candidate, FactorIndex
 from tanzuji.factors.record import FactorRecord
 from tanzuji.factors.starter import load_starter
 from tanzuji.store import db, search
+from tanzuji.store.factor_repository import FactorDatabase
 from test_store_cli import run
 from test_store_factors import NATIONAL, SOUTH, publish
 
@@ -336,11 +336,11 @@ def test_stored_terms_are_the_matchers_terms():
 
 
 def test_cli_without_a_database_matches_the_starter_data_in_memory(capsys, monkeypatch):
-    monkeypatch.setattr(console, "width", 200)
-    code, out, _ = run(["factors", "match", "柴油 叉车", "--limit", "1"], capsys, monkeypatch)
-    assert code == 0 and "searching the shipped starter data in memory" in out
+    code, out, err = run(["factors", "match", "柴油 叉车", "--limit", "1"], capsys, monkeypatch)
+    assert code == 0 and "searched the shipped starter data in memory" in err
     assert "ipcc2006.road.diesel." in out
-    assert not db.database_configured()  # the fallback created no database
+    data_dir = settings.load().data_path
+    assert not db.default_sqlite_path(data_dir).exists()  # the fallback created no database
     code, _, err = run(["factors", "search", "柴油", "--release", "2026.1"], capsys, monkeypatch)
     assert code == 1 and "needs a factor database" in err
 
@@ -348,6 +348,7 @@ def test_cli_without_a_database_matches_the_starter_data_in_memory(capsys, monke
 def test_cli_search_and_match_use_the_database_index(database_url, capsys, monkeypatch):
     monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
     monkeypatch.setattr(console, "width", 250)
+    run(["db", "upgrade"], capsys, monkeypatch)
     run(["factors", "load-starter"], capsys, monkeypatch)
     code, out, _ = run(
         ["factors", "search", "电力", "--geo", "CN", "--year", "2023", "--status", "published"],

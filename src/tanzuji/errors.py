@@ -254,6 +254,19 @@ class StoreUnavailable(TanzujiError):
     http_status = 503
 
 
+class DatabaseBehind(StoreUnavailable):
+    """The database schema is older than this version of Tanzuji needs (run the migrations)."""
+
+    code = "database_behind"
+
+
+class ConcurrentUpdate(TanzujiError):
+    """Someone else changed the record between reading and writing it; read it again and retry."""
+
+    code = "concurrent_update"
+    http_status = 409
+
+
 class UnknownImportFormat(TanzujiError):
     """A factor file format has no importer (unknown name, or its module is not installed)."""
 
@@ -273,6 +286,13 @@ class ReleaseError(TanzujiError):
 
     code = "release_error"
     http_status = 409
+
+
+class ParticipantError(TanzujiError):
+    """An organisation or user cannot be added (duplicate id, unknown organisation, bad role)."""
+
+    code = "participant_error"
+    http_status = 422
 
 
 class ImmutableRecord(TanzujiError):

@@ -19,6 +19,7 @@ from tanzuji import __version__, gases, quality
 from tanzuji.engine import overflow
 from tanzuji.engine.calculate import Calculation
 from tanzuji.engine.sensitivity import UncertaintySummary
+from tanzuji.engine.solver import SolverOptions
 from tanzuji.engine.system import Activity, ProductSystem
 from tanzuji.engine.traversal import SankeyInputs, TreeNode, sankey, supply_chain_tree
 from tanzuji.errors import NumericOverflow
@@ -507,15 +508,16 @@ def calculate(
     tree_max_nodes: int = 2000,
     matcher: FactorMatcher | None = None,
     library: LibrarySource | None = None,
+    solver_options: SolverOptions | None = None,
 ) -> Footprint:
     """Compute the footprint of a loaded model end to end.
 
-    ``matcher`` chooses the factors of ``match:`` inputs (default: the factor database when
-    one exists, else the built-in starter factors; see :mod:`tanzuji.factors.matchers`).
+    ``matcher`` chooses the factors of ``match:`` inputs (default: the built-in starter
+    factors; a service passes its Context's matcher, see :mod:`tanzuji.factors.matchers`).
     """
     chosen = gases.check_gwp_set(gwp_set)
     compiled = compile_model(loaded, factor_source, matcher, library)
-    calculation = Calculation.from_system(compiled.system, chosen)
+    calculation = Calculation.from_system(compiled.system, chosen, solver_options)
     return assemble(
         compiled, calculation, chosen, tree_cutoff=tree_cutoff, tree_max_nodes=tree_max_nodes
     )

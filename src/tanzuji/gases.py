@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from tanzuji import settings
 from tanzuji.errors import UnknownGas, UnknownGWPSet
 
 GWP_SETS = ("AR4", "AR5", "AR6")
@@ -109,8 +108,8 @@ def canonical_gas(name: str) -> str:
 
 
 def check_gwp_set(name: str | None) -> str:
-    """Return the canonical GWP set name (default from settings); raise if unknown."""
-    chosen = (name or settings.get("gwp_set")).upper()
+    """Return the canonical GWP set name (default :data:`DEFAULT_GWP_SET`); raise if unknown."""
+    chosen = (name or DEFAULT_GWP_SET).upper()
     if chosen not in GWP_SETS:
         raise UnknownGWPSet(f"unknown GWP set {name!r}; expected one of {', '.join(GWP_SETS)}")
     return chosen

@@ -12,6 +12,9 @@ Where the private keys live is behind :class:`KeyProvider`, so a ``Context`` hol
 * :class:`FileKeyring` — ``<folder>/<key id>.pem`` files written 0600 in a 0700 folder plus the
   public ``keyring.json``; rotation makes a new key and retires the old ones. A private key file
   readable by group or others is refused, naming the file and the ``chmod`` that fixes it.
+  Making the first key and rotating hold an exclusive lock on ``<folder>/keyring.lock``, and
+  ``keyring.json`` is replaced atomically: several processes issuing at once on a fresh
+  platform agree on one key instead of each making (and retiring) its own.
 * :class:`SecretKeyring` — one private key handed in by the environment or a mounted secret file
   (servers, containers), with the public keyring beside it; rotation is done by the operator.
 
@@ -26,10 +29,12 @@ References
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import os
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -220,6 +225,9 @@ class KeyProvider(Protocol):
     def signing_key(self, now: dt.datetime) -> SigningKey:
         """The key that signs at ``now`` (inside its window)."""
 
+    def rotate(self, now: dt.datetime | None = None) -> SigningKey:
+        """Make a new signing key and retire the current one (or say where to rotate)."""
+
 
 def check_private_file(path: Path) -> None:
     """Refuse a private key file that group or others may read or write."""
@@ -248,19 +256,52 @@ class FileKeyring:
     def keyring_path(self) -> Path:
         return self.folder / "keyring.json"
 
+    @property
+    def lock_path(self) -> Path:
+        return self.folder / "keyring.lock"
+
     def keyring(self) -> Keyring:
         if not self.keyring_path.is_file():
             return Keyring()
         return Keyring.from_json(self.keyring_path.read_bytes(), str(self.keyring_path))
 
     def _write_keyring(self, keyring: Keyring) -> None:
-        self.keyring_path.write_text(keyring.to_json(), encoding="utf-8")
+        """Replace ``keyring.json`` atomically (write a temporary file, then rename it over)."""
+        temporary = self.keyring_path.with_name(f".keyring.{os.getpid()}.tmp")
+        temporary.write_text(keyring.to_json(), encoding="utf-8")
+        os.replace(temporary, self.keyring_path)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the keyring's exclusive lock (``flock`` on ``keyring.lock``) for the block.
+
+        Other processes (and other keyrings on the same folder in this process) wait: key
+        creation and rotation read and write ``keyring.json`` one at a time.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the lock
+
+    def _current(self) -> list[PublicKeyInfo]:
+        return [k for k in self.keyring().keys if k.retired_at is None]
 
     def signing_key(self, now: dt.datetime) -> SigningKey:
-        """The current signing key; the first call creates one."""
-        current = [k for k in self.keyring().keys if k.retired_at is None]
+        """The current signing key; the first call creates one.
+
+        The check for a current key is repeated under the lock, so when several processes
+        start signing on a fresh platform at once exactly one key is made and all sign with it.
+        """
+        current = self._current()
         if not current:
-            return self.rotate(now)
+            with self._locked():
+                current = self._current()
+                if not current:
+                    return self._rotate_locked(now)
         return self.load(current[-1].key_id)
 
     def active(self, now: dt.datetime | None = None) -> SigningKey:
@@ -280,9 +321,12 @@ class FileKeyring:
 
     def rotate(self, now: dt.datetime | None = None) -> SigningKey:
         """Make a new active key; earlier keys are retired but stay in the public keyring."""
+        with self._locked():
+            return self._rotate_locked(now)
+
+    def _rotate_locked(self, now: dt.datetime | None) -> SigningKey:
+        """:meth:`rotate` for a caller holding :meth:`_locked`."""
         stamp = (now or dt.datetime.now(dt.UTC)).isoformat()
-        self.folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.folder, 0o700)
         key = SigningKey.generate()
         fd = os.open(self.private_path(key.key_id), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:

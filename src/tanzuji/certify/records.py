@@ -21,6 +21,7 @@ class Role(StrEnum):
     verifier = "verifier"  # staff of an accredited certification / verification body
     decision_maker = "decision_maker"  # certification decision maker of that body
     administrator = "administrator"  # platform operator: issues, renews, expires, keys
+    data_steward = "data_steward"  # reviews and publishes emission factors, makes releases
     public = "public"  # anyone: reads status, verifies
 
 
@@ -93,6 +94,11 @@ class ModelVersion(BaseModel):
     created_by: str
     created_at: dt.datetime
     footprint: dict[str, Any] = Field(description="the Footprint result as JSON")
+    files: dict[str, str] = Field(
+        default_factory=dict,
+        description="files the model uses (its factor_files): name as written -> SHA-256 of "
+        "the content, which the store keeps (cert_model_files)",
+    )
 
     @property
     def total_kg_co2e(self) -> float:

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from tanzuji import settings
 from tanzuji.certify.certificate import Certificate, Validity
 from tanzuji.certify.claims import neutrality_details, reduction_details
 from tanzuji.certify.credits import UsedSerial
@@ -44,12 +43,17 @@ from tanzuji.certify.records import (
     Role,
     State,
 )
+from tanzuji.engine.solver import SolverOptions
 from tanzuji.errors import GateNotMet, InvalidTransition, PermissionDenied
 from tanzuji.factors.base import FactorSource
+from tanzuji.factors.matchers import FactorMatcher
 from tanzuji.footprint import calculate
+from tanzuji.library.foreground import LibrarySource
 from tanzuji.model.files import load_model_text
 
 CERTIFIED = (State.issued, State.under_surveillance, State.renewed)
+#: Validity of a certificate when the caller names none (setting ``certificate_validity_years``).
+DEFAULT_VALIDITY_YEARS = 3
 
 
 class PcrFinding(Protocol):
@@ -196,17 +200,30 @@ def compute_model_version(
     factor_source: FactorSource | None = None,
     gwp_set: str | None = None,
     source_path: Path | None = None,
+    files: Mapping[str, bytes] | None = None,
+    matcher: FactorMatcher | None = None,
+    solver_options: SolverOptions | None = None,
+    library: LibrarySource | None = None,
 ) -> ModelVersion:
     """Validate a model text, compute its footprint and wrap both as a model version.
 
-    ``source_path`` is where the text was read from: factor CSV files named by the model
-    (``factor_files``) are found next to it. Their factors' content hashes are recorded in the
-    footprint's inputs, so the version names exactly what it was computed from.
+    ``files`` holds the content of the factor CSV files the model names (``factor_files``),
+    by the names it writes; ``source_path`` only names the model in messages. The version
+    records each file's SHA-256 (the store keeps the content) and the footprint's inputs the
+    factors' content hashes, so the version names exactly what it was computed from and is
+    recomputed from the store alone. ``factor_source`` and ``matcher`` must choose from the
+    same factor versions (a Context's ``factors``); ``library`` resolves ``library:NAME/ID``
+    inputs (a Context's ``library``).
     """
-    loaded = load_model_text(model_text, str(source_path or f"model v{version}"))
-    if source_path is not None:
-        loaded = replace(loaded, path=Path(source_path))
-    footprint = calculate(loaded, gwp_set=gwp_set, factor_source=factor_source)
+    loaded = load_model_text(model_text, str(source_path or f"model v{version}"), dict(files or {}))
+    footprint = calculate(
+        loaded,
+        gwp_set=gwp_set,
+        factor_source=factor_source,
+        matcher=matcher,
+        solver_options=solver_options,
+        library=library,
+    )
     stripped = model_text.lstrip()
     return ModelVersion(
         version=version,
@@ -217,6 +234,11 @@ def compute_model_version(
         created_by=actor.id,
         created_at=now,
         footprint=footprint.model_dump(mode="json"),
+        files={
+            name: hashlib.sha256(content).hexdigest()
+            for name, content in sorted(loaded.files.items())
+            if name in loaded.model.factor_files
+        },
     )
 
 
@@ -334,7 +356,7 @@ def record_pcr_check(
 def _finding_text(finding: PcrFinding) -> str:
     parts = [getattr(finding, k, None) for k in ("rule", "message", "message_en", "message_zh")]
     text = " · ".join(str(p) for p in parts if p)
-    return f"{finding.severity}: {text or finding!r}"
+    return f"{finding.severity}: {text or repr(finding)}"
 
 
 def accept_documents(
@@ -567,7 +589,7 @@ def issue(
     """The platform administrator issues the certificate of an approved application."""
     _require_role(actor, "issue", Role.administrator)
     _require_state(application, "issue", State.approved)
-    years = int(validity_years or settings.get("certificate_validity_years"))
+    years = int(validity_years or DEFAULT_VALIDITY_YEARS)
     start = now.date()
     return _stamp(
         application,
@@ -613,7 +635,7 @@ def renew(
             f"certificate {application.certificate_id} expired on {application.valid_until}; "
             "an expired certificate needs a new application"
         )
-    years = int(validity_years or settings.get("certificate_validity_years"))
+    years = int(validity_years or DEFAULT_VALIDITY_YEARS)
     return _stamp(
         application,
         actor,

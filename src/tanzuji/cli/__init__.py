@@ -1,6 +1,8 @@
-"""The ``tanzuji`` command line (an edge: it orchestrates, the core computes).
+"""The ``tanzuji`` command line (an edge: it parses, calls a service, renders).
 
-Sub-commands live in one module each and register themselves on :data:`app`. Every
+Sub-commands live in one module each and register themselves on :data:`app`; each builds its
+:class:`~tanzuji.context.Context` with :func:`tanzuji.cli.app.context` and calls
+:mod:`tanzuji.services`. Every
 :class:`~tanzuji.errors.TanzujiError` becomes a one-paragraph message on stderr and exit code 1;
 never a traceback. With ``--json`` on the command line the error is printed instead as the one
 JSON error shape of :meth:`~tanzuji.errors.TanzujiError.to_dict` (one line on stderr), so
@@ -22,6 +24,9 @@ from tanzuji.cli import calc as _calc  # noqa: F401  isort: skip
 from tanzuji.cli import demo as _demo  # noqa: F401  isort: skip
 from tanzuji.cli import factors as _factors  # noqa: F401  isort: skip
 from tanzuji.cli import certify as _certify  # noqa: F401  isort: skip
+from tanzuji.cli import ledger as _ledger  # noqa: F401  isort: skip
+from tanzuji.cli import organisations as _organisations  # noqa: F401  isort: skip
+from tanzuji.cli import admin as _admin  # noqa: F401  isort: skip
 from tanzuji.cli import pcr as _pcr  # noqa: F401  isort: skip
 from tanzuji.cli import library as _library  # noqa: F401  isort: skip
 

@@ -1,7 +1,9 @@
-"""``tanzuji calc`` — the footprint of a product model."""
+"""``tanzuji calc`` — the footprint of a product model (parse, call the service, print)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
@@ -9,63 +11,16 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from tanzuji import settings
-from tanzuji.cli.app import app, console
-from tanzuji.errors import UnknownFactor
-from tanzuji.factors.base import FactorData, FactorSource
-from tanzuji.factors.starter import StarterFactorSource
-from tanzuji.footprint import Footprint, TreeOut, calculate
-from tanzuji.model.files import load_model
+from tanzuji.cli.app import app, console, context
+from tanzuji.cli.inputs import model_input
+from tanzuji.footprint import Footprint, TreeOut
+from tanzuji.services import calculation
 
 
 class By(StrEnum):
     stage = "stage"
     process = "process"
     gas = "gas"
-
-
-#: Extra factor sources (e.g. the factor database) register a callable here:
-#: () -> FactorSource or None. They are tried in order, after a model's inline and CSV factors.
-FACTOR_SOURCE_HOOKS: list = []
-#: The process library for ``library:`` inputs registers a callable here: () -> source or None.
-LIBRARY_SOURCE_HOOKS: list = []
-
-
-def default_library_source():
-    """The first library source a hook gives (the stored libraries), else None."""
-    return next((s for hook in LIBRARY_SOURCE_HOOKS if (s := hook()) is not None), None)
-
-
-def starter_source() -> StarterFactorSource:
-    """The starter factors built into Tanzuji: resolves starter ids without a database."""
-    return StarterFactorSource()
-
-
-class SourcesInOrder:
-    """Factor sources tried in order; a miss names what each source said."""
-
-    def __init__(self, sources: list[FactorSource]) -> None:
-        self.sources = sources
-
-    def resolve(self, ref: str) -> FactorData:
-        misses = []
-        for source in self.sources:
-            try:
-                return source.resolve(ref)
-            except UnknownFactor as exc:
-                misses.append(exc.message)
-        raise UnknownFactor("; ".join(misses) or f"unknown factor {ref!r}")
-
-
-def default_factor_source() -> SourcesInOrder:
-    """The registered sources in order (the factor database), then the built-in starter data.
-
-    A starter id resolves from the database when the database holds it (newest published
-    version, or the ``factor_release`` release) and from the built-in data otherwise, e.g. on
-    a fresh machine; each factor in a result records its release (``builtin`` for the latter).
-    """
-    sources = [source for hook in FACTOR_SOURCE_HOOKS if (source := hook()) is not None]
-    return SourcesInOrder([*sources, starter_source()])
 
 
 @app.command()
@@ -88,24 +43,23 @@ def calc(
     seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo run."),
 ) -> None:
     """Compute the carbon footprint of MODEL per functional unit (计算碳足迹)."""
-    loaded = load_model(model)
+    ctx = context()
     tree_cutoff = None
-    if tree or as_json:
-        tree_cutoff = cutoff if cutoff is not None else float(settings.get("tree_cutoff"))
-    footprint = calculate(
-        loaded,
+    if tree or cutoff is not None:
+        tree_cutoff = cutoff if cutoff is not None else float(ctx.settings.tree_cutoff)
+    request = calculation.CalculationRequest(
+        model=model_input(model, ctx.limits),
         gwp_set=gwp,
-        factor_source=default_factor_source(),
-        tree_cutoff=tree_cutoff if (tree or cutoff is not None) else None,
-        tree_max_nodes=int(settings.get("tree_max_nodes")),
-        library=default_library_source(),
+        tree_cutoff=tree_cutoff,
+        monte_carlo_iterations=mc,
+        seed=seed,
     )
-    if mc:
-        footprint.uncertainty = run_monte_carlo(loaded, gwp, mc, seed, show=not as_json)
+    with monte_carlo_progress(mc, show=bool(mc) and not as_json) as advance:
+        footprint = calculation.calculate(ctx, request, progress=advance).footprint
     if as_json:
         typer.echo(footprint.to_json())
         return
-    print_footprint(footprint, by)
+    print_footprint(footprint, by, zh=ctx.settings.language == "zh")
     print_quality(footprint)
     if footprint.uncertainty is not None:
         print_uncertainty(footprint.uncertainty)
@@ -113,12 +67,30 @@ def calc(
         console.print(render_tree(footprint.tree, footprint.total_kg_co2e))
 
 
+@contextmanager
+def monte_carlo_progress(iterations: int, show: bool) -> Iterator[Callable[[int], None]]:
+    """A rich progress bar for ``iterations`` Monte Carlo iterations; yields ``advance(k)``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not show,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("Monte Carlo 蒙特卡洛", total=max(iterations, 1))
+        yield lambda k: bar.advance(task, k)
+
+
 def _fu(footprint: Footprint) -> str:
     fu = footprint.functional_unit
     return f"{fu['amount']:g} {fu['unit']}"
 
 
-def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
+def print_footprint(footprint: Footprint, by: By = By.stage, zh: bool = False) -> None:
     """A readable table of one footprint."""
     total = footprint.total_kg_co2e
     title = (
@@ -135,7 +107,6 @@ def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
         for stage, value in sorted(footprint.by_stage.items(), key=lambda kv: -abs(kv[1])):
             table.add_row(stage, f"{value:,.6g}", share(value))
     elif by is By.process:
-        zh = settings.get("language") == "zh"
         table.add_column("process or factor 过程/因子", max_width=70)
         table.add_column("stage 阶段")
         table.add_column("direct kg CO2e 直接", justify="right")
@@ -175,6 +146,7 @@ def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
             f"{'@' + m.release if m.release else ''} (confidence 置信度 {m.confidence:.2f}; "
             f"{m.explanation})",
             markup=False,
+            soft_wrap=True,  # one line per match, whatever the terminal width
         )
     for m in footprint.gwp_set_mismatches or []:
         of = "an unstated GWP set 未注明" if m.gwp_set == "unknown" else m.gwp_set
@@ -183,12 +155,14 @@ def print_footprint(footprint: Footprint, by: By = By.stage) -> None:
             f"not {footprint.gwp_set} (GWP 值集不一致), added as published: "
             f"{m.kg_co2e:,.4g} kg CO2e",
             highlight=False,
+            soft_wrap=True,
         )
     illustrative = [f.id for f in footprint.inputs.factors if f.illustrative]
     if illustrative:
         console.print(
             f"[yellow]warning 注意[/] {len(illustrative)} factor(s) are illustrative, not sourced "
-            f"(示意值，无来源): {', '.join(illustrative)}"
+            f"(示意值，无来源): {', '.join(illustrative)}",
+            soft_wrap=True,
         )
 
 
@@ -199,31 +173,6 @@ def render_tree(node: TreeOut, total: float, parent: Tree | None = None) -> Tree
     for child in node.children:
         render_tree(child, total, branch)
     return branch
-
-
-def run_monte_carlo(loaded, gwp: str | None, iterations: int, seed: int, show: bool = True):
-    """Monte Carlo of a loaded model with a rich progress bar; returns the uncertainty block."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from tanzuji import gases
-    from tanzuji.engine.montecarlo import MonteCarlo
-    from tanzuji.engine.sensitivity import summarize
-    from tanzuji.model.compile import compile_model
-
-    compiled = compile_model(loaded, default_factor_source(), library=default_library_source())
-    engine = MonteCarlo(compiled.system, gases.check_gwp_set(gwp))
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not show,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("Monte Carlo 蒙特卡洛", total=iterations)
-        result = engine.run(iterations, seed, progress=lambda k: bar.advance(task, k))
-    return summarize(result)
 
 
 def print_quality(footprint: Footprint) -> None:

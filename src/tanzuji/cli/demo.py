@@ -1,13 +1,14 @@
 """``tanzuji demo`` — the main job of ``make run``: one story from factors to a verified label.
 
+The story is :mod:`tanzuji.services.demo`; this command calls its steps in order and tells
+what each did:
+
 1. load the starter factor database into the embedded (or configured) database and pin it as a
    release (reused on later runs);
 2. compute the three example products with factors resolved from that release;
 3. check each against the PCR it names;
 4. certify the battery pack end to end: a signed certificate, a label PNG with its QR code, and
    an offline verification of the QR read back from the PNG.
-
-Every step is idempotent: a second run reuses the release and opens a new application.
 """
 
 from __future__ import annotations
@@ -17,22 +18,19 @@ from pathlib import Path
 
 import typer
 
-from tanzuji import settings
-from tanzuji.cli.app import app, console
-from tanzuji.cli.calc import By, SourcesInOrder, print_footprint
-from tanzuji.cli.certify import certification_demo
-from tanzuji.cli.factors import load_starter_data, open_database
+from tanzuji.cli.app import app, console, context
+from tanzuji.cli.calc import By, print_footprint
+from tanzuji.cli.certify import certificate_file
+from tanzuji.cli.inputs import model_input
+from tanzuji.cli.ledger import print_report
 from tanzuji.cli.pcr import print_verdict
-from tanzuji.errors import CertificationError, NotFound
-from tanzuji.factors.database import DatabaseFactorSource, FactorDatabase, ReleaseInfo
-from tanzuji.footprint import Footprint, calculate
-from tanzuji.model.files import LoadedModel, load_model
-from tanzuji.pcr.checks import check_model
+from tanzuji.context import Context
+from tanzuji.footprint import Footprint
+from tanzuji.services import demo as service
 
 #: The example models of the story, in the order they are shown; the first is certified.
 DEMO_MODELS: tuple[str, ...] = ("lfp_battery_pack.yaml", "pv_module.yaml", "cotton_tshirt.yaml")
-#: Release the demo pins the starter data as when the ``factor_release`` setting is empty.
-DEMO_RELEASE = "2026.1"
+DEMO_RELEASE = service.DEMO_RELEASE
 
 
 def examples_dir() -> Path:
@@ -43,36 +41,6 @@ def examples_dir() -> Path:
 def heading(number: int, zh: str, en: str) -> None:
     """A numbered, bilingual step heading."""
     console.rule(f"[bold]{number}. {zh} · {en}")
-
-
-def ensure_release(database: FactorDatabase, name: str) -> tuple[ReleaseInfo, bool]:
-    """Release ``name``, created from the newest published factors unless it exists.
-
-    Returns the release and whether it was created now.
-    """
-    try:
-        return database.release(name), False
-    except NotFound:
-        return database.create_release(name, note="make run: starter data", created_by="demo"), True
-
-
-def load_factor_database(release_name: str) -> FactorDatabase:
-    """Step 1: the starter data in the database, pinned as ``release_name``."""
-    heading(1, "因子库", "Factor database: starter data and release")
-    database = open_database()
-    report = load_starter_data(database)
-    console.print(
-        f"starter data 初始数据: imported 导入 {report.imported} · unchanged 未变 "
-        f"{report.skipped} · database 数据库 {database.engine.url.render_as_string()}",
-        highlight=False,
-    )
-    release, created = ensure_release(database, release_name)
-    console.print(
-        f"release 版本 {release.name}: {release.member_count} factors 因子, "
-        f"{'created 新建' if created else 'reused 沿用'}, sha256 {release.content_hash[:16]}",
-        highlight=False,
-    )
-    return database
 
 
 def factor_summary(footprint: Footprint) -> str:
@@ -98,33 +66,6 @@ def factor_summary(footprint: Footprint) -> str:
     return "; ".join(parts)
 
 
-def compute(models: list[Path], source: SourcesInOrder) -> list[tuple[LoadedModel, Footprint]]:
-    """Step 2: each product's footprint by life-cycle stage, and the factors behind it."""
-    heading(2, "碳足迹核算", "Footprints, factors from the database release")
-    results = []
-    for path in models:
-        loaded = load_model(path)
-        footprint = calculate(loaded, factor_source=source)
-        console.print(f"[bold]{path.name}[/]")
-        print_footprint(footprint, By.stage)
-        console.print(f"factors 因子 — {factor_summary(footprint)}", highlight=False)
-        results.append((loaded, footprint))
-    return results
-
-
-def check_pcrs(results: list[tuple[LoadedModel, Footprint]]) -> None:
-    """Step 3: each model against the PCR it names; the demo stops on a failure."""
-    heading(3, "产品种类规则核查", "PCR checks")
-    for loaded, footprint in results:
-        report = check_model(loaded, footprint)
-        print_verdict(report)
-        if not report.passed:
-            raise CertificationError(
-                f"example {loaded.source_map.file} fails its PCR {report.pcr}; see "
-                f"`tanzuji pcr check {loaded.source_map.file}`"
-            )
-
-
 @app.command()
 def demo(
     examples: Path = typer.Option(None, help="Folder of the example models (default: examples/)."),
@@ -134,14 +75,81 @@ def demo(
 ) -> None:
     """Run the demo: factor database, footprints, PCR checks, certification and label (演示)."""
     folder = examples or examples_dir()
-    models = [folder / name for name in DEMO_MODELS]
-    missing = [str(m) for m in models if not m.is_file()]
+    paths = [folder / name for name in DEMO_MODELS]
+    missing = [str(m) for m in paths if not m.is_file()]
     if missing:
         raise typer.BadParameter(f"example models missing: {', '.join(missing)}")
-    release_name = release or str(settings.get("factor_release") or "") or DEMO_RELEASE
-    database = load_factor_database(release_name)
-    source = SourcesInOrder([DatabaseFactorSource(database.engine, default_release=release_name)])
-    results = compute(models, source)
-    check_pcrs(results)
+    ctx = context(need_database=True, release="")
+    release_name = release or str(ctx.settings.factor_release or "") or DEMO_RELEASE
+    models = [model_input(p, ctx.limits) for p in paths]
+
+    heading(1, "因子库", "Factor database: starter data and release")
+    step = service.load_factors(ctx, release_name)
+    console.print(
+        f"starter data 初始数据: imported 导入 {step.imported.imported} · unchanged 未变 "
+        f"{step.imported.skipped} · database 数据库 {ctx.require_database().display_url}",
+        highlight=False,
+    )
+    info = step.release
+    console.print(
+        f"release 版本 {info.name}: {info.member_count} factors 因子, "
+        f"{'created 新建' if step.created else 'reused 沿用'}, sha256 {info.content_hash[:16]}",
+        highlight=False,
+    )
+
+    pinned = ctx.with_release(release_name)
+    heading(2, "碳足迹核算", "Footprints, factors from the database release")
+    results = service.compute(pinned, models)
+    for path, example in zip(paths, results, strict=True):
+        console.print(f"[bold]{path.name}[/]")
+        print_footprint(example.footprint, By.stage)
+        console.print(
+            f"factors 因子 — {factor_summary(example.footprint)}", highlight=False, soft_wrap=True
+        )
+
+    heading(3, "产品种类规则核查", "PCR checks")
+    for report in service.check(pinned, results):
+        print_verdict(report)
+
     heading(4, "认证与标识", "Certification, label and offline verification")
-    certification_demo(models[0], source, release_name)
+    tell_certification(pinned, service.certify(pinned, models[0]), paths[0].name, release_name)
+
+
+def tell_certification(
+    ctx: Context, done: service.Certification, model_name: str, release: str
+) -> Path:
+    """Print step 4 and write the certificate file and the label artwork; the PNG's path."""
+    say = console.print
+    applied = done.applied
+    version = applied.model_versions[-1]
+    applicant = applied.audit[0]
+    say(
+        f"apply 申请 {applied.id} ({applicant.actor_id}): {model_name}, "
+        f"{version.total_kg_co2e:.6g} kg CO2e per FU, PCR {applied.pcr_id}@{applied.pcr_version}, "
+        f"factor release 因子库版本 {release}",
+        highlight=False,
+    )
+    verifier = done.issued.verifier
+    say(f"submit 提交 -> review 审核 by {verifier.name if verifier else '?'}", highlight=False)
+    say(f"PCR check 产品种类规则核查: {done.pcr_check}", highlight=False)
+    say("finding 发现项 raised, answered, closed -> sign-off 核查签字", highlight=False)
+    maker = done.decided.decision_maker
+    say(
+        f"decide 决定 by {maker.name if maker else '?'}: {done.decided.state.value}",
+        highlight=False,
+    )
+    cert_file = certificate_file(done.document, None, ctx.data_dir)
+    issued = done.issued
+    png = ctx.data_dir / "labels" / f"{issued.certificate_id}.png"
+    png.parent.mkdir(parents=True, exist_ok=True)
+    png.write_bytes(done.label_png)
+    png.with_suffix(".svg").write_bytes(done.label_svg)
+    say(
+        f"issue 发证 {issued.certificate_id}, valid until 有效期至 {issued.valid_until}: "
+        f"{cert_file}",
+        highlight=False,
+    )
+    say(f"label 标识 (disclosure 碳披露, QR): {png}", highlight=False)
+    say("offline verification of the QR code read from the label PNG 离线验证标识二维码:")
+    print_report(done.verification)
+    return png

@@ -1,45 +1,26 @@
 """``tanzuji factors ...`` — the emission-factor database (排放因子数据库).
 
 The database is the ``database_url`` setting (``TANZUJI_DATABASE_URL``), else the SQLite file
-``tanzuji.db`` in ``data_dir``; it is created and migrated on first use. Other modules add
-commands to :data:`factors_app` (search, match).
+``tanzuji.db`` in ``data_dir``, created on first use. Each command parses its arguments, calls
+:mod:`tanzuji.services.factors` and prints the result.
 """
 
 from __future__ import annotations
 
-import tempfile
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from tanzuji import settings
-from tanzuji.cli.app import app, console
-from tanzuji.cli.calc import FACTOR_SOURCE_HOOKS
-from tanzuji.errors import NotFound
-from tanzuji.factors.database import (
-    IMPORTERS,
-    DatabaseFactorSource,
-    FactorDatabase,
-    ImportReport,
-    export_factor_csv,
-    export_json,
-)
-from tanzuji.factors.exporters import export_csv, export_jsonld
+from tanzuji.cli.app import app, console, console_err, context
+from tanzuji.cli.inputs import read_bytes
+from tanzuji.errors import FactorImportError
+from tanzuji.factors.database import IMPORTERS, ImportReport
+from tanzuji.factors.match import Candidate, candidates_json
 from tanzuji.factors.record import FactorRecord
-from tanzuji.store import db
-
-if TYPE_CHECKING:
-    from tanzuji.factors.match import Candidate, FactorIndex
-
-
-def candidates_json(candidates: list[Candidate], query: dict[str, object]) -> str:
-    from tanzuji.factors.match import candidates_json as render  # jieba loads on use
-
-    return render(candidates, query)
-
+from tanzuji.services import factors as service
+from tanzuji.services import library as library_service
+from tanzuji.services.factors import STARTER_REVIEWER, ExportFormat
 
 factors_app = typer.Typer(
     help="The emission-factor database: import, review, release, export (排放因子数据库).",
@@ -52,43 +33,16 @@ release_app = typer.Typer(
 factors_app.add_typer(release_app, name="release")
 app.add_typer(factors_app, name="factors")
 
-
-class ExportFormat(StrEnum):
-    csv = "csv"
-    jsonld = "jsonld"
-    json = "json"
-    factor_csv = "factor-csv"
+__all__ = ["STARTER_REVIEWER", "factors_app"]
 
 
-def open_database() -> FactorDatabase:
-    """The configured factor database, created and migrated to the newest schema."""
-    return FactorDatabase.open()
-
-
-def database_source() -> DatabaseFactorSource | None:
-    """``calc`` and ``demo`` hook: the database when one is configured or exists, else None.
-
-    A fresh machine without a database keeps working with inline and CSV factors only.
-    """
-    if not db.database_configured():
-        return None
-    engine = db.engine_for()
-    db.upgrade(engine)
-    return DatabaseFactorSource(engine, settings.get("factor_release") or None)
-
-
-FACTOR_SOURCE_HOOKS.append(database_source)
-
-#: Reviewer recorded for the shipped starter factors (each keeps its own cited source).
-STARTER_REVIEWER = "Tanzuji starter data (sources cited per factor)"
-
-
-def load_starter_data(database: FactorDatabase) -> ImportReport:
-    """Import the shipped starter factors as published (unchanged ones are skipped)."""
-    from tanzuji.factors.starter import load_starter
-
-    return database.add_records(
-        load_starter(), "tanzuji starter data", status="published", reviewer=STARTER_REVIEWER
+def exclude_licence_option(what: str = "factors") -> typer.models.OptionInfo:
+    """``--exclude-licence PATTERN`` (repeatable): licences this deployment does not accept."""
+    return typer.Option(
+        None,
+        "--exclude-licence",
+        help=f"Leave out {what} whose licence matches (licence id, glob or words, e.g. "
+        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
     )
 
 
@@ -104,12 +58,7 @@ def import_(
     reviewer: str = typer.Option(
         None, "--reviewer", help="Reviewer, needed with --status published."
     ),
-    exclude_licence: list[str] = typer.Option(
-        None,
-        "--exclude-licence",
-        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
-        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
-    ),
+    exclude_licence: list[str] = exclude_licence_option(),
     columns: list[str] = typer.Option(
         [], "--map", help="Foreign columns: FIELD=COLUMN,... e.g. value=CO2e,unit=Unit."
     ),
@@ -129,20 +78,61 @@ def import_(
     columns is read through a column mapping (--map, --set, --mapping; docs/importers.md); a
     JSON-LD or ILCD file of flows, flow properties and unit groups goes into the reference tables.
     """
-    from tanzuji.cli.library import factor_import
+    from tanzuji.cli.library import print_preview, print_reference
+    from tanzuji.factors.importers.mapped_table import parse
 
-    factor_import(
-        file,
-        fmt,
-        status,
-        reviewer,
-        columns,
-        constants,
-        mapping,
-        save_mapping,
-        dry_run,
-        exclude_licences=exclude_licence or (),
+    ctx = context(need_database=True)
+    if file.is_dir():
+        raise FactorImportError(
+            f"cannot import {file}: it is a folder; import a file (zip a package folder first)"
+        )
+    content = read_bytes(file, "factor file", FactorImportError, ctx.limits)
+    excluded = tuple(exclude_licence or ())
+    if columns or constants or mapping or save_mapping or dry_run:
+        request = library_service.FactorTableRequest(
+            name=file.name,
+            content=content,
+            columns=parse(columns, "--map"),
+            constants=parse(constants, "--set"),
+            mapping_name=mapping,
+            save_as=save_mapping,
+            dry_run=dry_run,
+            status=status,
+            reviewer=reviewer,
+            exclude_licences=excluded,
+        )
+        result = library_service.import_factor_table(ctx, request)
+        print_preview(result)
+        if result.report is not None:
+            print_import(result.report)
+        if result.saved_version is not None:
+            console.print(
+                f"mapping 映射 {save_mapping!r} saved as version {result.saved_version}",
+                highlight=False,
+            )
+        if dry_run and result.preview.problems:
+            raise typer.Exit(1)
+        return
+    outcome = library_service.import_factor_file(
+        ctx,
+        library_service.FactorFileRequest(
+            name=file.name,
+            content=content,
+            format=fmt,
+            status=status,
+            reviewer=reviewer,
+            exclude_licences=excluded,
+        ),
     )
+    if outcome.reference is not None:
+        console.print(
+            f"{file.name} holds reference data, no factor: imported into the reference tables "
+            "(参考数据已导入)",
+            highlight=False,
+        )
+        print_reference(outcome.reference)
+    elif outcome.factors is not None:
+        print_import(outcome.factors)
 
 
 def print_import(report: ImportReport) -> None:
@@ -163,38 +153,17 @@ def print_import(report: ImportReport) -> None:
 @factors_app.command("load-starter")
 def load_starter_command() -> None:
     """Load the shipped starter factors as published (初始数据): China grid, IPCC 2006, ..."""
-    print_import(load_starter_data(open_database()))
+    print_import(service.load_starter(context(need_database=True)))
 
 
-def _searcher(release: str | None, *, quiet: bool = False) -> FactorDatabase | FactorIndex:
-    """The database (its search index) when one exists, else the starter data in memory
-    (``quiet``: without the notice, for JSON output)."""
-    if db.database_configured():
-        database = open_database()
-        if database.indexed_count() == 0:
-            raise NotFound(
-                "the factor database has no factors to search; load the starter data with "
-                "`tanzuji factors load-starter` or import and publish factors"
-            )
-        return database
-    if release:
-        raise NotFound(
-            f"release {release!r} needs a factor database and there is none yet; load the "
-            "starter data with `tanzuji factors load-starter` and create a release"
-        )
-    from tanzuji.factors.match import FactorIndex  # imported on use: jieba loads slowly
-    from tanzuji.factors.starter import load_starter
-
-    if not quiet:
-        console.print(
-            "no factor database yet (尚无因子数据库): searching the shipped starter data in "
+def _print_candidates(found: service.Candidates, title: str) -> None:
+    if found.source == "builtin":
+        console_err.print(
+            "no factor database yet (尚无因子数据库): searched the shipped starter data in "
             "memory; `tanzuji factors load-starter` creates the database",
             highlight=False,
         )
-    return FactorIndex(load_starter())
-
-
-def _print_candidates(candidates: list[Candidate], title: str) -> None:
+    candidates: list[Candidate] = found.candidates
     if not candidates:
         console.print(
             f"{title}: no factor found 未找到因子 (no factor shares a word with the text and has "
@@ -225,32 +194,26 @@ def search(
     ),
     release: str = typer.Option(None, "--release", help="Search this release's factors."),
     limit: int = typer.Option(20, "--limit", help="Number of hits."),
-    exclude_licence: list[str] = typer.Option(
-        None,
-        "--exclude-licence",
-        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
-        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
-    ),
+    exclude_licence: list[str] = exclude_licence_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the hits as JSON."),
 ) -> None:
     """Full-text search of the factors, Chinese or English, with filters (搜索因子)."""
-    searcher = _searcher(release, quiet=as_json)
-    filters = {
-        "unit_dimension": unit_dimension,
-        "geography": geo,
-        "year": year,
-        "boundary": boundary,
-        "status": status,
-        "limit": limit,
-        "exclude_licences": exclude_licence or (),
-    }
-    if release:
-        filters["release"] = release
-    hits = searcher.search(text, **filters)
+    request = service.SearchRequest(
+        text=text,
+        unit_dimension=unit_dimension,
+        geography=geo,
+        year=year,
+        boundary=boundary,
+        status=status,
+        release=release,
+        limit=limit,
+        exclude_licences=tuple(exclude_licence or ()),
+    )
+    found = service.search(context(), request)
     if as_json:
-        typer.echo(candidates_json(hits, {"text": text, **filters, "release": release}))
+        typer.echo(candidates_json(found.candidates, request.model_dump(mode="json")))
         return
-    _print_candidates(hits, f"search 搜索: {text}")
+    _print_candidates(found, f"search 搜索: {text}")
 
 
 @factors_app.command()
@@ -262,12 +225,7 @@ def match(
     year: int = typer.Option(None, "--year", help="Activity year."),
     release: str = typer.Option(None, "--release", help="Match against this release."),
     limit: int = typer.Option(5, "--limit", help="Number of candidates."),
-    exclude_licence: list[str] = typer.Option(
-        None,
-        "--exclude-licence",
-        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
-        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
-    ),
+    exclude_licence: list[str] = exclude_licence_option(),
     as_json: bool = typer.Option(False, "--json", help="Print the candidates as JSON."),
 ) -> None:
     """Propose factors for an activity, with confidence and why (匹配因子).
@@ -275,24 +233,21 @@ def match(
     Uses the published factors of the database (or those of --release) through its search
     index; without a database, the shipped starter data in memory.
     """
-    searcher = _searcher(release, quiet=as_json)
-    extra = {"release": release} if release else {}
-    candidates = searcher.match(
-        text,
+    request = service.MatchRequest(
+        text=text,
         amount=amount,
         unit=unit,
         geography=geo,
         year=year,
+        release=release,
         limit=limit,
-        exclude_licences=exclude_licence or (),
-        **extra,
+        exclude_licences=tuple(exclude_licence or ()),
     )
+    found = service.match(context(), request)
     if as_json:
-        query = {"text": text, "amount": amount, "unit": unit, "geography": geo, "year": year}
-        query |= {"limit": limit, "release": release, "exclude_licences": exclude_licence or []}
-        typer.echo(candidates_json(candidates, query))
+        typer.echo(candidates_json(found.candidates, request.model_dump(mode="json")))
         return
-    _print_candidates(candidates, f"match 匹配: {text}")
+    _print_candidates(found, f"match 匹配: {text}")
 
 
 @factors_app.command("imports")
@@ -300,7 +255,7 @@ def imports_(
     last: int = typer.Option(10, "--last", help="How many of the latest imports to list."),
 ) -> None:
     """The import log: what each import brought in, what it skipped and why (导入记录)."""
-    for report in open_database().imports()[-last:]:
+    for report in service.imports(context(need_database=True), last):
         print_import(report)
 
 
@@ -312,7 +267,7 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print the record as JSON."),
 ) -> None:
     """Show one version of a factor (查看因子)."""
-    record = open_database().get(factor_id, version=version, release=release)
+    record = service.show(context(need_database=True), factor_id, version, release)
     if as_json:
         typer.echo(record.model_dump_json(indent=2))
         return
@@ -329,12 +284,7 @@ def record_table(record: FactorRecord) -> Table:
         ("name 名称", " / ".join(n for n in (record.name_zh, record.name_en) if n)),
         ("activity 活动", record.activity),
         ("unit 单位", record.unit),
-        (
-            "heating value 热值基准",
-            {"HHV": "HHV (GCV, gross 高位热值)", "LHV": "LHV (NCV, net 低位热值)"}.get(
-                record.heating_value or "", ""
-            ),
-        ),
+        ("heating value 热值基准", HEATING_VALUES.get(record.heating_value or "", "")),
         ("kg CO2e per unit 每单位", "" if record.kg_co2e is None else f"{record.kg_co2e:g}"),
         (
             "gases 气体 (kg/unit)",
@@ -382,6 +332,10 @@ def record_table(record: FactorRecord) -> Table:
     return table
 
 
+#: How ``factors show`` names the heating-value basis of a fuel factor.
+HEATING_VALUES = {"HHV": "HHV (GCV, gross 高位热值)", "LHV": "LHV (NCV, net 低位热值)"}
+
+
 @factors_app.command()
 def history(factor_id: str = typer.Argument(..., metavar="ID", help="Factor id.")) -> None:
     """Every version of a factor, what changed, its status moves and releases (历史)."""
@@ -395,7 +349,7 @@ def history(factor_id: str = typer.Argument(..., metavar="ID", help="Factor id."
         "sha256",
     ):
         table.add_column(header)
-    for entry in open_database().history(factor_id):
+    for entry in service.history(context(need_database=True), factor_id):
         moves = "\n".join(
             f"{c.from_status or '-'} -> {c.to_status} {c.reviewer or ''} "
             f"{c.changed_at:%Y-%m-%d %H:%M}"
@@ -423,10 +377,10 @@ def review(
     note: str = typer.Option("", "--note", help="Why (kept in the status log)."),
 ) -> None:
     """Move a factor version along draft -> under_review -> published -> deprecated (审核)."""
-    database = open_database()
-    if version is None:
-        version = database.get(factor_id).version
-    record = database.set_status(factor_id, version, status, reviewer, note)
+    request = service.ReviewRequest(
+        factor_id=factor_id, status=status, reviewer=reviewer, version=version, note=note
+    )
+    record = service.review(context(need_database=True), request)
     console.print(
         f"{record.id} v{record.version}: status 状态 {record.status} "
         f"(reviewer 审核人 {record.reviewer})",
@@ -439,16 +393,11 @@ def release_create(
     name: str = typer.Argument(..., help="Release name, e.g. 2026.1."),
     note: str = typer.Option("", "--note", help="What the release is for."),
     created_by: str = typer.Option(None, "--by", help="Who made it."),
-    exclude_licence: list[str] = typer.Option(
-        None,
-        "--exclude-licence",
-        help="Leave out factors whose licence matches (licence id, glob or words, e.g. "
-        "LicenseRef-IPCC-Copyright, 'non-commercial'); repeatable.",
-    ),
+    exclude_licence: list[str] = exclude_licence_option(),
 ) -> None:
     """Snapshot the newest published version of every factor as release NAME (发布版本)."""
-    info = open_database().create_release(
-        name, note=note, created_by=created_by, exclude_licences=exclude_licence or ()
+    info = service.create_release(
+        context(need_database=True), name, note, created_by, tuple(exclude_licence or ())
     )
     console.print(
         f"release 版本 {info.name}: {info.member_count} factors 因子, sha256 {info.content_hash}",
@@ -462,7 +411,7 @@ def release_list() -> None:
     table = Table(title="releases 因子库版本")
     for header in ("name 名称", "created 创建时间", "factors 因子数", "by 创建人", "sha256"):
         table.add_column(header)
-    for info in open_database().releases():
+    for info in service.releases(context(need_database=True)):
         table.add_row(
             info.name,
             f"{info.created_at:%Y-%m-%d %H:%M}",
@@ -485,26 +434,11 @@ def export(
     output: Path = typer.Option(None, "--output", "-o", help="File to write (default: stdout)."),
 ) -> None:
     """Export the newest version of every factor, or a release (导出)."""
-    database = open_database()
-    records = database.records(release=release)
-    if fmt is ExportFormat.jsonld:
-        if output is None:
-            raise typer.BadParameter("jsonld writes a zip file; give --output FILE.zip")
-        export_jsonld(records, output)
-    elif fmt is ExportFormat.csv:
-        with tempfile.TemporaryDirectory() as folder:
-            text = export_csv(records, Path(folder) / "factors.csv").read_text(encoding="utf-8")
-        _write(text, output)
-    elif fmt is ExportFormat.json:
-        _write(export_json(records, database.release(release) if release else None), output)
-    else:
-        _write(export_factor_csv(records, release), output)
-    if output is not None:
-        console.print(f"{len(records)} factors 因子 -> {output}", highlight=False)
-
-
-def _write(text: str, output: Path | None) -> None:
+    if fmt is ExportFormat.jsonld and output is None:
+        raise typer.BadParameter("jsonld writes a zip file; give --output FILE.zip")
+    exported = service.export(context(need_database=True), fmt, release)
     if output is None:
-        typer.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
+        typer.echo(exported.content.decode("utf-8"), nl=False)
+        return
+    output.write_bytes(exported.content)
+    console.print(f"{exported.count} factors 因子 -> {output}", highlight=False)

@@ -1,39 +1,44 @@
 """``tanzuji library ...`` — the background process library (背景过程数据库).
 
-Thin commands: parse options, call :mod:`tanzuji.library_ops`, print. The database is the one
-``tanzuji factors`` uses (``database_url`` setting, else ``tanzuji.db`` in ``data_dir``).
+Thin commands: parse options, read the files named, call :mod:`tanzuji.services.library`,
+print. The database is the one ``tanzuji factors`` uses (``database_url`` setting, else
+``tanzuji.db`` in ``data_dir``); ``library:NAME/ID`` model inputs resolve from it in every
+command that computes a model (the Context's ``library``).
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
-from tanzuji import library_ops as ops
-from tanzuji.cli.app import app, console
-from tanzuji.cli.calc import LIBRARY_SOURCE_HOOKS
+from tanzuji.cli.app import app, console, context, write_output
+from tanzuji.cli.inputs import read_bytes
 from tanzuji.errors import LibraryError
+from tanzuji.factors.importers import limits as import_limits
 from tanzuji.library.linking import LINKED, UNLINKED, LinkingRules
-from tanzuji.store import db
-from tanzuji.store import library as repository
+from tanzuji.library.shipped import About, parse_about, read_derived, shipped_about, shipped_derived
+from tanzuji.library.sources import members
+from tanzuji.limits import InputLimits
+from tanzuji.services import library as service
+from tanzuji.store.library import LibraryVersionInfo
 
 library_app = typer.Typer(
     help="Background process library: import, link, solve, derive factors (背景过程数据库).",
     no_args_is_help=True,
 )
 app.add_typer(library_app, name="library")
-LIBRARY_SOURCE_HOOKS.append(ops.library_source)
 
 
-def _engine():
-    engine = db.engine_for()
-    db.upgrade(engine)
-    return engine
+def read_about(reference: str, limits: InputLimits) -> About:
+    """An about file named by path, else a shipped one by name (``uslci``)."""
+    path = Path(reference)
+    if path.is_file():
+        return parse_about(read_bytes(path, "about file", LibraryError, limits), str(path))
+    return shipped_about(reference)
 
 
 def _about(
@@ -42,17 +47,34 @@ def _about(
     publisher: str | None,
     licence: str | None,
     notice: Path | None,
-) -> ops.About:
+    limits: InputLimits,
+) -> About:
     if about:
-        return ops.read_about(about)
+        return read_about(about, limits)
     if not (title and publisher and licence):
         raise LibraryError(
             "say what the library is and under which terms: --about NAME|FILE (e.g. --about "
             "uslci), or --title, --publisher and --licence (with --notice FILE for its notice) / "
             "请说明数据库来源与许可"
         )
-    text = notice.read_text(encoding="utf-8") if notice else ""
-    return ops.About(title=title, publisher=publisher, licence=licence, notice=text)
+    text = ""
+    if notice:
+        text = read_bytes(notice, "notice file", LibraryError, limits).decode("utf-8")
+    return About(title=title, publisher=publisher, licence=licence, notice=text)
+
+
+def read_package(path: Path, limits: InputLimits) -> list[service.PackageFile]:
+    """The files of a package the user named: a folder, a zip archive or one file."""
+    with import_limits.applied(limits):
+        return service.package_of(list(members(path)))
+
+
+def write_report(info: LibraryVersionInfo, rows: list[dict], path: Path) -> Path:
+    """The link report to ``path``: CSV for ``.csv``, JSON for any other suffix."""
+    content = service.report_file(info, rows, as_csv=path.suffix.lower() == ".csv")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    return path
 
 
 @library_app.command("import")
@@ -104,20 +126,24 @@ def import_(
         link_lci_results=link_lci_results,
         cutoff_prefix=cutoff_prefix,
     )
-    summary = ops.import_library(
-        _engine(),
-        path,
+    ctx = context(need_database=True)
+    request = service.LibraryImportRequest(
         name=name,
-        about=_about(about, title, publisher, licence, notice),
-        fmt=fmt,
+        about=_about(about, title, publisher, licence, notice, ctx.limits),
+        files=read_package(path, ctx.limits),
+        format=fmt,
         rules=rules,
-        report=report,
         source_name=str(path),
+        with_report=report is not None,
     )
+    summary = service.import_library(ctx, request)
     print_import(summary)
+    if report is not None and summary.report is not None:
+        write_report(summary.info, summary.report, report)
+        console.print(f"link report 链接报告: {report}", highlight=False)
 
 
-def print_import(summary: ops.ImportSummary) -> None:
+def print_import(summary: service.ImportSummary) -> None:
     info = summary.info
     counts = info.counts
     console.print(
@@ -137,8 +163,6 @@ def print_import(summary: ops.ImportSummary) -> None:
     )
     times = ", ".join(f"{k} {v:.2f} s" for k, v in summary.seconds.items())
     console.print(f"time 用时: {times}", highlight=False)
-    if summary.report:
-        console.print(f"link report 链接报告: {summary.report}", highlight=False)
 
 
 def decision_table(decisions: dict[str, int]) -> Table:
@@ -155,8 +179,7 @@ def decision_table(decisions: dict[str, int]) -> Table:
 @library_app.command("list")
 def list_() -> None:
     """The stored libraries and their versions (过程数据库列表)."""
-    with db.session_scope(_engine()) as session:
-        infos = repository.versions(session)
+    infos = service.libraries(context(need_database=True))
     table = Table(title="libraries 过程数据库")
     for header in (
         "name 名称",
@@ -187,10 +210,8 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Print as JSON."),
 ) -> None:
     """One library version: source, licence, counts, rules, derivations (查看过程数据库)."""
-    with db.session_scope(_engine()) as session:
-        row = repository.version_row(session, name, version)
-        info = repository.version_info(row)
-        runs = repository.derivations(session, info.id)
+    view = service.library(context(need_database=True), name, version)
+    info, runs = view.info, view.derivations
     if notice:
         typer.echo(info.notice or "(no notice recorded)")
         return
@@ -228,11 +249,11 @@ def links(
     limit: int = typer.Option(30, "--limit", help="Rows printed (without --output)."),
 ) -> None:
     """The link report: every linking decision and its reason (链接报告)."""
-    info, rows = ops.link_report(_engine(), name, version)
+    info, rows = service.link_report(context(need_database=True), name, version)
     if decision:
         rows = [r for r in rows if r["decision"] in decision]
     if output:
-        ops.write_report(rows, output, info)
+        write_report(info, rows, output)
         console.print(f"{len(rows)} decisions written to {output}", highlight=False)
         return
     table = Table(title=f"{info.name} v{info.version}: {len(rows)} decisions 链接决策")
@@ -277,9 +298,11 @@ def derive(
 ) -> None:
     """Solve the library and publish every process's cradle-to-gate intensity as a factor
     (从过程数据库推导因子)."""
-    summary = ops.derive_factors(
-        _engine(), name, version=version, gwp_set=gwp, reviewer=reviewer, release=release
+    ctx = context(need_database=True)
+    request = service.DeriveRequest(
+        name=name, version=version, gwp_set=gwp, reviewer=reviewer, release=release
     )
+    summary = service.derive_factors(ctx, request)
     info = summary.info
     console.print(
         f"derived 推导 {summary.factors} factors from {info.name} v{info.version} in "
@@ -302,15 +325,9 @@ def derive(
     times = ", ".join(f"{k} {v:.3f} s" for k, v in summary.seconds.items())
     console.print(f"time 用时: {times}", highlight=False)
     if export:
-        described = (
-            ops.read_about(about)
-            if about
-            else ops.About(
-                info.title, info.publisher, info.licence, info.notice, info.url, info.accessed
-            )
-        )
-        ops.export_derived(summary, described, export)
-        console.print(f"written 已写入 {export}", highlight=False)
+        described = read_about(about, ctx.limits) if about else service.about_of(info)
+        content = service.derived_file(summary, described, compress=export.suffix == ".gz")
+        write_output(content, export, "derived factors 推导因子")
 
 
 @library_app.command()
@@ -319,8 +336,8 @@ def shipped() -> None:
     table = Table(title="shipped derived factors 随附推导因子")
     for header in ("name 名称", "factors 因子", "library 数据库", "GWP", "file 文件"):
         table.add_column(header)
-    for name, path in ops.shipped_derived().items():
-        header, records = ops.read_derived(path)
+    for name, path in shipped_derived().items():
+        header, records = read_derived(path)
         table.add_row(
             name,
             str(len(records)),
@@ -341,7 +358,8 @@ def load_shipped(
     """Import shipped derived factors into the factor database (导入随附推导因子)."""
     from tanzuji.cli.factors import print_import as print_factor_import
 
-    print_factor_import(ops.load_shipped(_engine(), name, reviewer=reviewer))
+    ctx = context(need_database=True)
+    print_factor_import(service.load_shipped(ctx, name, reviewer=reviewer))
 
 
 @library_app.command()
@@ -350,8 +368,9 @@ def reference(
     fmt: str = typer.Option(None, "--format", help="jsonld or ilcd (default: detected)."),
 ) -> None:
     """Import reference data: flows, flow properties, unit groups (导入参考数据)."""
-    counts = ops.import_reference(_engine(), path, fmt=fmt, source_name=str(path))
-    print_reference(counts)
+    ctx = context(need_database=True)
+    files = read_package(path, ctx.limits)
+    print_reference(service.import_reference(ctx, files, fmt=fmt, source_name=str(path)))
 
 
 def print_reference(counts: dict[str, dict[str, int]]) -> None:
@@ -363,65 +382,10 @@ def print_reference(counts: dict[str, dict[str, int]]) -> None:
     console.print(table)
 
 
-# -- tanzuji factors import: foreign columns, reference data -----------------------------------
+# -- tanzuji factors import: the preview of a mapped table -------------------------------------
 
 
-def factor_import(
-    file: Path,
-    fmt: str | None,
-    status: str | None,
-    reviewer: str | None,
-    columns: list[str],
-    constants: list[str],
-    mapping: str | None,
-    save_mapping: str | None,
-    dry_run: bool,
-    exclude_licences: Sequence[str] = (),
-) -> None:
-    """``tanzuji factors import``: through a column mapping, as reference data, or as it is."""
-    from tanzuji.cli.factors import print_import as print_factor_import
-    from tanzuji.factors.importers import mapped_table
-
-    engine = _engine()
-    if columns or constants or mapping or save_mapping or dry_run:
-        result = ops.import_factor_table(
-            engine,
-            file,
-            columns=mapped_table.parse(columns, "--map"),
-            constants=mapped_table.parse(constants, "--set"),
-            mapping_name=mapping,
-            save_as=save_mapping,
-            dry_run=dry_run,
-            status=status,
-            reviewer=reviewer,
-            exclude_licences=exclude_licences,
-        )
-        print_preview(result)
-        if result.report is not None:
-            print_factor_import(result.report)
-        if result.saved_version is not None:
-            console.print(
-                f"mapping 映射 {save_mapping!r} saved as version {result.saved_version}",
-                highlight=False,
-            )
-        if dry_run and result.preview.problems:
-            raise typer.Exit(1)
-        return
-    outcome = ops.import_factor_file(
-        engine, file, fmt, status=status, reviewer=reviewer, exclude_licences=exclude_licences
-    )
-    if outcome.reference is not None:
-        console.print(
-            f"{file.name} holds reference data, no factor: imported into the reference tables "
-            "(参考数据已导入)",
-            highlight=False,
-        )
-        print_reference(outcome.reference)
-    else:
-        print_factor_import(outcome.factors)
-
-
-def print_preview(result: ops.TableImport) -> None:
+def print_preview(result: service.TableImport) -> None:
     preview = result.preview
     title = "dry run 预览 (nothing written 未写入)" if result.report is None else "mapping 映射"
     console.print(f"[bold]{title}[/]: {preview.rows} data rows 数据行", highlight=False)

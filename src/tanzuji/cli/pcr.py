@@ -11,13 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from tanzuji.cli.app import app, console
-from tanzuji.cli.calc import default_factor_source
+from tanzuji.cli.app import app, console, context
+from tanzuji.cli.inputs import model_input, read_bytes
 from tanzuji.errors import PcrError
-from tanzuji.model.files import load_model
-from tanzuji.pcr.checks import PARAMETERS, SEVERITY_ORDER, CheckReport, check_model
-from tanzuji.pcr.registry import get_pcr, load_pcr_file, shipped
+from tanzuji.limits import InputLimits
+from tanzuji.pcr.checks import PARAMETERS, SEVERITY_ORDER, CheckReport
 from tanzuji.pcr.schema import Pcr, Threshold
+from tanzuji.services import pcr as service
 
 pcr_app = typer.Typer(
     help="Product category rules 产品种类规则: list, show, check a model against its PCR.",
@@ -32,11 +32,20 @@ _SEVERITY_CELLS = 12
 _INDENT = 4
 
 
+def _pcr_ref(ref: str, limits: InputLimits) -> str | service.PcrDocument:
+    """A PCR id / ``id@version``, or the document of a PCR file the user named."""
+    if ref.endswith((".yaml", ".yml", ".json")) or Path(ref).is_file():
+        raw = read_bytes(Path(ref), "PCR file", PcrError, limits)
+        try:
+            return service.PcrDocument(name=ref, text=raw.decode("utf-8-sig"))
+        except UnicodeDecodeError:
+            raise PcrError(f"{ref} is not UTF-8 text; save it as UTF-8") from None
+    return ref
+
+
 def _pcr_from(ref: str) -> Pcr:
     """A PCR by ``id``/``id@version``, or from a file path."""
-    if ref.endswith((".yaml", ".yml", ".json")) or Path(ref).is_file():
-        return load_pcr_file(ref)
-    return get_pcr(ref)
+    return service.show(_pcr_ref(ref, context().limits))
 
 
 @pcr_app.command("list")
@@ -47,7 +56,7 @@ def list_pcrs() -> None:
     table.add_column("name 名称")
     table.add_column("unit · boundary 单位·边界")
     table.add_column("encodes 依据")
-    for pcr in shipped():
+    for pcr in service.list_pcrs():
         table.add_row(
             pcr.ref,
             f"{pcr.name.text('zh')}\n{pcr.name.text('en')}",
@@ -249,14 +258,16 @@ def check_command(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Check MODEL against its PCR; exit code 1 when a finding is an error (检查模型)."""
-    loaded = load_model(model)
-    report = check_model(
-        loaded,
-        pcr=_pcr_from(pcr) if pcr else None,
+    ctx = context()
+    ref = _pcr_ref(pcr, ctx.limits) if pcr else None
+    request = service.PcrCheckRequest(
+        model=model_input(model, ctx.limits),
+        pcr=ref if isinstance(ref, str) else None,
+        pcr_document=ref if isinstance(ref, service.PcrDocument) else None,
         parameters=_parse_params(param or []),
         gwp_set=gwp,
-        factor_source=default_factor_source(),
     )
+    report = service.check(ctx, request)
     if as_json:
         payload = report.model_dump(mode="json")
         payload["passed"] = report.passed

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from tanzuji import gases
 from tanzuji.engine import overflow
-from tanzuji.engine.solver import TechnosphereSolver
+from tanzuji.engine.solver import SolverOptions, TechnosphereSolver
 from tanzuji.engine.system import FlowKey, ProductSystem
 
 
@@ -45,6 +45,8 @@ class Calculation:
     locate : callable, optional
         ``(matrix, row, col) -> exchange locations`` for error messages
         (:meth:`tanzuji.engine.system.ProductSystem.locations`).
+    solver_options : SolverOptions, optional
+        Passed to the :class:`TechnosphereSolver`.
 
     Raises
     ------
@@ -62,6 +64,7 @@ class Calculation:
         labels: Sequence[str] | None = None,
         flow_labels: Sequence[str] | None = None,
         locate: overflow.Locator | None = None,
+        solver_options: SolverOptions | None = None,
     ) -> None:
         self.technosphere_matrix = sp.csr_matrix(technosphere_matrix)
         self.biosphere_matrix = sp.csr_matrix(biosphere_matrix)
@@ -69,7 +72,7 @@ class Calculation:
         self.labels = list(labels) if labels is not None else None
         self.flow_labels = list(flow_labels) if flow_labels is not None else None
         self.locate = locate
-        self.solver = TechnosphereSolver(self.technosphere_matrix, labels)
+        self.solver = TechnosphereSolver(self.technosphere_matrix, labels, options=solver_options)
         self.solver.locate = locate
         # c . B, the direct score of one unit of each activity's operation (kg CO2e).
         self.direct_per_operation = np.asarray(
@@ -79,7 +82,12 @@ class Calculation:
         self._intensities: np.ndarray | None = None
 
     @classmethod
-    def from_system(cls, system: ProductSystem, gwp_set: str | None = None) -> Calculation:
+    def from_system(
+        cls,
+        system: ProductSystem,
+        gwp_set: str | None = None,
+        solver_options: SolverOptions | None = None,
+    ) -> Calculation:
         return cls(
             system.technosphere_matrix,
             system.biosphere_matrix,
@@ -87,6 +95,7 @@ class Calculation:
             [a.id for a in system.activities],
             [f.label() for f in system.flows],
             system.locations,
+            solver_options=solver_options,
         )
 
     def _refuse_biosphere(

@@ -46,54 +46,23 @@ import scipy.linalg
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from tanzuji import quality, settings
+from tanzuji import quality
 from tanzuji.engine.calculate import characterization_vector
 from tanzuji.engine.solver import SolverStructure, TechnosphereSolver
 from tanzuji.engine.system import ProductSystem
 from tanzuji.errors import UncertaintySpecError
 
-for _s in (
-    settings.Setting(
-        "mc_tolerance",
-        1e-12,
-        "1",
-        "Monte Carlo: largest relative residual |B_i x - r| / |r| of a loop block accepted "
-        "from the refinement preconditioned by the mean factorization.",
-        float,
-    ),
-    settings.Setting(
-        "mc_max_refinements",
-        40,
-        "1",
-        "Monte Carlo: refinement steps before an iteration falls back to a fresh factorization.",
-        int,
-    ),
-    settings.Setting(
-        "mc_dense_block_max",
-        4096,
-        "1",
-        "Monte Carlo: loop blocks up to this many processes are factorized densely for the "
-        "mean system (one factorization, many solves).",
-        int,
-    ),
-    settings.Setting(
-        "mc_single_precision",
-        True,
-        "-",
-        "Monte Carlo: apply the mean LU of large dense loop blocks in single precision "
-        "(residuals stay in double precision, so the result keeps mc_tolerance).",
-        settings._bool,
-    ),
-    settings.Setting(
-        "mc_batch_size",
-        64,
-        "1",
-        "Monte Carlo: iterations solved together as the columns of one block.",
-        int,
-    ),
-):
-    if _s.name not in settings.REGISTRY:
-        settings.register(_s)
+
+@dataclass(frozen=True)
+class MonteCarloOptions:
+    """Numerical options of a Monte Carlo run (settings ``mc_*``; defaults are theirs)."""
+
+    tolerance: float = 1e-12
+    max_refinements: int = 40
+    dense_block_max: int = 4096
+    single_precision: bool = True
+    batch_size: int = 64
+
 
 DISTRIBUTIONS = ("lognormal", "normal", "triangular", "uniform")
 
@@ -473,6 +442,8 @@ class MonteCarlo:
         kg CO2e per kg of each flow (instead of ``gwp_set``).
     solver : TechnosphereSolver, optional
         The factorization of the mean technosphere, if already made.
+    options : MonteCarloOptions, optional
+        Tolerances and block sizes (default: the defaults of the ``mc_*`` settings).
 
     Notes
     -----
@@ -490,7 +461,9 @@ class MonteCarlo:
         *,
         characterization: np.ndarray | None = None,
         solver: TechnosphereSolver | None = None,
+        options: MonteCarloOptions | None = None,
     ) -> None:
+        self.options = options or MonteCarloOptions()
         self.system = system
         self.c = (
             characterization_vector(system.flows, gwp_set)
@@ -507,7 +480,7 @@ class MonteCarlo:
         self.solver = solver or TechnosphereSolver(
             self.technosphere_matrix,
             [a.id for a in system.activities],
-            dense_block_max=int(settings.get("mc_dense_block_max")),
+            dense_block_max=self.options.dense_block_max,
         )
         self.demand = np.asarray(system.demand, dtype=np.float64)
         self.mean_supply = self.solver.solve(self.demand)
@@ -569,7 +542,7 @@ class MonteCarlo:
         self._plan_biosphere(
             position, b_cols[b_in], b_weights[b_in], active_slot[self.b_slot[b_in]]
         )
-        single = bool(settings.get("mc_single_precision"))
+        single = self.options.single_precision
         self.stages = _stages(structure, self.order, position, entries, self.active.size, single)
 
     def _reached(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -655,8 +628,8 @@ class MonteCarlo:
         failed = np.zeros(k, dtype=bool)
         if not self.technosphere_active:
             return np.repeat(self.mean_supply[self.order, None], k, axis=1), steps, failed
-        tolerance = float(settings.get("mc_tolerance"))
-        max_steps = int(settings.get("mc_max_refinements"))
+        tolerance = self.options.tolerance
+        max_steps = self.options.max_refinements
         x = np.zeros((self.order.size, k))
         for stage in self.stages:
             rhs = np.repeat(self.demand_reached[stage.start : stage.stop, None], k, axis=1)
@@ -720,7 +693,7 @@ class MonteCarlo:
         rng = np.random.default_rng(seed)
         # Inputs that cannot change the score: their own stream, drawn only when kept.
         other = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
-        batch = batch_size or int(settings.get("mc_batch_size"))
+        batch = batch_size or self.options.batch_size
         kept = []
         scores = np.empty(iterations)
         stage_scores = np.empty((len(self.stage_names), iterations))

@@ -37,7 +37,6 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 from scipy.sparse.linalg import splu, spsolve_triangular
 
-from tanzuji import settings
 from tanzuji.engine import overflow
 from tanzuji.errors import SingularTechnosphere
 
@@ -132,6 +131,16 @@ def _read_only(array: np.ndarray) -> np.ndarray:
     return view
 
 
+@dataclass(frozen=True)
+class SolverOptions:
+    """Numerical options of the solver (settings ``solver_*`` and ``use_umfpack``; defaults
+    are theirs). The edge reads the settings and passes them down; the solver reads nothing."""
+
+    max_residual: float = 1e-8
+    dense_block_max: int = 64
+    use_umfpack: bool = True
+
+
 class TechnosphereSolver:
     """Factorize a square technosphere matrix once; solve for many demands.
 
@@ -142,8 +151,10 @@ class TechnosphereSolver:
     labels : sequence of str, optional
         Process names for error messages (``SingularTechnosphere`` names the processes).
     dense_block_max : int, optional
-        Overrides the setting ``solver_dense_block_max`` (Monte Carlo factorizes once and
+        Overrides ``options.dense_block_max`` (Monte Carlo factorizes once and
         solves often, where a dense LU of a large loop block pays off).
+    options : SolverOptions, optional
+        Residual limit, dense block size, UMFPACK (default: the settings' defaults).
 
     Raises
     ------
@@ -160,6 +171,7 @@ class TechnosphereSolver:
         technosphere_matrix: sp.spmatrix,
         labels: Sequence[str] | None = None,
         dense_block_max: int | None = None,
+        options: SolverOptions | None = None,
     ):
         matrix = sp.csr_matrix(technosphere_matrix, dtype=np.float64)
         n_rows, n_cols = matrix.shape
@@ -180,6 +192,7 @@ class TechnosphereSolver:
         matrix.eliminate_zeros()
         self.n = n_rows
         self.labels = list(labels) if labels is not None else None
+        self.options = options or SolverOptions()
         self._dense_block_max = dense_block_max
         self._order = self._structure(matrix)
         self._position = np.empty(self.n, dtype=np.int64)
@@ -232,8 +245,8 @@ class TechnosphereSolver:
                 + "; give each process a positive reference amount",
                 processes=_name_list(procs, self.labels),
             )
-        dense_max = self._dense_block_max or int(settings.get("solver_dense_block_max"))
-        use_umfpack = bool(settings.get("use_umfpack")) and _umfpack_splu is not None
+        dense_max = self._dense_block_max or self.options.dense_block_max
+        use_umfpack = self.options.use_umfpack and _umfpack_splu is not None
         transposed = permuted.T.tocsr()
         # Segment boundaries: the loops of one level form one segment; runs of acyclic
         # processes between loop groups another (they may span several levels).
@@ -351,7 +364,7 @@ class TechnosphereSolver:
         residual = matrix @ solution - rhs
         scale = max(float(np.abs(rhs).max(initial=0.0)), float(np.finfo(float).tiny))
         worst = float(np.abs(residual).max(initial=0.0)) / scale
-        limit = float(settings.get("solver_max_residual"))
+        limit = self.options.max_residual
         if worst > limit:
             rows = np.unique(np.nonzero(np.abs(residual) > limit * scale)[0])
             raise SingularTechnosphere(

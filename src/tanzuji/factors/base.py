@@ -127,10 +127,17 @@ class MappingSource:
 
 
 class ChainedSource:
-    """Try several sources in order (model inline -> CSV files -> database)."""
+    """Try several sources in order (model inline -> CSV files -> database -> built-in).
+
+    A chain given inside another is flattened, so a miss is reported once, naming what every
+    source said.
+    """
 
     def __init__(self, sources: Iterable[FactorSource]) -> None:
-        self.sources = list(sources)
+        flat: list[FactorSource] = []
+        for source in sources:
+            flat.extend(source.sources if isinstance(source, ChainedSource) else [source])
+        self.sources = flat
 
     def resolve(self, ref: str) -> FactorData:
         misses: list[str] = []
@@ -152,7 +159,29 @@ CSV_OPTIONAL = ("aircraft", "version", "illustrative", "geography", "year", "bou
 
 
 def load_factor_csv(path: Path) -> MappingSource:
-    """Read a factor CSV: one row per (factor, gas); rows of one id are summed into one factor.
+    """Read a factor CSV file (see :func:`parse_factor_csv`).
+
+    Raises
+    ------
+    FactorFileError
+        When the file cannot be read, or as :func:`parse_factor_csv`.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise FactorFileError(f"cannot read factor file {path}: {exc.strerror}") from None
+    return parse_factor_csv(raw, str(path))
+
+
+def parse_factor_csv(content: bytes, origin: str) -> MappingSource:
+    """Parse a factor CSV: one row per (factor, gas); rows of one id are summed into one factor.
+
+    Parameters
+    ----------
+    content : bytes
+        The file's bytes (UTF-8, a BOM is dropped).
+    origin : str
+        The file's name, for messages (``origin:line``).
 
     Raises
     ------
@@ -160,10 +189,13 @@ def load_factor_csv(path: Path) -> MappingSource:
         Naming the file, row and column of each problem (unknown column, missing value, unit,
         gas, origin or a non-numeric amount).
     """
+    path = origin
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise FactorFileError(f"cannot read factor file {path}: {exc.strerror}") from None
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FactorFileError(
+            f"factor file {origin} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
     reader = csv.DictReader(text.splitlines())
     header = reader.fieldnames or []
     missing = [c for c in CSV_COLUMNS if c not in header]

@@ -10,6 +10,7 @@ description, because openLCA has no fields for names in Chinese, pedigree or sou
 from __future__ import annotations
 
 import csv
+import io
 import json
 import uuid
 import zipfile
@@ -81,18 +82,24 @@ def template_row(record: FactorRecord) -> dict[str, str]:
     return row
 
 
-def export_csv(records: Iterable[FactorRecord], path: Path) -> Path:
-    """Write ``records`` as the CSV template (UTF-8, comma-separated).
+def csv_bytes(records: Iterable[FactorRecord]) -> bytes:
+    """``records`` as the CSV template (UTF-8, comma-separated).
 
     Text cells that a spreadsheet would run as a formula are neutralised
     (:mod:`tanzuji.factors.spreadsheet`); the table importer restores them.
     """
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=[*COLUMNS, *OPTIONAL_COLUMNS])
+    writer.writeheader()
+    for record in records:
+        writer.writerow(neutralise_row(template_row(record)))
+    return out.getvalue().encode("utf-8")
+
+
+def export_csv(records: Iterable[FactorRecord], path: Path) -> Path:
+    """Write ``records`` as the CSV template to ``path`` (see :func:`csv_bytes`)."""
     path = Path(path)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=[*COLUMNS, *OPTIONAL_COLUMNS])
-        writer.writeheader()
-        for record in records:
-            writer.writerow(neutralise_row(template_row(record)))
+    path.write_bytes(csv_bytes(records))
     return path
 
 
@@ -152,9 +159,16 @@ def _exchange(
 
 
 def export_jsonld(records: Iterable[FactorRecord], path: Path) -> Path:
-    """Write ``records`` as an openLCA JSON-LD zip (``processes/`` and ``flows/``)."""
+    """Write ``records`` as an openLCA JSON-LD zip to ``path`` (see :func:`jsonld_bytes`)."""
     path = Path(path)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+    path.write_bytes(jsonld_bytes(records))
+    return path
+
+
+def jsonld_bytes(records: Iterable[FactorRecord]) -> bytes:
+    """``records`` as an openLCA JSON-LD zip (``processes/`` and ``flows/``)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         written: set[str] = set()
         for record in records:
             process, flows = process_document(record)
@@ -163,4 +177,4 @@ def export_jsonld(records: Iterable[FactorRecord], path: Path) -> Path:
                 if flow["@id"] not in written:
                     written.add(flow["@id"])
                     archive.writestr(f"flows/{flow['@id']}.json", json.dumps(flow, indent=1))
-    return path
+    return out.getvalue()

@@ -12,8 +12,10 @@ exactly as it does for a factor named by id:
   <tanzuji.factors.database.FactorDatabase.match>` over the published factors, or over the
   versions pinned in one release.
 
-:func:`default_matcher` picks the database when one is configured or exists (the same rule as
-``tanzuji calc`` uses for factor ids), else the starter index.
+Which matcher a calculation uses is decided once, at the edge, together with the source of
+factor ids (:class:`~tanzuji.factors.selection.FactorSelection`, built by
+:class:`tanzuji.context.Context`), so that ``factor:`` and ``match:`` inputs come from the same
+versions.
 """
 
 from __future__ import annotations
@@ -103,15 +105,38 @@ class DatabaseMatcher:
         )
 
 
-def default_matcher() -> FactorMatcher:
-    """The factor database when one is configured or exists, else the starter factors."""
-    from tanzuji import settings
-    from tanzuji.factors.database import FactorDatabase
-    from tanzuji.store import db
+class DatabaseOrStarterMatcher:
+    """The factor database when it holds factors, else the built-in starter factors.
 
-    if db.database_configured():
-        return DatabaseMatcher(FactorDatabase.open(), settings.get("factor_release") or None)
-    return StarterMatcher()
+    The unpinned choice (no release named): ids resolve from the newest published versions of
+    the database and fall back to the built-in data, so matching uses the database once it has
+    been loaded and the built-in index before. The database is asked once, on the first match.
+    """
+
+    def __init__(self, database: FactorDatabase) -> None:
+        self.database = database
+        self._chosen: FactorMatcher | None = None
+
+    def chosen(self) -> FactorMatcher:
+        """The matcher answering (decided on first use)."""
+        if self._chosen is None:
+            has_factors = self.database.indexed_count() > 0
+            self._chosen = DatabaseMatcher(self.database) if has_factors else StarterMatcher()
+        return self._chosen
+
+    @property
+    def release(self) -> str | None:
+        return self.chosen().release
+
+    def match(
+        self,
+        text: str,
+        amount: float | None = None,
+        unit: str | None = None,
+        geography: str | None = None,
+        year: int | None = None,
+    ) -> list[Candidate]:
+        return self.chosen().match(text, amount=amount, unit=unit, geography=geography, year=year)
 
 
-__all__ = ["DatabaseMatcher", "FactorMatcher", "StarterMatcher", "default_matcher"]
+__all__ = ["DatabaseMatcher", "DatabaseOrStarterMatcher", "FactorMatcher", "StarterMatcher"]

@@ -11,7 +11,7 @@ background processes (activity ids ``library:NAME:ID``, kind ``library``).
 References: ``library:NAME/PROCESS_ID`` (newest version of library ``NAME``) or
 ``library:PROCESS_ID`` (the one library that holds it); a co-product column of an allocated
 process is ``PROCESS_ID#FLOW_ID``. A :class:`LibrarySource` resolves them; the store-backed one
-is :class:`tanzuji.library_ops.DatabaseLibrarySource`.
+is :class:`tanzuji.store.library.DatabaseLibrarySource`, which a ``Context`` holds.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ column ``j`` (1 for a whole process):
   taken from air), a negative entry in the removal row of its gas.
 
 Unlinked exchanges (cut-offs and the rest, see :mod:`tanzuji.library.linking`) and non-GHG
-elementary flows are not in the matrices. The engine solves them (``tanzuji.library_ops``:
+elementary flows are not in the matrices. The engine solves them (:mod:`tanzuji.library.solve`:
 ``A^T λ = B^T c``, Heijungs & Suh 2002 ch. 2, the cradle-to-gate kg CO2e per reference unit of
 every column; ``A^T Λ = B^T`` the cradle-to-gate kg of every gas). This module only builds
 arrays, as the model compiler does.

@@ -16,7 +16,6 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -43,10 +42,10 @@ from tanzuji.factors.base import (
     FactorFlow,
     FactorSource,
     MappingSource,
-    load_factor_csv,
+    parse_factor_csv,
 )
 from tanzuji.factors.match import Candidate
-from tanzuji.factors.matchers import FactorMatcher, default_matcher
+from tanzuji.factors.matchers import FactorMatcher, StarterMatcher
 from tanzuji.library.foreground import PREFIX as LIBRARY_PREFIX
 from tanzuji.library.foreground import ForegroundLibrary, LibrarySource
 from tanzuji.model import formula
@@ -146,7 +145,7 @@ def inline_factor(spec: InlineFactor) -> FactorData:
 
 
 def factor_source_for(loaded: LoadedModel, extra: FactorSource | None = None) -> ChainedSource:
-    """Inline factors, then factor CSV files next to the model, then ``extra`` (the database)."""
+    """Inline factors, then the model's factor CSV files, then ``extra`` (the database)."""
     model, smap = loaded.model, loaded.source_map
     inline = []
     for i, spec in enumerate(model.factors):
@@ -155,7 +154,8 @@ def factor_source_for(loaded: LoadedModel, extra: FactorSource | None = None) ->
     sources: list[FactorSource] = [MappingSource(inline, origin=f"{smap.file} factors")]
     for i, name in enumerate(model.factor_files):
         with located(smap.where(("factor_files", i))):
-            sources.append(load_factor_csv(loaded.directory / Path(name)))
+            origin, content = loaded.factor_file(name)
+            sources.append(parse_factor_csv(content, origin))
     if extra is not None:
         sources.append(extra)
     return ChainedSource(sources)
@@ -481,9 +481,9 @@ class _Builder:
     # -- inputs matched by text ----------------------------------------------------------------
     @property
     def matcher(self) -> FactorMatcher:
-        """The matcher given, else :func:`default_matcher` (chosen on the first ``match:``)."""
+        """The matcher given, else the built-in starter factors (made on the first ``match:``)."""
         if self._matcher is None:
-            self._matcher = default_matcher()
+            self._matcher = StarterMatcher()
         return self._matcher
 
     def _match_hints(self, process: Process, exchange) -> tuple[str | None, int | None]:
@@ -635,8 +635,9 @@ def compile_model(
         Where factors not defined inline or in the model's factor files come from (the
         factor database).
     matcher : FactorMatcher, optional
-        Chooses the factor of each ``match:`` input (default: :func:`default_matcher`, the
-        factor database when one exists, else the built-in starter factors).
+        Chooses the factor of each ``match:`` input (default: the built-in starter factors;
+        a service passes the matcher of its Context, over the same factors as
+        ``factor_source``).
     library : LibrarySource, optional
         Resolves ``process: library:NAME/ID`` inputs to background process blocks.
 

@@ -1,6 +1,11 @@
 """Reading model files (YAML or JSON) with the line of every value, and validating them.
 
 Errors point at the file and line: ``battery.yaml:42 processes[3].inputs[1].amount: ...``.
+
+A :class:`LoadedModel` carries the content of every file the model names (its
+``factor_files``), keyed by the name written in the model: :func:`load_model` reads them next
+to the model file once, and nothing later resolves a path, so a model stored with its files
+(a certification application) computes the same in any working directory.
 """
 
 from __future__ import annotations
@@ -14,8 +19,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import ValidationError
 
-from tanzuji import settings
-from tanzuji.errors import ModelError, ModelFileError, TanzujiError
+from tanzuji.errors import FactorFileError, ModelError, ModelFileError, TanzujiError
+from tanzuji.limits import InputLimits
 from tanzuji.model.schema import Model
 
 Path_ = tuple[str | int, ...]
@@ -73,7 +78,7 @@ def _build(
     if budget[0] < 0:
         raise ModelFileError(
             f"{source_map.file}:{node.start_mark.line + 1} holds more than "
-            f"{settings.get('max_document_nodes')} values once its aliases (*name) are expanded; "
+            f"{budget[1]} values once its aliases (*name) are expanded; "
             "expected a smaller document (setting max_document_nodes)"
         )
     if len(path) > MAX_DOCUMENT_DEPTH:
@@ -105,14 +110,19 @@ def _build(
 
 
 def parse_document(
-    text: str, file: str, expected: str = "a product model (see docs/model.md)"
+    text: str,
+    file: str,
+    expected: str = "a product model (see docs/model.md)",
+    *,
+    max_nodes: int = InputLimits.max_document_nodes,
 ) -> tuple[Any, SourceMap]:
     """Parse YAML or JSON text into Python data plus a :class:`SourceMap`.
 
-    The safe loader builds no Python objects; aliases are counted as they expand
-    (``max_document_nodes``) and nesting is bounded (:data:`MAX_DOCUMENT_DEPTH`), so an alias
-    bomb or a deeply nested file is refused with a message instead of exhausting memory or the
-    stack. ``expected`` names what the file should hold, for the message on an empty file.
+    The safe loader builds no Python objects; aliases are counted as they expand (at most
+    ``max_nodes`` values, setting ``max_document_nodes``) and nesting is bounded
+    (:data:`MAX_DOCUMENT_DEPTH`), so an alias bomb or a deeply nested file is refused with a
+    message instead of exhausting memory or the stack. ``expected`` names what the file should
+    hold, for the message on an empty file.
     """
     source_map = SourceMap(file)
     loader = _Loader(text)
@@ -120,7 +130,7 @@ def parse_document(
         node = loader.get_single_node()
         if node is None:
             raise ModelFileError(f"{file} is empty; expected {expected}")
-        budget = [int(settings.get("max_document_nodes"))]
+        budget = [int(max_nodes), int(max_nodes)]
         return _build(node, (), source_map, loader, budget), source_map
     except RecursionError:
         raise ModelFileError(
@@ -138,16 +148,36 @@ def parse_document(
 
 @dataclass
 class LoadedModel:
-    """A validated model with where it came from."""
+    """A validated model with where it came from and the files it names.
+
+    Attributes
+    ----------
+    files : dict of str to bytes
+        Content of each of the model's ``factor_files``, keyed by the name written in the
+        model. A model loaded from text without them cannot resolve those factors.
+    """
 
     model: Model
     source_map: SourceMap
     path: Path | None
     content_hash: str
+    files: dict[str, bytes] = field(default_factory=dict)
 
-    @property
-    def directory(self) -> Path:
-        return self.path.parent if self.path else Path.cwd()
+    def factor_file(self, name: str) -> tuple[str, bytes]:
+        """(name for messages, content) of the factor file ``name`` the model lists.
+
+        Raises
+        ------
+        FactorFileError
+            When the file was not supplied with the model.
+        """
+        if name not in self.files:
+            raise FactorFileError(
+                f"cannot read factor file {name}: it was not supplied with the model; "
+                f"supplied: {sorted(self.files) or 'none'}"
+            )
+        origin = str(self.path.parent / name) if self.path is not None else name
+        return origin, self.files[name]
 
 
 def validation_problems(exc: ValidationError, source_map: SourceMap | None = None) -> list[str]:
@@ -198,24 +228,63 @@ def validate(data: Any, source_map: SourceMap) -> Model:
     return validate_document(Model, data, source_map, what="the model", error=ModelError)
 
 
-def load_model(path: str | Path) -> LoadedModel:
-    """Read and validate a model file (YAML or JSON)."""
+def load_model(path: str | Path, limits: InputLimits | None = None) -> LoadedModel:
+    """Read and validate a model file (YAML or JSON) and the factor files it names.
+
+    The factor files are read next to the model file (``factor_files`` names are relative to
+    it) and carried in :attr:`LoadedModel.files`.
+    """
+    limits = limits or InputLimits()
     file = Path(path)
-    raw = read_input_bytes(file, "model file", ModelFileError)
+    text = decode_model_text(
+        read_input_bytes(file, "model file", ModelFileError, limits.max_upload_bytes), str(file)
+    )
+    loaded = load_model_text(text, str(file), limits=limits)
+    loaded.path = file
+    loaded.files = read_model_files(loaded, file.parent, limits)
+    return loaded
+
+
+def read_model_files(
+    loaded: LoadedModel, folder: Path, limits: InputLimits | None = None
+) -> dict[str, bytes]:
+    """The content of each ``factor_files`` entry of ``loaded``, read from ``folder``.
+
+    Raises
+    ------
+    FactorFileError
+        Naming the model's file, line and entry, when a file cannot be read or is too large.
+    """
+    limit = (limits or InputLimits()).max_upload_bytes
+    files: dict[str, bytes] = {}
+    for i, name in enumerate(loaded.model.factor_files):
+        where = loaded.source_map.where(("factor_files", i))
+        try:
+            files[name] = read_input_bytes(folder / name, "factor file", FactorFileError, limit)
+        except FactorFileError as exc:
+            raise FactorFileError(exc.message, location=where) from None
+    return files
+
+
+def decode_model_text(raw: bytes, name: str) -> str:
+    """The UTF-8 text of a model file's bytes (a BOM is dropped)."""
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ModelFileError(
-            f"{file} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            f"{name} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
         ) from None
-    data, source_map = parse_document(text, str(file))
-    model = validate(data, source_map)
-    return LoadedModel(model, source_map, file, content_hash(model))
 
 
-def read_input_bytes(file: Path, what: str, error: type[TanzujiError]) -> bytes:
-    """Bytes of an input file, refused before reading when larger than ``max_upload_bytes``."""
-    limit = int(settings.get("max_upload_bytes"))
+def read_input_bytes(
+    file: Path,
+    what: str,
+    error: type[TanzujiError],
+    max_bytes: int = InputLimits.max_upload_bytes,
+) -> bytes:
+    """Bytes of an input file, refused before reading when larger than ``max_bytes``
+    (setting ``max_upload_bytes``)."""
+    limit = int(max_bytes)
     try:
         size = file.stat().st_size
         if size > limit:
@@ -230,11 +299,21 @@ def read_input_bytes(file: Path, what: str, error: type[TanzujiError]) -> bytes:
         raise error(f"cannot read {what} {file}: {exc.strerror}") from None
 
 
-def load_model_text(text: str, name: str = "<model>") -> LoadedModel:
-    """Validate a model given as text (API uploads, tests)."""
-    data, source_map = parse_document(text, name)
+def load_model_text(
+    text: str,
+    name: str = "<model>",
+    files: dict[str, bytes] | None = None,
+    *,
+    limits: InputLimits | None = None,
+) -> LoadedModel:
+    """Validate a model given as text (API uploads, stored models, tests).
+
+    ``files`` holds the content of its ``factor_files`` by the names the model writes.
+    """
+    max_nodes = (limits or InputLimits()).max_document_nodes
+    data, source_map = parse_document(text, name, max_nodes=max_nodes)
     model = validate(data, source_map)
-    return LoadedModel(model, source_map, None, content_hash(model))
+    return LoadedModel(model, source_map, None, content_hash(model), dict(files or {}))
 
 
 def content_hash(model: Model) -> str:

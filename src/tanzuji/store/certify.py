@@ -1,8 +1,27 @@
 """Persistence of certification records: applications, audit trail, certificates, ledger.
 
-:class:`CertificationStore` reads and writes the tables of :mod:`tanzuji.store.certify_tables`
-in one transaction per call; the records themselves are the pydantic models of
-:mod:`tanzuji.certify.records`, moved by the pure workflow in :mod:`tanzuji.certify.workflow`.
+:class:`CertificationRepository` works inside the caller's transaction (a service's unit of
+work, :meth:`tanzuji.store.db.Database.unit_of_work`), so that allocating an identifier,
+writing an application, appending to the ledger and storing the signed certificate are one
+commit or nothing. :class:`CertificationStore` is the same on an engine, one transaction per
+call, for libraries and tests.
+
+Concurrency:
+
+- identifiers come from ``id_counters`` (:meth:`CertificationRepository.next_number`): the
+  counter row is incremented and locked by the inserting transaction, so two processes never
+  get the same number and a rolled-back transaction leaves no gap;
+- every update of an application names the version it read (the number of its audit lines):
+  ``UPDATE ... WHERE version = :read``; when another process got there first nothing is
+  written and :class:`~tanzuji.errors.ConcurrentUpdate` (HTTP 409) is raised. A unit of work
+  that reads and writes an application in one transaction loads it ``for_update`` (a row
+  lock), so concurrent steps on one application queue instead of conflicting;
+- ledger appends (:func:`publish_in`) lock the one ledger state row first
+  (:class:`~tanzuji.store.ledger.SqlEventLog`), so appends are serialised; each extends the
+  stored frontier and status map in O(log n) without reading the whole log.
+
+The records themselves are the pydantic models of :mod:`tanzuji.certify.records`, moved by the
+pure workflow in :mod:`tanzuji.certify.workflow`.
 """
 
 from __future__ import annotations
@@ -11,17 +30,18 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from tanzuji.certify.certificate import Keyring, SigningKey
 from tanzuji.certify.credits import UsedSerial
 from tanzuji.certify.ledger import AuditReport, Ledger, TreeHead
 from tanzuji.certify.publish import Publication, publish
-from tanzuji.certify.records import Application, CreditRetirement, State
+from tanzuji.certify.records import Application, CreditRetirement, ModelVersion, State
 from tanzuji.certify.verify import StatusBundle
-from tanzuji.errors import CreditSerialReused, NotFound
+from tanzuji.errors import ConcurrentUpdate, CreditSerialReused, NotFound
 from tanzuji.store import ledger as ledger_store
 from tanzuji.store.certify_tables import (
     ApplicationRow,
@@ -29,12 +49,20 @@ from tanzuji.store.certify_tables import (
     CertificateRow,
     CreditSerialRow,
     EvidenceRow,
+    ModelFileRow,
     ModelVersionRow,
     SigningKeyRow,
 )
 from tanzuji.store.db import session_scope
+from tanzuji.store.platform_tables import IdCounterRow
 
 CLAIMED_STATES = (State.approved, State.issued, State.under_surveillance, State.renewed)
+
+#: Identifier formats: kind -> text with the year and the number (6 digits).
+ID_FORMATS = {
+    "application": "APP-{year}-{number:06d}",
+    "certificate": "GBA-CFL-{year}-{number:06d}",
+}
 
 
 def _stored_keys(session: Any, key: Any, owner: Any, application_id: str) -> set[Any]:
@@ -42,69 +70,145 @@ def _stored_keys(session: Any, key: Any, owner: Any, application_id: str) -> set
     return set(session.scalars(select(key).where(owner == application_id)))
 
 
-class CertificationStore:
-    """Certification records in the database behind ``engine`` (already migrated)."""
+def next_number(session: Session, kind: str, year: int) -> int:
+    """The next number of ``kind`` in ``year``, taken in the caller's transaction.
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    ``INSERT ... ON CONFLICT (kind, year) DO UPDATE SET last_value = last_value + 1 RETURNING``:
+    the counter row stays locked until the transaction ends (PostgreSQL row lock; SQLite
+    serialises writers), so concurrent transactions get consecutive, distinct numbers.
+    """
+    table = IdCounterRow.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(kind=kind, year=year, last_value=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.kind, table.c.year],
+            set_={"last_value": table.c.last_value + 1},
+        )
+        .returning(table.c.last_value)
+    )
+    return int(session.execute(statement).scalar_one())
 
-    # applications ---------------------------------------------------------------------------
+
+class CertificationRepository:
+    """Certification records, read and written inside one open session (the caller commits)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # identifiers ---------------------------------------------------------------------------
     def next_application_id(self, year: int) -> str:
-        with session_scope(self.engine) as session:
-            count = session.scalar(select(func.count()).select_from(ApplicationRow)) or 0
-        return f"APP-{year}-{count + 1:06d}"
+        return ID_FORMATS["application"].format(
+            year=year, number=next_number(self.session, "application", year)
+        )
 
     def next_certificate_id(self, year: int) -> str:
-        with session_scope(self.engine) as session:
-            count = session.scalar(
-                select(func.count()).where(ApplicationRow.certificate_id.is_not(None))
-            )
-        return f"GBA-CFL-{year}-{(count or 0) + 1:06d}"
+        return ID_FORMATS["certificate"].format(
+            year=year, number=next_number(self.session, "certificate", year)
+        )
 
-    def save(self, application: Application, evidence: Mapping[str, bytes] | None = None) -> None:
-        """Write the application and append its new audit lines, model versions, evidence.
+    # applications --------------------------------------------------------------------------
+    def save(
+        self,
+        application: Application,
+        evidence: Mapping[str, bytes] | None = None,
+        files: Mapping[str, bytes] | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> None:
+        """Insert a new application or update a stored one, with its new children.
+
+        Parameters
+        ----------
+        application : Application
+            The record to write; its version is the number of its audit lines.
+        evidence, files : mapping of SHA-256 to bytes
+            Contents of new evidence files and of new model files (factor CSVs).
+        expected_version : int, optional
+            The version the caller read (``len(read.audit)``). Without it, the stored audit
+            trail must be the beginning of ``application.audit``.
 
         Raises
         ------
+        ConcurrentUpdate
+            When the stored application is not the version the caller changed.
         CreditSerialReused
             When the application's credit serials overlap serials stored for another one (the
             database refuses them even when the workflow check was bypassed).
         """
-        evidence = evidence or {}
         now = application.audit[-1].at if application.audit else dt.datetime.now(dt.UTC)
         try:
-            with session_scope(self.engine) as session:
-                row = session.get(ApplicationRow, application.id)
-                if row is None:
-                    row = ApplicationRow(id=application.id)
-                    session.add(row)
-                row.applicant_id = application.applicant.id
-                row.product_id = application.product_id
-                row.label_type = application.label_type.value
-                row.state = application.state.value
-                row.certificate_id = application.certificate_id
-                row.record = application.model_dump(mode="json")
-                row.updated_at = now
-                session.flush()
-                self._append_children(session, application, evidence)
+            stored = self._stored_version(application, expected_version)
+            values = {
+                "applicant_id": application.applicant.id,
+                "product_id": application.product_id,
+                "label_type": application.label_type.value,
+                "state": application.state.value,
+                "certificate_id": application.certificate_id,
+                "record": application.model_dump(mode="json"),
+                "updated_at": now,
+                "version": len(application.audit),
+            }
+            if stored is None:
+                self.session.add(ApplicationRow(id=application.id, **values))
+                self.session.flush()
+            else:
+                self._update(application.id, stored, values)
+            self._append_children(application, evidence or {}, files or {}, stored or 0)
+            self.session.flush()
+        except IntegrityError as exc:
+            if "credit serial" in str(exc.orig):
+                raise _serials_reused(application.id) from None
+            if not _unique_violation(exc):
+                raise
+            raise ConcurrentUpdate(
+                f"application {application.id} was written by someone else at the same time; "
+                "read it again and retry / 申请已被他人同时修改"
+            ) from None
         except DBAPIError as exc:
             if "credit serial" in str(exc.orig):
-                raise CreditSerialReused(
-                    f"the database refused the credit serials of application {application.id}: "
-                    "they overlap serials already used by another certificate / "
-                    "碳信用序列号已被使用"
-                ) from None
+                raise _serials_reused(application.id) from None
             raise
 
-    def _append_children(
-        self, session: Any, application: Application, evidence: Mapping[str, bytes]
-    ) -> None:
-        aid = application.id
-        audit_seq = session.scalar(
-            select(func.max(AuditRow.seq)).where(AuditRow.application_id == aid)
+    def _stored_version(self, application: Application, expected: int | None) -> int | None:
+        """The stored version to update from (None: not stored yet)."""
+        row = self.session.execute(
+            select(ApplicationRow.version, ApplicationRow.record).where(
+                ApplicationRow.id == application.id
+            )
+        ).first()
+        if row is None:
+            if expected:
+                raise NotFound(f"no application {application.id!r} / 无此申请")
+            return None
+        if expected is not None:
+            return expected
+        stored_audit = Application.model_validate(row.record).audit
+        if stored_audit != application.audit[: len(stored_audit)]:
+            raise _conflict(application.id, row.version)
+        return int(row.version)
+
+    def _update(self, application_id: str, expected: int, values: dict[str, Any]) -> None:
+        result = self.session.execute(
+            update(ApplicationRow)
+            .where(ApplicationRow.id == application_id, ApplicationRow.version == expected)
+            .values(**values)
+            .execution_options(synchronize_session=False)
         )
-        start = -1 if audit_seq is None else audit_seq
-        for line in application.audit[start + 1 :]:
+        if result.rowcount != 1:
+            raise _conflict(application_id, expected)
+
+    def _append_children(
+        self,
+        application: Application,
+        evidence: Mapping[str, bytes],
+        files: Mapping[str, bytes],
+        first_new_line: int,
+    ) -> None:
+        session, aid = self.session, application.id
+        for line in application.audit[first_new_line:]:
             session.add(
                 AuditRow(
                     application_id=aid,
@@ -124,6 +228,7 @@ class CertificationStore:
         )
         for model in application.model_versions:
             if model.version not in versions:
+                self._add_model_files(model, files)
                 session.add(
                     ModelVersionRow(
                         application_id=aid,
@@ -170,57 +275,109 @@ class CertificationStore:
                 )
                 session.flush()
 
-    def load(self, application_id: str) -> Application:
+    def _add_model_files(self, model: ModelVersion, files: Mapping[str, bytes]) -> None:
+        """Store the content of each file of ``model`` not stored yet (content-addressed)."""
+        wanted = set(model.files.values())
+        if not wanted:
+            return
+        have = set(
+            self.session.scalars(select(ModelFileRow.sha256).where(ModelFileRow.sha256.in_(wanted)))
+        )
+        missing = sorted(wanted - have - set(files))
+        if missing:
+            names = sorted(n for n, h in model.files.items() if h in missing)
+            raise NotFound(
+                f"model version {model.version} uses files {names} whose content was not given "
+                "and is not stored"
+            )
+        table = ModelFileRow.__table__
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        for digest in sorted(wanted - have):
+            content = files[digest]
+            self.session.execute(
+                insert(table)
+                .values(sha256=digest, size_bytes=len(content), content=content)
+                .on_conflict_do_nothing(index_elements=[table.c.sha256])
+            )
+
+    def model_files(self, model: ModelVersion) -> dict[str, bytes]:
+        """The files of a stored model version by the names the model writes.
+
+        Raises
+        ------
+        NotFound
+            When a file's content is not in the store.
+        """
+        if not model.files:
+            return {}
+        rows = self.session.execute(
+            select(ModelFileRow.sha256, ModelFileRow.content).where(
+                ModelFileRow.sha256.in_(set(model.files.values()))
+            )
+        ).all()
+        content = {digest: data for digest, data in rows}
+        missing = sorted(n for n, h in model.files.items() if h not in content)
+        if missing:
+            raise NotFound(f"model version {model.version}: files {missing} are not in the store")
+        return {name: content[digest] for name, digest in model.files.items()}
+
+    def load(self, application_id: str, *, for_update: bool = False) -> Application:
+        """The stored application; ``for_update`` locks its row until the transaction ends
+        (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite writers are serialised anyway), so a
+        read-modify-write in one unit of work does not race another."""
         return self._one_application(
-            ApplicationRow.id == application_id, f"no application {application_id!r} / 无此申请"
+            ApplicationRow.id == application_id,
+            f"no application {application_id!r} / 无此申请",
+            for_update,
         )
 
-    def by_certificate(self, certificate_id: str) -> Application:
+    def by_certificate(self, certificate_id: str, *, for_update: bool = False) -> Application:
         return self._one_application(
             ApplicationRow.certificate_id == certificate_id,
             f"no certificate {certificate_id!r} / 无此证书",
+            for_update,
         )
 
-    def _one_application(self, condition: Any, missing: str) -> Application:
+    def _one_application(self, condition: Any, missing: str, for_update: bool) -> Application:
         """The application whose row meets ``condition``; else NotFound(``missing``)."""
-        with session_scope(self.engine) as session:
-            row = session.scalar(select(ApplicationRow).where(condition))
-            if row is None:
-                raise NotFound(missing)
-            return Application.model_validate(row.record)
+        query = select(ApplicationRow.record).where(condition)
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.scalar(query)
+        if record is None:
+            raise NotFound(missing)
+        return Application.model_validate(record)
 
     def applications(self) -> list[Application]:
-        with session_scope(self.engine) as session:
-            rows = session.scalars(select(ApplicationRow).order_by(ApplicationRow.id))
-            return [Application.model_validate(r.record) for r in rows]
+        rows = self.session.scalars(select(ApplicationRow.record).order_by(ApplicationRow.id))
+        return [Application.model_validate(r) for r in rows]
 
     def used_serials(self) -> tuple[UsedSerial, ...]:
-        with session_scope(self.engine) as session:
-            rows = session.scalars(select(CreditSerialRow))
-            return tuple(
-                UsedSerial(
-                    r.application_id,
-                    CreditRetirement(
-                        registry=r.credit_registry,
-                        serial_prefix=r.serial_prefix,
-                        serial_start=r.serial_start,
-                        serial_end=r.serial_end,
-                        vintage=r.vintage,
-                        quantity_t_co2e=r.quantity_t_co2e,
-                        retirement_date=r.retirement_date,
-                    ),
-                )
-                for r in rows
+        rows = self.session.scalars(select(CreditSerialRow))
+        return tuple(
+            UsedSerial(
+                r.application_id,
+                CreditRetirement(
+                    registry=r.credit_registry,
+                    serial_prefix=r.serial_prefix,
+                    serial_start=r.serial_start,
+                    serial_end=r.serial_end,
+                    vintage=r.vintage,
+                    quantity_t_co2e=r.quantity_t_co2e,
+                    retirement_date=r.retirement_date,
+                ),
             )
+            for r in rows
+        )
 
     def evidence_content(self, application_id: str, sha256: str) -> bytes:
-        with session_scope(self.engine) as session:
-            row = session.get(EvidenceRow, (application_id, sha256))
-            if row is None:
-                raise NotFound(f"no evidence {sha256[:12]}… for {application_id}")
-            return row.content
+        row = self.session.get(EvidenceRow, (application_id, sha256))
+        if row is None:
+            raise NotFound(f"no evidence {sha256[:12]}… for {application_id}")
+        return row.content
 
-    # certificates and ledger ----------------------------------------------------------------
+    # certificates and ledger ---------------------------------------------------------------
     def publish(
         self,
         application: Application,
@@ -231,53 +388,48 @@ class CertificationStore:
         reason: str = "",
         certificate_sha256: str | None = None,
     ) -> Publication:
-        """Log one event (and store a new certificate) in one transaction (:func:`publish_in`)."""
-        with session_scope(self.engine) as session:
-            return publish_in(
-                session, application, event, key, now, base_url, reason, certificate_sha256
-            )
+        """Log one event (and store a new certificate) in this transaction (:func:`publish_in`)."""
+        return publish_in(
+            self.session, application, event, key, now, base_url, reason, certificate_sha256
+        )
 
     def ledger(self) -> Ledger:
         """The whole log in memory (tests and tools; publishing never loads it)."""
-        with session_scope(self.engine) as session:
-            return ledger_store.load_ledger(session)
+        return ledger_store.load_ledger(self.session)
 
     def certificate_document(self, certificate_id: str) -> dict[str, Any]:
         """The newest signed version of a certificate, with its token and QR text."""
-        with session_scope(self.engine) as session:
-            row = session.scalar(
-                select(CertificateRow)
-                .where(CertificateRow.certificate_id == certificate_id)
-                .order_by(CertificateRow.version.desc())
-            )
-            if row is None:
-                raise NotFound(f"no certificate {certificate_id!r} / 无此证书")
-            return dict(row.document)
+        document = self.session.scalar(
+            select(CertificateRow.document)
+            .where(CertificateRow.certificate_id == certificate_id)
+            .order_by(CertificateRow.version.desc())
+            .limit(1)
+        )
+        if document is None:
+            raise NotFound(f"no certificate {certificate_id!r} / 无此证书")
+        return dict(document)
 
     def tree_head(self, tree_size: int | None = None) -> TreeHead:
-        with session_scope(self.engine) as session:
-            return ledger_store.tree_head(session, tree_size)
+        """The newest signed tree head (or the one of ``tree_size``)."""
+        return ledger_store.tree_head(self.session, tree_size)
 
     def status_bundle(self, certificate_id: str) -> StatusBundle:
         """The certificate's status under the newest head, with map and log proofs."""
-        with session_scope(self.engine) as session:
-            return ledger_store.status_bundle(session, certificate_id)
+        return ledger_store.status_bundle(self.session, certificate_id)
 
     def audit_ledger(self, keyring: Keyring) -> AuditReport:
         """Audit the stored log (raises :class:`~tanzuji.errors.LedgerInconsistent`)."""
-        with session_scope(self.engine) as session:
-            return ledger_store.audit(session, keyring)
+        return ledger_store.audit(self.session, keyring)
 
     def sync_keys(self, keyring: Keyring) -> None:
         """Mirror the public keyring into ``cert_signing_keys``."""
-        with session_scope(self.engine) as session:
-            for info in keyring.keys:
-                row = session.get(SigningKeyRow, info.key_id) or SigningKeyRow(key_id=info.key_id)
-                row.algorithm = info.algorithm
-                row.public_key = info.public_key
-                row.created_at = info.not_before
-                row.retired_at = info.retired_at
-                session.merge(row)
+        for info in keyring.keys:
+            row = self.session.get(SigningKeyRow, info.key_id) or SigningKeyRow(key_id=info.key_id)
+            row.algorithm = info.algorithm
+            row.public_key = info.public_key
+            row.created_at = info.not_before
+            row.retired_at = info.retired_at
+            self.session.merge(row)
 
 
 def publish_in(
@@ -320,3 +472,109 @@ def publish_in(
         )
         session.flush()
     return publication
+
+
+def _conflict(application_id: str, read_version: int) -> ConcurrentUpdate:
+    return ConcurrentUpdate(
+        f"application {application_id} changed since it was read (version {read_version}); "
+        "read it again and retry / 申请已被他人修改，请重新读取后再试",
+        application_id=application_id,
+        expected=read_version,
+    )
+
+
+def _unique_violation(exc: IntegrityError) -> bool:
+    """True when ``exc`` is a duplicate key (PostgreSQL 23505, SQLite UNIQUE/PRIMARY KEY)."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":
+        return True
+    text = str(exc.orig).upper()
+    return "UNIQUE CONSTRAINT" in text or "PRIMARY KEY" in text
+
+
+def _serials_reused(application_id: str) -> CreditSerialReused:
+    return CreditSerialReused(
+        f"the database refused the credit serials of application {application_id}: "
+        "they overlap serials already used by another certificate / "
+        "碳信用序列号已被使用"
+    )
+
+
+class CertificationStore:
+    """:class:`CertificationRepository` on an engine: every call is its own transaction.
+
+    For libraries and tests; services use the repository inside their unit of work.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def _run(self, method: str, *args: Any, write: bool = True, **kwargs: Any) -> Any:
+        with session_scope(self.engine, write=write) as session:
+            return getattr(CertificationRepository(session), method)(*args, **kwargs)
+
+    def next_application_id(self, year: int) -> str:
+        return self._run("next_application_id", year)
+
+    def next_certificate_id(self, year: int) -> str:
+        return self._run("next_certificate_id", year)
+
+    def save(
+        self,
+        application: Application,
+        evidence: Mapping[str, bytes] | None = None,
+        files: Mapping[str, bytes] | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> None:
+        self._run("save", application, evidence, files, expected_version=expected_version)
+
+    def load(self, application_id: str) -> Application:
+        return self._run("load", application_id, write=False)
+
+    def by_certificate(self, certificate_id: str) -> Application:
+        return self._run("by_certificate", certificate_id, write=False)
+
+    def applications(self) -> list[Application]:
+        return self._run("applications", write=False)
+
+    def used_serials(self) -> tuple[UsedSerial, ...]:
+        return self._run("used_serials", write=False)
+
+    def evidence_content(self, application_id: str, sha256: str) -> bytes:
+        return self._run("evidence_content", application_id, sha256, write=False)
+
+    def model_files(self, model: ModelVersion) -> dict[str, bytes]:
+        return self._run("model_files", model, write=False)
+
+    def publish(
+        self,
+        application: Application,
+        event: str,
+        key: SigningKey,
+        now: dt.datetime,
+        base_url: str,
+        reason: str = "",
+        certificate_sha256: str | None = None,
+    ) -> Publication:
+        """Log one event (and store a new certificate) in one transaction (:func:`publish_in`)."""
+        return self._run(
+            "publish", application, event, key, now, base_url, reason, certificate_sha256
+        )
+
+    def ledger(self) -> Ledger:
+        return self._run("ledger", write=False)
+
+    def certificate_document(self, certificate_id: str) -> dict[str, Any]:
+        return self._run("certificate_document", certificate_id, write=False)
+
+    def tree_head(self, tree_size: int | None = None) -> TreeHead:
+        return self._run("tree_head", tree_size, write=False)
+
+    def status_bundle(self, certificate_id: str) -> StatusBundle:
+        return self._run("status_bundle", certificate_id, write=False)
+
+    def audit_ledger(self, keyring: Keyring) -> AuditReport:
+        return self._run("audit_ledger", keyring, write=False)
+
+    def sync_keys(self, keyring: Keyring) -> None:
+        self._run("sync_keys", keyring)

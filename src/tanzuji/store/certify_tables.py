@@ -1,8 +1,13 @@
 """The certification tables (Alembic revision ``0002_certify``).
 
-* ``cert_applications``: the current application record (JSON) with its state, for queries.
+* ``cert_applications``: the current application record (JSON) with its state, for queries,
+  and ``version``: the number of audit lines it holds; an update names the version it read
+  (``UPDATE ... WHERE version = :read``), so a concurrent change is refused, never lost
+  (revision ``0007_platform_core``).
 * ``cert_model_versions``, ``cert_evidence``: every model version and evidence file with its
   SHA-256 (evidence bytes kept so the hash can be re-checked).
+* ``cert_model_files``: the files a model version uses (its factor CSVs), content-addressed
+  by SHA-256, so a stored model is recomputed from the store alone (``0007_platform_core``).
 * ``cert_audit``: the append-only audit trail (who, when, what, why). UPDATE and DELETE are
   refused by database triggers.
 * ``cert_certificates``: every signed certificate version.
@@ -50,6 +55,7 @@ class ApplicationRow(Base):
     certificate_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     record: Mapped[dict[str, Any]] = mapped_column(Json)
     updated_at: Mapped[dt.datetime] = mapped_column(Stamp)
+    version: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class ModelVersionRow(Base):
@@ -64,6 +70,14 @@ class ModelVersionRow(Base):
     total_kg_co2e: Mapped[float] = mapped_column(Float)
     footprint: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[dt.datetime] = mapped_column(Stamp)
+
+
+class ModelFileRow(Base):
+    __tablename__ = "cert_model_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class EvidenceRow(Base):

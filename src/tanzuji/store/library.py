@@ -1,8 +1,11 @@
 """Repository of the process library: write an imported library, read it back, log derivations;
 reference data and saved column mappings.
 
-Functions take an open :class:`~sqlalchemy.orm.Session` (one transaction, opened by the caller
-with :func:`tanzuji.store.db.session_scope`) and domain objects of :mod:`tanzuji.library`.
+Functions take an open :class:`~sqlalchemy.orm.Session` (one transaction, opened by the caller:
+a service's unit of work) and domain objects of :mod:`tanzuji.library`.
+:class:`DatabaseLibrarySource` is the engine's view of the stored libraries: the
+:class:`~tanzuji.library.foreground.LibrarySource` that resolves ``library:NAME/ID`` model
+inputs (a Context holds one).
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanzuji.errors import LibraryError, NotFound
+from tanzuji.library import matrices
 from tanzuji.library.elementary import GasMapping
+from tanzuji.library.foreground import ResolvedLibrary, split_ref
 from tanzuji.library.linking import LinkDecision, Linking, LinkingRules, columns
 from tanzuji.library.model import (
     AllocationFactor,
@@ -30,6 +35,7 @@ from tanzuji.library.model import (
     Process,
     UnitGroup,
 )
+from tanzuji.store.db import session_scope
 from tanzuji.store.factors import FactorVersion, utc_now
 from tanzuji.store.library_tables import (
     FactorColumnMapping,
@@ -563,3 +569,54 @@ def check_name(name: str, what: str) -> str:
             found=name,
         )
     return name
+
+
+class DatabaseLibrarySource:
+    """Resolves ``library:NAME/ID`` model inputs from the stored libraries (newest versions).
+
+    Each library version is read and built once per source object (a Context holds one).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._systems: dict[tuple[str, int], tuple[LibraryVersionInfo, Any]] = {}
+
+    def resolve(self, ref: str) -> ResolvedLibrary:
+        """The library and column of ``ref``.
+
+        Raises
+        ------
+        NotFound
+            No stored library holds the process, or several do and the reference names none.
+        """
+        name, process_id = split_ref(ref)
+        with session_scope(self.engine, write=False) as session:
+            if name is None:
+                name = _only_library(session, process_id, ref)
+            row = version_row(session, name)
+            key = (row.name, row.version)
+            if key not in self._systems:
+                stored = load_library(session, row.name, row.version)
+                system = matrices.build(stored.library, stored.linking, stored.mappings)
+                self._systems[key] = (stored.info, system)
+        info, system = self._systems[key]
+        index = system.index()
+        if process_id not in index:
+            raise NotFound(
+                f"library {info.name} v{info.version} has no process {process_id!r}; list its "
+                f"processes with `tanzuji library links {info.name}` or the link report"
+            )
+        return ResolvedLibrary(
+            info.name, info.version, info.content_hash, system, index[process_id]
+        )
+
+
+def _only_library(session: Session, process_id: str, ref: str) -> str:
+    names = libraries_with_process(session, process_id.partition("#")[0])
+    if len(names) != 1:
+        found = ", ".join(names) or "none"
+        raise NotFound(
+            f"{ref!r} names no library and {len(names)} stored libraries hold process "
+            f"{process_id!r} ({found}); write library:NAME/{process_id}"
+        )
+    return names[0]

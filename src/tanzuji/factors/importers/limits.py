@@ -6,6 +6,10 @@ read, and a zip archive whose members would unpack to more than ``max_unpacked_b
 bomb) is refused before anything is decompressed. Archive members are only ever read into
 memory, never extracted to disk, so a member name such as ``../../etc/passwd`` (zip-slip)
 names nothing on the file system.
+
+The limits in force are those of the caller: a service runs an import inside
+``with applied(context.limits):`` (a context variable, so concurrent imports of different
+tenants each see their own); outside one, the defaults of :class:`~tanzuji.limits.InputLimits`.
 """
 
 from __future__ import annotations
@@ -13,16 +17,36 @@ from __future__ import annotations
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import BinaryIO
 
-from tanzuji import settings
 from tanzuji.errors import FactorImportError
+from tanzuji.limits import InputLimits
+
+_LIMITS: ContextVar[InputLimits | None] = ContextVar("tanzuji_import_limits", default=None)
+
+
+@contextmanager
+def applied(limits: InputLimits) -> Iterator[InputLimits]:
+    """Run the block with ``limits`` in force for every importer it calls."""
+    token = _LIMITS.set(limits)
+    try:
+        yield limits
+    finally:
+        _LIMITS.reset(token)
+
+
+def current() -> InputLimits:
+    """The limits in force (see :func:`applied`); the defaults outside one."""
+    return _LIMITS.get() or InputLimits()
 
 
 def check_size(path: Path) -> None:
-    """Refuse ``path`` when it is larger than the ``max_upload_bytes`` setting."""
-    limit = int(settings.get("max_upload_bytes"))
+    """Refuse ``path`` when it is larger than ``max_upload_bytes`` of the limits in force."""
+    limit = current().max_upload_bytes
     try:
         size = Path(path).stat().st_size
     except OSError as exc:
@@ -50,7 +74,7 @@ def check_archive(archive: zipfile.ZipFile, path: Path) -> None:
     The sizes are the ones the archive declares; :func:`read_member` also stops a member that
     unpacks to more than it declared.
     """
-    limit = int(settings.get("max_unpacked_bytes"))
+    limit = current().max_unpacked_bytes
     total = sum(info.file_size for info in archive.infolist())
     if total > limit:
         raise FactorImportError(

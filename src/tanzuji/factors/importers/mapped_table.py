@@ -157,17 +157,27 @@ def read(path: Path, mapping: ColumnMapping) -> ImportResult:
     FactorImportError
         Listing every problem of the table (nothing is imported).
     """
-    result = preview(path, mapping)
+    return ImportResult(records=records_of(preview(path, mapping), str(path)))
+
+
+def records_of(result: Preview, where: str) -> list[FactorRecord]:
+    """The records of a previewed table, or one error listing every problem of it.
+
+    Raises
+    ------
+    FactorImportError
+        The preview found problems (nothing may be imported).
+    """
     if result.problems:
         shown = "\n  ".join(result.problems[:50])
         more = f"\n  ... and {len(result.problems) - 50} more" if len(result.problems) > 50 else ""
         raise FactorImportError(
-            f"{len(result.problems)} problem(s) in {Path(path).name} read with the column "
+            f"{len(result.problems)} problem(s) in {Path(where).name} read with the column "
             f"mapping; nothing was imported (没有导入任何记录):\n  {shown}{more}",
-            location=str(path),
+            location=where,
             problems=result.problems,
         )
-    return ImportResult(records=result.records)
+    return result.records
 
 
 def _table(path: Path) -> tuple[list[str], list[list], str]:
