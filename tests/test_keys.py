@@ -4,6 +4,7 @@ secret keyring of servers (environment variable or mounted secret file)."""
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import os
 
 import pytest
@@ -32,6 +33,37 @@ def test_file_keyring_writes_private_keys_0600_in_a_0700_folder(tmp_path):
     assert keys.private_path(key.key_id).stat().st_mode & 0o777 == 0o600
     assert keys.folder.stat().st_mode & 0o777 == 0o700
     assert keys.signing_key(NOW).key_id == key.key_id  # loaded back, not made again
+
+
+def _first_signer(folder: str, start, results) -> None:
+    """One process of a fresh platform signing at once with the others."""
+    start.wait(timeout=30)
+    results.put(FileKeyring(folder).signing_key(NOW).key_id)
+
+
+def test_processes_signing_at_once_on_a_fresh_platform_make_one_key(tmp_path):
+    """Several processes issue the first certificates together: one key is made, all sign
+    with it, and the keyring lists it alone (nobody's key is lost or retired by another)."""
+    workers = 6
+    context = multiprocessing.get_context("fork")
+    start, results = context.Barrier(workers), context.Queue()
+    folder = str(tmp_path / "keys")
+    processes = [
+        context.Process(target=_first_signer, args=(folder, start, results)) for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(timeout=60)
+    assert [p.exitcode for p in processes] == [0] * workers
+    signed_with = {results.get(timeout=5) for _ in range(workers)}
+    keyring = FileKeyring(folder).keyring()
+    assert len(signed_with) == 1
+    assert [k.key_id for k in keyring.keys] == list(signed_with)
+    assert keyring.keys[0].retired_at is None
+    assert sorted(p.name for p in (tmp_path / "keys").glob("*.pem")) == [
+        FileKeyring(folder).private_path(keyring.keys[0].key_id).name
+    ]
 
 
 @pytest.mark.parametrize("mode", [0o640, 0o604, 0o644, 0o666])
