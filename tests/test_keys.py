@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,28 @@ def test_a_secret_key_outside_its_window_does_not_sign(tmp_path, published_keyri
 
 def test_without_a_secret_the_file_keyring_is_used(tmp_path):
     assert isinstance(open_key_provider(tmp_path / "keys", {}), FileKeyring)
+
+
+def test_the_command_line_takes_a_secret_key_from_its_environment(tmp_path, monkeypatch):
+    """The edge builds the Context's key provider from its environment: with a secret set,
+    the keyring exported is the published one and no key file is written."""
+    from typer.testing import CliRunner
+
+    from tanzuji.cli import app
+
+    key = SigningKey.generate()
+    info = PublicKeyInfo(
+        key_id=key.key_id, public_key=key.public_raw_b64(), not_before="2020-01-01T00:00:00+00:00"
+    )
+    keyring_file = tmp_path / "published.json"
+    keyring_file.write_text(Keyring(keys=[info]).to_json())
+    monkeypatch.setenv(ENV_SIGNING_KEY, key.private_pem().decode())
+    monkeypatch.setenv(ENV_KEYRING_FILE, str(keyring_file))
+    exported = CliRunner().invoke(app, ["certify", "keys", "export"])
+    assert exported.exit_code == 0, exported.output
+    assert Keyring.from_json(exported.output, "stdout").keys == [info]
+    data_dir = Path(os.environ["TANZUJI_DATA_DIR"])
+    assert not (data_dir / "keys").exists()
+    rotated = CliRunner().invoke(app, ["certify", "keys", "rotate"])
+    assert isinstance(rotated.exception, SigningKeyError)
+    assert "rotate it there" in str(rotated.exception)

@@ -20,6 +20,7 @@ from tanzuji.library.linking import LinkingRules
 from tanzuji.library.solve import library_calculation
 from tanzuji.library.sources import Member, members
 from tanzuji.services import library as service
+from tanzuji.services.factors import ImportRequest
 from tanzuji.store import library as repository
 
 pytestmark = SKIP_WITHOUT_SHARED
@@ -161,7 +162,7 @@ def test_reference_data_into_reference_tables(database_url: str, tmp_path: Path)
     again = service.import_reference(ctx, package(SAMPLES / "ilcd" / "ilcd_folder.zip"))
     assert again["reference_unit_groups"] == {"new": 0, "new_version": 0, "unchanged": 15}
     flow_file = SAMPLES / "ilcd" / "flow.xml"
-    request = service.FactorFileRequest(name=flow_file.name, content=flow_file.read_bytes())
+    request = ImportRequest(name=flow_file.name, content=flow_file.read_bytes())
     flow = service.import_factor_file(ctx, request)
     assert flow.factors is None and flow.reference["reference_flows"]["new"] == 1
     with ctx.unit_of_work(write=False) as session:

@@ -101,3 +101,11 @@ def write_output(content: bytes, out: Path, what: str) -> Path:
     out.write_bytes(content)
     console.print(f"{what} written to {out}", highlight=False)
     return out
+
+
+def echo_or_write(text: str, out: Path | None, what: str) -> None:
+    """``text`` to stdout, or to the file ``out`` (saying so)."""
+    if out is None:
+        typer.echo(text)
+    else:
+        write_output((text + "\n").encode("utf-8"), out, what)

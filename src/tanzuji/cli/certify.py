@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tanzuji.certify.records import Application, LabelType, NeutralityClaim
-from tanzuji.cli.app import app, console, context, write_output
+from tanzuji.cli.app import app, console, context, echo_or_write
 from tanzuji.cli.inputs import model_input, read_bytes, read_json
 from tanzuji.errors import CertificationError
 from tanzuji.limits import InputLimits
@@ -324,11 +324,7 @@ def recheck_command(
 @keys_app.command("export")
 def keys_export(out: Path = typer.Option(None, "--out")) -> None:
     """Write the public keyring verifiers need (公钥)."""
-    text = ledger.keyring(context()).to_json()
-    if out is None:
-        typer.echo(text)
-    else:
-        write_output((text + "\n").encode("utf-8"), out, "public keyring")
+    echo_or_write(ledger.keyring(context()).to_json(), out, "public keyring")
 
 
 @keys_app.command("rotate")

@@ -115,7 +115,7 @@ def import_(
         return
     outcome = library_service.import_factor_file(
         ctx,
-        library_service.FactorFileRequest(
+        service.ImportRequest(
             name=file.name,
             content=content,
             format=fmt,

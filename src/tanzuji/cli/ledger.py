@@ -10,7 +10,7 @@ from tanzuji.certify.certificate import Keyring
 from tanzuji.certify.labels import decode_qr_image
 from tanzuji.certify.token import is_qr_text
 from tanzuji.certify.verify import Report, StatusBundle, parse_age
-from tanzuji.cli.app import app, console, context, write_output
+from tanzuji.cli.app import app, console, context, echo_or_write, write_output
 from tanzuji.cli.inputs import read_bytes, read_json
 from tanzuji.errors import CertificationError, VerificationFailed
 from tanzuji.limits import InputLimits
@@ -122,11 +122,11 @@ def ledger_proof(
     cert_id: str, out: Path = typer.Option(None, "--out", help="Write the bundle here.")
 ) -> None:
     """Status bundle of a certificate: newest head, its status-map proof, consistency proofs."""
-    text = ledger.proof(context(need_database=True), cert_id).model_dump_json(indent=2)
-    if out is None:
-        typer.echo(text)
-    else:
-        write_output((text + "\n").encode("utf-8"), out, "status bundle")
+    echo_or_write(
+        ledger.proof(context(need_database=True), cert_id).model_dump_json(indent=2),
+        out,
+        "status bundle",
+    )
 
 
 @ledger_app.command("audit")

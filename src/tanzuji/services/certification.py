@@ -46,7 +46,7 @@ from tanzuji.pcr.checks import check_model
 from tanzuji.pcr.registry import get_pcr
 from tanzuji.services.base import Request, Result, StartOver, retrying, run_unit_of_work
 from tanzuji.services.calculation import ModelInput
-from tanzuji.store.certify import CertificationRepository
+from tanzuji.store.certify import CertificationRepository, publish_in
 
 #: Release names an application may give that mean "not pinned" (``inline`` is the old name).
 UNPINNED_NAMES = (UNPINNED, "inline", "")
@@ -427,7 +427,8 @@ def _publish(
     current = None
     if event not in ("issued", "renewed"):
         current = _certificate(repository, application.certificate_id or "").sha256()
-    publication = repository.publish(
+    publication = publish_in(
+        repository.session,
         application,
         event,
         key,

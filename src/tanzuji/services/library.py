@@ -53,6 +53,7 @@ from tanzuji.library.report import report_bytes, report_rows
 from tanzuji.library.shipped import About, derived_document, read_derived, shipped_derived
 from tanzuji.library.solve import gas_intensities, library_calculation, scores_by_column
 from tanzuji.library.sources import Member
+from tanzuji.services import factors
 from tanzuji.services.base import Request, Result, run_unit_of_work
 from tanzuji.services.factors import check_upload_size, require_steward
 from tanzuji.store import library as repository
@@ -169,19 +170,6 @@ class TableImport(Result):
     actions: dict[str, str] = Field(description='factor id -> "new", "new_version", "unchanged"')
     report: ImportReport | None = None
     saved_version: int | None = None
-
-
-class FactorFileRequest(Request):
-    """Import a factor file; reference data (flows without processes) go to reference tables."""
-
-    model_config = _BYTES
-
-    name: str
-    content: bytes
-    format: str | None = None
-    status: str | None = None
-    reviewer: str | None = None
-    exclude_licences: tuple[str, ...] = ()
 
 
 class FileImport(Result):
@@ -626,9 +614,10 @@ def _table_actions(
     return {r.id: action(r) for r in records}
 
 
-def import_factor_file(context: Context, request: FactorFileRequest) -> FileImport:
-    """Import a factor file; a JSON-LD or ILCD file of flows, flow properties and unit groups
-    (reference data, no process) goes into the reference tables instead.
+def import_factor_file(context: Context, request: factors.ImportRequest) -> FileImport:
+    """Import a factor file (:func:`tanzuji.services.factors.import_file`); a JSON-LD or ILCD
+    file of flows, flow properties and unit groups (reference data, no process, no factor)
+    goes into the reference tables instead.
 
     Raises
     ------
@@ -640,8 +629,7 @@ def import_factor_file(context: Context, request: FactorFileRequest) -> FileImpo
     check_upload_size(context, request.name, request.content)
     with import_limits.applied(context.limits), private_copy(request.name, request.content) as path:
         chosen = request.format or guess_format(path)
-        records, skipped = read_file(path, chosen)
-        if chosen in REFERENCE_FORMATS and not records:
+        if chosen in REFERENCE_FORMATS and not read_file(path, chosen)[0]:
             files = [PackageFile(location=request.name, name=path.name, content=request.content)]
             library, _ = read_library(files, chosen)
             if (library.flows or library.flow_properties or library.unit_groups) and not (
@@ -651,22 +639,13 @@ def import_factor_file(context: Context, request: FactorFileRequest) -> FileImpo
                     context, lambda s: repository.save_reference(s, library, request.name)
                 )
                 return FileImport(reference=saved)
-    report = context.factor_database().add_records(
-        records,
-        request.name.replace("\\", "/").rsplit("/", 1)[-1] or request.name,
-        status=request.status,
-        reviewer=request.reviewer,
-        skipped=skipped,
-        exclude_licences=request.exclude_licences,
-    )
-    return FileImport(factors=report)
+    return FileImport(factors=factors.import_file(context, request))
 
 
 __all__ = [
     "REFERENCE_FORMATS",
     "DeriveRequest",
     "DeriveSummary",
-    "FactorFileRequest",
     "FactorTableRequest",
     "FileImport",
     "ImportSummary",

@@ -377,22 +377,7 @@ class CertificationRepository:
             raise NotFound(f"no evidence {sha256[:12]}… for {application_id}")
         return row.content
 
-    # certificates and ledger ---------------------------------------------------------------
-    def publish(
-        self,
-        application: Application,
-        event: str,
-        key: SigningKey,
-        now: dt.datetime,
-        base_url: str,
-        reason: str = "",
-        certificate_sha256: str | None = None,
-    ) -> Publication:
-        """Log one event (and store a new certificate) in this transaction (:func:`publish_in`)."""
-        return publish_in(
-            self.session, application, event, key, now, base_url, reason, certificate_sha256
-        )
-
+    # certificates and ledger (appends: :func:`publish_in` in the caller's session) -----------
     def ledger(self) -> Ledger:
         """The whole log in memory (tests and tools; publishing never loads it)."""
         return ledger_store.load_ledger(self.session)
@@ -557,9 +542,10 @@ class CertificationStore:
         certificate_sha256: str | None = None,
     ) -> Publication:
         """Log one event (and store a new certificate) in one transaction (:func:`publish_in`)."""
-        return self._run(
-            "publish", application, event, key, now, base_url, reason, certificate_sha256
-        )
+        with session_scope(self.engine) as session:
+            return publish_in(
+                session, application, event, key, now, base_url, reason, certificate_sha256
+            )
 
     def ledger(self) -> Ledger:
         return self._run("ledger", write=False)
