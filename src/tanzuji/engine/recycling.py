@@ -31,7 +31,10 @@ References
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
+from importlib import resources
 from typing import Literal
 
 Method = Literal["cff", "cut_off", "avoided_burden"]
@@ -110,4 +113,37 @@ def terms(method: Method, p: Parameters) -> list[Term]:
     return [t for t in found if t.amount != 0]
 
 
-__all__ = ["Parameters", "Term", "terms"]
+
+
+@dataclass(frozen=True)
+class CitedValue:
+    """A default parameter of the CFF with its citation (``data/cff_parameters.csv``)."""
+
+    id: str
+    parameter: str
+    value: float
+    meaning_en: str
+    meaning_zh: str
+    source: str
+    clause: str
+    verified: str  # S: read in the cited public source; K: as commonly known, not checked
+    url: str
+    accessed: str
+
+
+def pef_defaults() -> dict[str, CitedValue]:
+    """The cited CFF defaults shipped with Tanzuji, by id (e.g. ``A.low_supply``).
+
+    Only values whose source could be cited are shipped: the A rule values (0.2, 0.5, 0.8,
+    range 0.2..0.8), A = 1 / 0 for cut-off / avoided burden, and B = 0. The per-material A,
+    R1, R2 values of the PEF Annex C list are not (docs/model.md says why).
+    """
+    text = resources.files("tanzuji").joinpath("data/cff_parameters.csv").read_text("utf-8")
+    rows = csv.DictReader(io.StringIO(text))
+    return {
+        row["id"]: CitedValue(**{**row, "value": float(row["value"])})  # type: ignore[arg-type]
+        for row in rows
+    }
+
+
+__all__ = ["CitedValue", "Parameters", "Term", "pef_defaults", "terms"]
