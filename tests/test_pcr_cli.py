@@ -29,7 +29,7 @@ def test_list_names_every_shipped_pcr():
 def test_show_battery_is_bilingual():
     result = runner.invoke(app, ["pcr", "show", "battery-eu-2023"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    for text in ("battery-eu-2023@1.0", "主要产品生产", "Main product production", "excluded 排除"):
+    for text in ("battery-eu-2023@1.1", "主要产品生产", "Main product production", "excluded 排除"):
         assert text in result.output
     assert "Regulation (EU) 2023/1542" in result.output
 
