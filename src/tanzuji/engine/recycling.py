@@ -113,8 +113,6 @@ def terms(method: Method, p: Parameters) -> list[Term]:
     return [t for t in found if t.amount != 0]
 
 
-
-
 @dataclass(frozen=True)
 class CitedValue:
     """A default parameter of the CFF with its citation (``data/cff_parameters.csv``)."""
