@@ -202,6 +202,10 @@ class Validity(BaseModel):
     valid_until: dt.date
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Certificate(BaseModel):
     """The certified statement (what is signed)."""
 
@@ -223,6 +227,23 @@ class Certificate(BaseModel):
     decision_maker: dict[str, str]
     validity: Validity
     issued_at: str
+    # Added in wave 2 (issue 11). Absent when None, so certificates signed before keep their
+    # canonical bytes and signatures.
+    declared_unit: dict[str, Any] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="the PCR's declared unit (amount, unit) and the footprint per it",
+    )
+    sales_unit: dict[str, Any] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="the sales unit (name, amount, unit, functional units), footprint per it",
+    )
+    credits_kg_co2e: float | None = Field(
+        None,
+        exclude_if=_absent,
+        description="credits reported apart, kg CO2e per functional unit (ISO 14067:2018 6.4.6)",
+    )
 
     def canonical(self) -> bytes:
         return canonical_bytes(self.model_dump(mode="json"))

@@ -46,6 +46,9 @@ class LabelText:
     value: str
     unit: str
     detail: str
+    #: The footprint per the PCR's declared unit and per sales unit, when they differ from
+    #: the functional unit (empty otherwise).
+    per_unit: str
     certificate_id: str
     product_zh: str
     product_en: str
@@ -67,6 +70,7 @@ def label_text(certificate: Certificate) -> LabelText:
         detail = f"碳中和 Carbon neutral {period['start']} – {period['end']}"
     zh, en = NAMES.get(kind, (kind, kind))
     product = certificate.product
+    per_unit = fit(_per_unit(certificate, per), 15)
     return LabelText(
         label_type=kind,
         mark_zh=zh,
@@ -74,12 +78,30 @@ def label_text(certificate: Certificate) -> LabelText:
         value=f"{certificate.footprint_kg_co2e:.3g}",
         unit=f"kg CO2e / {per}",
         detail=fit(detail, 15),
+        per_unit=per_unit,
         certificate_id=certificate.certificate_id,
         product_zh=fit(product.get("zh") or "", 17),
         product_en=fit(product.get("en") or "", 15)
         if product.get("en") != product.get("zh")
         else "",
     )
+
+
+def _per_unit(certificate: Certificate, per: str) -> str:
+    """``= 2.55 kg CO2e / 1 kg · 1.53 kg CO2e / 一箱 case`` (declared and sales unit)."""
+    parts = []
+    declared = certificate.declared_unit
+    if declared:
+        unit = f"{declared['amount']:g} {declared['unit']}"
+        if unit != per:
+            parts.append(f"{declared['footprint_kg_co2e']:.3g} kg CO2e / {unit}")
+    sales = certificate.sales_unit
+    if sales:
+        name = (
+            sales.get("name_zh") or sales.get("name_en") or f"{sales['amount']:g} {sales['unit']}"
+        )
+        parts.append(f"{sales['footprint_kg_co2e']:.3g} kg CO2e / {name}")
+    return ("= " + " · ".join(parts)) if parts else ""
 
 
 def fit(text: str, size: int, width: int = TEXT_WIDTH) -> str:
@@ -130,6 +152,7 @@ def render_svg(certificate: Certificate, qr: str) -> str:
         f'<text x="165" y="135" font-size="48" font-weight="bold" fill="#111111">'
         f"{escape(t.value)}</text>",
         f'<text x="165" y="165" font-size="18" fill="#333333">{escape(t.unit)}</text>',
+        f'<text x="24" y="218" font-size="15" fill="#333333">{escape(t.per_unit)}</text>',
         f'<text x="24" y="240" font-size="15" fill="#333333">{escape(t.detail)}</text>',
         f'<text x="24" y="275" font-size="17" fill="#111111">{escape(t.product_zh)}</text>',
         f'<text x="24" y="300" font-size="15" fill="#111111">{escape(t.product_en)}</text>',
@@ -188,6 +211,7 @@ def render_png(certificate: Certificate, qr: str, scale: int = 2) -> bytes:
         **bold,
     )
     draw.text((165 * s, 165 * s), t.unit, font=_font(18 * s), fill="#333333", anchor="ls")
+    draw.text((24 * s, 218 * s), t.per_unit, font=_font(15 * s), fill="#333333", anchor="ls")
     draw.text((24 * s, 240 * s), t.detail, font=_font(15 * s), fill="#333333", anchor="ls")
     draw.text((24 * s, 275 * s), t.product_zh, font=_font(17 * s), fill="#111111", anchor="ls")
     draw.text((24 * s, 300 * s), t.product_en, font=_font(15 * s), fill="#111111", anchor="ls")

@@ -32,6 +32,7 @@ from tanzuji import settings
 from tanzuji.certify.certificate import Certificate, Validity
 from tanzuji.certify.claims import neutrality_details, reduction_details
 from tanzuji.certify.credits import UsedSerial
+from tanzuji.certify.instruments import check_instruments_unused, used_instruments
 from tanzuji.certify.records import (
     Actor,
     Application,
@@ -44,10 +45,14 @@ from tanzuji.certify.records import (
     Role,
     State,
 )
+from tanzuji.certify.statement import unit_fields
 from tanzuji.errors import GateNotMet, InvalidTransition, PermissionDenied
 from tanzuji.factors.base import FactorSource
 from tanzuji.footprint import calculate
 from tanzuji.model.files import load_model_text
+from tanzuji.model.rules import DEFAULT_RULES
+from tanzuji.pcr.calculation import rules_of
+from tanzuji.pcr.registry import get_pcr
 
 CERTIFIED = (State.issued, State.under_surveillance, State.renewed)
 
@@ -153,17 +158,21 @@ def compute_model_version(
     factor_source: FactorSource | None = None,
     gwp_set: str | None = None,
     source_path: Path | None = None,
+    pcr: str | None = None,
 ) -> ModelVersion:
     """Validate a model text, compute its footprint and wrap both as a model version.
 
     ``source_path`` is where the text was read from: factor CSV files named by the model
     (``factor_files``) are found next to it. Their factors' content hashes are recorded in the
-    footprint's inputs, so the version names exactly what it was computed from.
+    footprint's inputs, so the version names exactly what it was computed from. ``pcr``
+    (``id@version``) sets the calculation rules: allocation, credits, electricity, end of
+    life and declared unit (:func:`tanzuji.pcr.calculation.rules_of`).
     """
     loaded = load_model_text(model_text, str(source_path or f"model v{version}"))
     if source_path is not None:
         loaded = replace(loaded, path=Path(source_path))
-    footprint = calculate(loaded, gwp_set=gwp_set, factor_source=factor_source)
+    rules = rules_of(get_pcr(pcr)) if pcr else DEFAULT_RULES
+    footprint = calculate(loaded, gwp_set=gwp_set, factor_source=factor_source, rules=rules)
     stripped = model_text.lstrip()
     return ModelVersion(
         version=version,
@@ -451,6 +460,8 @@ def label_details(
     model = application.current_model
     if model is None:
         raise GateNotMet(f"application {application.id} has no model")
+    # electricity certificates counted in the footprint back this claim only (as credits do)
+    check_instruments_unused(application, context.used_serials)
     if application.label_type is LabelType.reduction:
         return reduction_details(application, context.baseline)
     if application.label_type is LabelType.neutrality:
@@ -667,6 +678,7 @@ def certificate_for(application: Application, issued_at: dt.datetime) -> Certifi
         },
         validity=Validity(valid_from=application.valid_from, valid_until=application.valid_until),
         issued_at=issued_at.isoformat(),
+        **unit_fields(footprint),
     )
 
 
@@ -684,11 +696,14 @@ def public_view(application: Application) -> dict[str, Any]:
 
 
 def used_serials(applications: Iterable[Application]) -> tuple[UsedSerial, ...]:
-    """Every credit block claimed by an approved or certified application."""
+    """Every credit block and counted electricity certificate block claimed by an approved or
+    certified application."""
+    applications = list(applications)
     claimed = (State.approved, *CERTIFIED, State.suspended, State.revoked, State.expired)
-    return tuple(
+    credits = tuple(
         UsedSerial(app.id, block)
         for app in applications
         if app.state in claimed and app.neutrality is not None
         for block in app.neutrality.retirements
     )
+    return credits + used_instruments(applications)

@@ -312,6 +312,7 @@ def open_application(
         now=now,
         factor_source=factor_source,
         source_path=model,
+        pcr=f"{pcr_id}@{pcr_version}",
     )
     return wf.new_application(
         store.next_application_id(now.year),
@@ -481,6 +482,7 @@ def revise(
         now=now,
         factor_source=default_factor_source(),
         source_path=model,
+        pcr=f"{application.pcr_id}@{application.pcr_version}",
     )
     application = wf.revise_model(application, actor, version, now)
     store.save(application)

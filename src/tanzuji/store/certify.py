@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tanzuji.certify.certificate import Keyring
 from tanzuji.certify.credits import UsedSerial
+from tanzuji.certify.instruments import used_instruments
 from tanzuji.certify.ledger import Ledger, LedgerEntry, TreeHead
 from tanzuji.certify.publish import Publication
 from tanzuji.certify.records import Application, CreditRetirement, State
@@ -189,6 +190,10 @@ class CertificationStore:
             return [Application.model_validate(r.record) for r in rows]
 
     def used_serials(self) -> tuple[UsedSerial, ...]:
+        """Credit blocks, and electricity certificates counted by claimed applications."""
+        return self._credit_serials() + used_instruments(self.applications())
+
+    def _credit_serials(self) -> tuple[UsedSerial, ...]:
         with session_scope(self.engine) as session:
             rows = session.scalars(select(CreditSerialRow))
             return tuple(
