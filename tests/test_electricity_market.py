@@ -133,3 +133,16 @@ def test_model_without_market_data_has_no_electricity_block():
     footprint = run(text=text.replace("RESIDUAL", ""))
     assert footprint.electricity is None
     assert footprint.total_kg_co2e == pytest.approx(1073.2, rel=TOL)
+
+
+def test_instruments_as_period_totals_cover_each_run_in_proportion():
+    # The plant used 8 MWh in 2024 and holds 2 MWh of GEC (serials 100..101): a quarter of
+    # each run's 2000 kWh is covered: 500 x 0.04 + 1500 x 0.58 = 20 + 870 = 890.
+    text = MODEL.replace("{type: gec, amount: 1,", "{type: gec, amount: 2,").replace(
+        "serial_start: 100, serial_end: 100,", "serial_start: 100, serial_end: 101,"
+    )
+    text = text.replace("        market:\n", "        market:\n          period_consumption: 8\n")
+    footprint = run(text=text)
+    gec = footprint.electricity.inputs[0].instruments[0]
+    assert (gec.qualifies, gec.amount, gec.counted) == (True, 500.0, 500.0)
+    assert footprint.total_kg_co2e == pytest.approx(890.0, rel=TOL)

@@ -674,11 +674,12 @@ class _Builder:
         uses: list[InstrumentUse] = []
         parts: list[tuple[FactorData, float]] = []
         notes: list[str] = []
+        per_run = self._per_run(path, exchange, value)
         for n, instrument in enumerate(exchange.market.instruments):
             ipath = (*path, "market", "instruments", n)
             amount = self.bounded(instrument.amount, (*ipath, "amount"), "amount", upper=None)
             at = self.smap.where(ipath)
-            claimed = self._converted(amount, instrument.unit, exchange.unit, at)
+            claimed = self._converted(amount, instrument.unit, exchange.unit, at) * per_run
             mwh = to_mwh(amount, instrument.unit, at)
             use = InstrumentUse(instrument, at, claimed)
             use.reasons = criteria_failures(instrument, mwh, consumption, product.reference_period)
@@ -709,6 +710,21 @@ class _Builder:
             for f, a in parts
             if a > 0
         ]
+
+    def _per_run(self, path, exchange, value: float) -> float:
+        """Run share of period totals: input amount / period consumption (1 without it)."""
+        market = exchange.market
+        if market.period_consumption is None:
+            return 1.0
+        where = (*path, "market", "period_consumption")
+        total = self.bounded(market.period_consumption, where, "period_consumption", upper=None)
+        total = self._converted(total, market.period_unit, exchange.unit, self.smap.where(where))
+        if not total > 0:
+            raise InvalidAmount(
+                "period_consumption is 0; give the electricity consumed over the reference period",
+                location=self.smap.where(where),
+            )
+        return value / total
 
     def _residual(self, process, path, exchange, grid, remaining, notes) -> FactorData:
         """The residual mix of an input (GHG Protocol Scope 2 Guidance 6.11), else the grid."""

@@ -226,6 +226,11 @@ class MarketElectricity(Strict):
 
     instruments: list[Instrument] = Field(default_factory=list)
     residual_mix: str | None = Field(None, min_length=1)
+    #: The site's electricity over the reference period (metered), when the instruments are
+    #: written as totals for that period: each run's input is then covered in the proportion
+    #: instruments / period consumption. Without it instrument amounts are per run.
+    period_consumption: Amount | None = None
+    period_unit: str = "MWh"
 
 
 class Exchange(Strict):

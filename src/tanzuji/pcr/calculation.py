@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from tanzuji.model.rules import CalculationRules
+from dataclasses import replace
+
+from tanzuji.errors import PcrError, UnknownPcr
+from tanzuji.model.rules import ALLOCATION_CHOICES, CalculationRules
+from tanzuji.model.schema import Model
+from tanzuji.pcr.registry import get_pcr
 from tanzuji.pcr.schema import Pcr
 
 
@@ -26,4 +31,45 @@ def rules_of(pcr: Pcr) -> CalculationRules:
     )
 
 
-__all__ = ["rules_of"]
+def rules_for(
+    model: Model, pcr: str | None = None, allocation: str | None = None
+) -> tuple[CalculationRules, str | None]:
+    """The rules of one calculation: the named PCR's, else the model's ``product.pcr``.
+
+    ``allocation`` overrides the allocation method (one of
+    :data:`~tanzuji.model.rules.ALLOCATION_CHOICES`). Returns the rules and a note when the
+    model names a PCR that is not shipped (then the defaults apply; ``pcr check`` reports it).
+
+    Raises
+    ------
+    UnknownPcr
+        When ``pcr`` is given and names no shipped PCR.
+    PcrError
+        When ``allocation`` is not a known method.
+    """
+    note = None
+    if pcr is not None:
+        chosen = rules_of(get_pcr(pcr))
+    elif model.product.pcr:
+        try:
+            chosen = rules_of(get_pcr(model.product.pcr))
+        except UnknownPcr:
+            chosen = CalculationRules()
+            note = (
+                f"PCR {model.product.pcr!r} is not shipped; default calculation rules used "
+                "(默认计算规则)"
+            )
+    else:
+        chosen = CalculationRules()
+    if allocation is not None:
+        if allocation not in ALLOCATION_CHOICES:
+            raise PcrError(
+                f"allocation method {allocation!r} is unknown; expected one of "
+                f"{', '.join(ALLOCATION_CHOICES)}",
+                found=allocation,
+            )
+        chosen = replace(chosen, allocation=allocation, source=f"{chosen.source}; --allocation")
+    return chosen, note
+
+
+__all__ = ["rules_for", "rules_of"]

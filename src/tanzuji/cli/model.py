@@ -1,0 +1,35 @@
+"""``tanzuji model`` — product models: import a whole product system from another tool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tanzuji.cli.app import app, console
+from tanzuji.errors import ModelError
+from tanzuji.model.product_system import import_product_system
+
+model_app = typer.Typer(
+    help="Product models 产品模型: import from openLCA or SimaPro.", no_args_is_help=True
+)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("import")
+def import_(
+    source: Path = typer.Argument(
+        ..., help="openLCA JSON-LD (zip, folder or .json) or SimaPro CSV export."
+    ),
+    out: Path = typer.Option(..., "--out", help="Model file to write (YAML)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite OUT if it exists."),
+) -> None:
+    """Import a product system into a Tanzuji model file (导入产品系统为模型文件)."""
+    if out.exists() and not force:
+        raise ModelError(f"{out} exists; choose another --out or pass --force to overwrite it")
+    imported = import_product_system(source)
+    out.write_text(imported.yaml_text(), encoding="utf-8")
+    processes = len(imported.document["processes"])
+    console.print(f"wrote 已写入 {out}: {processes} process(es) 个过程", highlight=False)
+    for note in imported.notes:
+        console.print(f"  note 注意: {note}", markup=False, highlight=False)
