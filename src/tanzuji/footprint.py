@@ -23,7 +23,7 @@ from tanzuji.engine.groups import group_results
 from tanzuji.engine.sensitivity import UncertaintySummary
 from tanzuji.engine.system import Activity, ProductSystem
 from tanzuji.engine.traversal import SankeyInputs, TreeNode, sankey, supply_chain_tree
-from tanzuji.errors import NumericOverflow
+from tanzuji.errors import ModelError, NumericOverflow
 from tanzuji.factors.base import FactorData, FactorSource
 from tanzuji.factors.matchers import FactorMatcher
 from tanzuji.model.compile import CompiledModel, CreditEntry, MatchedInput, compile_model
@@ -279,7 +279,8 @@ class Footprint(BaseModel):
     #: Location- and market-based results; absent when no input has market data.
     electricity: ElectricityResult | None = None
     #: Stage results in the analysis-group semantics (each stage a group, its upstream up to
-    #: the next stage); ``by_stage`` holds the direct contributions.
+    #: the next stage); ``by_stage`` holds the direct contributions. Absent when the supply
+    #: graph has loops with more paths than ``engine.groups.MAX_PATH_NODES``.
     by_stage_analysis_groups: dict[str, float] | None = None
     #: The model's analysis groups (openLCA semantics); absent when the model has none.
     analysis_groups: dict[str, float] | None = None
@@ -667,7 +668,10 @@ def _stage_groups(compiled: CompiledModel, calculation: Calculation, arrays: _Ar
         system.demand,
         group_of,
     )
-    by_stage = run(stage_of)
+    try:
+        by_stage = run(stage_of)
+    except ModelError:  # a loop with too many paths to walk: the direct results stand alone
+        by_stage = None
     groups = None
     if compiled.groups:
         groups = run([compiled.groups.get(k) for k in range(len(system.activities))])

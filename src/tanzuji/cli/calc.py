@@ -16,6 +16,7 @@ from tanzuji.factors.base import FactorData, FactorSource
 from tanzuji.factors.starter import StarterFactorSource
 from tanzuji.footprint import Footprint, SweepResult, TreeOut, calculate, sweep
 from tanzuji.model.files import load_model
+from tanzuji.model.rules import DEFAULT_RULES
 from tanzuji.model.scenarios import parse_sweep, scenario
 from tanzuji.pcr.calculation import rules_for
 
@@ -132,7 +133,9 @@ def calc(
         parameter_set=parameter_set,
     )
     if mc:
-        footprint.uncertainty = run_monte_carlo(loaded, gwp, mc, seed, show=not as_json)
+        footprint.uncertainty = run_monte_carlo(
+            loaded, gwp, mc, seed, show=not as_json, rules=rules, parameter_set=parameter_set
+        )
     if as_json:
         typer.echo(footprint.to_json())
         return
@@ -328,8 +331,19 @@ def render_tree(node: TreeOut, total: float, parent: Tree | None = None) -> Tree
     return branch
 
 
-def run_monte_carlo(loaded, gwp: str | None, iterations: int, seed: int, show: bool = True):
-    """Monte Carlo of a loaded model with a rich progress bar; returns the uncertainty block."""
+def run_monte_carlo(
+    loaded,
+    gwp: str | None,
+    iterations: int,
+    seed: int,
+    show: bool = True,
+    rules=None,
+    parameter_set=None,
+):
+    """Monte Carlo of a loaded model with a rich progress bar; returns the uncertainty block.
+
+    The system is compiled with the calculation's rules and parameter set; credits are kept
+    out of the matrix, so the distribution is that of the burdens."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
     from tanzuji import gases
@@ -337,7 +351,12 @@ def run_monte_carlo(loaded, gwp: str | None, iterations: int, seed: int, show: b
     from tanzuji.engine.sensitivity import summarize
     from tanzuji.model.compile import compile_model
 
-    compiled = compile_model(loaded, default_factor_source())
+    compiled = compile_model(
+        loaded,
+        default_factor_source(),
+        rules=rules or DEFAULT_RULES,
+        parameter_set=parameter_set,
+    )
     engine = MonteCarlo(compiled.system, gases.check_gwp_set(gwp))
     with Progress(
         "[progress.description]{task.description}",
