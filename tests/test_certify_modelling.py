@@ -87,3 +87,22 @@ def test_overlapping_certificates_within_one_footprint_are_refused():
     assert doubled != ELECTRICITY
     with pytest.raises(CreditSerialReused, match="overlap within the same claim"):
         decided(with_model(doubled, "APP-E3"))
+
+
+def test_database_refuses_a_certificate_counted_twice(database_url):
+    # SQLite and PostgreSQL: the store keeps counted certificate blocks (revision
+    # 0009_modelling) and its trigger refuses an overlap even when the workflow check is
+    # bypassed (empty context), as for carbon credits.
+    from tanzuji.store.certify import CertificationStore
+    from tanzuji.store.db import engine_for, upgrade
+
+    engine = engine_for(database_url)
+    upgrade(engine)
+    store = CertificationStore(engine)
+    try:
+        store.save(decided(with_model(ELECTRICITY, "APP-S1")))
+        assert [u.block.label() for u in store.used_serials()] == ["China GEC GEC-2024-100-100"]
+        with pytest.raises(CreditSerialReused, match="electricity certificate serials"):
+            store.save(decided(with_model(ELECTRICITY, "APP-S2")))
+    finally:
+        engine.dispose()

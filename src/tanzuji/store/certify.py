@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tanzuji.certify.certificate import Keyring
 from tanzuji.certify.credits import UsedSerial
-from tanzuji.certify.instruments import used_instruments
+from tanzuji.certify.instruments import InstrumentBlock, instrument_serials
 from tanzuji.certify.ledger import Ledger, LedgerEntry, TreeHead
 from tanzuji.certify.publish import Publication
 from tanzuji.certify.records import Application, CreditRetirement, State
@@ -27,6 +27,7 @@ from tanzuji.store.certify_tables import (
     CertificateRow,
     CreditSerialRow,
     EvidenceRow,
+    InstrumentSerialRow,
     LedgerEntryRow,
     ModelVersionRow,
     SigningKeyRow,
@@ -88,6 +89,12 @@ class CertificationStore:
                 session.flush()
                 self._append_children(session, application, evidence)
         except DBAPIError as exc:
+            if "instrument serial" in str(exc.orig):
+                raise CreditSerialReused(
+                    f"the database refused the electricity certificate serials of application "
+                    f"{application.id}: they overlap serials counted by another certificate / "
+                    "绿证序列号已被使用"
+                ) from None
             if "credit serial" in str(exc.orig):
                 raise CreditSerialReused(
                     f"the database refused the credit serials of application {application.id}: "
@@ -148,6 +155,7 @@ class CertificationStore:
                         added_at=item.added_at,
                     )
                 )
+        self._claim_instruments(session, application)
         claimed = session.scalar(select(func.count()).where(CreditSerialRow.application_id == aid))
         if application.state in CLAIMED_STATES and application.neutrality and not claimed:
             for block in application.neutrality.retirements:
@@ -164,6 +172,27 @@ class CertificationStore:
                     )
                 )
                 session.flush()
+
+    def _claim_instruments(self, session: Any, application: Application) -> None:
+        """Store the certificate blocks a claimed application counts (once)."""
+        model = application.current_model
+        if application.state not in CLAIMED_STATES or model is None:
+            return
+        aid = application.id
+        if session.scalar(select(func.count()).where(InstrumentSerialRow.application_id == aid)):
+            return
+        for block in instrument_serials(model.footprint):
+            session.add(
+                InstrumentSerialRow(
+                    application_id=aid,
+                    instrument_type=block.type,
+                    instrument_registry=block.registry,
+                    serial_prefix=block.serial_prefix,
+                    serial_start=block.serial_start,
+                    serial_end=block.serial_end,
+                )
+            )
+            session.flush()
 
     def load(self, application_id: str) -> Application:
         return self._one_application(
@@ -191,7 +220,21 @@ class CertificationStore:
 
     def used_serials(self) -> tuple[UsedSerial, ...]:
         """Credit blocks, and electricity certificates counted by claimed applications."""
-        return self._credit_serials() + used_instruments(self.applications())
+        return self._credit_serials() + self._instrument_serials()
+
+    def _instrument_serials(self) -> tuple[UsedSerial, ...]:
+        with session_scope(self.engine) as session:
+            rows = session.scalars(select(InstrumentSerialRow))
+            return tuple(
+                UsedSerial(
+                    r.application_id,
+                    InstrumentBlock(  # type: ignore[arg-type]  # a credit block's fields
+                        r.instrument_type, r.instrument_registry, r.serial_prefix, r.serial_start,
+                        r.serial_end,
+                    ),
+                )
+                for r in rows
+            )  # fmt: skip
 
     def _credit_serials(self) -> tuple[UsedSerial, ...]:
         with session_scope(self.engine) as session:

@@ -11,6 +11,8 @@
   already stored for the same registry and prefix, so a serial backs one claim only, even
   when two processes race.
 * ``cert_signing_keys``: public metadata of the platform keys (private keys stay in files).
+* ``cert_instrument_serials`` (revision ``0009_modelling``): electricity certificate blocks a
+  claimed application's market-based footprint counts; the same overlap trigger as credits.
 """
 
 from __future__ import annotations
@@ -141,6 +143,19 @@ class CreditSerialRow(Base):
     vintage: Mapped[int] = mapped_column(Integer)
     quantity_t_co2e: Mapped[float] = mapped_column(Float)
     retirement_date: Mapped[dt.date]
+
+
+class InstrumentSerialRow(Base):
+    __tablename__ = "cert_instrument_serials"
+    __table_args__ = (UniqueConstraint("registry", "serial_prefix", "serial_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("cert_applications.id"))
+    instrument_type: Mapped[str] = mapped_column(String(40))
+    instrument_registry: Mapped[str] = mapped_column("registry", String(200))
+    serial_prefix: Mapped[str] = mapped_column(String(200))
+    serial_start: Mapped[int] = mapped_column(BigInteger)
+    serial_end: Mapped[int] = mapped_column(BigInteger)
 
 
 class SigningKeyRow(Base):
