@@ -782,7 +782,6 @@ def _has_market_data(compiled: CompiledModel) -> bool:
 
 
 def _electricity(
-    loaded: LoadedModel,
     compiled: CompiledModel,
     footprint: Footprint,
     gwp_set: str,
@@ -847,7 +846,7 @@ def calculate(
     footprint = assemble(
         compiled, calculation, chosen, tree_cutoff=tree_cutoff, tree_max_nodes=tree_max_nodes
     )
-    footprint.electricity = _electricity(loaded, compiled, footprint, chosen, compiled_with)
+    footprint.electricity = _electricity(compiled, footprint, chosen, compiled_with)
     return footprint
 
 
