@@ -539,12 +539,23 @@ class _SimaPro:
                 continue
             name = cells[0].strip()
             if calculated:
-                written = self.draft.amount(
-                    math.nan, cells[1] if len(cells) > 1 else "", set(self.draft.parameters)
-                )
-                self.draft.parameters[name] = written if isinstance(written, str) else 0.0
+                self.draft.parameters[name] = self._calculated(name, cells)
             else:
                 self.draft.parameters[name] = _number(cells[1] if len(cells) > 1 else "0", decimal)
+
+    def _calculated(self, name: str, cells: list[str]) -> str:
+        """A calculated parameter's expression; one Tanzuji cannot evaluate is kept as
+        written (SimaPro exports no value for it), so the model refuses it, naming the
+        parameter, until it is edited."""
+        expression = (cells[1] if len(cells) > 1 else "").strip().replace("^", "**")
+        try:
+            formula.names(expression)
+        except TanzujiError:
+            self.draft.notes.append(
+                f"calculated parameter {name!r} = {expression!r} is not a formula Tanzuji can "
+                "evaluate (docs/model.md \"Parameters and formulas\"); rewrite it"
+            )
+        return expression or "0"
 
     def _system(self, processes, decimal: str) -> ImportedModel:
         products: dict[str, tuple[str, str | None]] = {}
