@@ -553,7 +553,7 @@ class _SimaPro:
         except TanzujiError:
             self.draft.notes.append(
                 f"calculated parameter {name!r} = {expression!r} is not a formula Tanzuji can "
-                "evaluate (docs/model.md \"Parameters and formulas\"); rewrite it"
+                'evaluate (docs/model.md "Parameters and formulas"); rewrite it'
             )
         return expression or "0"
 
