@@ -163,9 +163,20 @@ def test_negative_biogenic_co2_is_a_removal_not_an_error():
     assert fp.iso14067.biogenic_ghg_removals == -1.0  # 1 kg CO2 x GWP 1
 
 
-def test_negative_input_is_refused():
+def test_negative_input_is_an_avoided_product_not_an_error():
+    # -3 kWh is 3 kWh of grid electricity avoided: a credit of 3 x 0.5 = 1.5 kg CO2e reported
+    # on its own line and, under the default rules, kept out of the total (docs/model.md).
     text = model("    inputs:\n      - {factor: grid, amount: -3, unit: kWh}\n" + GRID)
-    with pytest.raises(InvalidAmount, match=r"^m\.yaml:12 processes\[0\]\.inputs\[0\]\.amount"):
+    fp = run(text)
+    assert fp.total_kg_co2e == 0.0
+    assert fp.credits is not None
+    assert fp.credits.items[0].location.startswith("m.yaml:12 processes[0].inputs[0]")
+    assert fp.credits.items[0].kg_co2e == pytest.approx(-1.5, rel=1e-12)
+
+
+def test_negative_avoided_amount_is_refused():
+    text = model("    avoided:\n      - {factor: grid, amount: -3, unit: kWh}\n" + GRID)
+    with pytest.raises(InvalidAmount, match=r"^m\.yaml:12 processes\[0\]\.avoided\[0\]\.amount"):
         run(text)
 
 

@@ -82,14 +82,19 @@ def test_worked_example_passes(pcr_id):
 
 
 def test_battery_example_by_hand():
-    # Per pack (factors in examples/pcr/factors.csv):
-    #   materials 400 kg * 6.308 (DESNZ Li-ion, 6308 kg/t)           = 2523.2
+    # Per pack (factors in examples/pcr/factors.csv), PCR battery-eu-2023@1.1:
     #   electricity 60 * 50 kWh * 0.5366 (MEE 2022 grid)              = 1609.8
     #   natural gas 300 m3 * 2.03839 (DESNZ)                          =  611.517
     #   diesel 12 L * 2.51206 (DESNZ)                                 =   30.14472
-    #   recycling 400 kg * 0.5 (illustrative)                         =  200.0
+    # battery materials, 400 kg by the Circular Footprint Formula (2021/2279 Annex I 4.4.8)
+    # with A = 0.2, R1 = 0, R2 = 0.5, R3 = 0, Q = 1:
+    #   (1 - R1) Ev            = 400 * 6.308 (DESNZ Li-ion, 6308 kg/t)  = 2523.2
+    #   (1 - A) R2 ErecEoL     = 400 * 0.8 * 0.5 * 0.5 (illustrative)  =   80.0
+    #   -(1 - A) R2 E*v        = -400 * 0.8 * 0.5 * 6.308 (a credit)   = -1009.28
+    #   (1 - R2 - R3) ED       = 400 * 0.5 * 0.008884130131626865 (DESNZ landfill)
     # lifetime energy 60 kWh * 250 cycles/yr * 8 yr = 120 000 kWh (declared unit: 1 kWh).
-    per_pack = 400 * 6.308 + 3000 * 0.5366 + 300 * 2.03839 + 12 * 2.51206 + 400 * 0.5
+    materials = 2523.2 + 80.0 - 1009.28 + 400 * 0.5 * 0.008884130131626865
+    per_pack = 3000 * 0.5366 + 300 * 2.03839 + 12 * 2.51206 + materials
     report = check_model(load_model(EXAMPLES / "battery.yaml"))
     assert report.total_kg_co2e == pytest.approx(per_pack / 120_000, rel=1e-12)
     assert report.gwp_set == "AR6"
@@ -105,10 +110,11 @@ def test_building_example_uses_the_pcr_gwp_set():
 def test_reference_resolution():
     assert split_ref("battery-eu-2023@1.0") == ("battery-eu-2023", "1.0")
     assert split_ref("battery-eu-2023") == ("battery-eu-2023", None)
-    assert get_pcr("battery-eu-2023").ref == "battery-eu-2023@1.0"
+    assert get_pcr("battery-eu-2023").ref == "battery-eu-2023@1.1"  # the latest version
+    assert get_pcr("battery-eu-2023@1.0").end_of_life is None
     with pytest.raises(UnknownPcr, match=r"no PCR with id 'nope'.*battery-eu-2023"):
         get_pcr("nope")
-    with pytest.raises(UnknownPcr, match=r"has no version '9.9'; versions: 1.0"):
+    with pytest.raises(UnknownPcr, match=r"has no version '9.9'; versions: 1.0, 1.1"):
         get_pcr("battery-eu-2023@9.9")
 
 

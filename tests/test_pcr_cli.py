@@ -29,9 +29,23 @@ def test_list_names_every_shipped_pcr():
 def test_show_battery_is_bilingual():
     result = runner.invoke(app, ["pcr", "show", "battery-eu-2023"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
-    for text in ("battery-eu-2023@1.0", "主要产品生产", "Main product production", "excluded 排除"):
+    for text in ("battery-eu-2023@1.1", "主要产品生产", "Main product production", "excluded 排除"):
         assert text in result.output
     assert "Regulation (EU) 2023/1542" in result.output
+
+
+def test_show_prints_the_calculation_rules_sections():
+    # battery-eu-2023-1.1.yaml: credits substitution separate / recycling include, end of
+    # life cff (missing: error), electricity market-based; the [K] marks are printed as text
+    result = runner.invoke(app, ["pcr", "show", "battery-eu-2023@1.1"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "credits 抵扣" in text and "substitution separate, recycling include" in text
+    assert "end of life 报废处理" in text
+    assert "cff for every material; none modelled: error [K]" in text
+    assert "electricity 电力" in text and "market-based result declared (both reported) [K]" in text
+    older = runner.invoke(app, ["pcr", "show", "battery-eu-2023@1.0"], env={"COLUMNS": "250"})
+    assert older.exit_code == 0 and "credits 抵扣" not in older.output  # 1.0 sets none
 
 
 def test_show_json_round_trips():

@@ -51,7 +51,7 @@ CASES = [
     ("primary_missing.yaml", {}, [("data_quality.primary_missing", "error")]),
     ("removal_fossil.yaml", {}, [("reporting.removal_not_separate", "error")]),
     ("aircraft_unflagged.yaml", {}, [("reporting.aircraft_unflagged", "warning")]),
-    ("pcr_other.yaml", {"pcr": "battery-eu-2023"}, [("pcr.mismatch", "error")]),
+    ("pcr_other.yaml", {"pcr": "battery-eu-2023@1.0"}, [("pcr.mismatch", "error")]),
 ]
 
 

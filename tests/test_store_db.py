@@ -190,8 +190,8 @@ def test_a_database_at_0006_upgrades_to_0007_with_its_applications_and_ledger(
             published.append(publish_in(session, application, "issued", key, at, "https://x/"))
     assert db.current_revision(database.engine) == "0006_process_library"
 
-    database.upgrade()
-    assert db.current_revision(database.engine) == "0007_platform_core"
+    database.upgrade()  # through 0007 to the head
+    assert db.current_revision(database.engine) == db.head_revision()
     store = CertificationStore(database.engine)
     assert store.next_application_id(2026) == "APP-2026-000008"
     assert store.next_certificate_id(2026) == "GBA-CFL-2026-000004"
@@ -213,3 +213,51 @@ def test_a_database_at_0006_upgrades_to_0007_with_its_applications_and_ledger(
     bundle = store.status_bundle(older.certificate_id)
     report = verify_certificate(published[0].certificate_file(), keyring, later, bundle)
     assert report.status == "suspended"
+
+
+def test_a_database_at_0007_upgrades_to_0009_and_guards_electricity_certificates(
+    database_url: str,
+):
+    """Revision 0009_modelling follows 0007_platform_core: a 0007 database with an issued
+    application upgrades in place, keeps it, and from then on refuses an electricity
+    certificate block counted by two applications (the trigger compares canonical ranges);
+    downgrading to 0007 drops the table and upgrading again restores it."""
+    from certify_people import issued
+    from tanzuji.errors import CreditSerialReused
+    from tanzuji.store.certify import CertificationStore
+    from test_certify_modelling import ELECTRICITY, decided, with_model
+
+    database = db.database_for(database_url)
+    database.upgrade("0007_platform_core")
+    older = issued(app_id="APP-2026-000001", cert_id="GBA-CFL-2026-000001")
+    with database.engine.begin() as connection:
+        _insert_application(connection, older)
+        connection.execute(
+            text("UPDATE cert_applications SET version = :v WHERE id = :id"),
+            {"v": len(older.audit), "id": older.id},
+        )
+    assert "cert_instrument_serials" not in inspect(database.engine).get_table_names()
+
+    database.upgrade()
+    assert db.current_revision(database.engine) == "0009_modelling" == db.head_revision()
+    store = CertificationStore(database.engine)
+    assert store.load(older.id) == older
+    assert store.used_serials() == ()  # the issued application counts no certificate
+    store.save(decided(with_model(ELECTRICITY, "APP-2026-000002")))
+    assert [u.block.label() for u in store.used_serials()] == ["China GEC GEC-2024-100-100"]
+    # the same certificate written with its digits in the prefix is the same serial
+    moved = ELECTRICITY.replace(
+        'serial_prefix: "GEC-2024-", serial_start: 100, serial_end: 100',
+        'serial_prefix: "GEC-2024-10", serial_start: 0, serial_end: 0',
+    )
+    assert moved != ELECTRICITY
+    with pytest.raises(CreditSerialReused, match="electricity certificate serials"):
+        store.save(decided(with_model(moved, "APP-2026-000003")))
+
+    config = db.alembic_config(database.engine)
+    with database.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0007_platform_core")
+    assert "cert_instrument_serials" not in inspect(database.engine).get_table_names()
+    database.upgrade()
+    assert "cert_instrument_serials" in inspect(database.engine).get_table_names()

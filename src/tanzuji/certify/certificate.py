@@ -87,6 +87,10 @@ class Validity(BaseModel):
     valid_until: dt.date
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class Certificate(BaseModel):
     """The certified statement (what is signed); no field outside this list is accepted."""
 
@@ -110,6 +114,23 @@ class Certificate(BaseModel):
     decision_maker: dict[str, str]
     validity: Validity
     issued_at: str
+    # Added in wave 2 (issue 11). Absent when None, so certificates signed before keep their
+    # canonical bytes and signatures.
+    declared_unit: dict[str, Any] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="the PCR's declared unit (amount, unit) and the footprint per it",
+    )
+    sales_unit: dict[str, Any] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="the sales unit (name, amount, unit, functional units), footprint per it",
+    )
+    credits_kg_co2e: float | None = Field(
+        None,
+        exclude_if=_absent,
+        description="credits reported apart, kg CO2e per functional unit (ISO 14067:2018 6.4.6)",
+    )
 
     def canonical(self) -> bytes:
         return canonical_bytes(self.model_dump(mode="json"))
@@ -120,8 +141,10 @@ class Certificate(BaseModel):
     def signed_at(self) -> dt.datetime:
         return instant(self.issued_at, "certificate issued_at")
 
-    def declared_unit(self) -> str:
-        """The functional unit as text: ``"1 kWh"``."""
+    def functional_unit_text(self) -> str:
+        """The functional unit as text: ``"1 kWh"`` (the label's "per" line and the token's
+        declared unit; the PCR's declared unit, when it differs, is the field
+        ``declared_unit``)."""
         fu = self.functional_unit
         return f"{fu.get('amount', 1):g} {fu.get('unit', '')}".strip()
 

@@ -2,10 +2,12 @@
 
 One layout for the three labels (:func:`label_layout`), drawn by both renderers: the mark of
 the label type (碳披露 / 碳减排 / 碳中和, one colour each), the bilingual title 大湾区碳足迹 /
-Carbon Footprint, the footprint and the declared unit it is per (每 1 kWh / per 1 kWh), the
-computed reduction or the neutrality period, the product, the validity (有效期至 / valid until),
-the certification body, the certificate id, and the QR code (``segno``) that opens the public
-certificate page and carries the compact signed claim (:mod:`tanzuji.certify.token`).
+Carbon Footprint, the footprint and the functional unit it is per (每 1 kWh / per 1 kWh), the
+footprint per the PCR's declared unit and per sales unit when they differ (``= 2.55 kg CO2e /
+1 kg · 1.53 kg CO2e / 一箱``), the computed reduction or the neutrality period, the product,
+the validity (有效期至 / valid until), the certification body, the certificate id, and the QR
+code (``segno``) that opens the public certificate page and carries the compact signed claim
+(:mod:`tanzuji.certify.token`).
 
 The QR code is at most version 10 (57 x 57 modules) at error correction M (15 %, ISO/IEC
 18004:2015 Table 7), so it stays readable at about 2 cm printed: the URL is a byte segment and
@@ -60,6 +62,9 @@ class LabelText:
     value: str
     unit: str
     per_unit: str
+    #: The footprint per the PCR's declared unit and per sales unit, when they differ from
+    #: the functional unit (empty otherwise).
+    other_units: str
     detail: str
     certificate_id: str
     product_zh: str
@@ -71,7 +76,7 @@ class LabelText:
 def label_text(certificate: Certificate) -> LabelText:
     label: dict[str, Any] = certificate.label
     kind = str(label.get("type", "disclosure"))
-    per = certificate.declared_unit()
+    per = certificate.functional_unit_text()
     detail = ""
     if kind == "reduction":
         detail = (
@@ -90,6 +95,7 @@ def label_text(certificate: Certificate) -> LabelText:
         value=f"{certificate.footprint_kg_co2e:.3g}",
         unit="kg CO2e",
         per_unit=fit(f"每 {per} / per {per}", 16, WIDTH - QR_BOX - 200),
+        other_units=fit(_other_units(certificate, per), 15),
         detail=fit(detail, 15),
         certificate_id=certificate.certificate_id,
         product_zh=fit(product.get("zh") or "", 17),
@@ -99,6 +105,23 @@ def label_text(certificate: Certificate) -> LabelText:
         validity=f"有效期至 Valid until {certificate.validity.valid_until.isoformat()}",
         body=fit(f"认证机构 Certified by {certificate.verifier.get('body', '')}", 14),
     )
+
+
+def _other_units(certificate: Certificate, per: str) -> str:
+    """``= 2.55 kg CO2e / 1 kg · 1.53 kg CO2e / 一箱 case`` (declared and sales unit)."""
+    parts = []
+    declared = certificate.declared_unit
+    if declared:
+        unit = f"{declared['amount']:g} {declared['unit']}"
+        if unit != per:
+            parts.append(f"{declared['footprint_kg_co2e']:.3g} kg CO2e / {unit}")
+    sales = certificate.sales_unit
+    if sales:
+        name = (
+            sales.get("name_zh") or sales.get("name_en") or f"{sales['amount']:g} {sales['unit']}"
+        )
+        parts.append(f"{sales['footprint_kg_co2e']:.3g} kg CO2e / {name}")
+    return ("= " + " · ".join(parts)) if parts else ""
 
 
 def fit(text: str, size: int, width: int = TEXT_WIDTH) -> str:
@@ -201,6 +224,7 @@ def label_layout(certificate: Certificate, qr: str) -> Layout:
         Text(165, 132, t.value, 48, dark, bold=True),
         Text(165, 160, t.unit, 18, grey),
         Text(165, 186, t.per_unit, 16, grey),
+        Text(24, 214, t.other_units, 15, grey),
         Text(24, 235, t.detail, 15, grey),
         Text(24, 265, t.product_zh, 17, dark),
         Text(24, 289, t.product_en, 15, dark),

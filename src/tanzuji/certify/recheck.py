@@ -6,7 +6,9 @@ text alike. For a new release, every certified model is recomputed from its stor
 files with the release's factors (the same source for ids and matcher for texts) and the
 factors used are compared one by one: a factor whose content hash differs, or one used on
 only one side (a ``match:`` input now matched to another factor), marks the certificate as
-affected, and the delta is reported. Factors from the model's own files never change.
+affected, and the delta is reported. Factors from the model's own files never change. The
+model is recomputed under the calculation rules its certified footprint records (the PCR's
+allocation, credits, electricity basis, end of life, declared unit), so only the factors differ.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from tanzuji.factors.matchers import FactorMatcher
 from tanzuji.footprint import Footprint, calculate
 from tanzuji.library.foreground import LibrarySource
 from tanzuji.model.files import load_model_text
+from tanzuji.model.rules import CalculationRules
 
 
 class RecheckRow(BaseModel):
@@ -109,6 +112,7 @@ def recheck(
                 matcher=matcher,
                 solver_options=solver_options,
                 library=library,
+                rules=CalculationRules.from_description(model.footprint.get("rules")),
             )
         except TanzujiError as exc:
             rows.append(

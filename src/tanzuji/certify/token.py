@@ -74,7 +74,7 @@ class LabelClaim(BaseModel):
             ),
             "label": (self.label, str(certificate.label.get("type"))),
             "footprint": (self.footprint_kg_co2e, certificate.footprint_kg_co2e),
-            "declared unit": (self.declared_unit, certificate.declared_unit()),
+            "declared unit": (self.declared_unit, certificate.functional_unit_text()),
             "valid from": (self.valid_from, certificate.validity.valid_from),
             "valid until": (self.valid_until, certificate.validity.valid_until),
         }
@@ -115,7 +115,7 @@ def make_token(
         bytes.fromhex(certificate.sha256())[:SHA_PREFIX_BYTES],
     )
     body += _short(certificate.certificate_id, "certificate id")
-    body += _short(certificate.declared_unit(), "declared unit")
+    body += _short(certificate.functional_unit_text(), "declared unit")
     return PREFIX + b32(body + key.sign(_DOMAIN + body))
 
 

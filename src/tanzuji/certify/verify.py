@@ -264,7 +264,7 @@ def verify_certificate(
         status=status,
         checks=checks,
         footprint_kg_co2e=cert.footprint_kg_co2e,
-        declared_unit=cert.declared_unit(),
+        declared_unit=cert.functional_unit_text(),
         valid_until=cert.validity.valid_until.isoformat(),
         tree_size=head.tree_size,
         status_as_of=head.timestamp,

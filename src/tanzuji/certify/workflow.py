@@ -31,6 +31,7 @@ from typing import Any, Protocol
 from tanzuji.certify.certificate import Certificate, Validity
 from tanzuji.certify.claims import neutrality_details, reduction_details
 from tanzuji.certify.credits import UsedSerial
+from tanzuji.certify.instruments import check_instruments_unused, used_instruments
 from tanzuji.certify.records import (
     Actor,
     Application,
@@ -43,6 +44,7 @@ from tanzuji.certify.records import (
     Role,
     State,
 )
+from tanzuji.certify.statement import unit_fields
 from tanzuji.engine.solver import SolverOptions
 from tanzuji.errors import GateNotMet, InvalidTransition, PermissionDenied
 from tanzuji.factors.base import FactorSource
@@ -50,6 +52,9 @@ from tanzuji.factors.matchers import FactorMatcher
 from tanzuji.footprint import calculate
 from tanzuji.library.foreground import LibrarySource
 from tanzuji.model.files import load_model_text
+from tanzuji.model.rules import DEFAULT_RULES
+from tanzuji.pcr.calculation import rules_of
+from tanzuji.pcr.registry import get_pcr
 
 CERTIFIED = (State.issued, State.under_surveillance, State.renewed)
 #: Validity of a certificate when the caller names none (setting ``certificate_validity_years``).
@@ -204,6 +209,7 @@ def compute_model_version(
     matcher: FactorMatcher | None = None,
     solver_options: SolverOptions | None = None,
     library: LibrarySource | None = None,
+    pcr: str | None = None,
 ) -> ModelVersion:
     """Validate a model text, compute its footprint and wrap both as a model version.
 
@@ -213,7 +219,9 @@ def compute_model_version(
     factors' content hashes, so the version names exactly what it was computed from and is
     recomputed from the store alone. ``factor_source`` and ``matcher`` must choose from the
     same factor versions (a Context's ``factors``); ``library`` resolves ``library:NAME/ID``
-    inputs (a Context's ``library``).
+    inputs (a Context's ``library``). ``pcr`` (``id@version``) sets the calculation rules:
+    allocation, credits, electricity, end of life and declared unit
+    (:func:`tanzuji.pcr.calculation.rules_of`).
     """
     loaded = load_model_text(model_text, str(source_path or f"model v{version}"), dict(files or {}))
     footprint = calculate(
@@ -223,6 +231,7 @@ def compute_model_version(
         matcher=matcher,
         solver_options=solver_options,
         library=library,
+        rules=rules_of(get_pcr(pcr)) if pcr else DEFAULT_RULES,
     )
     stripped = model_text.lstrip()
     return ModelVersion(
@@ -517,6 +526,8 @@ def label_details(
     model = application.current_model
     if model is None:
         raise GateNotMet(f"application {application.id} has no model")
+    # electricity certificates counted in the footprint back this claim only (as credits do)
+    check_instruments_unused(application, context.used_serials)
     if application.label_type is LabelType.reduction:
         return reduction_details(application, context.baseline)
     if application.label_type is LabelType.neutrality:
@@ -728,6 +739,7 @@ def certificate_for(application: Application, issued_at: dt.datetime) -> Certifi
         },
         validity=Validity(valid_from=application.valid_from, valid_until=application.valid_until),
         issued_at=issued_at.isoformat(),
+        **unit_fields(footprint),
     )
 
 
@@ -745,11 +757,14 @@ def public_view(application: Application) -> dict[str, Any]:
 
 
 def used_serials(applications: Iterable[Application]) -> tuple[UsedSerial, ...]:
-    """Every credit block claimed by an approved or certified application."""
+    """Every credit block and counted electricity certificate block claimed by an approved or
+    certified application."""
+    applications = list(applications)
     claimed = (State.approved, *CERTIFIED, State.suspended, State.revoked, State.expired)
-    return tuple(
+    credits = tuple(
         UsedSerial(app.id, block)
         for app in applications
         if app.state in claimed and app.neutrality is not None
         for block in app.neutrality.retirements
     )
+    return credits + used_instruments(applications)

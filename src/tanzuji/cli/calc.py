@@ -13,7 +13,7 @@ from rich.tree import Tree
 
 from tanzuji.cli.app import app, console, context
 from tanzuji.cli.inputs import model_input
-from tanzuji.footprint import Footprint, TreeOut
+from tanzuji.footprint import Footprint, SweepResult, TreeOut
 from tanzuji.services import calculation
 
 
@@ -41,30 +41,65 @@ def calc(
         0, "--mc", min=0, help="Monte Carlo iterations for the uncertainty (0 = none)."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo run."),
+    scenario_name: str = typer.Option(
+        None, "--scenario", help="Named parameter set of the model (scenarios:)."
+    ),
+    sweep_text: str = typer.Option(
+        None, "--sweep", help="Sweep one parameter: NAME=START:STOP:STEP or NAME=V1,V2,..."
+    ),
+    pcr: str = typer.Option(
+        None, "--pcr", help="Apply this PCR's calculation rules (default: the model's PCR)."
+    ),
+    allocation: str = typer.Option(
+        None,
+        "--allocation",
+        help="Allocation for all processes: default, physical, economic, causal, none, "
+        "substitution.",
+    ),
 ) -> None:
     """Compute the carbon footprint of MODEL per functional unit (计算碳足迹)."""
     ctx = context()
+    setup = {
+        "model": model_input(model, ctx.limits),
+        "gwp_set": gwp,
+        "pcr": pcr,
+        "allocation": allocation,
+        "scenario": scenario_name,
+    }
+    if sweep_text is not None:
+        swept = calculation.sweep(ctx, calculation.SweepRequest(**setup, sweep=sweep_text))
+        print_note(swept.note, as_json)
+        if as_json:
+            typer.echo(swept.table.model_dump_json(indent=2))
+        else:
+            print_sweep(swept.table)
+        return
     tree_cutoff = None
     if tree or cutoff is not None:
         tree_cutoff = cutoff if cutoff is not None else float(ctx.settings.tree_cutoff)
     request = calculation.CalculationRequest(
-        model=model_input(model, ctx.limits),
-        gwp_set=gwp,
-        tree_cutoff=tree_cutoff,
-        monte_carlo_iterations=mc,
-        seed=seed,
+        **setup, tree_cutoff=tree_cutoff, monte_carlo_iterations=mc, seed=seed
     )
     with monte_carlo_progress(mc, show=bool(mc) and not as_json) as advance:
-        footprint = calculation.calculate(ctx, request, progress=advance).footprint
+        result = calculation.calculate(ctx, request, progress=advance)
+    footprint = result.footprint
+    print_note(result.note, as_json)
     if as_json:
         typer.echo(footprint.to_json())
         return
     print_footprint(footprint, by, zh=ctx.settings.language == "zh")
+    print_modelling(footprint)
     print_quality(footprint)
     if footprint.uncertainty is not None:
         print_uncertainty(footprint.uncertainty)
     if tree and footprint.tree is not None:
         console.print(render_tree(footprint.tree, footprint.total_kg_co2e))
+
+
+def print_note(note: str | None, as_json: bool) -> None:
+    """Why the calculation rules differ from those asked for (not with ``--json``)."""
+    if note and not as_json:
+        console.print(f"[yellow]note 注意[/] {note}", highlight=False)
 
 
 @contextmanager
@@ -99,7 +134,9 @@ def print_footprint(footprint: Footprint, by: By = By.stage, zh: bool = False) -
     )
     console.print(title)
     table = Table(show_header=True, header_style="bold")
-    share = (lambda v: f"{100 * v / total:.1f} %") if total else (lambda v: "-")
+    # stages and processes hold the burdens; credits are on their own line (print_modelling)
+    basis = footprint.credits.burdens_kg_co2e if footprint.credits else total
+    share = (lambda v: f"{100 * v / basis:.1f} %") if basis else (lambda v: "-")
     if by is By.stage:
         table.add_column("life-cycle stage 生命周期阶段")
         table.add_column("kg CO2e", justify="right")
@@ -164,6 +201,99 @@ def print_footprint(footprint: Footprint, by: By = By.stage, zh: bool = False) -
             f"(示意值，无来源): {', '.join(illustrative)}",
             soft_wrap=True,
         )
+
+
+def print_modelling(footprint: Footprint) -> None:
+    """Credits, both electricity results, per-unit results, stage groups and the parameter
+    set, each on its own line (ISO 14067:2018 6.4.6: credits never hidden in a total)."""
+    credits = footprint.credits
+    if credits is not None:
+        counted = (
+            "counted in the total 计入总量" if credits.counted_kg_co2e else "not counted 不计入"
+        )
+        console.print(
+            f"credits 抵扣 {credits.credits_kg_co2e:,.6g} kg CO2e ({counted}: "
+            f"{credits.counted_kg_co2e:,.6g}) · burdens 排放 {credits.burdens_kg_co2e:,.6g} · "
+            f"net 净值 {credits.net_kg_co2e:,.6g}",
+            highlight=False,
+        )
+        for item in credits.items:
+            console.print(
+                f"  {item.kind} {item.target_name_en} {item.amount:,.6g} {item.unit}: "
+                f"{item.kg_co2e:,.6g} kg CO2e ({item.location})",
+                markup=False,
+                highlight=False,
+            )
+    electricity = footprint.electricity
+    if electricity is not None:
+        console.print(
+            f"electricity 电力: location-based 基于位置 {electricity.location_based_kg_co2e:,.6g}"
+            f" · market-based 基于市场 {electricity.market_based_kg_co2e:,.6g} kg CO2e "
+            f"(reported 采用 {electricity.reported})",
+            highlight=False,
+        )
+        for use in electricity.inputs:
+            for i in use.instruments:
+                state = (
+                    "counted 计入" if i.qualifies else "not counted 不计入: " + "; ".join(i.reasons)
+                )
+                console.print(
+                    f"  {i.type} {i.registry} {i.serial_prefix}{i.serial_start or ''}"
+                    f"{'-' + str(i.serial_end) if i.serial_end is not None else ''}: "
+                    f"{i.counted:,.6g} {use.unit} {state}",
+                    markup=False,
+                    highlight=False,
+                )
+            for note in use.notes:
+                console.print(f"  note 注意: {note}", markup=False, highlight=False)
+    for label, result in (
+        ("declared unit 声明单位", footprint.per_declared_unit),
+        ("sales unit 销售单位", footprint.per_sales_unit),
+    ):
+        if result is not None:
+            name = result.name_zh or result.name_en or f"{result.amount:g} {result.unit}"
+            console.print(
+                f"per {label} {name}: {result.total_kg_co2e:,.6g} kg CO2e "
+                f"({result.functional_units:g} functional units)",
+                highlight=False,
+            )
+    groups = footprint.by_stage_analysis_groups
+    if groups and any(
+        abs(groups.get(k, 0) - v) > 1e-9 * (abs(v) + 1) for k, v in footprint.by_stage.items()
+    ):
+        console.print(
+            "stages with upstream (analysis groups) 含上游的阶段: "
+            + ", ".join(f"{k} {v:,.6g}" for k, v in groups.items()),
+            highlight=False,
+        )
+    for name, value in (footprint.analysis_groups or {}).items():
+        console.print(f"analysis group 分析组 {name}: {value:,.6g} kg CO2e", highlight=False)
+    if footprint.inputs.parameter_set != "baseline":
+        console.print(f"parameter set 参数集: {footprint.inputs.parameter_set}", highlight=False)
+
+
+def print_sweep(table: SweepResult) -> None:
+    """One row per value of the swept parameter."""
+    fu = table.functional_unit
+    grid = Table(
+        title=f"sweep 参数扫描 {table.parameter} ({table.base_parameter_set}; kg CO2e per "
+        f"{fu.get('amount', 1):g} {fu.get('unit', '')}, {table.gwp_set})",
+        header_style="bold",
+    )
+    stages = sorted({s for row in table.rows for s in row.by_stage})
+    grid.add_column(table.parameter, justify="right")
+    grid.add_column("total 合计", justify="right")
+    if any(row.credits_kg_co2e is not None for row in table.rows):
+        grid.add_column("credits 抵扣", justify="right")
+    for stage in stages:
+        grid.add_column(stage, justify="right")
+    for row in table.rows:
+        cells = [f"{row.value:g}", f"{row.total_kg_co2e:,.6g}"]
+        if len(grid.columns) > 2 + len(stages):
+            cells.append(f"{row.credits_kg_co2e or 0:,.6g}")
+        cells += [f"{row.by_stage.get(s, 0.0):,.6g}" for s in stages]
+        grid.add_row(*cells)
+    console.print(grid)
 
 
 def render_tree(node: TreeOut, total: float, parent: Tree | None = None) -> Tree:

@@ -152,6 +152,8 @@ def show(
         f"hierarchy {' > '.join(pcr.allocation.hierarchy)}; allowed "
         f"{', '.join(pcr.allocation.allowed)} ({pcr.allocation.source})",
     )
+    for name, value in calculation_rules(pcr):
+        rules.add_row(name, escape(value))
     rules.add_row("GWP set 全球变暖潜势", f"{', '.join(pcr.gwp_sets)} — {pcr.gwp_note or ''}")
     rules.add_row("DQR max 数据质量上限", _threshold(pcr.data_quality.dqr_max))
     rules.add_row(
@@ -181,6 +183,47 @@ def show(
         console.print(f"  [{citation.verified}] {citation.title} ({detail})", highlight=False)
     for note in pcr.notes:
         console.print(f"  note 注: {note}", highlight=False)
+
+
+def calculation_rules(pcr: Pcr) -> list[tuple[str, str]]:
+    """Rows for the calculation rules a PCR sets (docs/pcr.md "Calculation rules"): the
+    allocation for every process, credits, end of life and the reported electricity result."""
+    rows = []
+    if pcr.allocation.calculation:
+        rows.append(
+            ("allocation in calculation 计算分配", f"{pcr.allocation.calculation} (every process)")
+        )
+    if pcr.allocation.end_of_life:
+        rows.append(("allocation at end of life 报废分配", pcr.allocation.end_of_life))
+    if pcr.credits:
+        rows.append(
+            (
+                "credits 抵扣",
+                f"substitution {pcr.credits.substitution}, recycling {pcr.credits.recycling} "
+                f"(include: counted in the declared value; separate: reported apart) "
+                f"({pcr.credits.source})",
+            )
+        )
+    if pcr.end_of_life:
+        eol = pcr.end_of_life
+        rows.append(
+            (
+                "end of life 报废处理",
+                f"{eol.method} for every material; none modelled: {eol.missing_severity} "
+                f"[{eol.verified}] ({eol.source})" + (f" — {eol.note}" if eol.note else ""),
+            )
+        )
+    if pcr.electricity:
+        power = pcr.electricity
+        residual = "; residual mix required 须提供剩余组合" if power.residual_mix_required else ""
+        rows.append(
+            (
+                "electricity 电力",
+                f"{power.reported}-based result declared (both reported){residual} "
+                f"[{power.verified}] ({power.source})" + (f" — {power.note}" if power.note else ""),
+            )
+        )
+    return rows
 
 
 def _parse_params(values: list[str]) -> dict[str, float]:

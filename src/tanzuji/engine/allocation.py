@@ -53,3 +53,43 @@ def shares(method: str | None, properties: Sequence[float]) -> np.ndarray:
     if total <= 0:
         raise AllocationError(f"allocation by {method}: every product has 0; nothing to split by")
     return values / total
+
+
+def causal_shares(products: Sequence[str], factors: dict[str, float]) -> np.ndarray:
+    """Causal allocation factors of one exchange, ordered like ``products``.
+
+    In causal (per-exchange) allocation each input or emission of a multi-output process has
+    its own factors, from a physical relationship to the products (ISO 14044:2006 4.3.4.2
+    step 2; openLCA's causal allocation factors). They must name every product, lie in [0, 1]
+    and sum to 1 within :data:`SHARES_TOLERANCE`.
+
+    Parameters
+    ----------
+    products : sequence of str
+        Product keys of the process, reference product first.
+    factors : dict of str to float
+        The factor of each product key.
+
+    Raises
+    ------
+    AllocationError
+        On a missing or unknown product key, a factor outside [0, 1] or a sum other than 1.
+    """
+    unknown = sorted(set(factors) - set(products))
+    missing = [p for p in products if p not in factors]
+    if unknown or missing:
+        raise AllocationError(
+            f"causal allocation factors name {sorted(factors)}; expected exactly the products "
+            f"{list(products)} (missing {missing or 'none'}, unknown {unknown or 'none'})"
+        )
+    values = np.array([factors[p] for p in products], dtype=np.float64)
+    if not np.all(np.isfinite(values)) or np.any(values < 0) or np.any(values > 1):
+        raise AllocationError(
+            f"causal allocation factors {values.tolist()} must each lie between 0 and 1"
+        )
+    total = values.sum()
+    if abs(total - 1.0) > SHARES_TOLERANCE:
+        raise AllocationError(
+            f"causal allocation factors {values.tolist()} sum to {total:.12g}; they must sum to 1"
+        )
+    return values

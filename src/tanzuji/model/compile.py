@@ -7,7 +7,16 @@ and the match confidence lowers the input's pedigree (docs/quality.md R5).
 Conversions happen here, once: every input amount is converted to the unit of the product or
 factor it links to, every emission to kg. Co-products are split into one column per product
 with the process's inputs and emissions multiplied by that product's allocation share
-(ISO 14067:2018 6.4.6.2; shares computed by :func:`tanzuji.engine.allocation.shares`).
+(ISO 14067:2018 6.4.6.2; shares computed by :func:`tanzuji.engine.allocation.shares`), or by
+the exchange's own causal factors; the :class:`~tanzuji.model.rules.CalculationRules` may
+choose one method for all processes.
+
+Avoided products, avoided waste, substituted co-products and the credit terms of the
+end-of-life formulas are kept out of the technosphere: each becomes a :class:`CreditEntry`,
+valued after the solve as amount x footprint per unit of what it avoids (docs/model.md,
+"Avoided products"). Electricity inputs with market data are split by their instruments when
+the rules ask for the market-based result. ``materials:`` compile into two processes each
+(:mod:`tanzuji.engine.recycling`).
 """
 
 from __future__ import annotations
@@ -20,6 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tanzuji import gases, quality, units
+from tanzuji.engine import recycling
+from tanzuji.engine.allocation import causal_shares
 from tanzuji.engine.allocation import shares as allocation_shares
 from tanzuji.engine.system import (
     Activity,
@@ -29,9 +40,11 @@ from tanzuji.engine.system import (
     Triplets,
 )
 from tanzuji.errors import (
+    AllocationError,
     DanglingReference,
     DuplicateId,
     InvalidAmount,
+    ModelError,
     NoFactorMatch,
     TanzujiError,
 )
@@ -49,8 +62,26 @@ from tanzuji.factors.matchers import FactorMatcher, StarterMatcher
 from tanzuji.library.foreground import PREFIX as LIBRARY_PREFIX
 from tanzuji.library.foreground import ForegroundLibrary, LibrarySource
 from tanzuji.model import formula
+from tanzuji.model.electricity import (
+    ElectricityUse,
+    InstrumentUse,
+    country,
+    criteria_failures,
+    to_mwh,
+)
 from tanzuji.model.files import LoadedModel, SourceMap
-from tanzuji.model.schema import InlineFactor, Model, Process
+from tanzuji.model.rules import DEFAULT_RULES, CalculationRules
+from tanzuji.model.scenarios import ParameterSet
+from tanzuji.model.schema import (
+    EndOfLifeLink,
+    Exchange,
+    InlineFactor,
+    Material,
+    Model,
+    Name,
+    Process,
+    ReferenceProduct,
+)
 
 REMOVAL_ORIGINS = ("biogenic", "land_management")
 
@@ -90,6 +121,54 @@ class MatchedInput:
     pedigree: tuple[float, ...] | None
 
 
+#: Kinds of credit and the family whose counting rule applies (CalculationRules.counts).
+CREDIT_FAMILIES = {
+    "avoided_product": "substitution",
+    "avoided_waste": "substitution",
+    "substitution": "substitution",
+    "recycling": "recycling",
+    "energy_recovery": "recycling",
+}
+
+
+@dataclass(frozen=True)
+class CreditEntry:
+    """An avoided product, avoided waste treatment, substituted co-product or credit term of
+    an end-of-life formula: kept out of the technosphere and valued after the solve as
+    ``-sum_c amount * share_c * s_c * intensity[row]`` (docs/model.md "Avoided products").
+
+    Attributes
+    ----------
+    location : str
+        ``file:line path`` of the exchange (or formula term) in the model.
+    process : str
+        Id of the process (or material) that avoids it.
+    life_cycle_stage : str
+        Stage of that process; credits are reported by it.
+    kind : str
+        A key of :data:`CREDIT_FAMILIES`.
+    row : int
+        The activity (model process or factor column) whose product is avoided.
+    columns, shares
+        The avoiding process's columns and the share of the credit each carries.
+    amount : float
+        Units of the avoided product per run of the avoiding process.
+    """
+
+    location: str
+    process: str
+    life_cycle_stage: str
+    kind: str
+    row: int
+    columns: tuple[int, ...]
+    shares: tuple[float, ...]
+    amount: float
+
+    @property
+    def family(self) -> str:
+        return CREDIT_FAMILIES[self.kind]
+
+
 @dataclass
 class CompiledModel:
     """A product system plus what it was built from (for results and certificates)."""
@@ -106,6 +185,17 @@ class CompiledModel:
     factor_columns: dict[str, list[int]] = field(default_factory=dict)
     #: Process-library versions whose blocks the system holds: "NAME@VERSION" -> content hash.
     libraries: dict[str, str] = field(default_factory=dict)
+    #: Avoided products, substitutions and end-of-life credit terms (valued after the solve).
+    credits: list[CreditEntry] = field(default_factory=list)
+    #: Electricity inputs with market data (when compiled for the market-based result).
+    electricity: list[ElectricityUse] = field(default_factory=list)
+    #: The rules the system was compiled under and the name of the parameter set.
+    rules: CalculationRules = DEFAULT_RULES
+    parameter_set: str = "baseline"
+    #: Analysis groups: activity index of each grouped model process -> group name.
+    groups: dict[int, str] = field(default_factory=dict)
+    #: Functional units in one sales unit (``product.sales_unit.functional_units``), or None.
+    sales_unit_functional_units: float | None = None
 
 
 @contextmanager
@@ -161,6 +251,68 @@ def factor_source_for(loaded: LoadedModel, extra: FactorSource | None = None) ->
     return ChainedSource(sources)
 
 
+@dataclass(frozen=True)
+class _Allocation:
+    """The allocation in force for one process: its method, the default split of its exchanges
+    over its products, whether causal factors written on exchanges apply, the product keys."""
+
+    method: str
+    default: np.ndarray
+    causal: bool
+    keys: list[str]
+    why: str
+
+    def split(self, builder: _Builder, exchange, path: tuple[str | int, ...]) -> np.ndarray:
+        """The shares of one exchange: its causal factors when they apply, else the default."""
+        factors = getattr(exchange, "allocation", None)
+        if factors is None:
+            return self.default
+        where = builder.smap.where((*path, "allocation"))
+        if self.method == "single":
+            raise AllocationError(
+                "causal allocation factors on an exchange of a process with one product; "
+                "remove 'allocation' or give the process its co_products",
+                location=where,
+            )
+        if not self.causal:  # one method for all (physical, economic, none, substitution)
+            return self.default
+        values = {
+            key: builder.bounded(value, (*path, "allocation", key), f"causal factor of {key!r}", 1)
+            for key, value in factors.items()
+        }
+        with located(where):
+            return causal_shares(self.keys, values)
+
+
+#: The two processes a material defines: suffix of the id, name suffix, stage (None: own).
+_MATERIAL_PARTS = {
+    "material": ("", ("", ""), None),
+    "end_of_life": ("#end_of_life", (" (end of life)", "（寿命终止）"), "end_of_life"),
+}
+
+
+def material_process(material: Material, part: str) -> Process:
+    """The process a material defines for ``part`` (``material`` or ``end_of_life``): 1 kg of
+    the material as supplied, or 1 kg of it at end of life (docs/model.md "Recycling")."""
+    suffix, (en, zh), stage = _MATERIAL_PARTS[part]
+    name = material.name
+    return Process.model_construct(
+        id=material.id + suffix,
+        name=Name.model_construct(
+            en=(name.en or name.zh or material.id) + en, zh=(name.zh or name.en or material.id) + zh
+        ),
+        life_cycle_stage=stage or material.life_cycle_stage,
+        reference_product=ReferenceProduct.model_construct(amount=1.0, unit="kg"),
+        co_products=[],
+        allocation=None,
+        inputs=[],
+        emissions=[],
+        avoided=None,
+        geography=None,
+        comment=None,
+    )
+
+
 class _Builder:
     def __init__(
         self,
@@ -168,6 +320,8 @@ class _Builder:
         source: FactorSource,
         matcher: FactorMatcher | None = None,
         library: LibrarySource | None = None,
+        rules: CalculationRules = DEFAULT_RULES,
+        parameter_set: ParameterSet | None = None,
     ) -> None:
         self.loaded = loaded
         self.library = ForegroundLibrary(library) if library is not None else None
@@ -175,6 +329,12 @@ class _Builder:
         self.smap: SourceMap = loaded.source_map
         self.source = source
         self._matcher = matcher
+        self.rules = rules
+        self.parameter_set = parameter_set or ParameterSet()
+        self.credits: list[CreditEntry] = []
+        self.electricity: list[ElectricityUse] = []
+        self.substituted: dict[str, str] = {}  # co-product column id -> location of the rule
+        self.linked: dict[str, str] = {}  # product column id -> first input location using it
         self.matches: list[MatchedInput] = []
         self.activities: list[Activity] = []
         self.column_of: dict[str, int] = {}
@@ -187,12 +347,22 @@ class _Builder:
         self.factor_columns: dict[str, list[int]] = {}
         self.factor_record: dict[str, int] = {}
         self.factor_ids: set[str] = set()
+        definitions = {**self.model.parameters, **self.parameter_set.overrides}
         with located(self.smap.where(("parameters",))):
             self.params = formula.resolve_parameters(
-                self.model.parameters,
+                definitions,
                 where=self.smap.where(("parameters",)),
-                where_of=lambda name: self.smap.where(("parameters", name)),
+                where_of=self._parameter_where,
             )
+
+    def _parameter_where(self, name: str) -> str:
+        """Where parameter ``name`` is defined: a scenario's value, a sweep or ``parameters``."""
+        if name in self.parameter_set.paths:
+            path = self.parameter_set.paths[name]
+            if path is None:
+                return f"{self.smap.file} (parameter set {self.parameter_set.name!r}) {name}"
+            return self.smap.where(path)
+        return self.smap.where(("parameters", name))
 
     def amount(self, value: float | str, path: tuple[str | int, ...]) -> float:
         where = self.smap.where(path)
@@ -239,9 +409,19 @@ class _Builder:
             self._add_column(process.id, process, ref.name, ref.unit, i)
             for j, co in enumerate(process.co_products):
                 self._add_column(f"{process.id}#{co.id}", process, co.name, co.unit, i, j)
+        for m, material in enumerate(self.model.materials or []):
+            for part in ("material", "end_of_life"):
+                holder = material_process(material, part)
+                if holder.id in self.column_of:
+                    raise DuplicateId(
+                        f"material id {material.id!r} is also the id of a process or another "
+                        "material; ids must be unique",
+                        location=self.smap.where(("materials", m, "id")),
+                    )
+                self._add_column(holder.id, holder, None, "kg", path=("materials", m))
 
-    def _add_column(self, cid, process: Process, name, unit, i, j=None) -> None:
-        where = ("processes", i) + (
+    def _add_column(self, cid, process: Process, name, unit, i=0, j=None, path=None) -> None:
+        where = path or ("processes", i) + (
             ("co_products", j, "unit") if j is not None else ("reference_product", "unit")
         )
         with located(self.smap.where(where)):
@@ -330,24 +510,54 @@ class _Builder:
                     location=self.smap.where((*path, "amount")),
                 )
             amounts.append(value)
-        if process.co_products:
-            props = [
-                self._allocation_property(process.allocation, p, a, path)
-                for (_, p, path), a in zip(products, amounts, strict=True)
-            ]
-            with located(self.smap.where((*base, "allocation"))):
-                split = allocation_shares(process.allocation, props)
-        else:
-            split = np.ones(1)
+        allocation = self._allocation(process, base, products, amounts)
         cols = [self.column_of[process.id + suffix] for suffix, _, _ in products]
         for col, amount in zip(cols, amounts, strict=True):
             self.tech.add(col, col, amount)
         for k, exchange in enumerate(process.inputs):
-            self._add_input(process, i, k, exchange, cols, split)
+            path = (*base, "inputs", k)
+            self._add_input(process, path, exchange, cols, allocation.split(self, exchange, path))
         for k, emission in enumerate(process.emissions):
-            self._add_emission(process, i, k, emission, cols, split)
+            path = (*base, "emissions", k)
+            split = allocation.split(self, emission, path)
+            self._add_emission(process, path, emission, cols, split)
+        for k, avoided in enumerate(process.avoided or []):
+            path = (*base, "avoided", k)
+            kind = f"avoided_{avoided.kind}"
+            split = allocation.split(self, avoided, path)
+            self._add_input(process, path, avoided, cols, split, kind=kind)
+        if allocation.method == "substitution":
+            self._substitute(process, base, cols[0], allocation)
 
-    def _allocation_property(self, method, product, amount, path) -> float:
+    def _allocation(self, process: Process, base, products, amounts) -> _Allocation:
+        """The allocation in force for ``process`` under the calculation rules."""
+        keys = [process.id] + [co.id for co in process.co_products]
+        if not process.co_products:
+            return _Allocation("single", np.ones(1), False, keys, "")
+        chosen, own = self.rules.allocation, process.allocation
+        method = {
+            "default": own,
+            "causal": own,
+            "physical": own if own in ("mass", "energy") else "mass",
+            "economic": "economic",
+            "none": "none",
+            "substitution": "substitution",
+        }[chosen]
+        why = "" if chosen == "default" else f" (calculation rule '{chosen}', {self.rules.source})"
+        causal = chosen in ("default", "causal") and method not in ("none", "substitution")
+        if method in ("none", "substitution"):
+            split = np.zeros(len(products))
+            split[0] = 1.0  # the reference product carries everything
+            return _Allocation(method, split, causal, keys, why)
+        props = [
+            self._allocation_property(method, p, a, path, why)
+            for (_, p, path), a in zip(products, amounts, strict=True)
+        ]
+        with located(self.smap.where((*base, "allocation"))):
+            split = allocation_shares(method, props)
+        return _Allocation(method, split, causal, keys, why)
+
+    def _allocation_property(self, method, product, amount, path, why: str = "") -> float:
         where = self.smap.where(path)
         if method == "shares":
             if product.share is None:
@@ -367,17 +577,43 @@ class _Builder:
         if unit is not None and units.convertible(product.unit, unit):
             return units.convert(amount, product.unit, unit)
         raise InvalidAmount(
-            f"allocation by {method} needs '{attr}' for this product (its unit "
+            f"allocation by {method}{why} needs '{attr}' for this product (its unit "
             f"{product.unit!r} is not {'a mass' if method == 'mass' else 'an energy'})"
             if unit
-            else "allocation 'economic' needs 'price' (per unit) on every product",
+            else f"allocation 'economic'{why} needs 'price' (per unit) on every product",
             location=where,
         )
 
-    def _add_input(self, process, i, k, exchange, cols, split) -> None:
-        path = ("processes", i, "inputs", k)
+    def _substitute(self, process: Process, base, reference_col: int, allocation) -> None:
+        """Credit each co-product by what it ``substitutes`` (system expansion, ISO
+        14067:2018 6.4.6.1); the reference product carries the whole process."""
+        for j, co in enumerate(process.co_products):
+            path = (*base, "co_products", j)
+            if co.substitutes is None:
+                raise AllocationError(
+                    f"process {process.id!r} is solved by substitution{allocation.why} but "
+                    f"co-product {co.id!r} names nothing it replaces; give "
+                    "substitutes: {factor: ID (or process: ID), amount: ..., unit: ...}",
+                    location=self.smap.where(path),
+                )
+            self.substituted[f"{process.id}#{co.id}"] = self.smap.where(path)
+            self._add_input(
+                process, (*path, "substitutes"), co.substitutes, [reference_col], np.ones(1),
+                kind="substitution",
+            )  # fmt: skip
+
+    def _add_input(self, process, path, exchange, cols, split, kind: str | None = None) -> None:
+        """One input (a burden) or, with ``kind`` or a negative amount, a credit entry."""
         where = self.smap.where(path)
-        value = self._input_amount(exchange, path)
+        value = self.amount(exchange.amount, (*path, "amount"))
+        if value < 0 and kind is not None:
+            raise InvalidAmount(
+                f"amount is {value:g}; write avoided and substituted amounts as positive numbers "
+                "(the list they are in makes them credits)",
+                location=self.smap.where((*path, "amount")),
+            )
+        if value < 0:
+            kind = "avoided_product"  # a negative input is an avoided product (docs/model.md)
         factor: FactorData | None = None
         matched: Candidate | None = None
         if exchange.process is not None and exchange.process.startswith(LIBRARY_PREFIX):
@@ -385,23 +621,46 @@ class _Builder:
                 row, target_unit = self.library_column(exchange.process, process)
         elif exchange.process is not None:
             row, target_unit = self._process_target(exchange.process, path)
+            self.linked.setdefault(exchange.process, where)
         else:
-            factor, matched = self._input_factor(process, exchange, value, path)
+            factor, matched = self._input_factor(process, exchange, abs(value), path)
             row, target_unit = self.factor_col(factor, process), factor.unit
+        rec = self._input_record(process, exchange, where, value, factor, matched, kind)
+        if kind is not None:
+            converted = self._converted(abs(value), exchange.unit, target_unit, where)
+            self.credits.append(
+                CreditEntry(
+                    where, process.id, process.life_cycle_stage, kind, row, tuple(cols),
+                    tuple(float(x) for x in split), converted,
+                )
+            )  # fmt: skip
+            return
+        if exchange.market is not None and self.rules.electricity == "market" and factor:
+            parts = self._market_parts(process, path, exchange, value, factor)
+        else:
+            parts = [(row, self._converted(value, exchange.unit, target_unit, where))]
+        for part_row, converted in parts:
+            for col, share in zip(cols, split, strict=True):
+                self.tech.add(part_row, col, -converted * share, rec)
+
+    def _converted(self, value: float, unit: str, target_unit: str, where: str) -> float:
         with located(where):
-            converted = units.convert(value, exchange.unit, target_unit, where=where)
-        _refuse_overflow(converted, value, exchange.unit, target_unit, where)
+            converted = units.convert(value, unit, target_unit, where=where)
+        _refuse_overflow(converted, value, unit, target_unit, where)
+        return converted
+
+    def _input_record(self, process, exchange, where, value, factor, matched, kind) -> int:
+        """Append the :class:`ExchangeRecord` of an input; its index."""
         pedigree = _pedigree(exchange.pedigree)
         match_fields: dict = {}
         if matched is not None and factor is not None:
             pedigree = _matched_pedigree(pedigree, factor.pedigree, matched.confidence)
             match_fields = self._record_match(process, exchange, where, factor, matched, pedigree)
-        rec = len(self.records)
         self.records.append(
             ExchangeRecord(
                 where,
                 process.id,
-                "input",
+                "input" if kind is None else "credit",
                 exchange.uncertainty.model_dump() if exchange.uncertainty else None,
                 pedigree,
                 exchange.primary,
@@ -411,17 +670,87 @@ class _Builder:
                 **match_fields,
             )
         )
-        for col, share in zip(cols, split, strict=True):
-            self.tech.add(row, col, -converted * share, rec)
+        return len(self.records) - 1
 
-    def _input_amount(self, exchange, path: tuple[str | int, ...]) -> float:
-        value = self.amount(exchange.amount, (*path, "amount"))
-        if value < 0:
-            raise InvalidAmount(
-                f"input amount is {value:g}; inputs must be >= 0 (model outputs as co_products)",
-                location=self.smap.where((*path, "amount")),
+    # -- electricity ---------------------------------------------------------------------------
+    def _market_parts(self, process, path, exchange, value, grid) -> list[tuple[int, float]]:
+        """Rows and amounts (in each factor's unit) of a market-based electricity input:
+        qualifying instruments first, the rest residual mix or grid average."""
+        where = self.smap.where(path)
+        product = self.model.product
+        consumption = country(process.geography or product.geography)
+        remaining = value
+        uses: list[InstrumentUse] = []
+        parts: list[tuple[FactorData, float]] = []
+        notes: list[str] = []
+        per_run = self._per_run(path, exchange, value)
+        for n, instrument in enumerate(exchange.market.instruments):
+            ipath = (*path, "market", "instruments", n)
+            amount = self.bounded(instrument.amount, (*ipath, "amount"), "amount", upper=None)
+            at = self.smap.where(ipath)
+            claimed = self._converted(amount, instrument.unit, exchange.unit, at) * per_run
+            mwh = to_mwh(amount, instrument.unit, at)
+            use = InstrumentUse(instrument, at, claimed)
+            use.reasons = criteria_failures(instrument, mwh, consumption, product.reference_period)
+            if use.qualifies:
+                use.counted = min(claimed, remaining)
+                remaining -= use.counted
+                if use.counted < claimed:
+                    notes.append(
+                        f"{use.instrument.label()} claims {claimed:g} {exchange.unit} but only "
+                        f"{use.counted:g} {exchange.unit} of the consumption were left to cover"
+                    )
+                with located(self.smap.where((*ipath, "factor"))):
+                    generation = self.source.resolve(instrument.factor)
+                self.factors[factor_identity(generation)] = generation
+                parts.append((generation, use.counted))
+            uses.append(use)
+        residual = self._residual(process, path, exchange, grid, remaining, notes)
+        if remaining > 0:
+            parts.append((residual, remaining))
+        self.electricity.append(
+            ElectricityUse(
+                where, process.id, value, exchange.unit, grid.id, uses,
+                residual.id if residual is not grid else None, remaining, notes,
             )
-        return value
+        )  # fmt: skip
+        return [
+            (self.factor_col(f, process), self._converted(a, exchange.unit, f.unit, where))
+            for f, a in parts
+            if a > 0
+        ]
+
+    def _per_run(self, path, exchange, value: float) -> float:
+        """Run share of period totals: input amount / period consumption (1 without it)."""
+        market = exchange.market
+        if market.period_consumption is None:
+            return 1.0
+        where = (*path, "market", "period_consumption")
+        total = self.bounded(market.period_consumption, where, "period_consumption", upper=None)
+        total = self._converted(total, market.period_unit, exchange.unit, self.smap.where(where))
+        if not total > 0:
+            raise InvalidAmount(
+                "period_consumption is 0; give the electricity consumed over the reference period",
+                location=self.smap.where(where),
+            )
+        return value / total
+
+    def _residual(self, process, path, exchange, grid, remaining, notes) -> FactorData:
+        """The residual mix of an input (GHG Protocol Scope 2 Guidance 6.11), else the grid."""
+        market = exchange.market
+        if market.residual_mix is None:
+            if remaining > 0:
+                notes.append(
+                    f"no residual mix given: the {remaining:g} {exchange.unit} not covered by a "
+                    f"qualifying instrument use the grid average {grid.id}, which still counts "
+                    "attributes sold to others (Scope 2 Guidance 6.11); give market.residual_mix "
+                    "where one is published"
+                )
+            return grid
+        with located(self.smap.where((*path, "market", "residual_mix"))):
+            residual = self.source.resolve(market.residual_mix)
+        self.factors[factor_identity(residual)] = residual
+        return residual
 
     def _process_target(self, target: str, path: tuple[str | int, ...]) -> tuple[int, str]:
         """Row and product unit of the model process an input links to."""
@@ -520,8 +849,7 @@ class _Builder:
         best = found[0]
         return best.record.to_factor_data(release=self.matcher.release), best
 
-    def _add_emission(self, process, i, k, emission, cols, split) -> None:
-        path = ("processes", i, "emissions", k)
+    def _add_emission(self, process, path, emission, cols, split) -> None:
         where = self.smap.where(path)
         with located(self.smap.where((*path, "gas"))):
             gas = gases.canonical_gas(emission.gas)
@@ -553,6 +881,117 @@ class _Builder:
         )
         for col, share in zip(cols, split, strict=True):
             self.bio.add(row, col, kg * share, rec)
+
+    # -- materials (recycled content and end of life) --------------------------------------
+    def build_material(self, m: int, material: Material) -> None:
+        """The two processes of a material, with the terms of its end-of-life formula."""
+        base = ("materials", m)
+        method = self.rules.end_of_life or material.method
+        parameters = self._recycling_parameters(material, base, method)
+        holders = {part: material_process(material, part) for part in _MATERIAL_PARTS}
+        for holder in holders.values():
+            col = self.column_of[holder.id]
+            self.tech.add(col, col, 1.0)
+        for term in recycling.terms(method, parameters):
+            link = getattr(material, term.name)
+            if link is None and term.name == "E_v_star":
+                link = material.E_v  # the virgin material substituted is the one used
+            path = (*base, term.name)
+            if link is None:
+                raise ModelError(
+                    f"material {material.id!r} ({method}): the term {term.formula} of "
+                    f"{term.name} is {term.amount:g} per kg, but '{term.name}' is not given; "
+                    "name the process or factor it stands for",
+                    location=self.smap.where(base),
+                )
+            self._add_term(holders[term.part], path, link, term)
+
+    def _add_term(self, holder: Process, path, link: EndOfLifeLink, term) -> None:
+        unit = "MJ" if term.name.startswith("E_se") else "kg"
+        exchange = Exchange.model_construct(
+            process=link.process, factor=link.factor, match=None, geography=None, year=None,
+            amount=term.amount, unit=unit, comment=term.formula, uncertainty=None,
+            pedigree=None, primary=False, allocation=None, market=None,
+        )  # fmt: skip
+        kind = None
+        if term.credit:
+            kind = "energy_recovery" if term.name.startswith("E_se") else "recycling"
+        self._add_input(holder, path, exchange, [self.column_of[holder.id]], np.ones(1), kind)
+
+    def _recycling_parameters(self, material: Material, base, method) -> recycling.Parameters:
+        """The formula's parameters, each checked against its range."""
+
+        def fraction(name: str) -> float:
+            return self.bounded(getattr(material, name), (*base, name), name, upper=1.0)
+
+        if method == "cff" and material.A is None:
+            raise ModelError(
+                f"material {material.id!r}: the calculation rules ({self.rules.source}) ask "
+                "for the Circular Footprint Formula, which needs 'A' (and 'A_source')",
+                location=self.smap.where(base),
+            )
+        values = {
+            name: fraction(name) for name in ("B", "R1", "R2", "R3", "X_er_heat", "X_er_elec")
+        }
+        values["A"] = fraction("A") if material.A is not None else 1.0
+        for name in ("Qsin_Qp", "Qsout_Qp", "LHV_mj_per_kg"):
+            values[name] = self.bounded(getattr(material, name), (*base, name), name, upper=None)
+        if values["R2"] + values["R3"] > 1 + 1e-12:
+            raise InvalidAmount(
+                f"R2 + R3 is {values['R2'] + values['R3']:g} ({values['R2']:g} recycled + "
+                f"{values['R3']:g} to energy recovery); at most 1 of the material can leave "
+                "the product (2021/2279 Annex I 4.4.8)",
+                location=self.smap.where((*base, "R3")),
+            )
+        return recycling.Parameters(**values)
+
+    # -- groups, sales unit, consistency ---------------------------------------------------------
+    def analysis_groups(self) -> dict[int, str]:
+        """Activity index of each grouped product -> its group (each product in one group)."""
+        groups: dict[int, str] = {}
+        for g, group in enumerate(self.model.analysis_groups or []):
+            for k, ref in enumerate(group.processes):
+                where = self.smap.where(("analysis_groups", g, "processes", k))
+                if ref not in self.column_of:
+                    raise DanglingReference(
+                        f"analysis group {group.name!r} names {ref!r}, which the model does "
+                        "not define",
+                        location=where,
+                    )
+                col = self.column_of[ref]
+                if col in groups:
+                    raise DuplicateId(
+                        f"{ref!r} is in analysis groups {groups[col]!r} and {group.name!r}; a "
+                        "process belongs to one group",
+                        location=where,
+                    )
+                groups[col] = group.name
+        return groups
+
+    def sales_unit_functional_units(self) -> float | None:
+        sales = self.model.product.sales_unit
+        if sales is None:
+            return None
+        path = ("product", "sales_unit", "functional_units")
+        value = self.amount(sales.functional_units, path)
+        if not value > 0:
+            raise InvalidAmount(
+                f"functional_units is {value:g}; one sales unit must hold more than 0 "
+                "functional units",
+                location=self.smap.where(path),
+            )
+        return value
+
+    def refuse_consumed_substitutes(self) -> None:
+        """A co-product credited by substitution cannot also be consumed inside the model."""
+        for product, where in self.substituted.items():
+            if product in self.linked:
+                raise AllocationError(
+                    f"co-product {product!r} is credited by substitution ({where}) and also "
+                    f"consumed inside the model ({self.linked[product]}); allocate the process "
+                    "instead, or stop crediting what the system itself uses",
+                    location=where,
+                )
 
     def demand(self) -> np.ndarray:
         ref = self.model.product.reference_flow
@@ -624,6 +1063,9 @@ def compile_model(
     factor_source: FactorSource | None = None,
     matcher: FactorMatcher | None = None,
     library: LibrarySource | None = None,
+    *,
+    rules: CalculationRules = DEFAULT_RULES,
+    parameter_set: ParameterSet | None = None,
 ) -> CompiledModel:
     """Build the product system of a loaded model.
 
@@ -640,6 +1082,10 @@ def compile_model(
         ``factor_source``).
     library : LibrarySource, optional
         Resolves ``process: library:NAME/ID`` inputs to background process blocks.
+    rules : CalculationRules, optional
+        Allocation method, electricity basis and end-of-life method in force (a PCR's).
+    parameter_set : ParameterSet, optional
+        A scenario or sweep value replacing some parameters (:mod:`tanzuji.model.scenarios`).
 
     Raises
     ------
@@ -649,10 +1095,13 @@ def compile_model(
         A ``match:`` text matches no factor of a unit convertible from the input's unit.
     """
     source = factor_source_for(loaded, factor_source)
-    builder = _Builder(loaded, source, matcher, library)
+    builder = _Builder(loaded, source, matcher, library, rules, parameter_set)
     builder.declare_columns()
     for i, process in enumerate(loaded.model.processes):
         builder.build_process(i, process)
+    for m, material in enumerate(loaded.model.materials or []):
+        builder.build_material(m, material)
+    builder.refuse_consumed_substitutes()
     demand = builder.demand()
     biogenic_carbon = builder.biogenic_carbon_content()
     system = ProductSystem(
@@ -673,7 +1122,20 @@ def compile_model(
         biogenic_carbon,
         builder.factor_columns,
         builder.library.used if builder.library is not None else {},
+        builder.credits,
+        builder.electricity,
+        rules,
+        builder.parameter_set.name,
+        builder.analysis_groups(),
+        builder.sales_unit_functional_units(),
     )
 
 
-__all__ = ["CompiledModel", "MatchedInput", "compile_model", "factor_source_for"]
+__all__ = [
+    "CompiledModel",
+    "CreditEntry",
+    "MatchedInput",
+    "compile_model",
+    "factor_source_for",
+    "material_process",
+]

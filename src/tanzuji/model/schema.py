@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 LIFE_CYCLE_STAGES = ("raw_materials", "production", "distribution", "use", "end_of_life")
 
 Amount = float | str  # a number or a formula over parameters
+#: One rule per multi-output process (ISO 14067:2018 6.4.6): physical (mass, energy), economic,
+#: explicit shares, substitution of the co-products (system expansion), or none (the reference
+#: product carries everything). Causal factors on single exchanges come on top (docs/model.md).
+ProcessAllocation = Literal["mass", "energy", "economic", "shares", "substitution", "none"]
 Origin = Literal["fossil", "biogenic", "land_use_change", "land_management"]  # gases.ORIGINS
 Identifier = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-/]+$")]
 #: A product of the model: a process id, or ``PROCESS#CO_PRODUCT`` for one of its co-products.
@@ -81,6 +85,19 @@ class Period(Strict):
         return self
 
 
+class SalesUnit(Strict):
+    """The unit a buyer sees (one bottle, one pack) and how many functional units it holds."""
+
+    name: Name
+    amount: float = Field(1.0, gt=0)
+    unit: str = Field(min_length=1)
+    functional_units: Amount = Field(
+        description="functional (declared) units in one sales unit, a number or formula > 0"
+    )
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+
 class Product(Strict):
     id: Identifier
     name: Name
@@ -98,6 +115,9 @@ class Product(Strict):
     #: EN 15804+A2 7.2.4), a number or formula >= 0. Needed when a PCR asks for it (see
     #: docs/pcr.md).
     biogenic_carbon_content_kg: Amount | None = None
+    #: The unit the product is sold in (one bottle), when it differs from the functional or
+    #: declared unit the PCR demands (1 kg); results are given per both.
+    sales_unit: SalesUnit | None = None
 
     _name = field_validator("name", mode="before")(_coerce_name)
 
@@ -142,9 +162,86 @@ class Pedigree(Strict):
     technological: int = Field(ge=1, le=5)
 
 
+class Instrument(Strict):
+    """A contractual instrument for electricity (market-based method; ISO 14067:2018 6.4.9.4,
+    GHG Protocol Scope 2 Guidance ch. 7).
+
+    ``type``: ``gec`` (China Green Electricity Certificate 绿证, 1 certificate = 1 MWh),
+    ``i-rec`` (International REC, 1 certificate = 1 MWh), ``ppa`` (power purchase agreement),
+    ``green_power_trading`` (绿电交易 contract), ``supplier_specific`` (a supplier's
+    disclosed product). Certificates carry a block of serials (``serial_prefix`` +
+    ``serial_start``..``serial_end``) that certification refuses to see claimed twice.
+    """
+
+    type: Literal["gec", "i-rec", "ppa", "green_power_trading", "supplier_specific"]
+    amount: Amount = Field(description="electricity covered by this instrument")
+    unit: str = "MWh"
+    factor: str = Field(
+        min_length=1,
+        description="emission factor of the contracted generation (life cycle, per kWh)",
+    )
+    registry: str = Field(min_length=1, max_length=200)
+    serial_prefix: str = Field("", max_length=200)
+    serial_start: int | None = Field(None, ge=0)
+    serial_end: int | None = Field(None, ge=0)
+    certificate_mwh: float = Field(1.0, gt=0, description="MWh one certificate stands for")
+    contract_id: str | None = Field(None, min_length=1, max_length=200)
+    vintage: int | None = Field(None, ge=1990, le=2100, description="year of generation")
+    region: str | None = Field(None, min_length=2, max_length=40, description="ISO 3166 code")
+    retired: bool = False
+    retirement_date: dt.date | None = None
+    beneficiary: str | None = None
+    comment: str | None = None
+
+    @model_validator(mode="after")
+    def _serials(self) -> Instrument:
+        given = (self.serial_start is None, self.serial_end is None)
+        if given[0] != given[1]:
+            raise ValueError("give both serial_start and serial_end, or neither")
+        if self.serial_start is not None and self.serial_end < self.serial_start:  # type: ignore[operator]
+            raise ValueError(
+                f"serial range ends ({self.serial_end}) before it starts ({self.serial_start})"
+            )
+        return self
+
+    @property
+    def has_serials(self) -> bool:
+        return self.serial_start is not None
+
+    def label(self) -> str:
+        """``registry prefix start-end`` (the form of :meth:`CreditRetirement.label`)."""
+        if not self.has_serials:
+            return f"{self.registry} contract {self.contract_id or '?'}"
+        return f"{self.registry} {self.serial_prefix}{self.serial_start}-{self.serial_end}"
+
+
+class MarketElectricity(Strict):
+    """Market-based data of an electricity input: instruments and the residual mix.
+
+    The input's own ``factor`` (or ``match``) is its location-based grid average. Electricity
+    not covered by a qualifying instrument takes ``residual_mix`` (a published residual-mix
+    factor) or, when none is given, the grid average with a note (GHG Protocol Scope 2
+    Guidance 6.11: the residual mix avoids double counting attributes claimed by others).
+    """
+
+    instruments: list[Instrument] = Field(default_factory=list)
+    residual_mix: str | None = Field(None, min_length=1)
+    #: The site's electricity over the reference period (metered), when the instruments are
+    #: written as totals for that period: each run's input is then covered in the proportion
+    #: instruments / period consumption. Without it instrument amounts are per run.
+    period_consumption: Amount | None = None
+    period_unit: str = "MWh"
+
+
 class Exchange(Strict):
     """An input: from a process of the model, from an emission factor, or from a factor chosen
-    by matching activity text (``match:``; see docs/model.md and docs/matching.md)."""
+    by matching activity text (``match:``; see docs/model.md and docs/matching.md).
+
+    A negative ``amount`` is an avoided product (a credit by system expansion, reported
+    apart; ISO 14067:2018 6.4.6). ``allocation`` gives causal allocation factors of this
+    exchange per product of a multi-output process (keys: the process id for the reference
+    product, co-product ids for the others).
+    """
 
     process: ProductRef | None = None
     factor: str | None = None
@@ -161,6 +258,8 @@ class Exchange(Strict):
     uncertainty: Uncertainty | None = None
     pedigree: Pedigree | None = None
     primary: bool = False
+    allocation: dict[str, Amount] | None = None
+    market: MarketElectricity | None = None
 
     @model_validator(mode="after")
     def _one_link(self) -> Exchange:
@@ -169,7 +268,19 @@ class Exchange(Strict):
             raise ValueError("an input links to exactly one of 'process', 'factor' or 'match'")
         if self.match is None and (self.geography is not None or self.year is not None):
             raise ValueError("'geography' and 'year' on an input are hints for 'match' only")
+        if self.market is not None and self.process is not None:
+            raise ValueError(
+                "'market' belongs on an electricity input with a grid 'factor' or 'match' "
+                "(its location-based factor), not on a link to a process"
+            )
         return self
+
+
+class AvoidedExchange(Exchange):
+    """An avoided product or avoided waste treatment (system expansion): a credit of the
+    amount times the footprint per unit of the linked product, reported apart."""
+
+    kind: Literal["product", "waste"] = "product"
 
 
 class Emission(Strict):
@@ -184,6 +295,7 @@ class Emission(Strict):
     uncertainty: Uncertainty | None = None
     pedigree: Pedigree | None = None
     primary: bool = True
+    allocation: dict[str, Amount] | None = None
 
 
 class CoProduct(Strict):
@@ -197,6 +309,9 @@ class CoProduct(Strict):
     energy_mj: Amount | None = None
     price: Amount | None = None
     share: Amount | None = None  # 0..1, checked when the model is compiled
+    #: What this co-product replaces when the process is solved by substitution (system
+    #: expansion, ISO 14067:2018 6.4.6.1): amount per run of the process.
+    substitutes: Exchange | None = None
 
     _name = field_validator("name", mode="before")(_coerce_name)
 
@@ -219,9 +334,12 @@ class Process(Strict):
     life_cycle_stage: Annotated[str, Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")]
     reference_product: ReferenceProduct
     co_products: list[CoProduct] = Field(default_factory=list)
-    allocation: Literal["mass", "energy", "economic", "shares"] | None = None
+    allocation: ProcessAllocation | None = None
     inputs: list[Exchange] = Field(default_factory=list)
     emissions: list[Emission] = Field(default_factory=list)
+    #: Avoided products and avoided waste treatments (credits, reported apart). None, not [],
+    #: keeps the content hash of models written before the field stable.
+    avoided: list[AvoidedExchange] | None = None
     geography: str | None = None
     comment: str | None = None
 
@@ -231,8 +349,8 @@ class Process(Strict):
     def _allocation_given(self) -> Process:
         if self.co_products and self.allocation is None:
             raise ValueError(
-                "a process with co_products needs 'allocation': mass, energy, economic or shares "
-                "(ISO 14067:2018 6.4.6.2)"
+                "a process with co_products needs 'allocation': mass, energy, economic, shares, "
+                "substitution or none (ISO 14067:2018 6.4.6)"
             )
         return self
 
@@ -265,6 +383,81 @@ class InlineFactor(Strict):
     _name = field_validator("name", mode="before")(_coerce_name)
 
 
+class EndOfLifeLink(Strict):
+    """What one term of a recycling formula stands for: a process of the model or an emission
+    factor. Material terms are amounts in kg of material, substituted energy in MJ; each is
+    converted to the unit of the linked product or factor."""
+
+    process: ProductRef | None = None
+    factor: str | None = None
+
+    @model_validator(mode="after")
+    def _one_link(self) -> EndOfLifeLink:
+        if (self.process is None) == (self.factor is None):
+            raise ValueError("give exactly one of 'process' or 'factor'")
+        return self
+
+
+class Material(Strict):
+    """Recycled content and end of life of one material, by the Circular Footprint Formula
+    (Commission Recommendation (EU) 2021/2279 Annex I 4.4.8), cut-off or avoided burden.
+
+    Defines two processes the model links to like any other: ``ID`` (1 kg of the material as
+    supplied, stage ``life_cycle_stage``) and ``ID#end_of_life`` (1 kg of it at end of life,
+    stage ``end_of_life``). Parameters are numbers or formulas; docs/model.md gives the
+    formula term by term.
+    """
+
+    id: Identifier
+    name: Name
+    method: Literal["cff", "cut_off", "avoided_burden"] = "cff"
+    life_cycle_stage: Annotated[str, Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")] = (
+        "raw_materials"
+    )
+    A: Amount | None = None
+    B: Amount = 0.0
+    R1: Amount = 0.0
+    R2: Amount = 0.0
+    R3: Amount = 0.0
+    Qsin_Qp: Amount = 1.0
+    Qsout_Qp: Amount = 1.0
+    LHV_mj_per_kg: Amount = 0.0
+    X_er_heat: Amount = 0.0
+    X_er_elec: Amount = 0.0
+    E_v: EndOfLifeLink
+    E_v_star: EndOfLifeLink | None = None
+    E_recycled: EndOfLifeLink | None = None
+    E_recycling_eol: EndOfLifeLink | None = None
+    E_er: EndOfLifeLink | None = None
+    E_se_heat: EndOfLifeLink | None = None
+    E_se_elec: EndOfLifeLink | None = None
+    E_d: EndOfLifeLink | None = None
+    #: Citation of the A value (e.g. "PEF Annex C, row 'Aluminium'") and of R1, R2, R3, Q.
+    A_source: str | None = None
+    parameters_source: str | None = None
+
+    _name = field_validator("name", mode="before")(_coerce_name)
+
+    @model_validator(mode="after")
+    def _a_for_cff(self) -> Material:
+        if self.method == "cff" and self.A is None:
+            raise ValueError(
+                "the Circular Footprint Formula needs 'A' (0.2 to 0.8 by the PEF Annex C list; "
+                "see data/cff_parameters.csv) and 'A_source' naming where it comes from"
+            )
+        if self.method == "cff" and not self.A_source:
+            raise ValueError("give 'A_source': where the A value comes from (PEF Annex C row)")
+        return self
+
+
+class AnalysisGroup(Strict):
+    """A named group of processes whose results include their upstream chain up to the next
+    group (openLCA analysis groups; docs/model.md "Stage results")."""
+
+    name: str = Field(min_length=1, max_length=200)
+    processes: list[ProductRef] = Field(min_length=1)
+
+
 class Model(Strict):
     """A whole product model file."""
 
@@ -276,3 +469,9 @@ class Model(Strict):
     factor_files: list[str] = Field(default_factory=list)
     #: Flows/processes excluded under the cut-off rule (None, not [], keeps old hashes stable).
     exclusions: list[Exclusion] | None = None
+    #: Named parameter sets: each overrides some ``parameters`` (``tanzuji calc --scenario``).
+    scenarios: dict[str, dict[str, Amount]] | None = None
+    #: Recycled content and end of life per material (CFF, cut-off, avoided burden).
+    materials: list[Material] | None = None
+    #: Named groups of processes for upstream-of-group results (openLCA analysis groups).
+    analysis_groups: list[AnalysisGroup] | None = None

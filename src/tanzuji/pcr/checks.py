@@ -17,11 +17,15 @@ from typing import Any
 from pydantic import BaseModel
 
 from tanzuji import gases, units
+from tanzuji.engine.recycling import pef_defaults
 from tanzuji.errors import PcrError
 from tanzuji.factors.base import FactorSource
 from tanzuji.footprint import Footprint, calculate
+from tanzuji.model import formula
+from tanzuji.model.compile import material_process
 from tanzuji.model.files import LoadedModel, SourceMap
 from tanzuji.model.schema import Emission, Exchange, Model, Process
+from tanzuji.pcr.calculation import rules_of
 from tanzuji.pcr.registry import get_pcr, split_ref
 from tanzuji.pcr.schema import InputRule, Pcr, Severity, Threshold
 
@@ -175,10 +179,14 @@ def _stage_index(model: Model) -> dict[str, list[int]]:
 def check_stages(ctx: CheckContext) -> list[Finding]:
     """Mandatory PCR stages are present, excluded stages absent, other stages known."""
     present = _stage_index(ctx.model)
+    materials = ctx.model.materials or []
+    # a material is two processes: its own stage and end of life (docs/model.md "Recycling")
+    covered = set(present) | {m.life_cycle_stage for m in materials}
+    covered |= {"end_of_life"} if materials else set()
     excluded = {e.model_stage: e for e in ctx.pcr.excluded_stages}
     out = []
     for stage in ctx.pcr.stages:
-        if stage.mandatory and not any(s in present for s in stage.model_stages):
+        if stage.mandatory and not any(s in covered for s in stage.model_stages):
             values = " / ".join(stage.model_stages)
             out.append(
                 ctx.finding(
@@ -256,10 +264,23 @@ def check_boundary(ctx: CheckContext) -> list[Finding]:
 
 
 # -- inputs -----------------------------------------------------------------------------------
-def _exchanges(model: Model) -> Iterator[tuple[int, int, Process, Exchange]]:
+def _exchanges(model: Model) -> Iterator[tuple[tuple[str | int, ...], Process, Exchange]]:
+    """Every input (path, process, exchange), and each material's virgin and recycled inputs
+    as inputs of its material process (stage ``life_cycle_stage`` of the material)."""
     for i, process in enumerate(model.processes):
         for k, exchange in enumerate(process.inputs):
-            yield i, k, process, exchange
+            yield ("processes", i, "inputs", k), process, exchange
+    for m, material in enumerate(model.materials or []):
+        holder = material_process(material, "material")
+        words = " ".join(filter(None, [material.id, material.name.en, material.name.zh]))
+        for term in ("E_v", "E_recycled"):
+            link = getattr(material, term)
+            if link is not None:
+                exchange = Exchange.model_construct(
+                    process=link.process, factor=link.factor, match=None, amount=1.0,
+                    unit="kg", comment=words,
+                )  # fmt: skip
+                yield ("materials", m, term), holder, exchange
 
 
 def _haystack(ctx: CheckContext, exchange: Exchange) -> str:
@@ -290,7 +311,7 @@ def check_required_inputs(ctx: CheckContext) -> list[Finding]:
         (r, False) for r in ctx.pcr.inputs.optional
     ]
     for rule, required in rules:
-        found = [(i, k, e) for i, k, p, e in _exchanges(ctx.model) if _matches(ctx, rule, p, e)]
+        found = [(at, e) for at, p, e in _exchanges(ctx.model) if _matches(ctx, rule, p, e)]
         if required and not found:
             scope = f" in stage(s) {', '.join(rule.stages)}" if rule.stages else ""
             scope_zh = f"（阶段 {', '.join(rule.stages)}）" if rule.stages else ""
@@ -306,14 +327,14 @@ def check_required_inputs(ctx: CheckContext) -> list[Finding]:
                     f"应有匹配 {rule.factor or '-'} 的因子或含关键词 {rule.keywords or '-'} 的输入",
                 )
             )
-        for i, k, exchange in found:
+        for at, exchange in found:
             if units.convertible(exchange.unit, rule.unit):
                 continue
             out.append(
                 ctx.finding(
                     "required_inputs.unit" if required else "required_inputs.optional_unit",
                     "error" if required else "warning",
-                    ctx.where("processes", i, "inputs", k, "unit"),
+                    ctx.where(*at, "unit"),
                     f"input '{rule.name.text('en')}' is given in {exchange.unit!r}; the PCR asks "
                     f"for {rule.unit} or a unit convertible to it",
                     f"输入“{rule.name.text('zh')}”的单位为 {exchange.unit!r}；PCR 要求 {rule.unit}",
@@ -425,6 +446,18 @@ def check_allocation(ctx: CheckContext) -> list[Finding]:
         and "economic" in rule.hierarchy
         and rule.hierarchy.index("physical") < rule.hierarchy.index("economic")
     )
+    if rule.calculation not in (None, "default", "causal"):
+        return [
+            ctx.finding(
+                "allocation.calculation",
+                "info",
+                ctx.where("processes"),
+                f"the PCR allocates every multi-output process by {rule.calculation} "
+                f"({rule.source}); the processes' own rules are not used",
+                f"PCR 规定所有多产出过程按 {rule.calculation} 处理（{rule.source}），"
+                "不采用各过程自身的分配规则",
+            )
+        ]
     for i, process in enumerate(ctx.model.processes):
         if not process.co_products:
             continue
@@ -455,6 +488,153 @@ def check_allocation(ctx: CheckContext) -> list[Finding]:
                     "请说明不能使用物理分配的理由（ISO 14067:2018 6.4.6.2）",
                 )
             )
+    return out
+
+
+# -- credits, end of life, electricity ------------------------------------------------------------
+def check_credits(ctx: CheckContext) -> list[Finding]:
+    """Credits are reported apart; the PCR says whether they count in the declared value."""
+    credits = ctx.footprint.credits
+    if credits is None:
+        return []
+    at = f"{ctx.smap.file} (result credits)"
+    rule = ctx.pcr.credits
+    if rule is None:
+        return [
+            ctx.finding(
+                "credits.rule_missing",
+                "warning",
+                at,
+                f"the result has credits of {credits.credits_kg_co2e:.6g} kg CO2e but the PCR "
+                "does not say whether they count; they are reported apart and, by default, not "
+                "in the declared value (ISO 14067:2018 6.4.6)",
+                f"结果含抵扣 {credits.credits_kg_co2e:.6g} kg CO2e，PCR 未规定是否计入；"
+                "已单独报告，默认不计入声明值（ISO 14067:2018 6.4.6）",
+            )
+        ]
+    counted = credits.counted_kg_co2e
+    return [
+        ctx.finding(
+            "credits.reported",
+            "info",
+            at,
+            f"credits {credits.credits_kg_co2e:.6g} kg CO2e reported apart; {counted:.6g} count "
+            f"in the declared value (substitution: {rule.substitution}, recycling: "
+            f"{rule.recycling}; {rule.source})",
+            f"抵扣 {credits.credits_kg_co2e:.6g} kg CO2e 已单独报告，其中 {counted:.6g} 计入声明值"
+            f"（替代：{rule.substitution}，回收：{rule.recycling}；{rule.source}）",
+        )
+    ]
+
+
+def check_end_of_life(ctx: CheckContext) -> list[Finding]:
+    """Materials use the PCR's end-of-life method; CFF A values lie in the PEF range."""
+    rule = ctx.pcr.end_of_life
+    if rule is None:
+        return []
+    materials = ctx.model.materials or []
+    out = []
+    if not materials and any(p.life_cycle_stage == "end_of_life" for p in ctx.model.processes):
+        out.append(
+            ctx.finding(
+                "end_of_life.materials_missing",
+                rule.missing_severity,
+                ctx.where("processes"),
+                f"the PCR models recycled content and end of life by {rule.method} "
+                f"({rule.source}); list the product's materials under 'materials:' with their "
+                'parameters (docs/model.md "Recycling")',
+                f"PCR 要求按 {rule.method} 处理再生含量与寿命终止（{rule.source}）；"
+                "请在 materials: 中列出产品材料及其参数",
+            )
+        )
+    for m, material in enumerate(materials):
+        if material.method != rule.method:
+            out.append(
+                ctx.finding(
+                    "end_of_life.method_replaced",
+                    "info",
+                    ctx.where("materials", m, "method"),
+                    f"material {material.id!r} is written with {material.method}; computed with "
+                    f"the PCR's {rule.method}",
+                    f"材料 {material.id!r} 写为 {material.method}，"
+                    f"按 PCR 规定的 {rule.method} 计算",
+                )
+            )
+        out += _a_range(ctx, m, material, rule.method)
+    return out
+
+
+def _a_range(ctx: CheckContext, m: int, material, method: str) -> list[Finding]:
+    """A within the PEF range 0.2..0.8 (data/cff_parameters.csv A.minimum, A.maximum)."""
+    if method != "cff" or material.A is None:
+        return []
+    a = (
+        formula.evaluate(material.A, ctx.footprint.inputs.parameters)
+        if isinstance(material.A, str)
+        else float(material.A)
+    )
+    defaults = pef_defaults()
+    low, high = defaults["A.minimum"], defaults["A.maximum"]
+    if low.value <= a <= high.value:
+        return []
+    return [
+        ctx.finding(
+            "end_of_life.a_out_of_range",
+            "error",
+            ctx.where("materials", m, "A"),
+            f"material {material.id!r} has A = {a:g}; the PEF method admits {low.value:g} to "
+            f"{high.value:g} ({low.source})",
+            f"材料 {material.id!r} 的 A = {a:g}；PEF 方法允许 {low.value:g} 至 {high.value:g}",
+        )
+    ]
+
+
+def check_electricity(ctx: CheckContext) -> list[Finding]:
+    """The declared electricity result is the PCR's; instruments that fail criteria listed."""
+    rule, result = ctx.pcr.electricity, ctx.footprint.electricity
+    if result is None:
+        return []
+    out = []
+    for use in result.inputs:
+        for instrument in use.instruments:
+            if instrument.qualifies:
+                continue
+            out.append(
+                ctx.finding(
+                    "electricity.instrument_not_counted",
+                    "warning",
+                    instrument.location,
+                    f"{instrument.type} {instrument.registry} does not count in the market-based "
+                    f"result: {'; '.join(instrument.reasons)} (GHG Protocol Scope 2 Guidance "
+                    "Table 7.1; ISO 14067:2018 6.4.9.4)",
+                    f"{instrument.type} {instrument.registry} 不计入基于市场的结果："
+                    f"{'；'.join(instrument.reasons)}",
+                )
+            )
+        if rule is not None and rule.residual_mix_required and use.residual_factor_id is None:
+            out.append(
+                ctx.finding(
+                    "electricity.residual_mix_missing",
+                    "error",
+                    use.location,
+                    f"the PCR requires a residual mix for electricity not covered by instruments "
+                    f"({rule.source}); give market.residual_mix",
+                    f"PCR 要求未被证书覆盖的电力采用剩余电力组合因子（{rule.source}）",
+                )
+            )
+    reported = result.reported
+    out.append(
+        ctx.finding(
+            "electricity.results",
+            "info",
+            f"{ctx.smap.file} (result electricity)",
+            f"location-based {result.location_based_kg_co2e:.6g}, market-based "
+            f"{result.market_based_kg_co2e:.6g} kg CO2e; declared: {reported}"
+            + (f" ({rule.source})" if rule else " (default, no PCR rule)"),
+            f"基于位置 {result.location_based_kg_co2e:.6g}、基于市场 "
+            f"{result.market_based_kg_co2e:.6g} kg CO2e；声明采用 {reported}",
+        )
+    )
     return out
 
 
@@ -712,6 +892,9 @@ RULE_KINDS: dict[str, Callable[[CheckContext], list[Finding]]] = {
     "required_inputs": check_required_inputs,
     "cutoff": check_cutoff,
     "allocation": check_allocation,
+    "credits": check_credits,
+    "end_of_life": check_end_of_life,
+    "electricity": check_electricity,
     "gwp_set": check_gwp_set,
     "gwp_set_consistency": check_gwp_set_consistency,
     "data_quality": check_data_quality,
@@ -776,7 +959,10 @@ def check_model(
         raise PcrError(f"unknown PCR parameter(s) {unknown}; expected one of {list(PARAMETERS)}")
     if footprint is None:
         footprint = calculate(
-            loaded, gwp_set=gwp_set or default_gwp_set(chosen), factor_source=factor_source
+            loaded,
+            gwp_set=gwp_set or default_gwp_set(chosen),
+            factor_source=factor_source,
+            rules=rules_of(chosen),
         )
     ctx = CheckContext(loaded, chosen, footprint, params)
     findings = [finding for rule in RULE_KINDS.values() for finding in rule(ctx)]

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tanzuji import gases, units
+from tanzuji.model.rules import AllocationChoice
 from tanzuji.model.schema import LIFE_CYCLE_STAGES, Name
 
 Severity = Literal["error", "warning", "info"]
@@ -167,12 +168,52 @@ AllocationStep = Literal["subdivision", "system_expansion", "physical", "economi
 
 
 class AllocationRule(Strict):
-    """The allocation hierarchy (ISO 14067:2018 6.4.6; ISO 14044 4.3.4.2) and allowed methods."""
+    """The allocation hierarchy (ISO 14067:2018 6.4.6; ISO 14044 4.3.4.2) and allowed methods.
+
+    ``calculation`` makes one method apply to every multi-output process of a calculation under
+    this PCR (``physical``, ``economic``, ``causal``, ``none``, ``substitution``; ``default``
+    or absent: each process's own rule, checked against ``allowed``).
+    """
 
     hierarchy: list[AllocationStep] = Field(min_length=1)
-    allowed: list[Literal["mass", "energy", "economic", "shares"]] = Field(min_length=1)
+    allowed: list[Literal["mass", "energy", "economic", "shares", "substitution", "none"]] = Field(
+        min_length=1
+    )
+    calculation: AllocationChoice | None = None
     end_of_life: str | None = None
     source: str = Field(min_length=1)
+
+
+class CreditsRule(Strict):
+    """Whether credits count in the declared value (ISO 14067:2018 6.4.6): ``substitution``
+    for avoided products, avoided waste and substituted co-products, ``recycling`` for the
+    credit terms of end-of-life formulas (CFF E*v, ESE). Both are always reported apart."""
+
+    substitution: Literal["include", "separate"]
+    recycling: Literal["include", "separate"]
+    source: str = Field(min_length=1)
+
+
+class EndOfLifeRule(Strict):
+    """The end-of-life and recycled-content method every material must use (``materials:``),
+    and the severity when a model with an end-of-life stage models no material."""
+
+    method: Literal["cff", "cut_off", "avoided_burden"]
+    missing_severity: Literal["error", "warning"] = "warning"
+    source: str = Field(min_length=1)
+    verified: Literal["S", "K"] = "K"
+    note: str | None = None
+
+
+class ElectricityRule(Strict):
+    """Which electricity result is the declared one (both are reported; ISO 14067:2018
+    6.4.9.4, GHG Protocol Scope 2 Guidance), and whether a residual mix must be given."""
+
+    reported: Literal["market", "location"]
+    residual_mix_required: bool = False
+    source: str = Field(min_length=1)
+    verified: Literal["S", "K"] = "K"
+    note: str | None = None
 
 
 class DataQualityRule(Strict):
@@ -225,6 +266,9 @@ class Pcr(Strict):
     inputs: Inputs = Field(default_factory=Inputs)
     cutoff: CutoffRule
     allocation: AllocationRule
+    credits: CreditsRule | None = None
+    end_of_life: EndOfLifeRule | None = None
+    electricity: ElectricityRule | None = None
     gwp_sets: list[str] = Field(min_length=1)
     gwp_note: str | None = None
     gwp_set_consistency: GwpSetConsistency | None = None
@@ -268,7 +312,10 @@ __all__ = [
     "DIMENSIONS",
     "LIFE_CYCLE_STAGES",
     "Citation",
+    "CreditsRule",
     "CutoffRule",
+    "ElectricityRule",
+    "EndOfLifeRule",
     "GwpSetConsistency",
     "Pcr",
     "PcrStage",

@@ -5,12 +5,18 @@ The model arrives as a :class:`ModelInput` — its text and the content of the f
 upload or a stored application. Factors come from the Context's factor selection: ``factor:``
 ids and ``match:`` texts from the same versions; ``library:NAME/ID`` inputs from the Context's
 process library (the stored libraries).
+
+A calculation is made under calculation rules (allocation, credits, electricity basis, end of
+life, declared unit: a PCR's, :func:`tanzuji.pcr.calculation.rules_for`) and with a parameter
+set (the model's own parameters, a named scenario, or the points of a sweep:
+:mod:`tanzuji.model.scenarios`).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ConfigDict, Field
@@ -19,11 +25,15 @@ from tanzuji import gases
 from tanzuji.context import Context
 from tanzuji.engine.montecarlo import MonteCarlo
 from tanzuji.engine.sensitivity import UncertaintySummary, summarize
-from tanzuji.footprint import Footprint
+from tanzuji.footprint import Footprint, SweepResult
 from tanzuji.footprint import calculate as calculate_footprint
+from tanzuji.footprint import sweep as sweep_footprint
 from tanzuji.limits import InputLimits
 from tanzuji.model.compile import compile_model
 from tanzuji.model.files import LoadedModel, load_model_text
+from tanzuji.model.rules import DEFAULT_RULES, CalculationRules
+from tanzuji.model.scenarios import ParameterSet, parse_sweep, scenario
+from tanzuji.pcr.calculation import rules_for
 from tanzuji.services.base import Request, Result
 
 
@@ -63,11 +73,26 @@ class ModelInput(Request):
         return {hashlib.sha256(data).hexdigest(): data for data in self.files.values()}
 
 
-class CalculationRequest(Request):
-    """Compute the footprint of ``model`` per functional unit."""
+class Setup(Request):
+    """How a model is calculated: its rules and its parameter set (defaults: the PCR the
+    model names, each process's own allocation, the model's own parameters)."""
 
     model: ModelInput
     gwp_set: str | None = Field(None, description="AR4, AR5 or AR6 (default: setting gwp_set)")
+    pcr: str | None = Field(
+        None,
+        description="PCR id or id@version whose calculation rules apply (default: the "
+        "model's product.pcr)",
+    )
+    allocation: str | None = Field(
+        None, description="one allocation method for every process (ALLOCATION_CHOICES)"
+    )
+    scenario: str | None = Field(None, description="a named parameter set of the model")
+
+
+class CalculationRequest(Setup):
+    """Compute the footprint of ``model`` per functional unit."""
+
     tree_cutoff: float | None = Field(
         None, ge=0.0, le=1.0, description="relative cut-off of the supply-chain tree; None: no tree"
     )
@@ -77,6 +102,42 @@ class CalculationRequest(Request):
 
 class CalculationResult(Result):
     footprint: Footprint
+    #: Why the rules are not the ones asked for (a PCR the model names is not shipped).
+    note: str | None = None
+
+
+class SweepRequest(Setup):
+    """The footprint at each value of one parameter (the others from ``scenario``)."""
+
+    sweep: str = Field(description="NAME=START:STOP:STEP (stop included) or NAME=V1,V2,...")
+
+
+class SweepOutcome(Result):
+    table: SweepResult
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A loaded model with the rules and parameter set a request asks for."""
+
+    loaded: LoadedModel
+    rules: CalculationRules
+    parameter_set: ParameterSet
+    note: str | None
+
+
+def prepare(context: Context, request: Setup) -> Prepared:
+    """Load the model and resolve its rules (PCR, allocation) and scenario.
+
+    Raises
+    ------
+    ModelError, UnknownPcr, PcrError
+        The model does not load, names no such scenario, or the PCR or allocation is unknown.
+    """
+    loaded = request.model.load(context.limits)
+    rules, note = rules_for(loaded.model, request.pcr, request.allocation)
+    return Prepared(loaded, rules, scenario(loaded.model, request.scenario), note)
 
 
 def footprint_of(
@@ -85,6 +146,8 @@ def footprint_of(
     *,
     gwp_set: str | None = None,
     tree_cutoff: float | None = None,
+    rules: CalculationRules = DEFAULT_RULES,
+    parameter_set: ParameterSet | None = None,
 ) -> Footprint:
     """The footprint of a loaded model with the Context's factors and solver options."""
     return calculate_footprint(
@@ -96,6 +159,8 @@ def footprint_of(
         tree_max_nodes=int(context.settings.tree_max_nodes),
         solver_options=context.solver_options,
         library=context.library,
+        rules=rules,
+        parameter_set=parameter_set,
     )
 
 
@@ -107,10 +172,19 @@ def uncertainty_of(
     *,
     gwp_set: str | None = None,
     progress: Callable[[int], None] | None = None,
+    rules: CalculationRules = DEFAULT_RULES,
+    parameter_set: ParameterSet | None = None,
 ) -> UncertaintySummary:
-    """Monte Carlo of a loaded model (same factors as :func:`footprint_of`)."""
+    """Monte Carlo of a loaded model (same factors, rules and parameters as
+    :func:`footprint_of`); credits are valued after the solve, so the distribution is that of
+    the burdens."""
     compiled = compile_model(
-        loaded, context.factors.source, context.factors.matcher, library=context.library
+        loaded,
+        context.factors.source,
+        context.factors.matcher,
+        context.library,
+        rules=rules,
+        parameter_set=parameter_set,
     )
     engine = MonteCarlo(
         compiled.system,
@@ -135,27 +209,66 @@ def calculate(
     ModelError, UnknownFactor, NoFactorMatch, SingularTechnosphere, ...
         Each naming the file, line and field of the model at fault.
     """
-    loaded = request.model.load(context.limits)
+    setup = prepare(context, request)
     footprint = footprint_of(
-        context, loaded, gwp_set=request.gwp_set, tree_cutoff=request.tree_cutoff
+        context,
+        setup.loaded,
+        gwp_set=request.gwp_set,
+        tree_cutoff=request.tree_cutoff,
+        rules=setup.rules,
+        parameter_set=setup.parameter_set,
     )
     if request.monte_carlo_iterations:
         footprint.uncertainty = uncertainty_of(
             context,
-            loaded,
+            setup.loaded,
             request.monte_carlo_iterations,
             request.seed,
             gwp_set=request.gwp_set,
             progress=progress,
+            rules=setup.rules,
+            parameter_set=setup.parameter_set,
         )
-    return CalculationResult(footprint=footprint)
+    return CalculationResult(footprint=footprint, note=setup.note)
+
+
+def sweep(context: Context, request: SweepRequest) -> SweepOutcome:
+    """A table of footprints over the values of one parameter (each point compiled and solved
+    on its own, named by its parameter set).
+
+    Raises
+    ------
+    ModelError
+        A malformed sweep text, or a parameter the model does not define.
+    """
+    spec = parse_sweep(request.sweep)
+    setup = prepare(context, request)
+    table = sweep_footprint(
+        setup.loaded,
+        spec.parameter,
+        spec.values,
+        base=setup.parameter_set,
+        gwp_set=request.gwp_set or str(context.settings.gwp_set),
+        factor_source=context.factors.source,
+        matcher=context.factors.matcher,
+        library=context.library,
+        solver_options=context.solver_options,
+        rules=setup.rules,
+    )
+    return SweepOutcome(table=table, note=setup.note)
 
 
 __all__ = [
     "CalculationRequest",
     "CalculationResult",
     "ModelInput",
+    "Prepared",
+    "Setup",
+    "SweepOutcome",
+    "SweepRequest",
     "calculate",
     "footprint_of",
+    "prepare",
+    "sweep",
     "uncertainty_of",
 ]

@@ -157,10 +157,16 @@ def _pinned(context: Context, release: str | None) -> Context:
     return context.with_release(release)
 
 
+def pcr_ref(pcr_id: str, pcr_version: str) -> str:
+    """``id`` for the latest version, else ``id@version`` (what :func:`get_pcr` takes)."""
+    return pcr_id if pcr_version in ("", "latest") else f"{pcr_id}@{pcr_version}"
+
+
 def model_version(
-    context: Context, model: ModelInput, version: int, reason: str, actor: Actor
+    context: Context, model: ModelInput, version: int, reason: str, actor: Actor, pcr: str
 ) -> ModelVersion:
-    """Compute a model version with the Context's factors (outside any transaction)."""
+    """Compute a model version with the Context's factors under the calculation rules of
+    ``pcr`` (``id`` or ``id@version``), outside any transaction."""
     return wf.compute_model_version(
         model.text,
         version=version,
@@ -174,6 +180,7 @@ def model_version(
         files=model.files,
         solver_options=context.solver_options,
         library=context.library,
+        pcr=pcr,
     )
 
 
@@ -193,9 +200,10 @@ def apply(context: Context, request: ApplyRequest) -> Application:
     """
     actor = context.require_actor()
     version = request.pcr_version or "latest"
-    get_pcr(request.pcr_id if version == "latest" else f"{request.pcr_id}@{version}")
+    pcr = pcr_ref(request.pcr_id, version)
+    get_pcr(pcr)
     pinned = _pinned(context, request.release)
-    computed = model_version(pinned, request.model, 1, "initial", actor)
+    computed = model_version(pinned, request.model, 1, "initial", actor, pcr)
     release = pinned.factors.release_name
 
     def work(session: Any) -> Application:
@@ -348,8 +356,7 @@ def pcr_findings(context: Context, application: Application) -> list[PcrFinding]
     loaded = load_model_text(
         model.model_text, f"{application.id} model v{model.version}", files, limits=context.limits
     )
-    version = application.pcr_version
-    pcr = application.pcr_id if version in ("", "latest") else f"{application.pcr_id}@{version}"
+    pcr = pcr_ref(application.pcr_id, application.pcr_version)
     report = check_model(loaded, Footprint.model_validate(model.footprint), pcr=pcr)
     return [
         PcrFinding(
@@ -373,7 +380,12 @@ def revise(context: Context, request: ReviseRequest) -> Application:
         before = load(context, request.application_id)
         pinned = _pinned(context, before.factor_release)
         version = model_version(
-            pinned, request.model, len(before.model_versions) + 1, request.reason, actor
+            pinned,
+            request.model,
+            len(before.model_versions) + 1,
+            request.reason,
+            actor,
+            pcr_ref(before.pcr_id, before.pcr_version),
         )
         based_on = len(before.model_versions)
         return _step(

@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from tanzuji.certify.certificate import Keyring, SigningKey
 from tanzuji.certify.credits import UsedSerial
+from tanzuji.certify.instruments import InstrumentBlock, instrument_serials
 from tanzuji.certify.ledger import AuditReport, Ledger, TreeHead
 from tanzuji.certify.publish import Publication, publish
 from tanzuji.certify.records import Application, CreditRetirement, ModelVersion, State
@@ -49,6 +50,7 @@ from tanzuji.store.certify_tables import (
     CertificateRow,
     CreditSerialRow,
     EvidenceRow,
+    InstrumentSerialRow,
     ModelFileRow,
     ModelVersionRow,
     SigningKeyRow,
@@ -159,8 +161,8 @@ class CertificationRepository:
             self._append_children(application, evidence or {}, files or {}, stored or 0)
             self.session.flush()
         except IntegrityError as exc:
-            if "credit serial" in str(exc.orig):
-                raise _serials_reused(application.id) from None
+            if _serial_refusal(exc):
+                raise _serials_reused(application.id, exc) from None
             if not _unique_violation(exc):
                 raise
             raise ConcurrentUpdate(
@@ -168,8 +170,8 @@ class CertificationRepository:
                 "read it again and retry / 申请已被他人同时修改"
             ) from None
         except DBAPIError as exc:
-            if "credit serial" in str(exc.orig):
-                raise _serials_reused(application.id) from None
+            if _serial_refusal(exc):
+                raise _serials_reused(application.id, exc) from None
             raise
 
     def _stored_version(self, application: Application, expected: int | None) -> int | None:
@@ -253,6 +255,7 @@ class CertificationRepository:
                         added_at=item.added_at,
                     )
                 )
+        self._claim_instruments(application)
         claimed = session.scalar(select(func.count()).where(CreditSerialRow.application_id == aid))
         if application.state in CLAIMED_STATES and application.neutrality and not claimed:
             for block in application.neutrality.retirements:
@@ -274,6 +277,33 @@ class CertificationRepository:
                     )
                 )
                 session.flush()
+
+    def _claim_instruments(self, application: Application) -> None:
+        """Store the electricity certificate blocks a claimed application counts (once); the
+        overlap trigger of ``cert_instrument_serials`` refuses a block another one counts."""
+        model = application.current_model
+        if application.state not in CLAIMED_STATES or model is None:
+            return
+        session, aid = self.session, application.id
+        if session.scalar(select(func.count()).where(InstrumentSerialRow.application_id == aid)):
+            return
+        for block in instrument_serials(model.footprint):
+            canonical = block.serial_range()  # what the overlap trigger compares
+            session.add(
+                InstrumentSerialRow(
+                    application_id=aid,
+                    instrument_type=block.type,
+                    instrument_registry=block.registry,
+                    serial_prefix=block.serial_prefix,
+                    serial_start=block.serial_start,
+                    serial_end=block.serial_end,
+                    registry_key=canonical.registry,
+                    serial_key=canonical.prefix,
+                    number_start=canonical.start,
+                    number_end=canonical.end,
+                )
+            )
+            session.flush()
 
     def _add_model_files(self, model: ModelVersion, files: Mapping[str, bytes]) -> None:
         """Store the content of each file of ``model`` not stored yet (content-addressed)."""
@@ -354,8 +384,9 @@ class CertificationRepository:
         return [Application.model_validate(r) for r in rows]
 
     def used_serials(self) -> tuple[UsedSerial, ...]:
-        rows = self.session.scalars(select(CreditSerialRow))
-        return tuple(
+        """Credit blocks, and electricity certificate blocks counted by claimed applications
+        (:func:`tanzuji.certify.workflow.used_serials` over the stored records)."""
+        credits = tuple(
             UsedSerial(
                 r.application_id,
                 CreditRetirement(
@@ -368,8 +399,22 @@ class CertificationRepository:
                     retirement_date=r.retirement_date,
                 ),
             )
-            for r in rows
+            for r in self.session.scalars(select(CreditSerialRow))
         )
+        instruments = tuple(
+            UsedSerial(
+                r.application_id,
+                InstrumentBlock(  # type: ignore[arg-type]  # read like a credit block
+                    r.instrument_type,
+                    r.instrument_registry,
+                    r.serial_prefix,
+                    r.serial_start,
+                    r.serial_end,
+                ),
+            )
+            for r in self.session.scalars(select(InstrumentSerialRow))
+        )
+        return credits + instruments
 
     def evidence_content(self, application_id: str, sha256: str) -> bytes:
         row = self.session.get(EvidenceRow, (application_id, sha256))
@@ -476,7 +521,19 @@ def _unique_violation(exc: IntegrityError) -> bool:
     return "UNIQUE CONSTRAINT" in text or "PRIMARY KEY" in text
 
 
-def _serials_reused(application_id: str) -> CreditSerialReused:
+def _serial_refusal(exc: DBAPIError) -> bool:
+    """True when an overlap trigger refused a credit or electricity certificate block."""
+    text = str(exc.orig)
+    return "credit serial" in text or "instrument serial" in text
+
+
+def _serials_reused(application_id: str, exc: DBAPIError) -> CreditSerialReused:
+    if "instrument serial" in str(exc.orig):
+        return CreditSerialReused(
+            f"the database refused the electricity certificate serials of application "
+            f"{application_id}: they overlap serials counted by another certificate / "
+            "绿证序列号已被使用"
+        )
     return CreditSerialReused(
         f"the database refused the credit serials of application {application_id}: "
         "they overlap serials already used by another certificate / "

@@ -16,6 +16,9 @@
   prefix key, integer range; revision 0005); a trigger refuses a block whose canonical range
   overlaps one already stored, so a serial backs one claim only, even when two processes race.
 * ``cert_signing_keys``: public metadata of the platform keys (private keys stay in files).
+* ``cert_instrument_serials`` (revision ``0009_modelling``): electricity certificate blocks a
+  claimed application's market-based footprint counts, with the canonical columns and overlap
+  trigger of credit serials.
 """
 
 from __future__ import annotations
@@ -161,6 +164,24 @@ class CreditSerialRow(Base):
     serial_key: Mapped[str | None] = mapped_column(String(200))
     number_start: Mapped[int | None] = mapped_column(BigInteger)
     number_end: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class InstrumentSerialRow(Base):
+    __tablename__ = "cert_instrument_serials"
+    __table_args__ = (UniqueConstraint("registry_key", "serial_key", "number_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("cert_applications.id"))
+    instrument_type: Mapped[str] = mapped_column(String(40))
+    instrument_registry: Mapped[str] = mapped_column("registry", String(200))
+    serial_prefix: Mapped[str] = mapped_column(String(200))
+    serial_start: Mapped[int] = mapped_column(BigInteger)
+    serial_end: Mapped[int] = mapped_column(BigInteger)
+    # the block in canonical form (certify.serials), what the overlap trigger compares
+    registry_key: Mapped[str] = mapped_column(String(100))
+    serial_key: Mapped[str] = mapped_column(String(200))
+    number_start: Mapped[int] = mapped_column(BigInteger)
+    number_end: Mapped[int] = mapped_column(BigInteger)
 
 
 class SigningKeyRow(Base):
