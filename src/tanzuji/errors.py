@@ -293,3 +293,18 @@ class UncertaintySpecError(ModelError):
     """An ``uncertainty:`` block cannot be turned into a distribution around its amount."""
 
     code = "uncertainty_spec_error"
+
+
+class ReportError(TanzujiError):
+    """A report, chart or export cannot be made from the inputs given (missing part, bad
+    option)."""
+
+    code = "report_error"
+    http_status = 422
+
+
+class DeclarationError(ReportError):
+    """A carbon-footprint declaration lacks what its regulation requires, or does not validate
+    against its schema."""
+
+    code = "declaration_error"
