@@ -446,10 +446,10 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
             },
         },
     ]
+    anchors = [{**n, "ym": (n["y0"] + n["y1"]) / 2} for n in drawn.nodes]
     spec["layer"].append(
         {
-            "data": {"values": drawn.nodes},
-            "transform": [{"calculate": "(datum.y0 + datum.y1) / 2", "as": "ym"}],
+            "data": {"values": vega.text_lines(anchors, "label", "x1", "ym", 11.0)},
             "mark": {
                 "type": "text",
                 "align": "left",
@@ -459,9 +459,9 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
                 "limit": label_px,
             },
             "encoding": {
-                "x": {"field": "x1", **pixels},
-                "y": {"field": "ym", **pixels},
-                "text": {"field": "label"},
+                "x": {"field": "x", **pixels},
+                "y": {"field": "y", **pixels},
+                "text": {"field": "line"},
             },
         }
     )

@@ -71,6 +71,23 @@ def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
     return _converter().svg_to_png(svg, scale=scale)
 
 
+def text_lines(
+    rows: list[dict[str, Any]], field: str, x: str, y: str, line_px: float
+) -> list[dict[str, Any]]:
+    """One row per line of the multi-line text ``field``, centred on ``y`` (pixels).
+
+    Renderers disagree on multi-line SVG text (``<tspan>`` with ``text-anchor``): WeasyPrint
+    places the lines of a centred label apart. One text element per line draws the same
+    everywhere.
+    """
+    out = []
+    for row in rows:
+        lines = [line for line in row[field] if line]
+        top = row[y] - line_px * (len(lines) - 1) / 2
+        out += [{"x": row[x], "y": top + k * line_px, "line": line} for k, line in enumerate(lines)]
+    return out
+
+
 def vendor_scripts(static_url: str) -> str:
     """The ``<script>`` tags loading the vendored libraries from ``static_url`` (once a page)."""
     base = static_url.rstrip("/")
