@@ -23,6 +23,7 @@ from tanzuji.cli import demo as _demo  # noqa: F401  isort: skip
 from tanzuji.cli import factors as _factors  # noqa: F401  isort: skip
 from tanzuji.cli import certify as _certify  # noqa: F401  isort: skip
 from tanzuji.cli import pcr as _pcr  # noqa: F401  isort: skip
+from tanzuji.cli import report as _report  # noqa: F401  isort: skip
 
 
 def report_error(exc: TanzujiError, as_json: bool) -> None:

@@ -290,10 +290,11 @@ def pareto(
             },
         },
         {
+            "transform": [{"calculate": "max(datum.kg_co2e, 0)", "as": "label_x"}],
             "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 9},
             "encoding": {
                 "y": y,
-                "x": {"field": "kg_co2e", "type": "quantitative"},
+                "x": {"field": "label_x", "type": "quantitative"},
                 "text": {"field": "label"},
             },
         },

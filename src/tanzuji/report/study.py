@@ -372,6 +372,7 @@ def _results(inputs: StudyInputs, lang: str) -> dict[str, Any]:
         "stages": stages,
         "gases": gases,
         "charts": {c.name: c for c in drawn},
+        "svgs": {c.name: c.svg() for c in drawn},
         "hotspots": _hotspots(fp, lang),
     }
 
