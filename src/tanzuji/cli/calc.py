@@ -79,6 +79,7 @@ def calc(
         0, "--mc", min=0, help="Monte Carlo iterations for the uncertainty (0 = none)."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo run."),
+    xlsx: Path = typer.Option(None, "--xlsx", help="Also write the whole result to this .xlsx."),
 ) -> None:
     """Compute the carbon footprint of MODEL per functional unit (计算碳足迹)."""
     loaded = load_model(model)
@@ -94,6 +95,8 @@ def calc(
     )
     if mc:
         footprint.uncertainty = run_monte_carlo(loaded, gwp, mc, seed, show=not as_json)
+    if xlsx is not None:
+        write_workbook(footprint, loaded, xlsx, quiet=as_json)
     if as_json:
         typer.echo(footprint.to_json())
         return
@@ -103,6 +106,16 @@ def calc(
         print_uncertainty(footprint.uncertainty)
     if tree and footprint.tree is not None:
         console.print(render_tree(footprint.tree, footprint.total_kg_co2e))
+
+
+def write_workbook(footprint: Footprint, loaded, path: Path, quiet: bool = False) -> None:
+    """The whole result as an Excel workbook (:mod:`tanzuji.report.workbook`)."""
+    from tanzuji.report.study import StudyInputs
+    from tanzuji.report.workbook import workbook_bytes
+
+    path.write_bytes(workbook_bytes(StudyInputs(footprint, loaded.model)))
+    if not quiet:
+        console.print(f"workbook written to {path}")
 
 
 def _fu(footprint: Footprint) -> str:
