@@ -63,14 +63,21 @@ def test_charts_directory(tmp_path):
 
 def test_declare_json(tmp_path):
     out = tmp_path / "d.json"
-    run("declare", BATTERY, "--info", EXAMPLES / "lfp_battery_pack.declaration.yaml", "--out", out)
+    run(
+        "declare",
+        BATTERY,
+        "--info",
+        EXAMPLES / "declarations" / "lfp_battery_pack.yaml",
+        "--out",
+        out,
+    )
     document = json.loads(out.read_text("utf-8"))
     assert document["regulation"] == "Regulation (EU) 2023/1542, Article 7(1)"
     bad = run(
         "declare",
         EXAMPLES / "cotton_tshirt.yaml",
         "--info",
-        EXAMPLES / "lfp_battery_pack.declaration.yaml",
+        EXAMPLES / "declarations" / "lfp_battery_pack.yaml",
         "--out",
         out,
         ok=False,

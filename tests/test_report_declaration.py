@@ -18,7 +18,7 @@ from tanzuji.report import declaration
 from tanzuji.report.study import number
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-DETAILS = EXAMPLES / "lfp_battery_pack.declaration.yaml"
+DETAILS = EXAMPLES / "declarations" / "lfp_battery_pack.yaml"
 
 
 @pytest.fixture(scope="module")

@@ -121,7 +121,7 @@ def test_bilingual_pdf_embeds_the_cjk_font(pdf_text):
     text = pdf_text["lfp_battery_pack"]
     assert "产品碳足迹研究报告" in text and "Carbon footprint of a product" in text
     assert "原材料获取" in text  # a stage name, from the template and the charts
-    assert "NotoSansCJKsc" in pdf_text["fonts"]  # embedded subset (+ABCDEF+Noto…)
+    assert "+Noto-Sans-CJK-SC" in pdf_text["fonts"]  # an embedded subset (ABCDEF+name)
 
 
 def test_html_is_byte_identical_across_runs(inputs):

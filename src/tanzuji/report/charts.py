@@ -93,6 +93,14 @@ def _component(cell: Any, by: str, lang: str) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _stage_label(stage: str, lang: str) -> str:
+    """A stage's axis label; bilingual labels break into two lines at ``|`` (labelExpr)."""
+    if lang == "both":
+        zh, en = terms.STAGES.get(stage, (stage, stage.replace("_", " ")))
+        return f"{zh}|{en}"
+    return terms.stage_name(stage, lang)
+
+
 def stage_rows(footprint: Footprint, by: Literal["gas", "origin"], lang: str) -> list[dict]:
     """kg CO2e by life-cycle stage and component (gas or origin), in life-cycle order."""
     stages = terms.stage_order(list(footprint.by_stage))
@@ -109,7 +117,7 @@ def stage_rows(footprint: Footprint, by: Literal["gas", "origin"], lang: str) ->
     return [
         {
             "life_cycle_stage": stage,
-            "stage": terms.stage_name(stage, lang),
+            "stage": _stage_label(stage, lang),
             "stage_order": rank[stage],
             "component": component,
             "kg_co2e": value,
@@ -134,7 +142,7 @@ def stages(footprint: Footprint, by: Literal["gas", "origin"] = "gas", lang: str
         f"Carbon footprint by life-cycle stage and {by}",
         lang,
     )
-    order = [terms.stage_name(s, lang) for s in terms.stage_order(list(footprint.by_stage))]
+    order = [_stage_label(s, lang) for s in terms.stage_order(list(footprint.by_stage))]
     legend = terms.pick("气体" if by == "gas" else "来源", by, lang)
     y_title = _unit_label(footprint, lang)
     x = {
@@ -142,7 +150,7 @@ def stages(footprint: Footprint, by: Literal["gas", "origin"] = "gas", lang: str
         "type": "nominal",
         "sort": order,
         "title": None,
-        "axis": {"labelAngle": 0, "labelLimit": 120},
+        "axis": {"labelAngle": 0, "labelLimit": 150, "labelExpr": "split(datum.label, '|')"},
     }
     spec = _base(title, lang)
     spec["data"] = {"values": rows}
@@ -269,6 +277,8 @@ def pareto(
     spec = _base(title, lang, width=300, height=None)
     spec["height"] = {"step": 20}
     spec["data"] = {"values": rows}
+    # in the shared data (not a layer's own transform), so both layers keep the rank order
+    spec["transform"] = [{"calculate": "max(datum.kg_co2e, 0)", "as": "label_x"}]
     spec["layer"] = [
         {
             "mark": {"type": "bar", "color": "#4c78a8"},
@@ -290,7 +300,6 @@ def pareto(
             },
         },
         {
-            "transform": [{"calculate": "max(datum.kg_co2e, 0)", "as": "label_x"}],
             "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 9},
             "encoding": {
                 "y": y,

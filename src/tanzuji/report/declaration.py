@@ -147,8 +147,8 @@ def _check_unit(footprint: Footprint) -> None:
     if fu.get("unit") != "kWh" or float(fu.get("amount", 0)) != 1.0:
         raise DeclarationError(
             f"Art. 7(1)(d) declares kg CO2e per 1 kWh of total energy over the service life; "
-            f"the result is per {fu.get('amount', 1):g} {fu.get('unit')}: model the battery per 1 kWh "
-            "delivered (examples/lfp_battery_pack.yaml)"
+            f"the result is per {fu.get('amount', 1):g} {fu.get('unit')}: model the battery per "
+            "1 kWh delivered (examples/lfp_battery_pack.yaml)"
         )
 
 

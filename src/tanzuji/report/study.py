@@ -128,12 +128,12 @@ def _study_type(claim: str | None, lang: str) -> str:
 def _goal(inputs: StudyInputs, lang: str) -> list[str]:
     t = _t(lang)
     fp, product = inputs.footprint, inputs.model.product
-    name = terms.pick(fp.product_name_zh, fp.product_name_en, lang)
     lines = [
         t(
-            f"量化{name}的产品碳足迹，依据 ISO 14067:2018 与 GB/T 24067-2024，"
+            f"量化{fp.product_name_zh}的产品碳足迹，依据 ISO 14067:2018 与 GB/T 24067-2024，"
             f"以 {fp.gwp_set} 的 GWP100 表示为 kg CO2e。",
-            f"Quantify the carbon footprint of {name} per ISO 14067:2018 and GB/T 24067-2024, "
+            f"Quantify the carbon footprint of {fp.product_name_en} per ISO 14067:2018 and GB/T "
+            "24067-2024, "
             f"in kg CO2e with the {fp.gwp_set} GWP100 values.",
         )
     ]
