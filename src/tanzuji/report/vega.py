@@ -58,12 +58,22 @@ def render_svg(spec: dict[str, Any]) -> str:
         svg = converter.vegalite_to_svg(spec, vl_version=VEGA_LITE_VERSION)
     except ValueError as exc:
         raise ReportError(f"chart {spec.get('name', '?')!r} cannot be rendered: {exc}") from None
-    return _strip_xml_declaration(svg)
+    return _first_line_anchored(_strip_xml_declaration(svg))
 
 
 def _strip_xml_declaration(svg: str) -> str:
     # Inline in HTML an XML declaration is invalid; vl-convert 1.9 writes none, later may.
     return re.sub(r"^<\?xml[^>]*>\s*", "", svg)
+
+
+def _first_line_anchored(svg: str) -> str:
+    """Give the first line of a multi-line label its ``x`` as the other lines have.
+
+    Vega writes ``<tspan>line 1</tspan><tspan x="0" dy="12">line 2</tspan>``; browsers centre
+    both lines, WeasyPrint anchors a line only where a ``tspan`` starts a new chunk with ``x``.
+    ``x="0"`` is the default position, so the drawing does not change elsewhere.
+    """
+    return svg.replace("><tspan>", '><tspan x="0">')
 
 
 def svg_to_png(svg: str, scale: float = 2.0) -> bytes:
