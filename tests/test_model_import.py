@@ -223,3 +223,65 @@ def test_not_a_product_system(tmp_path):
 
     with pytest.raises(ModelError, match="holds no openLCA ProductSystem"):
         import_product_system(SAMPLES / "jsonld" / "process.json")
+
+
+def test_command_imports_a_json_ld_folder_through_the_service(tmp_path):
+    # The loop case above as an unpacked folder: `tanzuji model import` reads its files, the
+    # modelling service packs them for the reader and returns the model text (total 12).
+    from typer.testing import CliRunner
+
+    from tanzuji.cli import app
+
+    p = {
+        "@type": "Process",
+        "@id": "p",
+        "name": "P",
+        "exchanges": [
+            exchange(1, "p", 1.0, reference=True),
+            exchange(2, "q", 1.0, is_input=True),
+            exchange(3, "co2", 2.0),
+        ],
+    }
+    q = {
+        "@type": "Process",
+        "@id": "q",
+        "name": "Q",
+        "exchanges": [
+            exchange(1, "q", 1.0, reference=True),
+            exchange(2, "p", 0.5, is_input=True),
+            exchange(3, "co2", 4.0),
+        ],
+    }
+    system = {
+        "@type": "ProductSystem",
+        "@id": "S",
+        "name": "loop",
+        "referenceProcess": {"@id": "p"},
+        "processes": [{"@id": "p"}, {"@id": "q"}],
+        "processLinks": [
+            {"provider": {"@id": "q"}, "flow": {"@id": "q"}, "process": {"@id": "p"}},
+            {"provider": {"@id": "p"}, "flow": {"@id": "p"}, "process": {"@id": "q"}},
+        ],
+        "targetAmount": 1,
+        "targetUnit": {"name": "kg"},
+    }
+    folder = package(tmp_path / "loop", [p, q], system)
+    out = tmp_path / "loop.yaml"
+    runner = CliRunner()
+    result = runner.invoke(app, ["model", "import", str(folder), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 process(es)" in result.output
+    # s_P = s_Q = 2 (P needs 1 q per p, Q 0.5 p per q): 2 x 2 + 2 x 4 = 12 kg CO2
+    assert calculate(load_model(out)).total_kg_co2e == pytest.approx(12.0, rel=1e-12)
+    assert f"from {folder}" in out.read_text("utf-8").splitlines()[0]  # never a temporary path
+    wrong = runner.invoke(
+        app, ["model", "import", str(SAMPLES / "jsonld" / "process.json"), "--out", str(out)]
+    )
+    assert wrong.exit_code == 1  # out exists
+    wrong = runner.invoke(
+        app,
+        ["model", "import", str(SAMPLES / "jsonld" / "process.json"), "--out", str(tmp_path / "n")],
+    )
+    assert wrong.exit_code == 1
+    message = str(wrong.exception)  # main() prints it; the runner keeps the exception
+    assert "holds no openLCA ProductSystem" in message and "tanzuji-import-" not in message

@@ -329,3 +329,18 @@ class LibraryError(TanzujiError):
 
     code = "library_error"
     http_status = 422
+
+
+class ReportError(TanzujiError):
+    """A report, chart or export cannot be made from the inputs given (missing part, bad
+    option)."""
+
+    code = "report_error"
+    http_status = 422
+
+
+class DeclarationError(ReportError):
+    """A carbon-footprint declaration lacks what its regulation requires, or does not validate
+    against its schema."""
+
+    code = "declaration_error"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from pydantic import BaseModel, Field
 
 from tanzuji import __version__, gases, quality, units
@@ -61,6 +62,18 @@ class GasContribution(BaseModel):
     removal: bool
     mass_kg: float
     gwp100: float
+    kg_co2e: float
+
+
+class StageGasContribution(BaseModel):
+    """kg CO2e of one gas (with its origin) emitted or removed in one life-cycle stage."""
+
+    life_cycle_stage: str
+    gas: str
+    origin: str
+    aircraft: bool
+    removal: bool
+    mass_kg: float
     kg_co2e: float
 
 
@@ -290,6 +303,10 @@ class Footprint(BaseModel):
     per_sales_unit: UnitResult | None = None
     #: The calculation rules applied (allocation, credits, electricity, end of life; source).
     rules: dict[str, Any] | None = None
+    #: Results by life-cycle stage and gas (ISO 14067:2018 7.3), the non-zero cells of
+    #: ``c * B diag(s)`` summed over the activities of each stage; absent in results stored
+    #: before it existed.
+    by_stage_gas: list[StageGasContribution] | None = None
 
     def to_json(self, indent: int | None = 2) -> str:
         return self.model_dump_json(indent=indent, exclude_none=True)
@@ -423,6 +440,36 @@ def _by_gas(system: ProductSystem, inventory: np.ndarray, c: np.ndarray) -> list
         for f, m, g, v in zip(system.flows, inventory, c, kg_co2e, strict=True)
     ]
     return sorted(by_gas, key=lambda g: -abs(g.kg_co2e))
+
+
+def _by_stage_gas(
+    system: ProductSystem, calculation: Calculation, supply: np.ndarray
+) -> list[StageGasContribution]:
+    """The cells of the stage x gas table: ``c_k B_kj s_j`` summed over the stage's j."""
+    stages = sorted({a.life_cycle_stage for a in system.activities})
+    index = {stage: i for i, stage in enumerate(stages)}
+    member = np.array([index[a.life_cycle_stage] for a in system.activities])
+    columns = sp.csr_matrix(
+        (np.ones(member.size), (np.arange(member.size), member)), shape=(member.size, len(stages))
+    )
+    masses = (calculation.biosphere_matrix @ sp.diags(supply) @ columns).toarray()  # flows x stages
+    cells = []
+    for k, flow in enumerate(system.flows):
+        for i, stage in enumerate(stages):
+            mass = float(masses[k, i])
+            if mass != 0.0:
+                cells.append(
+                    StageGasContribution(
+                        life_cycle_stage=stage,
+                        gas=flow.gas,
+                        origin=flow.origin,
+                        aircraft=flow.aircraft,
+                        removal=flow.removal,
+                        mass_kg=mass,
+                        kg_co2e=mass * float(calculation.characterization[k]),
+                    )
+                )
+    return sorted(cells, key=lambda c: (c.life_cycle_stage, -abs(c.kg_co2e), c.gas, c.origin))
 
 
 def _inputs(compiled: CompiledModel) -> Inputs:
@@ -778,6 +825,7 @@ def assemble(
         per_declared_unit=declared,
         per_sales_unit=sales,
         rules=compiled.rules.describe() if compiled.rules != DEFAULT_RULES else None,
+        by_stage_gas=_by_stage_gas(system, calculation, arrays.supply),
     )
     if arrays.total != 0:
         footprint.data_quality = quality.assess(system, arrays.supply, c)

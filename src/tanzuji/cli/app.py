@@ -95,11 +95,13 @@ def migrate_participants_file(ctx: Context) -> None:
     )
 
 
-def write_output(content: bytes, out: Path, what: str) -> Path:
-    """Write ``content`` to ``out`` (folders made) and say so."""
+def write_output(content: bytes, out: Path, what: str, *, quiet: bool = False) -> Path:
+    """Write ``content`` to ``out`` (folders made) and say so (unless ``quiet``: stdout
+    carries JSON)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(content)
-    console.print(f"{what} written to {out}", highlight=False)
+    if not quiet:
+        console.print(f"{what} written to {out}", highlight=False)
     return out
 
 

@@ -11,10 +11,10 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from tanzuji.cli.app import app, console, context
+from tanzuji.cli.app import app, console, context, write_output
 from tanzuji.cli.inputs import model_input
 from tanzuji.footprint import Footprint, SweepResult, TreeOut
-from tanzuji.services import calculation
+from tanzuji.services import calculation, report
 
 
 class By(StrEnum):
@@ -56,6 +56,7 @@ def calc(
         help="Allocation for all processes: default, physical, economic, causal, none, "
         "substitution.",
     ),
+    xlsx: Path = typer.Option(None, "--xlsx", help="Also write the whole result to this .xlsx."),
 ) -> None:
     """Compute the carbon footprint of MODEL per functional unit (计算碳足迹)."""
     ctx = context()
@@ -84,6 +85,11 @@ def calc(
         result = calculation.calculate(ctx, request, progress=advance)
     footprint = result.footprint
     print_note(result.note, as_json)
+    if xlsx is not None:
+        book = report.workbook(
+            ctx, report.WorkbookRequest(model=setup["model"], footprint=footprint)
+        )
+        write_output(book.content, xlsx, "workbook", quiet=as_json)
     if as_json:
         typer.echo(footprint.to_json())
         return

@@ -23,7 +23,7 @@ from pydantic import ConfigDict, Field
 
 from tanzuji import gases
 from tanzuji.context import Context
-from tanzuji.engine.montecarlo import MonteCarlo
+from tanzuji.engine.montecarlo import MonteCarlo, MonteCarloResult
 from tanzuji.engine.sensitivity import UncertaintySummary, summarize
 from tanzuji.footprint import Footprint, SweepResult
 from tanzuji.footprint import calculate as calculate_footprint
@@ -164,7 +164,7 @@ def footprint_of(
     )
 
 
-def uncertainty_of(
+def monte_carlo_of(
     context: Context,
     loaded: LoadedModel,
     iterations: int,
@@ -174,7 +174,7 @@ def uncertainty_of(
     progress: Callable[[int], None] | None = None,
     rules: CalculationRules = DEFAULT_RULES,
     parameter_set: ParameterSet | None = None,
-) -> UncertaintySummary:
+) -> MonteCarloResult:
     """Monte Carlo of a loaded model (same factors, rules and parameters as
     :func:`footprint_of`); credits are valued after the solve, so the distribution is that of
     the burdens."""
@@ -191,7 +191,33 @@ def uncertainty_of(
         gases.check_gwp_set(gwp_set or str(context.settings.gwp_set)),
         options=context.monte_carlo_options,
     )
-    return summarize(engine.run(iterations, seed, progress=progress))
+    return engine.run(iterations, seed, progress=progress)
+
+
+def uncertainty_of(
+    context: Context,
+    loaded: LoadedModel,
+    iterations: int,
+    seed: int = 0,
+    *,
+    gwp_set: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    rules: CalculationRules = DEFAULT_RULES,
+    parameter_set: ParameterSet | None = None,
+) -> UncertaintySummary:
+    """The summary of :func:`monte_carlo_of` (intervals, variance shares)."""
+    return summarize(
+        monte_carlo_of(
+            context,
+            loaded,
+            iterations,
+            seed,
+            gwp_set=gwp_set,
+            progress=progress,
+            rules=rules,
+            parameter_set=parameter_set,
+        )
+    )
 
 
 def calculate(
@@ -268,6 +294,7 @@ __all__ = [
     "SweepRequest",
     "calculate",
     "footprint_of",
+    "monte_carlo_of",
     "prepare",
     "sweep",
     "uncertainty_of",

@@ -37,15 +37,16 @@ class ProductSystemImport(Result):
     notes: list[str]
 
 
-def _one_file(request: ProductSystemImportRequest) -> tuple[str, bytes]:
-    """The export as one file: itself, or the folder's files packed into a zip."""
+def _one_file(request: ProductSystemImportRequest) -> bytes:
+    """The export as one file: itself, or the folder's files packed into a zip (the reader
+    takes both; it tells a zip by its content)."""
     if len(request.files) == 1:
-        return request.name, request.files[0].content
+        return request.files[0].content
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for item in request.files:
             archive.writestr(str(PurePosixPath(item.name)), item.content)
-    return f"{PurePosixPath(request.name).name or 'export'}.zip", buffer.getvalue()
+    return buffer.getvalue()
 
 
 def import_product_system_file(
@@ -61,8 +62,8 @@ def import_product_system_file(
     FactorImportError
         Unreadable files (size limits of the Context, malformed JSON or zip).
     """
-    name, content = _one_file(request)
-    with import_limits.applied(context.limits), private_copy(name, content) as path:
+    name = request.name
+    with import_limits.applied(context.limits), private_copy(name, _one_file(request)) as path:
         imported = import_product_system(path)
         imported.source = imported.source.replace(str(path), name)
         imported.notes = [note.replace(str(path), name) for note in imported.notes]
