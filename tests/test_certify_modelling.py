@@ -106,3 +106,29 @@ def test_database_refuses_a_certificate_counted_twice(database_url):
             store.save(decided(with_model(ELECTRICITY, "APP-S2")))
     finally:
         engine.dispose()
+
+
+def test_recheck_recomputes_under_the_rules_the_certificate_records():
+    # A footprint certified under rules that declare the location-based electricity result
+    # (test_electricity_market: 2000 x 0.5366 = 1073.2; market-based it would be 620). When a
+    # factor changes, recheck recomputes under the recorded rules, not the defaults.
+    from tanzuji.certify.recheck import recheck
+    from tanzuji.factors.starter import StarterFactorSource
+    from tanzuji.footprint import calculate
+    from tanzuji.model.files import load_model_text
+    from tanzuji.model.rules import CalculationRules
+
+    rules = CalculationRules(electricity="location", source="test: location-based declared")
+    assert CalculationRules.from_description(rules.describe()) == rules
+    assert CalculationRules.from_description(None) == CalculationRules()
+    footprint = calculate(load_model_text(ELECTRICITY, "e.yaml"), rules=rules)
+    assert footprint.total_kg_co2e == pytest.approx(1073.2, rel=1e-12)
+    stored = footprint.model_dump(mode="json")
+    stored["inputs"]["factors"][0]["sha256"] = "0" * 64  # as if the release changed it
+    version = wf.compute_model_version(ELECTRICITY, version=1, reason="t", actor=ALICE, now=NOW)
+    version = version.model_copy(update={"footprint": stored})
+    application = draft(app_id="APP-R").model_copy(update={"model_versions": [version]})
+    issued_app = wf.issue(decided(application), ADMIN, "CERT-R", NOW)
+    (row,) = recheck([issued_app], StarterFactorSource())
+    assert row.recomputed_kg_co2e == pytest.approx(1073.2, rel=1e-12)
+    assert row.delta_kg_co2e == pytest.approx(0.0, abs=1e-9)

@@ -118,7 +118,7 @@ def test_olca_allocation_case_through_json_ld(tmp_path):
         assert footprint.total_kg_co2e == pytest.approx(expected, abs=1e-12), method
 
 
-def test_olca_loop_with_parameters_through_json_ld(tmp_path):
+def loop_package(folder: Path) -> Path:
     # olca-ipc.py tests/test_analysis_groups.py: P makes p from 1 q and emits 2 e; Q makes q
     # from 0.5 p and emits 4 e; total e = 12 (s_P = s_Q = 2: 2 x 2 + 2 x 4). Here P's emission
     # is the formula "2 * f" with the process parameter f = 1, and Q's "4 * f" with its own
@@ -165,7 +165,11 @@ def test_olca_loop_with_parameters_through_json_ld(tmp_path):
         "targetAmount": 1,
         "targetUnit": {"name": "kg"},
     }
-    imported = import_product_system(package(tmp_path / "loop", [p, q], system))
+    return package(folder, [p, q], system)
+
+
+def test_olca_loop_with_parameters_through_json_ld(tmp_path):
+    imported = import_product_system(loop_package(tmp_path / "loop"))
     document = imported.document
     assert document["parameters"] == {"f": 1.0, "q__f": 1.0}
     assert document["processes"][1]["emissions"][0]["amount"] == "4 * q__f"
@@ -227,51 +231,18 @@ def test_not_a_product_system(tmp_path):
 
 def test_command_imports_a_json_ld_folder_through_the_service(tmp_path):
     # The loop case above as an unpacked folder: `tanzuji model import` reads its files, the
-    # modelling service packs them for the reader and returns the model text (total 12).
+    # modelling service packs them for the reader and returns the model text (total 12, as
+    # openLCA's test_analysis_groups).
     from typer.testing import CliRunner
 
     from tanzuji.cli import app
 
-    p = {
-        "@type": "Process",
-        "@id": "p",
-        "name": "P",
-        "exchanges": [
-            exchange(1, "p", 1.0, reference=True),
-            exchange(2, "q", 1.0, is_input=True),
-            exchange(3, "co2", 2.0),
-        ],
-    }
-    q = {
-        "@type": "Process",
-        "@id": "q",
-        "name": "Q",
-        "exchanges": [
-            exchange(1, "q", 1.0, reference=True),
-            exchange(2, "p", 0.5, is_input=True),
-            exchange(3, "co2", 4.0),
-        ],
-    }
-    system = {
-        "@type": "ProductSystem",
-        "@id": "S",
-        "name": "loop",
-        "referenceProcess": {"@id": "p"},
-        "processes": [{"@id": "p"}, {"@id": "q"}],
-        "processLinks": [
-            {"provider": {"@id": "q"}, "flow": {"@id": "q"}, "process": {"@id": "p"}},
-            {"provider": {"@id": "p"}, "flow": {"@id": "p"}, "process": {"@id": "q"}},
-        ],
-        "targetAmount": 1,
-        "targetUnit": {"name": "kg"},
-    }
-    folder = package(tmp_path / "loop", [p, q], system)
+    folder = loop_package(tmp_path / "loop")
     out = tmp_path / "loop.yaml"
     runner = CliRunner()
     result = runner.invoke(app, ["model", "import", str(folder), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "2 process(es)" in result.output
-    # s_P = s_Q = 2 (P needs 1 q per p, Q 0.5 p per q): 2 x 2 + 2 x 4 = 12 kg CO2
     assert calculate(load_model(out)).total_kg_co2e == pytest.approx(12.0, rel=1e-12)
     assert f"from {folder}" in out.read_text("utf-8").splitlines()[0]  # never a temporary path
     wrong = runner.invoke(

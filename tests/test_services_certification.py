@@ -214,3 +214,18 @@ def test_a_pcr_check_starts_over_when_the_model_changes_meanwhile(ctx, monkeypat
     # the check of version 1 was not recorded against version 2: it ran again on version 2
     assert checked_models == [1, 2]
     assert [a.action for a in result.application.audit][-2:] == ["revise_model", "pcr_check"]
+
+
+def test_apply_and_revise_compute_under_the_pcr_calculation_rules(ctx):
+    # The application's PCR sets the rules of every model version (pcr.calculation.rules_of):
+    # the footprint records them with their source, and states the PCR's declared unit.
+    model = model_input(BATTERY)
+    app_id = apply(ctx, model, "builtin", pcr="battery-eu-2023")
+    first = certification.load(ctx, app_id).current_model.footprint
+    assert first["rules"]["source"].startswith("PCR battery-eu-2023@1.0")
+    assert first["per_declared_unit"]["unit"] == "kWh"
+    revised = certification.revise(
+        as_user(ctx, "applicant"),
+        certification.ReviseRequest(application_id=app_id, model=model, reason="same model"),
+    )
+    assert revised.current_model.footprint["rules"] == first["rules"]

@@ -24,7 +24,7 @@ from pydantic import ConfigDict, Field
 from tanzuji import gases
 from tanzuji.context import Context
 from tanzuji.engine.montecarlo import MonteCarlo, MonteCarloResult
-from tanzuji.engine.sensitivity import UncertaintySummary, summarize
+from tanzuji.engine.sensitivity import summarize
 from tanzuji.footprint import Footprint, SweepResult
 from tanzuji.footprint import calculate as calculate_footprint
 from tanzuji.footprint import sweep as sweep_footprint
@@ -194,30 +194,40 @@ def monte_carlo_of(
     return engine.run(iterations, seed, progress=progress)
 
 
-def uncertainty_of(
+def compute(
     context: Context,
-    loaded: LoadedModel,
-    iterations: int,
-    seed: int = 0,
+    setup: Prepared,
     *,
     gwp_set: str | None = None,
+    tree_cutoff: float | None = None,
+    iterations: int = 0,
+    seed: int = 0,
     progress: Callable[[int], None] | None = None,
-    rules: CalculationRules = DEFAULT_RULES,
-    parameter_set: ParameterSet | None = None,
-) -> UncertaintySummary:
-    """The summary of :func:`monte_carlo_of` (intervals, variance shares)."""
-    return summarize(
-        monte_carlo_of(
+) -> tuple[Footprint, MonteCarloResult | None]:
+    """The footprint of a prepared model and, with ``iterations``, its Monte Carlo runs (their
+    summary set as ``footprint.uncertainty``; the runs themselves for a histogram)."""
+    footprint = footprint_of(
+        context,
+        setup.loaded,
+        gwp_set=gwp_set,
+        tree_cutoff=tree_cutoff,
+        rules=setup.rules,
+        parameter_set=setup.parameter_set,
+    )
+    runs = None
+    if iterations:
+        runs = monte_carlo_of(
             context,
-            loaded,
+            setup.loaded,
             iterations,
             seed,
             gwp_set=gwp_set,
             progress=progress,
-            rules=rules,
-            parameter_set=parameter_set,
+            rules=setup.rules,
+            parameter_set=setup.parameter_set,
         )
-    )
+        footprint.uncertainty = summarize(runs)
+    return footprint, runs
 
 
 def calculate(
@@ -236,25 +246,15 @@ def calculate(
         Each naming the file, line and field of the model at fault.
     """
     setup = prepare(context, request)
-    footprint = footprint_of(
+    footprint, _ = compute(
         context,
-        setup.loaded,
+        setup,
         gwp_set=request.gwp_set,
         tree_cutoff=request.tree_cutoff,
-        rules=setup.rules,
-        parameter_set=setup.parameter_set,
+        iterations=request.monte_carlo_iterations,
+        seed=request.seed,
+        progress=progress,
     )
-    if request.monte_carlo_iterations:
-        footprint.uncertainty = uncertainty_of(
-            context,
-            setup.loaded,
-            request.monte_carlo_iterations,
-            request.seed,
-            gwp_set=request.gwp_set,
-            progress=progress,
-            rules=setup.rules,
-            parameter_set=setup.parameter_set,
-        )
     return CalculationResult(footprint=footprint, note=setup.note)
 
 
@@ -293,9 +293,9 @@ __all__ = [
     "SweepOutcome",
     "SweepRequest",
     "calculate",
+    "compute",
     "footprint_of",
     "monte_carlo_of",
     "prepare",
     "sweep",
-    "uncertainty_of",
 ]

@@ -22,7 +22,6 @@ from pydantic import ConfigDict, Field, model_validator
 
 from tanzuji.certify.certificate import SignedCertificate
 from tanzuji.context import Context
-from tanzuji.engine.sensitivity import summarize
 from tanzuji.errors import PcrError, ReportError
 from tanzuji.footprint import Footprint
 from tanzuji.model.files import LoadedModel, load_model_text
@@ -186,26 +185,15 @@ def _model_study(context: Context, source: StudySource) -> Study:
         ),
     )
     notes = [setup.note] if setup.note else []
-    footprint = calculation.footprint_of(
+    footprint, runs = calculation.compute(
         context,
-        setup.loaded,
+        setup,
         gwp_set=source.gwp_set,
         tree_cutoff=source.sankey_cutoff,
-        rules=setup.rules,
-        parameter_set=setup.parameter_set,
+        iterations=source.monte_carlo_iterations,
+        seed=source.seed,
     )
-    scores = None
-    if source.monte_carlo_iterations:
-        result = calculation.monte_carlo_of(
-            context,
-            setup.loaded,
-            source.monte_carlo_iterations,
-            source.seed,
-            gwp_set=source.gwp_set,
-            rules=setup.rules,
-            parameter_set=setup.parameter_set,
-        )
-        footprint.uncertainty, scores = summarize(result), result.scores
+    scores = runs.scores if runs is not None else None
     check = _pcr_check(context, setup.loaded, footprint, source.pcr, notes)
     inputs = StudyInputs(footprint, setup.loaded.model, check, None, scores, source.sankey_cutoff)
     return Study(inputs, notes)
@@ -302,9 +290,7 @@ def declare(context: Context, request: DeclarationRequest) -> Document:
     """
     details = declaration.parse_details(request.details, request.details_name)
     setup = calculation.prepare(context, calculation.Setup(model=request.model))
-    footprint = calculation.footprint_of(
-        context, setup.loaded, rules=setup.rules, parameter_set=setup.parameter_set
-    )
+    footprint, _ = calculation.compute(context, setup)
     declared = declaration.declare(footprint, details)
     if request.format == "json":
         content = declaration.to_json(declared).encode("utf-8")

@@ -41,6 +41,7 @@ from tanzuji.certify.instruments import InstrumentBlock, instrument_serials
 from tanzuji.certify.ledger import AuditReport, Ledger, TreeHead
 from tanzuji.certify.publish import Publication, publish
 from tanzuji.certify.records import Application, CreditRetirement, ModelVersion, State
+from tanzuji.certify.serials import SerialRange
 from tanzuji.certify.verify import StatusBundle
 from tanzuji.errors import ConcurrentUpdate, CreditSerialReused, NotFound
 from tanzuji.store import ledger as ledger_store
@@ -65,6 +66,16 @@ ID_FORMATS = {
     "application": "APP-{year}-{number:06d}",
     "certificate": "GBA-CFL-{year}-{number:06d}",
 }
+
+
+def _canonical(serials: SerialRange) -> dict[str, Any]:
+    """The canonical columns of a serial block row: what the overlap triggers compare."""
+    return {
+        "registry_key": serials.registry,
+        "serial_key": serials.prefix,
+        "number_start": serials.start,
+        "number_end": serials.end,
+    }
 
 
 def _stored_keys(session: Any, key: Any, owner: Any, application_id: str) -> set[Any]:
@@ -259,7 +270,6 @@ class CertificationRepository:
         claimed = session.scalar(select(func.count()).where(CreditSerialRow.application_id == aid))
         if application.state in CLAIMED_STATES and application.neutrality and not claimed:
             for block in application.neutrality.retirements:
-                canonical = block.serial_range()  # what the overlap trigger compares
                 session.add(
                     CreditSerialRow(
                         application_id=aid,
@@ -270,10 +280,7 @@ class CertificationRepository:
                         vintage=block.vintage,
                         quantity_t_co2e=block.quantity_t_co2e,
                         retirement_date=block.retirement_date,
-                        registry_key=canonical.registry,
-                        serial_key=canonical.prefix,
-                        number_start=canonical.start,
-                        number_end=canonical.end,
+                        **_canonical(block.serial_range()),
                     )
                 )
                 session.flush()
@@ -288,7 +295,6 @@ class CertificationRepository:
         if session.scalar(select(func.count()).where(InstrumentSerialRow.application_id == aid)):
             return
         for block in instrument_serials(model.footprint):
-            canonical = block.serial_range()  # what the overlap trigger compares
             session.add(
                 InstrumentSerialRow(
                     application_id=aid,
@@ -297,10 +303,7 @@ class CertificationRepository:
                     serial_prefix=block.serial_prefix,
                     serial_start=block.serial_start,
                     serial_end=block.serial_end,
-                    registry_key=canonical.registry,
-                    serial_key=canonical.prefix,
-                    number_start=canonical.start,
-                    number_end=canonical.end,
+                    **_canonical(block.serial_range()),
                 )
             )
             session.flush()
