@@ -48,6 +48,19 @@ def test_show_prints_the_calculation_rules_sections():
     assert older.exit_code == 0 and "credits 抵扣" not in older.output  # 1.0 sets none
 
 
+def test_show_prints_a_calculation_allocation(tmp_path):
+    # a PCR file that sets one allocation method for every process of a calculation
+    text = (ROOT / "src" / "tanzuji" / "pcr" / "rules" / "paper-cepi.yaml").read_text("utf-8")
+    old = "  allowed: [mass, energy]\n"
+    assert old in text
+    rule_file = tmp_path / "paper-economic.yaml"
+    rule_file.write_text(text.replace(old, old + "  calculation: economic\n"), "utf-8")
+    result = runner.invoke(app, ["pcr", "show", str(rule_file)], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "allocation in calculation 计算分配" in result.output
+    assert "economic (every process)" in result.output
+
+
 def test_show_json_round_trips():
     result = runner.invoke(app, ["pcr", "show", "paper-cepi", "--json"])
     assert result.exit_code == 0, result.output
