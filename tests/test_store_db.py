@@ -190,7 +190,7 @@ def test_a_database_at_0006_upgrades_to_0007_with_its_applications_and_ledger(
             published.append(publish_in(session, application, "issued", key, at, "https://x/"))
     assert db.current_revision(database.engine) == "0006_process_library"
 
-    database.upgrade()
+    database.upgrade("0007_platform_core")
     assert db.current_revision(database.engine) == "0007_platform_core"
     store = CertificationStore(database.engine)
     assert store.next_application_id(2026) == "APP-2026-000008"
