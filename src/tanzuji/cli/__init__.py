@@ -29,6 +29,7 @@ from tanzuji.cli import organisations as _organisations  # noqa: F401  isort: sk
 from tanzuji.cli import admin as _admin  # noqa: F401  isort: skip
 from tanzuji.cli import pcr as _pcr  # noqa: F401  isort: skip
 from tanzuji.cli import library as _library  # noqa: F401  isort: skip
+from tanzuji.cli import pact as _pact  # noqa: F401  isort: skip
 
 
 def report_error(exc: TanzujiError, as_json: bool) -> None:

@@ -76,6 +76,10 @@ MASSLESS_UNITS = frozenset(
     {"kilowatt hour", "megajoule", "ton kilometer", "hour", "megabit second"}
 )
 
+#: Decimals the data quality ratings and the primary data share are written with (they are
+#: weighted means of 1..5 scores and a percentage: more digits would claim a false precision).
+QUALITY_DECIMALS = 2
+
 #: Version of the Data Model Extension specification the Tanzuji extension follows.
 EXTENSION_SPEC_VERSION = "2.0.0"
 
@@ -341,12 +345,12 @@ def _quality(footprint: Footprint) -> dict:
     if quality is None:
         return {}
     return {
-        "primaryDataShare": decimal_text(quality.primary_data_share),
+        "primaryDataShare": decimal_text(round(quality.primary_data_share, QUALITY_DECIMALS)),
         # PACT v3.0.3 DataQualityIndicators: "between 1 and 5" - the PEF scale of ter/ger/tir
         "dqi": {
-            "technologicalDQR": decimal_text(quality.ter),
-            "geographicalDQR": decimal_text(quality.ger),
-            "temporalDQR": decimal_text(quality.tir),
+            "technologicalDQR": decimal_text(round(quality.ter, QUALITY_DECIMALS)),
+            "geographicalDQR": decimal_text(round(quality.ger, QUALITY_DECIMALS)),
+            "temporalDQR": decimal_text(round(quality.tir, QUALITY_DECIMALS)),
         },
     }
 

@@ -36,6 +36,7 @@ from tanzuji.exchange.client import Credentials, PactClient
 from tanzuji.exchange.credentials import SecretBox
 from tanzuji.exchange.filters import FootprintQuery
 from tanzuji.exchange.model import (
+    PUBLISHED,
     REQUEST_CREATED,
     REQUEST_FULFILLED,
     Event,
@@ -577,7 +578,24 @@ class NoticeView(Result):
     footprint_ids: list[str]
 
 
-def notices(context: Context, organisation: str | None = None) -> list[NoticeView]:
+def _notice_view(row: Any) -> NoticeView:
+    return NoticeView(
+        id=row.id,
+        organisation=row.organisation_id,
+        partner=row.partner_id,
+        event_id=row.event_id,
+        type=row.event_type,
+        source=row.source,
+        received_at=aware(row.received_at),
+        handled=row.handled,
+        note=row.note,
+        footprint_ids=list(json.loads(row.body).get("data", {}).get("pfIds") or []),
+    )
+
+
+def notices(
+    context: Context, organisation: str | None = None, *, unhandled: bool = False
+) -> list[NoticeView]:
     """Events received that answer no request of ours (PublishedEvents above all)."""
     chosen = (
         organisation
@@ -585,22 +603,8 @@ def notices(context: Context, organisation: str | None = None) -> list[NoticeVie
         else acting_organisation(context, organisation, "list")
     )
     with context.unit_of_work(write=False) as session:
-        rows = PactRepository(session).inbox(chosen)
-        return [
-            NoticeView(
-                id=r.id,
-                organisation=r.organisation_id,
-                partner=r.partner_id,
-                event_id=r.event_id,
-                type=r.event_type,
-                source=r.source,
-                received_at=aware(r.received_at),
-                handled=r.handled,
-                note=r.note,
-                footprint_ids=list(json.loads(r.body).get("data", {}).get("pfIds") or []),
-            )
-            for r in rows
-        ]
+        rows = PactRepository(session).inbox(chosen, unhandled=unhandled)
+        return [_notice_view(r) for r in rows]
 
 
 def follow_notices(
@@ -614,10 +618,11 @@ def follow_notices(
     remote of ours, store them as factors (updates become new factor versions), and mark each
     notice handled with what happened."""
     done = []
-    for notice in notices(context):
-        if notice.handled or not notice.type.endswith("PublishedEvent.3"):
-            continue
-        note = _follow(context, box, notice, verify, openapi)
+    for notice in notices(context, unhandled=True):
+        if notice.type == PUBLISHED:
+            note = _follow(context, box, notice, verify, openapi)
+        else:
+            note = "an answer to no request of ours; kept for the record"
         done.append(_mark(context, notice.id, note))
     return done
 
@@ -650,13 +655,12 @@ def _follow(
 
 
 def _mark(context: Context, notice_id: int, note: str) -> NoticeView:
-    def work(session: Session) -> None:
-        for row in PactRepository(session).inbox():
-            if row.id == notice_id:
-                row.handled, row.note = True, note
+    def work(session: Session) -> NoticeView:
+        row = PactRepository(session).notice(notice_id)
+        row.handled, row.note = True, note
+        return _notice_view(row)
 
-    run_unit_of_work(context, work)
-    return next(n for n in notices(context) if n.id == notice_id)
+    return run_unit_of_work(context, work)
 
 
 __all__ = [

@@ -472,11 +472,21 @@ class PactRepository:
         self.session.flush()
         return row
 
-    def inbox(self, organisation_id: str | None = None) -> list[PactInboxRow]:
+    def inbox(
+        self, organisation_id: str | None = None, *, unhandled: bool = False
+    ) -> list[PactInboxRow]:
         query = select(PactInboxRow).order_by(PactInboxRow.id)
         if organisation_id is not None:
             query = query.where(PactInboxRow.organisation_id == organisation_id)
+        if unhandled:
+            query = query.where(PactInboxRow.handled.is_(False))
         return list(self.session.scalars(query))
+
+    def notice(self, notice_id: int) -> PactInboxRow:
+        row = self.session.get(PactInboxRow, notice_id)
+        if row is None:
+            raise NotFound(f"no PACT notice {notice_id}; `tanzuji pact inbox` lists them")
+        return row
 
     def deprecate(self, footprint_id: str, superseded_by: str | None) -> None:
         self.session.execute(
