@@ -73,8 +73,9 @@ class PactClient:
     auth_base_url : str, optional
         Where ``/.well-known/openid-configuration`` and ``/auth/token`` live, when not under
         ``base_url``.
-    transport : httpx.BaseTransport, optional
-        Another transport (tests: an in-process ASGI app).
+    http : httpx.Client, optional
+        The HTTP client to send with (tests: Starlette's TestClient of an in-process host);
+        default: a new one with ``verify`` and ``timeout_s``.
     """
 
     def __init__(
@@ -85,12 +86,13 @@ class PactClient:
         verify: bool | str | ssl.SSLContext = True,
         timeout_s: float = 10.0,
         auth_base_url: str | None = None,
-        transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth_base_url = (auth_base_url or base_url).rstrip("/")
         self.credentials = credentials
-        self._http = httpx.Client(verify=verify, timeout=timeout_s, transport=transport)
+        self._own = http is None
+        self._http = http or httpx.Client(verify=verify, timeout=timeout_s)
         self._token: str | None = None
         self._token_until = 0.0
 
@@ -101,7 +103,9 @@ class PactClient:
         self.close()
 
     def close(self) -> None:
-        self._http.close()
+        """Close the HTTP client this object made (one handed in stays open)."""
+        if self._own:
+            self._http.close()
 
     # -- authentication ------------------------------------------------------------------------
     def token_endpoint(self) -> str:

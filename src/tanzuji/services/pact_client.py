@@ -359,7 +359,7 @@ def fetch(
     *,
     verify: bool | str = True,
     openapi: OpenApiDocument | None = None,
-    transport: Any = None,
+    http: Any = None,
 ) -> FetchResult:
     """Fetch, validate and store a supplier's footprints (see the module notes).
 
@@ -378,9 +378,7 @@ def fetch(
     else:
         credentials, auth = _credentials(context, box, organisation, base)
     query = FootprintQuery(product_ids=tuple(request.product_ids))
-    with PactClient(
-        base, credentials, verify=verify, auth_base_url=auth, transport=transport
-    ) as client:
+    with PactClient(base, credentials, verify=verify, auth_base_url=auth, http=http) as client:
         documents = client.list_footprints(query)
     good, refused = validated(documents, base, openapi)
     indexed = search_index.is_present(context.require_database().engine)
