@@ -91,6 +91,8 @@ class PactClient:
         self.base_url = base_url.rstrip("/")
         self.auth_base_url = (auth_base_url or base_url).rstrip("/")
         self.credentials = credentials
+        if isinstance(verify, str):  # a CA bundle: trust exactly what it holds
+            verify = ssl.create_default_context(cafile=verify)
         self._own = http is None
         self._http = http or httpx.Client(verify=verify, timeout=timeout_s)
         self._token: str | None = None

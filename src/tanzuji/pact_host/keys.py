@@ -118,7 +118,11 @@ def self_signed(data_dir: Path) -> tuple[Path, Path]:
 
 
 def _certificate(key: object) -> x509.Certificate:
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Tanzuji PACT host (local)")])
+    # a name of its own (and key identifiers): a client trusting several local hosts finds
+    # each one's certificate by issuer name, and equal names would shadow each other
+    common_name = f"Tanzuji PACT host (local) {os.urandom(6).hex()}"
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    identifier = x509.SubjectKeyIdentifier.from_public_key(key.public_key())  # type: ignore[attr-defined]
     now = dt.datetime.now(dt.UTC)
     alternative = [x509.DNSName(n) for n in SELF_SIGNED_DNS] + [
         x509.IPAddress(ipaddress.ip_address(a)) for a in SELF_SIGNED_IPS
@@ -133,6 +137,11 @@ def _certificate(key: object) -> x509.Certificate:
         .not_valid_after(now + dt.timedelta(days=SELF_SIGNED_DAYS))
         .add_extension(x509.SubjectAlternativeName(alternative), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(identifier, critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(identifier),
+            critical=False,
+        )
         .sign(key, hashes.SHA256())  # type: ignore[arg-type]
     )
 
