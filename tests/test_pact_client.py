@@ -198,3 +198,41 @@ def test_nonconforming_footprints_are_refused_and_nothing_of_them_is_stored(supp
     assert result.received == [] and len(result.refused) == 1
     assert "pcf/fossilGhgEmissions" in result.refused[0]  # the OpenAPI document's finding
     assert pact_client.received(ctx) == []
+
+
+def test_a_published_event_from_a_known_host_is_fetched_into_a_factor(supplier):
+    ctx, _, client, credentials = supplier
+    pact_client.add_remote(
+        ctx,
+        keys.secret_box(ctx.data_dir),
+        pact_client.RemoteRequest(
+            organisation=BUYER,
+            partner=OWNER,
+            base_url="https://testserver",
+            client_id=credentials.client_id,
+            client_secret=credentials.client_secret,
+        ),
+    )
+    # the owner notifies the buyer with credentials the buyer issued to it
+    for_owner = pact.add_client(ctx, pact.ClientRequest(owner=BUYER, partner=OWNER))
+    [published] = pact.footprints_of(ctx, OWNER)
+    access = client.post(
+        "/auth/token",
+        data={"grant_type": "client_credentials"},
+        auth=(for_owner.client_id, for_owner.client_secret),
+    ).json()["access_token"]
+    event = {
+        "type": "org.wbcsd.pact.ProductFootprint.PublishedEvent.3",
+        "specversion": "1.0",
+        "id": "notice-1",
+        "source": "https://testserver/3/events",
+        "time": "2026-03-02T09:00:00Z",
+        "data": {"pfIds": [published.id]},
+    }
+    posted = client.post("/3/events", json=event, headers={"Authorization": f"Bearer {access}"})
+    assert posted.status_code == 200
+    [notice] = pact_client.follow_notices(ctx, keys.secret_box(ctx.data_dir), http=client)
+    assert (notice.handled, notice.note) == (True, f"stored {FACTOR} v1")
+    [received] = pact_client.received(ctx)
+    assert (received.footprint_id, received.via) == (published.id, "published")
+    assert pact_client.follow_notices(ctx, keys.secret_box(ctx.data_dir), http=client) == []

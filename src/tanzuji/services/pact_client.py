@@ -611,14 +611,15 @@ def follow_notices(
     *,
     verify: bool | str = True,
     openapi: OpenApiDocument | None = None,
+    http: Any = None,
 ) -> list[NoticeView]:
     """Fetch (GetFootprint) the footprints named by unhandled PublishedEvents whose source is a
     remote of ours, store them as factors (updates become new factor versions), and mark each
-    notice handled with what happened."""
+    notice handled with what happened. ``http``: an HTTP client to send with (tests)."""
     done = []
     for notice in notices(context, unhandled=True):
         if notice.type == PUBLISHED:
-            note = _follow(context, box, notice, verify, openapi)
+            note = _follow(context, box, notice, verify, openapi, http)
         else:
             note = "an answer to no request of ours; kept for the record"
         done.append(_mark(context, notice.id, note))
@@ -631,12 +632,13 @@ def _follow(
     notice: NoticeView,
     verify: bool | str,
     openapi: OpenApiDocument | None,
+    http: Any = None,
 ) -> str:
     base = events_base(notice.source)
     try:
         credentials, auth = _credentials(context, box, notice.organisation, base)
         check_target(base, bool(context.settings.pact_allow_http_loopback))
-        with PactClient(base, credentials, verify=verify, auth_base_url=auth) as client:
+        with PactClient(base, credentials, verify=verify, auth_base_url=auth, http=http) as client:
             documents = [client.get_footprint(i) for i in notice.footprint_ids]
     except (PactError, NotFound) as exc:
         return f"not fetched: {exc.message}"
