@@ -107,8 +107,8 @@ def test_core_defaults_equal_the_setting_defaults(tmp_path):
 
 
 #: Modules that may read settings, the environment or a config file: the registry itself and
-#: the edges (the command line and the PACT host, which build the Context).
-MAY_READ_SETTINGS = ("settings.py", "cli/", "pact_host/")
+#: the command-line edge (which builds the Context).
+MAY_READ_SETTINGS = ("settings.py", "cli/")
 FORBIDDEN_CALLS = {
     ("settings", "get"),
     ("settings", "load"),
