@@ -344,3 +344,37 @@ class DeclarationError(ReportError):
     against its schema."""
 
     code = "declaration_error"
+
+
+class PactError(TanzujiError):
+    """A PACT exchange failed (Tech Specs v3): a document, an event, a partner, a host."""
+
+    code = "pact_error"
+
+
+class PactInvalid(PactError):
+    """A PACT document, event or query does not conform to the specification."""
+
+    code = "pact_invalid"
+
+
+class PactMappingError(PactError):
+    """A Tanzuji result cannot be expressed as a PACT ProductFootprint (or a footprint as a
+    factor): a field PACT requires is missing or out of its range."""
+
+    code = "pact_mapping_error"
+    http_status = 422
+
+
+class PactAuthError(PactError):
+    """A PACT client could not be authenticated, or its token is invalid or expired."""
+
+    code = "pact_unauthorized"
+    http_status = 401
+
+
+class PactRemoteError(PactError):
+    """Another PACT host answered with an error, or could not be reached."""
+
+    code = "pact_remote_error"
+    http_status = 502

@@ -311,6 +311,114 @@ for _s in (
         "expanded (refuses 'billion laughs' alias bombs).",
         minimum=1,
     ),
+    Setting(
+        "pact_bind",
+        "127.0.0.1",
+        "-",
+        "Address the PACT host (tanzuji pact serve) listens on; 0.0.0.0 for every interface.",
+    ),
+    Setting("pact_port", 8443, "1", "TCP port of the PACT host's HTTPS listener.", minimum=1),
+    Setting(
+        "pact_public_url",
+        "",
+        "-",
+        "Base URL partners reach the PACT host at (the source of the events it sends, the "
+        "issuer of its tokens); empty means https://BIND:PORT.",
+    ),
+    Setting(
+        "pact_tls_cert",
+        "",
+        "-",
+        "PEM certificate (chain) of the PACT host; empty means a self-signed certificate for "
+        "localhost and 127.0.0.1, generated once in data_dir/pact/.",
+    ),
+    Setting(
+        "pact_tls_key",
+        "",
+        "-",
+        "PEM private key of pact_tls_cert; empty with an empty pact_tls_cert.",
+    ),
+    Setting(
+        "pact_tls_ca",
+        "",
+        "-",
+        "PEM bundle of CAs the PACT client trusts when it calls other hosts (e.g. a partner's "
+        "self-signed certificate); empty means the system CAs.",
+    ),
+    Setting(
+        "pact_token_lifetime_s",
+        3600,
+        "s",
+        "Lifetime of the access tokens the PACT host issues (expires_in).",
+        minimum=60,
+    ),
+    Setting(
+        "pact_max_page_size",
+        1000,
+        "1",
+        "Most footprints one ListFootprints page returns (a smaller limit asked is obeyed; "
+        "more come through the Link rel=next).",
+        minimum=1,
+    ),
+    Setting(
+        "pact_auto_fulfil",
+        True,
+        "-",
+        "Answer a RequestCreatedEvent at once when exactly one active footprint shared with "
+        "the requester matches it; otherwise it waits as a task (tanzuji pact tasks).",
+    ),
+    Setting(
+        "pact_auto_reject",
+        True,
+        "-",
+        "Reject a RequestCreatedEvent at once (NotFound) when the data owner has no footprint "
+        "for its product ids at all; otherwise it waits as a task.",
+    ),
+    Setting(
+        "pact_delivery_interval_s",
+        0.5,
+        "s",
+        "How often the PACT host's delivery loop looks for events due in the outbox.",
+        minimum=0.05,
+    ),
+    Setting(
+        "pact_retry_base_s",
+        2.0,
+        "s",
+        "First retry delay of an outgoing PACT event; each failure doubles it (exponential "
+        "backoff, at most pact_retry_max_s).",
+        minimum=0.01,
+    ),
+    Setting(
+        "pact_retry_max_s",
+        3600.0,
+        "s",
+        "Longest wait between two delivery attempts of an outgoing PACT event.",
+        minimum=0.01,
+    ),
+    Setting(
+        "pact_retry_give_up_s",
+        259_200.0,
+        "s",
+        "Age after which an undelivered PACT event is abandoned (PACT v3: SHOULD NOT retry "
+        "for more than 3 days = 259200 s).",
+        minimum=1.0,
+    ),
+    Setting(
+        "pact_allow_http_loopback",
+        False,
+        "-",
+        "Let the PACT client call hosts on plain HTTP when they are on the loopback interface "
+        "(127.0.0.1, localhost, ::1) - for a local test tool; every other host needs HTTPS.",
+    ),
+    Setting(
+        "pact_openapi_file",
+        "",
+        "-",
+        "PACT OpenAPI document (JSON or YAML) that received footprints are validated against "
+        "(not shipped: its licence forbids redistribution); empty means Tanzuji's own model "
+        "of the specification.",
+    ),
 ):
     register(_s)
 

@@ -513,6 +513,11 @@ def certificate_event(
         repository.save(after, expected_version=len(before.audit))
         why = after.audit[-1].reason or event.value
         document = _publish(context, repository, after, event.value, now, why)
+        # PACT footprints of the certificate follow it in the same transaction (withdrawn, or
+        # republished on renewal and reinstatement); nothing when it was never published
+        from tanzuji.services.pact import follow_certificate_in
+
+        follow_certificate_in(context, session, certificate_id, event.value, now)
         return CertificateResult(application=after, document=document)
 
     return run_unit_of_work(context, work)
