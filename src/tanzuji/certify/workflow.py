@@ -64,7 +64,10 @@ DEFAULT_VALIDITY_YEARS = 3
 class PcrFinding(Protocol):
     """What the decision gate needs of a PCR check finding (from :mod:`tanzuji.pcr`)."""
 
-    severity: str
+    @property
+    def severity(self) -> str:
+        """``error`` blocks the decision; other severities are recorded."""
+        ...
 
 
 def _stamp(
