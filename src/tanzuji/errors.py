@@ -378,3 +378,10 @@ class PactRemoteError(PactError):
 
     code = "pact_remote_error"
     http_status = 502
+
+
+class BatchInputError(TanzujiError):
+    """A file or table of product variants breaks the long input format (docs/scale.md): a
+    missing column, an unknown input id, a non-numeric amount, unsorted variants."""
+
+    code = "batch_input_error"
