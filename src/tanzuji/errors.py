@@ -407,3 +407,10 @@ class JobError(TanzujiError):
 
     code = "job_error"
     http_status = 422
+
+
+class BatchInputError(TanzujiError):
+    """A file or table of product variants breaks the long input format (docs/scale.md): a
+    missing column, an unknown input id, a non-numeric amount, unsorted variants."""
+
+    code = "batch_input_error"

@@ -517,6 +517,57 @@ for _s in (
     register(_s)
 
 
+# Scale: snapshots, batch footprints, distributed jobs, rechecks at scale (docs/scale.md).
+for _s in (
+    Setting(
+        "dask_scheduler",
+        "",
+        "-",
+        "Address of a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) that runs batch "
+        "and Monte Carlo jobs; empty means a LocalCluster on this machine.",
+    ),
+    Setting(
+        "dask_workers",
+        2,
+        "1",
+        "Worker processes of the LocalCluster started when no dask_scheduler is set.",
+        minimum=1,
+    ),
+    Setting(
+        "batch_chunk_rows",
+        4_000_000,
+        "rows",
+        "Rows of product variants read, scored and written at a time by a batch run (memory "
+        "grows with it: about 40 bytes per row, a few chunks at once).",
+        minimum=1_000,
+    ),
+    Setting(
+        "batch_threads",
+        2,
+        "1",
+        "Threads that score one chunk of a batch run.",
+        minimum=1,
+    ),
+    Setting(
+        "snapshot_cache_entries",
+        8,
+        "1",
+        "Snapshots (factor release x model version) whose intensities are kept in memory; "
+        "more are kept on disk in data_dir/snapshots.",
+        minimum=1,
+    ),
+    Setting(
+        "recheck_threshold_percent",
+        5.0,
+        "%",
+        "A recheck lists a certificate when its footprint under a new factor release moved "
+        "by more than this share of the certified value (the label scheme's threshold).",
+        minimum=0.0,
+    ),
+):
+    register(_s)
+
+
 @dataclass(frozen=True)
 class SettingValue:
     """One row of ``tanzuji settings``: a setting, its current value and where it came from."""
