@@ -3,8 +3,8 @@
 Each module holds the pages and API routes of one area; a new area adds its module here.
 """
 
-from tanzuji.web.routes import accounts, admin, home
+from tanzuji.web.routes import accounts, admin, home, jobs
 
-ROUTERS = [home.router, accounts.router, admin.router]
+ROUTERS = [home.router, accounts.router, admin.router, jobs.router]
 
 __all__ = ["ROUTERS"]
