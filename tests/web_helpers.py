@@ -78,3 +78,34 @@ def token_for(client: TestClient, user: str, scopes: list[str]) -> str:
     client.cookies.clear()
     client.headers.pop("X-CSRF-Token", None)
     return answer.json()["token"]
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def apply(ctx: Context, user: str = "applicant", model: str = "widget_uncertain.yaml") -> str:
+    """An application of ``user`` for a test model (PCR electronics-itu-l1410 1.0, built-in
+    factors); returns its id."""
+    from tanzuji.services import certification
+    from tanzuji.services.calculation import ModelInput
+
+    request = certification.ApplyRequest(
+        model=ModelInput(name=model, text=(DATA / model).read_text("utf-8")),
+        pcr_id="electronics-itu-l1410",
+        pcr_version="1.0",
+        release="builtin",
+        evidence=[certification.EvidenceInput(name="meter.csv", content=b"month,kWh\n1,100\n")],
+    )
+    return certification.apply(ctx.with_user(user), request).id
+
+
+def run_jobs(client: TestClient, runner_name: str = "test-runner") -> list[str]:
+    """Run every queued job of the client's app to its end (one runner pass, then wait)."""
+    from tanzuji.jobs.runner import JobRunner
+
+    runner = JobRunner(client.app.state.web.context, name=runner_name)
+    claimed = runner.run_once()
+    for future in runner.running.values():
+        future.result(timeout=300)
+    runner.stop(wait=True)
+    return claimed
