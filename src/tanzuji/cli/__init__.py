@@ -34,6 +34,8 @@ from tanzuji.cli import report as _report  # noqa: F401  isort: skip
 from tanzuji.cli import pact as _pact  # noqa: F401  isort: skip
 from tanzuji.cli import serve as _serve  # noqa: F401  isort: skip
 
+from tanzuji.cli import batch as _batch  # noqa: F401  isort: skip
+
 
 def report_error(exc: TanzujiError, as_json: bool) -> None:
     """Print ``exc`` on stderr: its JSON shape, or one readable paragraph."""

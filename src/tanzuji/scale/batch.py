@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from tanzuji.scale import kernel
+from tanzuji.scale import kernel, variants
 from tanzuji.scale.snapshot import Intensities
 from tanzuji.scale.variants import VariantChunk
 
@@ -82,7 +82,11 @@ class ParquetResults:
         table = result_table(scored, self.gases)
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._writer = pq.ParquetWriter(self.temporary, table.schema, compression="snappy")
+            # Plain, uncompressed columns: scores are random doubles (nothing to compress) and
+            # writing is on the critical path of a run.
+            self._writer = pq.ParquetWriter(
+                self.temporary, table.schema, compression="none", use_dictionary=False
+            )
         self._writer.write_table(table)
 
     def commit(self) -> None:
@@ -204,6 +208,26 @@ class _Writer:
             raise self.error
 
 
+def score_chunk(
+    chunk: VariantChunk,
+    intensities: np.ndarray,
+    executor: ThreadPoolExecutor | None = None,
+    threads: int = 1,
+) -> np.ndarray:
+    """Footprints of a chunk's variants (its head's first); ``intensities`` by activity.
+
+    The body's codes index the row group's dictionary: the intensities are gathered once
+    per chunk for the dictionary (``intensities[columns]``), not once per row.
+    """
+    x = intensities if chunk.columns is None else intensities[chunk.columns]
+    body = kernel.score(
+        chunk.indptr, chunk.inputs, chunk.amounts, x, executor=executor, threads=threads
+    )
+    if chunk.head is None:
+        return body
+    return np.concatenate([score_chunk(chunk.head, intensities), body])
+
+
 def run(
     chunks: Iterable[VariantChunk],
     intensities: Intensities,
@@ -212,6 +236,7 @@ def run(
     by_gas: bool = False,
     threads: int = 2,
     progress: Callable[[int, int], None] | None = None,
+    source: str = "variants",
 ) -> BatchStatistics:
     """Score every variant of ``chunks`` and write the results to ``sinks``.
 
@@ -229,6 +254,8 @@ def run(
         Threads scoring one chunk.
     progress : callable, optional
         Called with ``(rows, variants)`` done since the last call.
+    source : str
+        The input's name in error messages.
 
     Raises
     ------
@@ -244,26 +271,13 @@ def run(
         with ThreadPoolExecutor(max_workers=max(1, threads)) as executor:
             for chunk in prefetch(chunks):
                 begin = time.perf_counter()
-                total = kernel.score(
-                    chunk.indptr,
-                    chunk.inputs,
-                    chunk.amounts,
-                    intensities.total,
-                    executor=executor,
-                    threads=threads,
-                )
+                total = score_chunk(chunk, intensities.total, executor, threads)
+                variants.refuse_nonfinite(chunk, total, source)
                 gases = None
                 if per_gas is not None:
-                    gases = kernel.score(
-                        chunk.indptr,
-                        chunk.inputs,
-                        chunk.amounts,
-                        per_gas,
-                        executor=executor,
-                        threads=threads,
-                    )
+                    gases = score_chunk(chunk, per_gas, executor, threads)
                 scoring += time.perf_counter() - begin
-                writer.put(ScoredChunk(chunk.variant_ids, total, gases, chunk.n_rows))
+                writer.put(ScoredChunk(chunk.all_variant_ids(), total, gases, chunk.n_rows))
                 stats.variants += chunk.n_variants
                 stats.rows += chunk.n_rows
                 stats.chunks += 1
@@ -293,4 +307,5 @@ __all__ = [
     "result_schema",
     "result_table",
     "run",
+    "score_chunk",
 ]

@@ -24,13 +24,14 @@ from collections.abc import Callable, Iterator
 from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 from pydantic import Field
 
 from tanzuji import gases
 from tanzuji.context import Context
 from tanzuji.errors import BatchInputError
-from tanzuji.model.compile import compile_model
+from tanzuji.model.compile import CompiledModel, compile_model
 from tanzuji.scale import batch as batch_run
 from tanzuji.scale import variants
 from tanzuji.scale.snapshot import Intensities, Snapshot, activity_index
@@ -110,6 +111,10 @@ def model_snapshot(context: Context, request: SnapshotRequest) -> Snapshot:
     ModelError, UnknownFactor, NoFactorMatch, NotFound
         The model does not compile with that release (each naming file, line and field).
     """
+    return _compiled(context, request)[1]
+
+
+def _compiled(context: Context, request: SnapshotRequest) -> tuple[CompiledModel, Snapshot]:
     pinned, release = _release(context, request)
     setup = prepare(pinned, request)
     compiled = compile_model(
@@ -133,9 +138,10 @@ def model_snapshot(context: Context, request: SnapshotRequest) -> Snapshot:
         ).encode()
     ).hexdigest()
     gwp_set = gases.check_gwp_set(request.gwp_set or str(context.settings.gwp_set))
-    return Snapshot.from_system(
+    snapshot = Snapshot.from_system(
         compiled.system, release=release, model_hash=version, gwp_set=gwp_set
     )
+    return compiled, snapshot
 
 
 def _cached(context: Context, snapshot: Snapshot, by_gas: bool) -> tuple[Intensities, str]:
@@ -232,9 +238,7 @@ def run_batch(
             progress(done, total)
 
     if request.distributed:
-        from tanzuji.scale import distributed
-
-        return distributed.run_batch(context, request, snapshot, found, source, advance)
+        return _run_distributed(context, request, snapshot, found, source, advance)
     batches, total = _batches(context, request, chunk_rows)
     index = activity_index(snapshot.activity_ids)
     chunks = variants.chunks_from_batches(batches, index, request.variants)
@@ -261,9 +265,130 @@ def run_batch(
     )
 
 
+def _run_distributed(
+    context: Context,
+    request: BatchRequest,
+    snapshot: Snapshot,
+    found: Intensities,
+    source: str,
+    advance: Callable[[int, int], None],
+) -> BatchResult:
+    from tanzuji.scale import distributed
+
+    if _format(request) is not VariantFormat.parquet or request.by_gas:
+        raise BatchInputError(
+            "a distributed run reads Parquet files (cut along their row groups) and writes "
+            "the total only; convert the CSV to Parquet or drop --by-gas",
+            location=request.variants,
+        )
+    path = Path(request.variants)
+    if not path.is_file():
+        raise BatchInputError(
+            f"the variants file {path} does not exist (变体文件不存在)", location=str(path)
+        )
+    settings = context.settings
+    with distributed.client_for(str(settings.dask_scheduler), int(settings.dask_workers)) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        stats = distributed.batch_parquet(
+            client,
+            path,
+            Path(request.out),
+            snapshot,
+            found,
+            chunk_rows=int(request.chunk_rows or settings.batch_chunk_rows),
+            progress=advance,
+        )
+    return BatchResult(
+        snapshot_key=snapshot.key,
+        release=snapshot.release,
+        variants=stats.variants,
+        rows=stats.rows,
+        chunks=stats.chunks,
+        seconds=stats.seconds,
+        out=request.out,
+        cache=source,
+        workers=workers,
+    )
+
+
+class MonteCarloJobRequest(SnapshotRequest):
+    """Monte Carlo of a model in blocks of iterations, in this process or on the cluster."""
+
+    iterations: int = Field(ge=1)
+    seed: int = 0
+    block_size: int = Field(1_000, ge=1, description="iterations per task")
+    distributed: bool = False
+
+
+class MonteCarloJobResult(Result):
+    snapshot_key: str
+    iterations: int
+    seed: int
+    block_size: int
+    workers: int
+    mean_kg_co2e: float
+    p2_5_kg_co2e: float
+    p97_5_kg_co2e: float
+    scores: list[float]
+    stage_names: list[str]
+
+
+def run_monte_carlo(
+    context: Context, request: MonteCarloJobRequest, progress: Progress | None = None
+) -> MonteCarloJobResult:
+    """Monte Carlo of a model under a release, iterations cut into blocks (one task each on
+    dask.distributed); the same request gives the same scores in this process and on any
+    cluster (:mod:`tanzuji.scale.distributed`)."""
+    from tanzuji.scale import distributed
+
+    compiled, snapshot = _compiled(context, request)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, request.iterations)
+
+    arguments = (
+        compiled.system,
+        snapshot.key,
+        snapshot.gwp_set,
+        request.iterations,
+        request.seed,
+        request.block_size,
+        context.monte_carlo_options,
+    )
+    workers = 0
+    if request.distributed:
+        settings = context.settings
+        with distributed.client_for(
+            str(settings.dask_scheduler), int(settings.dask_workers)
+        ) as client:
+            workers = len(client.scheduler_info().get("workers", {}))
+            run = distributed.monte_carlo_distributed(client, *arguments, progress=advance)
+    else:
+        run = distributed.monte_carlo_blocks(*arguments, progress=advance)
+    low, high = np.percentile(run.scores, [2.5, 97.5])
+    return MonteCarloJobResult(
+        snapshot_key=snapshot.key,
+        iterations=request.iterations,
+        seed=request.seed,
+        block_size=request.block_size,
+        workers=workers,
+        mean_kg_co2e=float(run.scores.mean()),
+        p2_5_kg_co2e=float(low),
+        p97_5_kg_co2e=float(high),
+        scores=run.scores.tolist(),
+        stage_names=run.stage_names,
+    )
+
+
 __all__ = [
     "BatchRequest",
     "BatchResult",
+    "MonteCarloJobRequest",
+    "MonteCarloJobResult",
     "Progress",
     "SnapshotInput",
     "SnapshotRequest",
@@ -271,5 +396,6 @@ __all__ = [
     "VariantFormat",
     "model_snapshot",
     "run_batch",
+    "run_monte_carlo",
     "snapshot_intensities",
 ]
