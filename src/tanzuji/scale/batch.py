@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -74,7 +74,7 @@ class ParquetResults:
         self.path = Path(path)
         self.gases = gases
         self.temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.partial")
-        self._writer = None
+        self._writer: Any = None  # a pyarrow.parquet.ParquetWriter once the first chunk comes
 
     def write(self, scored: ScoredChunk) -> None:
         import pyarrow.parquet as pq

@@ -35,6 +35,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -237,6 +238,10 @@ def compute_intensities(
     return Intensities(snapshot.key, snapshot.activity_ids, _frozen(total), gases, _frozen(per_gas))
 
 
+@overload
+def _frozen(array: np.ndarray) -> np.ndarray: ...
+@overload
+def _frozen(array: None) -> None: ...
 def _frozen(array: np.ndarray | None) -> np.ndarray | None:
     if array is None:
         return None

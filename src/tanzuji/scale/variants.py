@@ -261,9 +261,10 @@ class _Checker:
     ) -> VariantChunk:
         """A chunk of ``batch`` (whole variants starting at ``starts``); ``mapped``: input
         codes are activity indices (a small head), else the dictionary's codes."""
-        inputs, columns = self._inputs(batch.column(1), start, cache=not mapped)
+        inputs, codes = self._inputs(batch.column(1), start, cache=not mapped)
+        columns: np.ndarray | None = codes
         if mapped:
-            inputs, columns = columns[inputs], None
+            inputs, columns = codes[inputs], None
         amounts = self._amounts(batch.column(2), start)
         indptr = np.empty(starts.size + 1, dtype=np.int64)
         indptr[:-1] = starts

@@ -30,6 +30,7 @@ from tanzuji.certify.records import Actor, Role
 from tanzuji.context import Context
 from tanzuji.errors import AuthenticationFailed, NotFound, PermissionDenied, TooManyAttempts
 from tanzuji.services.base import Request, Result, run_unit_of_work
+from tanzuji.store.db import aware
 from tanzuji.store.organisations import OrganisationRepository
 from tanzuji.store.platform_tables import UserRow
 from tanzuji.store.web_tables import ApiTokenRow, LoginAttemptRow, WebSessionRow
@@ -59,13 +60,6 @@ class Scope(StrEnum):
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _aware(stamp: dt.datetime | None) -> dt.datetime | None:
-    """Stored stamps come back naive from SQLite: they are UTC."""
-    if stamp is not None and stamp.tzinfo is None:
-        return stamp.replace(tzinfo=dt.UTC)
-    return stamp
 
 
 def _actor_row(session: Session, user_id: str) -> Actor:
@@ -149,7 +143,7 @@ def _check_rate(context: Context, session: Session, request: LoginRequest) -> No
             )
         ).one()
         if failures[0] >= limit:
-            oldest = _aware(failures[1]) or context.now()
+            oldest = aware(failures[1]) or context.now()
             wait = max(1, int((oldest + window - context.now()).total_seconds()) + 1)
             raise TooManyAttempts(
                 f"{failures[0]} failed logins for {what} within {window.seconds} s; try again "
@@ -185,7 +179,7 @@ def login(context: Context, request: LoginRequest) -> NewSession:
         if not ok:
             return None
         if stored is not None and HASHER.check_needs_rehash(stored):
-            session.get(UserRow, request.user_id).password_hash = HASHER.hash(request.password)
+            session.get_one(UserRow, request.user_id).password_hash = HASHER.hash(request.password)
         session.add(
             WebSessionRow(
                 token_sha256=_sha256(token),
@@ -223,7 +217,7 @@ def session_user(context: Context, token: str) -> SessionView:
     key = _sha256(token)
     with context.unit_of_work(write=False) as session:
         row = session.get(WebSessionRow, key)
-        if row is None or row.ended_at is not None or _aware(row.expires_at) <= now:
+        if row is None or row.ended_at is not None or aware(row.expires_at) <= now:
             raise AuthenticationFailed(
                 "the session has ended; log in again / 会话已结束，请重新登录"
             )
@@ -231,7 +225,7 @@ def session_user(context: Context, token: str) -> SessionView:
             actor = _actor_row(session, row.user_id)
         except Exception:
             raise AuthenticationFailed("the session's user is no longer active") from None
-        csrf, expires = row.csrf_token, _aware(row.expires_at)
+        csrf, expires = row.csrf_token, aware(row.expires_at)
     lifetime = dt.timedelta(seconds=int(context.settings.web_session_lifetime_s))
     if expires - now < lifetime - dt.timedelta(seconds=TOUCH_INTERVAL_S):
         expires = now + lifetime
@@ -297,10 +291,10 @@ def _token_view(row: ApiTokenRow) -> TokenView:
         user_id=row.user_id,
         name=row.name,
         scopes=[Scope(s) for s in row.scopes.split()],
-        created_at=_aware(row.created_at),
-        expires_at=_aware(row.expires_at),
-        revoked_at=_aware(row.revoked_at),
-        last_used_at=_aware(row.last_used_at),
+        created_at=aware(row.created_at),
+        expires_at=aware(row.expires_at),
+        revoked_at=aware(row.revoked_at),
+        last_used_at=aware(row.last_used_at),
     )
 
 
@@ -364,7 +358,7 @@ def token_user(context: Context, token: str) -> TokenUser:
             row is None
             or not hmac.compare_digest(row.secret_sha256, _sha256(secret))
             or row.revoked_at is not None
-            or (row.expires_at is not None and _aware(row.expires_at) <= now)
+            or (row.expires_at is not None and aware(row.expires_at) <= now)
         ):
             raise refused
         try:
@@ -372,7 +366,7 @@ def token_user(context: Context, token: str) -> TokenUser:
         except Exception:
             raise refused from None
         scopes = [Scope(s) for s in row.scopes.split()]
-        last = _aware(row.last_used_at)
+        last = aware(row.last_used_at)
     if last is None or (now - last).total_seconds() >= TOUCH_INTERVAL_S:
 
         def touch(session: Session) -> None:

@@ -26,6 +26,7 @@ from tanzuji.certify.records import Role
 from tanzuji.context import Context
 from tanzuji.errors import NotFound, PermissionDenied
 from tanzuji.services.base import Request, Result, run_unit_of_work
+from tanzuji.store.db import aware, rows_matched
 from tanzuji.store.web_tables import JobRow
 
 
@@ -61,12 +62,6 @@ class JobView(Result):
     finished_at: dt.datetime | None
 
 
-def _aware(stamp: dt.datetime | None) -> dt.datetime | None:
-    if stamp is not None and stamp.tzinfo is None:
-        return stamp.replace(tzinfo=dt.UTC)
-    return stamp
-
-
 def view(row: JobRow) -> JobView:
     return JobView(
         id=row.id,
@@ -80,9 +75,9 @@ def view(row: JobRow) -> JobView:
         result=row.result,
         error=row.error,
         attempts=row.attempts,
-        created_at=_aware(row.created_at),
-        started_at=_aware(row.started_at),
-        finished_at=_aware(row.finished_at),
+        created_at=aware(row.created_at),
+        started_at=aware(row.started_at),
+        finished_at=aware(row.finished_at),
     )
 
 
@@ -182,7 +177,8 @@ def claim(context: Context, runner: str) -> JobView | None:
             return None
 
         def work(session: Session, job_id: str = job_id) -> JobView | None:
-            taken = session.execute(
+            taken = rows_matched(
+                session,
                 update(JobRow)
                 .where(JobRow.id == job_id, JobRow.state == JobState.queued.value)
                 .values(
@@ -192,9 +188,9 @@ def claim(context: Context, runner: str) -> JobView | None:
                     heartbeat_at=now,
                     attempts=JobRow.attempts + 1,
                     message="",
-                )
-            ).rowcount
-            return view(session.get(JobRow, job_id)) if taken else None
+                ),
+            )
+            return view(session.get_one(JobRow, job_id)) if taken else None
 
         claimed = run_unit_of_work(context, work)
         if claimed is not None:
@@ -205,15 +201,16 @@ def claim(context: Context, runner: str) -> JobView | None:
 def _update_running(context: Context, job_id: str, runner: str, **values: Any) -> bool:
     def work(session: Session) -> bool:
         return bool(
-            session.execute(
+            rows_matched(
+                session,
                 update(JobRow)
                 .where(
                     JobRow.id == job_id,
                     JobRow.runner == runner,
                     JobRow.state == JobState.running.value,
                 )
-                .values(**values)
-            ).rowcount
+                .values(**values),
+            )
         )
 
     return run_unit_of_work(context, work)
@@ -264,11 +261,12 @@ def heartbeat(context: Context, runner: str) -> int:
     now = context.now()
 
     def work(session: Session) -> int:
-        return session.execute(
+        return rows_matched(
+            session,
             update(JobRow)
             .where(JobRow.runner == runner, JobRow.state == JobState.running.value)
-            .values(heartbeat_at=now)
-        ).rowcount
+            .values(heartbeat_at=now),
+        )
 
     return run_unit_of_work(context, work)
 
@@ -298,7 +296,7 @@ def recover_interrupted(context: Context, *, runner: str | None = None) -> list[
         ).all()
         done = []
         for row in rows:
-            beat = _aware(row.heartbeat_at) or _aware(row.started_at) or now
+            beat = aware(row.heartbeat_at) or aware(row.started_at) or now
             if not (beat < stale or (runner is not None and row.runner == runner)):
                 continue
             reason = (

@@ -88,7 +88,8 @@ def _stages(certificate: Certificate) -> list[Stage]:
 
 class _Cache:
     def __init__(self, size: int) -> None:
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+        self.size, self.lock = size, threading.Lock()
+        self.items: OrderedDict[Any, Any] = OrderedDict()
 
     def get(self, key: Any) -> Any:
         with self.lock:

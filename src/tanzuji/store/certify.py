@@ -30,7 +30,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Table, func, select, update
+from sqlalchemy import Engine, Table, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -56,7 +56,7 @@ from tanzuji.store.certify_tables import (
     ModelVersionRow,
     SigningKeyRow,
 )
-from tanzuji.store.db import session_scope
+from tanzuji.store.db import rows_matched, session_scope
 from tanzuji.store.platform_tables import IdCounterRow
 
 CLAIMED_STATES = (State.approved, State.issued, State.under_surveillance, State.renewed)
@@ -210,9 +210,7 @@ class CertificationRepository:
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        # an UPDATE gives a CursorResult (Session.execute is typed Result)
-        result = cast("CursorResult[Any]", self.session.execute(statement))
-        if result.rowcount != 1:
+        if rows_matched(self.session, statement) != 1:
             raise _conflict(application_id, expected)
 
     def _append_children(

@@ -25,14 +25,14 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import overload
+from typing import Any, cast, overload
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, MetaData, create_engine, event, make_url
+from sqlalchemy import CursorResult, Engine, Executable, MetaData, create_engine, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session
@@ -68,6 +68,14 @@ def aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None:
         return None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def rows_matched(session: Session, statement: Executable) -> int:
+    """Rows an UPDATE or DELETE ``statement`` matched.
+
+    ``Session.execute`` is typed ``Result``; for these statements it gives a ``CursorResult``.
+    """
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def load_all_tables() -> MetaData:

@@ -138,7 +138,7 @@ def csrf_token_for(request: Request) -> str:
         return caller.csrf_token
     existing = request.cookies.get(CSRF_COOKIE)
     secret = request.app.state.web.secret
-    if valid_anonymous_csrf(secret, existing):
+    if existing is not None and valid_anonymous_csrf(secret, existing):
         return existing
     fresh = getattr(request.state, "new_csrf_cookie", None)
     if fresh is None:
