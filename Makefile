@@ -29,14 +29,17 @@ run: $(VENV)/.run-installed
 demo: $(VENV)/.run-installed
 	$(BIN)/tanzuji demo
 
-## make test: lint (ruff) and the whole test suite (pytest)
+## make test: lint (ruff), type check (mypy, settings in pyproject.toml) and the whole test
+## suite (pytest)
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/ruff format --check $(LINT_DIRS)
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/mypy
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format $(LINT_DIRS)

@@ -191,12 +191,13 @@ def print_footprint(footprint: Footprint, by: By = By.stage, zh: bool = False) -
             markup=False,
             soft_wrap=True,  # one line per match, whatever the terminal width
         )
-    for m in footprint.gwp_set_mismatches or []:
-        of = "an unstated GWP set 未注明" if m.gwp_set == "unknown" else m.gwp_set
+    for mismatch in footprint.gwp_set_mismatches or []:
+        of = "an unstated GWP set 未注明" if mismatch.gwp_set == "unknown" else mismatch.gwp_set
         console.print(
-            f"[yellow]warning 注意[/] factor 因子 {m.factor_id} v{m.version} is CO2e of {of}, "
+            f"[yellow]warning 注意[/] factor 因子 {mismatch.factor_id} v{mismatch.version} "
+            f"is CO2e of {of}, "
             f"not {footprint.gwp_set} (GWP 值集不一致), added as published: "
-            f"{m.kg_co2e:,.4g} kg CO2e",
+            f"{mismatch.kg_co2e:,.4g} kg CO2e",
             highlight=False,
             soft_wrap=True,
         )

@@ -8,6 +8,7 @@ The database is the ``database_url`` setting (``TANZUJI_DATABASE_URL``), else th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -36,8 +37,11 @@ app.add_typer(factors_app, name="factors")
 __all__ = ["STARTER_REVIEWER", "factors_app"]
 
 
-def exclude_licence_option(what: str = "factors") -> typer.models.OptionInfo:
-    """``--exclude-licence PATTERN`` (repeatable): licences this deployment does not accept."""
+def exclude_licence_option(what: str = "factors") -> Any:
+    """``--exclude-licence PATTERN`` (repeatable): licences this deployment does not accept.
+
+    Typed ``Any`` like ``typer.Option`` itself, so it can default a ``list[str]`` parameter.
+    """
     return typer.Option(
         None,
         "--exclude-licence",

@@ -350,7 +350,7 @@ class FactorIndex:
             known = self._term("~" + concept) if concept else None
             if concept:
                 concepts.add(concept)
-            if known is not None:
+            if known is not None and concept:  # a known concept
                 scale = CONTEXT_WEIGHT if concept in contexts else 1.0
                 label = " ".join(group_words) or "~" + concept
                 slots.append(_Slot(label, scale * known[0], known[1]))

@@ -25,6 +25,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -80,6 +81,7 @@ from tanzuji.model.schema import (
     Model,
     Name,
     Process,
+    ProcessAllocation,
     ReferenceProduct,
 )
 
@@ -534,7 +536,8 @@ class _Builder:
         keys = [process.id] + [co.id for co in process.co_products]
         if not process.co_products:
             return _Allocation("single", np.ones(1), False, keys, "")
-        chosen, own = self.rules.allocation, process.allocation
+        # Process._allocation_given: a process with co-products names its allocation
+        chosen, own = self.rules.allocation, cast(ProcessAllocation, process.allocation)
         method = {
             "default": own,
             "causal": own,
@@ -1034,14 +1037,14 @@ def factor_identity(factor: FactorData) -> str:
     return f"{factor.id}@{factor.version}" + (f"/{factor.release}" if factor.release else "")
 
 
-def _pedigree(p) -> tuple[int, int, int, int, int] | None:
+def _pedigree(p) -> tuple[float, ...] | None:
     if p is None:
         return None
     return (p.reliability, p.completeness, p.temporal, p.geographical, p.technological)
 
 
 def _matched_pedigree(
-    own: tuple[int, ...] | None, factor: tuple[int, ...] | None, confidence: float
+    own: tuple[float, ...] | None, factor: tuple[float, ...] | None, confidence: float
 ) -> tuple[float, ...] | None:
     """Scores of an input whose factor was chosen by text (docs/quality.md R5).
 
@@ -1049,10 +1052,12 @@ def _matched_pedigree(
     factor's; one given: that one) are moved towards 5 by the doubt of the match. With no
     scores at all the input stays unknown (5 on every indicator under R1).
     """
-    if own is None and factor is None:
-        return None
-    if own is None or factor is None:
-        base = own or factor
+    if own is None:
+        if factor is None:
+            return None
+        base = factor
+    elif factor is None:
+        base = own
     else:
         base = tuple(max(a, b) for a, b in zip(own, factor, strict=True))
     return quality.degrade_for_match(base, confidence)

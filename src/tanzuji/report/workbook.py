@@ -117,7 +117,7 @@ def workbook_bytes(inputs: StudyInputs, lang: str = "en") -> bytes:
     terms.check_language(lang)
     fp = inputs.footprint
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     _sheet(book, "summary", ("field", "value"), _summary(inputs))
     _sheet(
         book,

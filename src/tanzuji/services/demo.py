@@ -167,13 +167,13 @@ def check(context: Context, examples: Sequence[Example]) -> list[CheckReport]:
 def participants(context: Context) -> dict[str, Actor]:
     """The demo's organisations and users, added unless they exist; users by id."""
     known = {o.id for o in organisations.organisations(context)}
-    for request in DEMO_ORGANISATIONS:
-        if request.id not in known:
-            organisations.add_organisation(context, request)
+    for organisation in DEMO_ORGANISATIONS:
+        if organisation.id not in known:
+            organisations.add_organisation(context, organisation)
     users = {u.user.id: u.user for u in organisations.users(context)}
-    for request in DEMO_USERS:
-        if request.id not in users:
-            users[request.id] = organisations.add_user(context, request)
+    for user in DEMO_USERS:
+        if user.id not in users:
+            users[user.id] = organisations.add_user(context, user)
     return {r.id: users[r.id] for r in DEMO_USERS}
 
 
