@@ -7,6 +7,7 @@ test inputs, not published values (three of them are deliberately placeholders).
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from tanzuji.certify import workflow as wf
 from tanzuji.certify.provenance import factor_concerns, is_unsourced
 from tanzuji.certify.records import State
 from tanzuji.errors import GateNotMet, InvalidTransition, VerificationFailed
-from tanzuji.services import certification
+from tanzuji.services import certification, report
 from tanzuji.services.calculation import ModelInput
 
 JAM = """
@@ -120,8 +121,7 @@ def test_three_placeholder_factors_block_sign_off_and_approval_until_waived(ctx)
     with pytest.raises(InvalidTransition, match="'grid' is not a draft, illustrative"):
         _review(ctx, app_id, "waive", factor_id="grid", text="fine")
     reasons = {
-        "fert": "fertiliser is 0.5 of 1.57 kg; applicant's supplier data pending, value "
-        "conservative",
+        "fert": "fertiliser is 0.5 of 1.57 kg; supplier data pending, value conservative",
         "ink": "ink below 2 % of the total (0.03 of 1.57 kg CO2e)",
     }
     for factor_id, reason in reasons.items():
@@ -159,6 +159,13 @@ def test_three_placeholder_factors_block_sign_off_and_approval_until_waived(ctx)
         certification.verify_document(document, keyring, ctx.now())
     actions = [line.action for line in issued.application.audit]
     assert actions.count("waive_factor") == 3
+    # the study report of the certificate lists them too
+    cert_id = issued.application.certificate_id
+    source = report.StudySource(certificate_id=cert_id)
+    html = report.report(ctx, report.ReportRequest(source=source, lang="en")).content.decode()
+    assert "Factors the verifier waived" in html
+    for factor_id, reason in reasons.items():
+        assert f"{factor_id}@1" in html and escape(reason) in html
 
 
 def test_approval_refuses_an_application_signed_off_before_the_gate(ctx):

@@ -85,6 +85,9 @@ def test_a_food_label_excludes_the_sugar_carbon_removal_and_states_both_values(c
     application = certification.load(ctx, app_id)
     assert application.pcr_version == "1.0"  # "latest" resolved and recorded
     assert application.current_model.total_kg_co2e == pytest.approx(WITH, rel=1e-12)
+    # the PCR check says so before anyone decides
+    (said,) = [f for f in certification.pcr_findings(ctx, application) if "removals_ex" in f.rule]
+    assert said.severity == "info" and "1.8 kg CO2e, not the total 1.4" in said.message
     document = certify(ctx, app_id).document or {}
     cert = document["certificate"]
     assert cert["footprint_kg_co2e"] == pytest.approx(WITHOUT, rel=1e-12)
