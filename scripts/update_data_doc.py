@@ -1,7 +1,8 @@
 """Rewrite the generated tables of ``docs/data.md`` from the shipped starter data.
 
-The page holds three generated blocks between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``
-markers (coverage, electricity by place and year, sources and licences);
+The page holds four generated blocks between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``
+markers (coverage, electricity by place and year, sources and licences, coverage of the
+optional sets);
 ``tests/test_coverage.py`` fails when they differ from the data. Run after rebuilding a starter
 file: ``.venv/bin/python scripts/update_data_doc.py``.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tanzuji.factors.coverage import coverage_table, electricity_table, licence_counts
-from tanzuji.factors.starter import load_starter
+from tanzuji.factors.starter import OPTIONAL_SETS, load_optional, load_starter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "data.md"
 
@@ -36,6 +37,8 @@ def main() -> None:
     text = replace_block(text, "coverage-table", coverage_table(records))
     text = replace_block(text, "electricity-table", electricity_table(records))
     text = replace_block(text, "licence-table", licence_table(records))
+    optional = [r for name in OPTIONAL_SETS for r in load_optional(name)]
+    text = replace_block(text, "optional-table", coverage_table(optional))
     PAGE.write_text(text, encoding="utf-8")
     print(f"updated {PAGE} ({len(records)} factors)")
 

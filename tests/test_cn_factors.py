@@ -112,3 +112,129 @@ def test_grid_builder_stops_when_transcriptions_disagree():
         "0.4403",
         ["A", "G"],
     )
+
+
+# -- GB/T 51366-2019 (optional set gbt51366) ----------------------------------------------------
+
+#: 附录D 表D.0.1 (kg CO2e per unit) and 附录E 表E.0.1 (kg CO2e per t·km), as transcribed in
+#: the access routes named in each row (route A, confirmed by B; C for the first four).
+GBT51366 = {
+    "cn-gbt51366.material.cement-portland.t": ("t", 735.0),
+    "cn-gbt51366.material.concrete-c30.m3": ("m3", 295.0),
+    "cn-gbt51366.material.steel-rebar.t": ("t", 2340.0),
+    "cn-gbt51366.material.flat-glass.t": ("t", 1130.0),
+    "cn-gbt51366.material.aluminium-electrolytic.t": ("t", 20300.0),
+    "cn-gbt51366.material.window-al-thermal-break-primary.m2": ("m2", 254.0),
+    "cn-gbt51366.material.pipe-ppr.kg": ("kg", 3.72),
+    "cn-gbt51366.material.tap-water.t": ("t", 0.168),
+    "cn-gbt51366.transport.road.diesel.heavy-10t.tkm": ("tkm", 0.162),
+    "cn-gbt51366.transport.road.diesel.heavy-46t.tkm": ("tkm", 0.057),
+    "cn-gbt51366.transport.rail.average.tkm": ("tkm", 0.010),
+    "cn-gbt51366.transport.water.container-200teu.tkm": ("tkm", 0.012),
+}
+
+
+@pytest.fixture(scope="module")
+def gbt():
+    from tanzuji.factors.starter import load_optional
+
+    return {r.id: r for r in load_optional("gbt51366")}
+
+
+def _co2e(record) -> float:
+    (gas,) = record.gases
+    assert (gas.gas, gas.origin) == ("CO2e", "fossil")
+    return gas.amount_kg
+
+
+def test_gbt51366_values_against_the_tables(gbt):
+    assert len(gbt) == 85  # 69 materials of 表D.0.1 (水泥砂浆 has no value), 16 of 表E.0.1
+    for factor_id, (unit, value) in GBT51366.items():
+        record = gbt[factor_id]
+        assert (record.unit, _co2e(record)) == (unit, value), factor_id
+        assert record.geography == "CN" and record.year == 2019
+        assert "GB/T 51366-2019" in record.source.document
+        assert record.licence.startswith("LicenseRef-GB-Standard-Values:")
+    materials = [r for r in gbt.values() if ".material." in r.id]
+    assert {r.boundary for r in materials} == {"cradle_to_gate"}
+    assert all("表D.0.1" in r.source.table for r in materials)
+    transport = [r for r in gbt.values() if ".transport." in r.id]
+    assert len(transport) == 16 and {r.unit for r in transport} == {"tkm"}
+    assert all("表E.0.1" in r.source.table for r in transport)
+
+
+def test_gbt51366_disagreements_are_resolved_and_recorded(gbt):
+    # one transcription gives 1225 and 1295: the decimal point lost (see the builder)
+    recycled = gbt["cn-gbt51366.material.window-al-wood-recycled.m2"]
+    assert _co2e(recycled) == 122.5 and "B gives 1225" in recycled.comment
+    assert _co2e(gbt["cn-gbt51366.material.window-al-pvc-coextruded.m2"]) == 129.5
+    # a recycled-content window is below the all-primary one, as the table's logic requires
+    assert _co2e(recycled) < _co2e(gbt["cn-gbt51366.material.window-al-wood-primary.m2"])
+
+
+def test_gbt51366_builder_reproduces_the_shipped_file_and_stops_on_disagreement():
+    import csv
+
+    module = _builder("build_starter_gbt51366")
+    rows = module.build_rows()
+    shipped = ROOT / "src/tanzuji/data/factors/gbt51366_building.csv"
+    with shipped.open(encoding="utf-8") as handle:
+        shipped_rows = list(csv.DictReader(handle))
+    assert [(r["id"], str(r["co2e_kg"])) for r in rows] == [
+        (r["id"], r["co2e_kg"]) for r in shipped_rows
+    ]
+    with pytest.raises(module.TranscriptionMismatch, match="steel-rebar"):
+        module._agreed("steel-rebar", {"A": "2340", "B": "2430"})
+
+
+def test_optional_sets_are_not_in_the_default_starter_data(starter):
+    from tanzuji.errors import NotFound
+    from tanzuji.factors.starter import OPTIONAL_SETS, load_optional
+
+    assert not any(i.startswith("cn-gbt51366.") for i in starter)
+    with pytest.raises(NotFound, match=r"no optional factor set 'gb50000'.*gbt51366"):
+        load_optional("gb50000")
+    assert set(OPTIONAL_SETS) == {"gbt51366"}
+
+
+def test_a_model_names_a_gbt51366_factor_without_a_database():
+    from tanzuji.factors.starter import StarterFactorSource
+    from tanzuji.footprint import calculate
+    from tanzuji.model.files import load_model_text
+
+    text = (
+        "product:\n"
+        "  id: slab\n"
+        "  name: {zh: 楼板, en: Slab}\n"
+        "  functional_unit: {unit: piece}\n"
+        "  reference_flow: {process: make}\n"
+        "processes:\n"
+        "  - id: make\n"
+        "    name: Make\n"
+        "    life_cycle_stage: production\n"
+        "    reference_product: {unit: piece}\n"
+        "    inputs:\n"
+        "      - {factor: cn-gbt51366.material.steel-rebar.t, amount: 2, unit: t}\n"
+        "      - {factor: cn-gbt51366.material.concrete-c30.m3, amount: 10, unit: m3}\n"
+        "      - {factor: cn-gbt51366.transport.road.diesel.heavy-30t.tkm, amount: 500, "
+        "unit: tkm}\n"
+    )
+    fp = calculate(load_model_text(text, "slab.yaml"), factor_source=StarterFactorSource())
+    # by hand: 2 t * 2340 + 10 m3 * 295 + 500 tkm * 0.078 = 4680 + 2950 + 39 kg CO2e
+    assert fp.total_kg_co2e == pytest.approx(4680 + 2950 + 39, rel=1e-12)
+
+
+def test_load_starter_with_the_optional_set(database_url, monkeypatch, capsys):
+    from test_store_cli import run
+
+    monkeypatch.setenv("TANZUJI_DATABASE_URL", database_url)
+    assert run(["db", "upgrade"], capsys, monkeypatch)[0] == 0
+    code, out, _ = run(["factors", "load-starter", "--with", "gbt51366"], capsys, monkeypatch)
+    assert code == 0 and f"imported 导入 {len(load_starter()) + 85} · skipped 跳过 0" in out
+    from tanzuji.cli.app import console
+
+    monkeypatch.setattr(console, "width", 250)
+    code, out, _ = run(["factors", "search", "热轧碳钢钢筋", "--limit", "3"], capsys, monkeypatch)
+    assert code == 0 and "cn-gbt51366.material.steel-rebar.t" in out
+    code, _, err = run(["factors", "load-starter", "--with", "gb50000"], capsys, monkeypatch)
+    assert code != 0 and "gbt51366" in err
