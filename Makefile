@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_DIRS := $(wildcard src tests bench scripts)
 
-.PHONY: run demo test lint format bench clean
+.PHONY: run demo test lint format bench pictures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ format: $(VENV)/.dev-installed
 ## make bench: the engine benchmark against bw2calc (not part of the tests)
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/engine.py
+
+## make pictures: every chart and report page of the examples as PNG in report-pictures/
+pictures: $(VENV)/.dev-installed
+	$(BIN)/python scripts/report_pictures.py report-pictures
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info

@@ -8,7 +8,10 @@ from typer.testing import CliRunner
 
 from certify_people import WIDGET
 from tanzuji.cli import app
-from tanzuji.errors import PermissionDenied
+from tanzuji.cli.app import context
+from tanzuji.errors import GateNotMet, PermissionDenied
+from tanzuji.services import certification
+from test_certify_factor_gate import JAM
 
 runner = CliRunner()
 
@@ -134,4 +137,42 @@ def test_pcr_check_runs_the_checker_on_the_stored_model_and_prints_its_findings(
     assert lines, out
     assert all(line.split()[0] in ("error", "warning", "info") for line in lines)
     count = out.splitlines()[-2].split(": ", 1)[1]
-    assert count in status
+    assert "pcr_check" in status
+    # every printed finding is recorded in the application, and the audit line names the
+    # count and the rules in error (read through the service: the table wraps long lines)
+    ctx = context(need_database=True)
+    assert certification.status(ctx, app_id).audit[-1].reason == count
+    recorded = certification.load(ctx, app_id).pcr_messages
+    assert len(recorded) == len(lines)
+    assert sorted(m.split(":")[0] for m in recorded) == sorted(line.split()[0] for line in lines)
+
+
+def test_waivers_from_the_command_line_and_certify_show(tmp_path):
+    add_people()
+    model = tmp_path / "jam.yaml"
+    model.write_text(JAM, encoding="utf-8")
+    out = run("certify", "apply", model, "--as", "applicant", "--pcr", "electronics-itu-l1410")
+    app_id = out.output.split()[1]
+    # apply warns at once, naming the three factors
+    assert "3 factor(s) are draft, illustrative or unsourced" in out.output
+    assert "fert@1 (illustrative" in out.output and "ink@1 (unsourced" in out.output
+    run("certify", "submit", app_id, "--as", "applicant")
+    findings = tmp_path / "none.json"
+    findings.write_text("[]", encoding="utf-8")
+    for step in (("start",), ("pcr-check", "--pcr-findings", findings), ("accept",)):
+        run("certify", "review", app_id, *step, "--as", "verifier")
+    refused = run("certify", "review", app_id, "sign-off", "--as", "verifier", ok=False)
+    assert isinstance(refused.exception, GateNotMet)
+    assert "sign-off refused" in str(refused.exception)
+    for factor in ("fert", "glue", "ink"):
+        run("certify", "review", app_id, "waive", "--factor", factor, "--text",
+            f"{factor}: below 1 % of the result", "--as", "verifier")  # fmt: skip
+    run("certify", "review", app_id, "sign-off", "--as", "verifier")
+    run("certify", "decide", app_id, "--approve", "--reason", "conforms", "--as", "decider")
+    issued = run("certify", "issue", app_id, "--as", "admin").output
+    cert_id = issued.split()[1]
+    shown = run("certify", "show", cert_id).output
+    assert f"{cert_id} v1 · issued" in shown
+    assert "waiver 豁免 ink@1 (unsourced) by verifier: ink: below 1 % of the result" in shown
+    assert "with removals 含清除 1.57" in shown
+    assert "surveillance due 监督" in shown

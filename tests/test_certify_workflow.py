@@ -26,7 +26,7 @@ from certify_people import (
     to_decision,
 )
 from tanzuji.certify import workflow as wf
-from tanzuji.certify.certificate import Certificate
+from tanzuji.certify.comparability import Baseline, same_quantity
 from tanzuji.certify.records import LabelType, State
 from tanzuji.errors import GateNotMet, InvalidTransition, LabelRefused, PermissionDenied
 
@@ -86,12 +86,21 @@ def test_steps_return_new_records_and_never_change_the_old_one():
     assert b.state is State.submitted and len(b.audit) == 2
 
 
-def test_validity_period_is_passed_in_and_defaults_to_three_years():
-    # the service passes the setting certificate_validity_years; the workflow reads nothing
+def test_validity_period_is_passed_in_or_the_schemes():
+    # the application records its scheme (setting certification_scheme, read by the service);
+    # the workflow reads no setting
     approved = wf.decide(to_decision(draft()), DORA, True, "ok", NOW)
     a = wf.issue(approved, ADMIN, "CERT-1", NOW, validity_years=2)
     assert (a.valid_from, a.valid_until) == (dt.date(2026, 3, 2), dt.date(2028, 3, 2))
-    assert issued().valid_until == dt.date(2029, 3, 2)  # wf.DEFAULT_VALIDITY_YEARS = 3
+    assert issued().valid_until == dt.date(2029, 3, 2)  # scheme gba: 3 years (unconfirmed)
+    # scheme cnca-2025: 2 years (reported), surveillance due after 12 months
+    cnca = issued(scheme="cnca-2025")
+    assert cnca.valid_until == dt.date(2028, 3, 2)
+    assert wf.surveillance_of(cnca) == {
+        "scheme": "cnca-2025",
+        "interval_months": 12,
+        "due": ["2027-03-02"],
+    }
 
 
 def test_model_revision_creates_a_new_version_and_recalculates():
@@ -232,20 +241,25 @@ def test_certificate_content():
 
 
 # -- reduction label ---------------------------------------------------------------------------
-def _baseline(**changes) -> Certificate:
+#: The baseline's data describe 2024; its certificate was issued in 2024 too (NOW - 700 days),
+#: so the data-year test below uses a 2023 period to tell the two apart.
+DATA_2023 = (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+
+
+def _baseline(period=DATA_2023, state=State.issued, applicant="acme", **changes) -> Baseline:
     cert = wf.certificate_for(
         issued(app_id="APP-0", cert_id="CERT-0"), NOW - dt.timedelta(days=700)
     )
-    return cert.model_copy(update=changes)
+    return Baseline(cert.model_copy(update=changes), applicant, state, period)
 
 
-def _reduction_app(text: str):
+def _reduction_app(text: str, pcr_version: str = "1.0"):
     a = wf.new_application(
         "APP-2",
         ALICE,
         model_version(text),
         pcr_id="PCR-widget",
-        pcr_version="1.1",
+        pcr_version=pcr_version,
         factor_release="R2",
         label_type=LabelType.reduction,
         now=NOW,
@@ -262,7 +276,13 @@ def test_reduction_is_computed_from_the_two_certified_footprints():
     # baseline 9.1298, now 4.5798 (test_model_revision...): reduction 4.55 kg, 49.84 %
     assert details["reduction_kg_co2e"] == pytest.approx(9.1298 - 4.5798, rel=1e-12)
     assert details["reduction_percent"] == pytest.approx(100 * 4.55 / 9.1298, rel=1e-12)
-    assert details["baseline_year"] == 2024 and details["baseline_certificate_id"] == "CERT-0"
+    assert details["baseline_certificate_id"] == "CERT-0"
+    # the label names the year of the baseline's data (2023), not the year it was issued (2024)
+    assert details["baseline_data_year"] == "2023" and "baseline_year" not in details
+    assert details["baseline_data_period"] == {"start": "2023-01-01", "end": "2023-12-31"}
+    two_years = _baseline(period=(dt.date(2023, 7, 1), dt.date(2024, 6, 30)))
+    a = wf.decide(_reduction_app(text), DORA, True, "lower", NOW, wf.LabelContext(two_years))
+    assert a.label_details["baseline_data_year"] == "2023–2024"
 
 
 def test_reduction_refused_when_not_lower_or_rules_differ():
@@ -271,13 +291,24 @@ def test_reduction_refused_when_not_lower_or_rules_differ():
         wf.decide(same, DORA, True, "x", NOW, wf.LabelContext(baseline=_baseline()))
     text = WIDGET.read_text("utf-8").replace("steel_kg: 2", "steel_kg: 1")
     lower = _reduction_app(text)
-    with pytest.raises(LabelRefused, match="PCR id: baseline 'PCR-other'"):
-        wf.decide(lower, DORA, True, "x", NOW, wf.LabelContext(_baseline(pcr={"id": "PCR-other"})))
-    other_fu = _baseline(functional_unit={"amount": 1, "unit": "kg"})
-    with pytest.raises(LabelRefused, match="functional unit"):
-        wf.decide(lower, DORA, True, "x", NOW, wf.LabelContext(baseline=other_fu))
-    other_boundary = _baseline(stage_breakdown_kg_co2e={"production": 9.0})
-    with pytest.raises(LabelRefused, match="boundary"):
-        wf.decide(lower, DORA, True, "x", NOW, wf.LabelContext(baseline=other_boundary))
+    refusals = [
+        (_baseline(pcr={"id": "PCR-other", "version": "1.0"}), "follows PCR PCR-other version"),
+        (_baseline(functional_unit={"amount": 1, "unit": "kg"}), "declared per 1 kg, this"),
+        (_baseline(stage_breakdown_kg_co2e={"production": 9.0}), "the boundaries differ"),
+        (_baseline(gwp_set="AR5"), "uses GWP set AR5"),
+        (_baseline(applicant="other"), "belongs to another company"),
+        (_baseline(state=State.revoked), "CERT-0 is revoked"),
+        (_baseline(period=None), "states no data period"),
+    ]
+    for baseline, words in refusals:
+        with pytest.raises(LabelRefused, match=words):
+            wf.decide(lower, DORA, True, "x", NOW, wf.LabelContext(baseline=baseline))
+    # the same PCR id but another version does not compare either
+    with pytest.raises(
+        LabelRefused, match=r"version 1\.0, this application PCR PCR-widget version 1\.1"
+    ):
+        wf.decide(_reduction_app(text, "1.1"), DORA, True, "x", NOW, wf.LabelContext(_baseline()))
+    # 1000 g is the same declared unit as 1 kg, 0.5 kg is not (a widget in pieces vs kg: above)
+    assert same_quantity((1000, "g"), (1, "kg")) and not same_quantity((0.5, "kg"), (1, "kg"))
     with pytest.raises(LabelRefused, match="needs an earlier certified footprint"):
         wf.decide(lower, DORA, True, "x", NOW, wf.LabelContext())

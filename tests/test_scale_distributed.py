@@ -126,7 +126,7 @@ def test_monte_carlo_on_the_cluster_is_identical_to_this_process(client, tmp_pat
         model=model, release="builtin", iterations=250, seed=5, block_size=64
     )
     local = batch_service.run_monte_carlo(ctx, request)
-    compiled, snapshot = batch_service._compiled(ctx, request)
+    compiled, snapshot = batch_service.compiled_snapshot(ctx, request)
     remote = distributed.monte_carlo_distributed(
         client,
         compiled.system,

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tanzuji import gases, settings
-from tanzuji.certify import workflow
+from tanzuji.certify import schemes
 from tanzuji.cli import app
 from tanzuji.context import Context
 from tanzuji.engine.montecarlo import MonteCarloOptions
@@ -100,9 +100,9 @@ def test_core_defaults_equal_the_setting_defaults(tmp_path):
     assert defaults.monte_carlo_options == MonteCarloOptions()
     assert defaults.limits == InputLimits()
     assert settings.REGISTRY["gwp_set"].default == gases.DEFAULT_GWP_SET
-    assert (
-        settings.REGISTRY["certificate_validity_years"].default == workflow.DEFAULT_VALIDITY_YEARS
-    )
+    # every scheme the setting offers is a scheme of data/schemes/schemes.yaml, and back
+    assert set(settings.REGISTRY["certification_scheme"].choices) == set(schemes.schemes())
+    assert settings.REGISTRY["certification_scheme"].default in schemes.schemes()
     assert settings.REGISTRY["database_busy_timeout_ms"].default == db.DEFAULT_BUSY_TIMEOUT_MS
 
 

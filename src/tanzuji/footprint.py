@@ -107,6 +107,10 @@ class FactorUsed(BaseModel):
     sha256: str
     illustrative: bool
     source: str
+    #: Review status of a database version that is not ``published`` (a release can pin a
+    #: version later deprecated); absent otherwise. The factor gate of certification reads it
+    #: (:mod:`tanzuji.certify.provenance`).
+    status: str | None = Field(None, exclude_if=lambda v: v is None)
 
 
 class MatchedExchange(BaseModel):
@@ -481,6 +485,7 @@ def _inputs(compiled: CompiledModel) -> Inputs:
             sha256=f.content_hash(),
             illustrative=f.illustrative,
             source=f.source,
+            status=f.status if f.status not in (None, "published") else None,
         )
         for f in sorted(compiled.factors.values(), key=lambda f: f.id)
     ]

@@ -274,11 +274,13 @@ for _s in (
         minimum=1,
     ),
     Setting(
-        "certificate_validity_years",
-        3,
-        "a",
-        "Validity period of an issued carbon-footprint label certificate, in years.",
-        minimum=1,
+        "certification_scheme",
+        "gba",
+        "-",
+        "Certification scheme of new applications: its certificate validity and surveillance "
+        "interval (data/schemes/schemes.yaml; gba: the GBA label, cnca-2025: the national "
+        "CNCA rule of 2025).",
+        choices=("gba", "cnca-2025"),
     ),
     Setting(
         "certificate_base_url",

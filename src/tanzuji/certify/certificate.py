@@ -131,6 +131,25 @@ class Certificate(BaseModel):
         exclude_if=_absent,
         description="credits reported apart, kg CO2e per functional unit (ISO 14067:2018 6.4.6)",
     )
+    # Added with the factor gate (issue 8); absent when none, as above.
+    factor_waivers: list[dict[str, Any]] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="draft, illustrative or unsourced factors the verifier let stand: factor "
+        "id, version, concerns, reason, verifier (certify/provenance.py)",
+    )
+    surveillance: dict[str, Any] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="the scheme, its surveillance interval (months) and the due dates inside "
+        "the validity period (certify/schemes.py)",
+    )
+    removals: dict[str, Any] | None = Field(
+        None,
+        exclude_if=_absent,
+        description="what the label value counts under the PCR's removals rule, the values "
+        "with and without biogenic removals, and the rule (certify/removals.py)",
+    )
 
     def canonical(self) -> bytes:
         return canonical_bytes(self.model_dump(mode="json"))

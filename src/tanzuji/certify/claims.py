@@ -1,8 +1,9 @@
 """The rules of the reduction and neutrality labels (disclosure needs no rule beyond review).
 
-* Reduction (碳减排): the same product, under the same PCR id, with the same functional unit,
-  boundary and GWP set, was certified earlier; the reduction is *computed* from the two
-  certified footprints and must be positive.
+* Reduction (碳减排): the same product, under the same PCR and version, with the same declared
+  unit, boundary and GWP set, was certified earlier (:mod:`tanzuji.certify.comparability`);
+  the reduction is *computed* from the two certified label values and must be positive; the
+  label names the year of the baseline's data.
 * Neutrality (碳中和, ISO 14068-1:2023, successor of PAS 2060): the residual emissions of the
   declared volume (footprint per functional unit x declared units) are matched by retired
   carbon credits; total retired >= residual; no serial is used twice, within the claim or
@@ -15,7 +16,12 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from tanzuji.certify.certificate import Certificate
+from tanzuji.certify.comparability import (
+    Baseline,
+    data_year_text,
+    reduction_differences,
+    refusal_text,
+)
 from tanzuji.certify.credits import UsedSerial, check_serials_unused
 from tanzuji.certify.records import Application, LabelType, NeutralityClaim
 from tanzuji.errors import LabelRefused
@@ -23,8 +29,15 @@ from tanzuji.errors import LabelRefused
 KG_PER_TONNE = 1000.0  # SI: 1 t = 1000 kg
 
 
-def reduction_details(application: Application, baseline: Certificate | None) -> dict[str, Any]:
-    """The reduction against a baseline certificate; refused unless the rules are the same."""
+def reduction_details(
+    application: Application, baseline: Baseline | None, label_kg_co2e: float | None = None
+) -> dict[str, Any]:
+    """The reduction against a baseline certificate; refused unless they compare like with like
+    (:func:`tanzuji.certify.comparability.reduction_differences`) and the footprint is lower.
+
+    ``label_kg_co2e``: the application's label value (under its PCR's removals rule); default
+    its footprint total. The baseline's value is the one its certificate states.
+    """
     model = application.current_model
     if model is None:
         raise LabelRefused(f"application {application.id} has no model version")
@@ -33,44 +46,31 @@ def reduction_details(application: Application, baseline: Certificate | None) ->
             "a reduction label needs an earlier certified footprint of the same product "
             "(baseline_certificate_id); none was given / 碳减排标识需要同一产品的历史认证碳足迹"
         )
-    footprint = model.footprint
-    differences = []
-    pairs = [
-        ("product", baseline.product.get("id"), application.product_id),
-        ("PCR id", baseline.pcr.get("id"), application.pcr_id),
-        ("functional unit", baseline.functional_unit, footprint["functional_unit"]),
-        ("boundary (life-cycle stages)", sorted(baseline.stage_breakdown_kg_co2e), _stages(model)),
-        ("GWP set", baseline.gwp_set, footprint["gwp_set"]),
-    ]
-    for what, before, now in pairs:
-        if before != now:
-            differences.append(f"{what}: baseline {before!r}, now {now!r}")
+    cert = baseline.certificate
+    differences = reduction_differences(application, application.pcr_version, baseline)
     if differences:
-        raise LabelRefused(
-            f"reduction refused: the baseline certificate {baseline.certificate_id} was made "
-            f"under different rules ({'; '.join(differences)}); a reduction compares like with "
-            "like / 规则不同，不能比较减排"
-        )
-    current = float(footprint["total_kg_co2e"])
-    reduction = baseline.footprint_kg_co2e - current
+        raise LabelRefused(refusal_text(cert.certificate_id, differences))
+    current = float(model.total_kg_co2e if label_kg_co2e is None else label_kg_co2e)
+    reduction = cert.footprint_kg_co2e - current
     if not reduction > 0:
         raise LabelRefused(
             f"reduction refused: the footprint {current:.6g} kg CO2e is not lower than the "
-            f"baseline {baseline.footprint_kg_co2e:.6g} kg CO2e of certificate "
-            f"{baseline.certificate_id} / 碳足迹未低于基准"
+            f"baseline {cert.footprint_kg_co2e:.6g} kg CO2e of certificate "
+            f"{cert.certificate_id} / 碳足迹未低于基准"
         )
+    period = baseline.data_period
+    if period is None:  # reduction_differences refuses a baseline without a data period
+        raise LabelRefused(f"baseline {cert.certificate_id} states no data period")
     return {
         "type": LabelType.reduction.value,
-        "baseline_certificate_id": baseline.certificate_id,
-        "baseline_year": int(baseline.issued_at[:4]),
-        "baseline_kg_co2e": baseline.footprint_kg_co2e,
+        "baseline_certificate_id": cert.certificate_id,
+        # the year the baseline's data describe (its reference period), not its issue year
+        "baseline_data_year": data_year_text(period),
+        "baseline_data_period": {"start": period[0].isoformat(), "end": period[1].isoformat()},
+        "baseline_kg_co2e": cert.footprint_kg_co2e,
         "reduction_kg_co2e": reduction,
-        "reduction_percent": 100.0 * reduction / baseline.footprint_kg_co2e,
+        "reduction_percent": 100.0 * reduction / cert.footprint_kg_co2e,
     }
-
-
-def _stages(model: Any) -> list[str]:
-    return sorted(model.footprint["by_stage"])
 
 
 def neutrality_details(
@@ -78,8 +78,10 @@ def neutrality_details(
     claim: NeutralityClaim | None,
     used: Iterable[UsedSerial],
     today: dt.date,
+    label_kg_co2e: float | None = None,
 ) -> dict[str, Any]:
-    """Check a neutrality claim and return what the certificate states about it."""
+    """Check a neutrality claim and return what the certificate states about it; the residual
+    is the label value (default the footprint total) x the declared units."""
     model = application.current_model
     if model is None:
         raise LabelRefused(f"application {application.id} has no model version")
@@ -99,12 +101,13 @@ def neutrality_details(
                 f"today {today}; only credits already retired count / 仅计已注销的碳信用"
             )
     check_serials_unused(claim.retirements, used, application.id)
-    residual_kg = model.total_kg_co2e * claim.declared_units
+    per_unit = model.total_kg_co2e if label_kg_co2e is None else label_kg_co2e
+    residual_kg = per_unit * claim.declared_units
     retired_t = sum(b.quantity_t_co2e for b in claim.retirements)
     if retired_t * KG_PER_TONNE < residual_kg:
         raise LabelRefused(
             f"neutrality refused: residual emissions {residual_kg / KG_PER_TONNE:.6g} t CO2e "
-            f"({model.total_kg_co2e:.6g} kg CO2e x {claim.declared_units:g} units) exceed the "
+            f"({per_unit:.6g} kg CO2e x {claim.declared_units:g} units) exceed the "
             f"{retired_t:g} t CO2e of credits retired / 注销量不足以抵销剩余排放"
         )
     return {

@@ -79,9 +79,12 @@ def label_text(certificate: Certificate) -> LabelText:
     per = certificate.functional_unit_text()
     detail = ""
     if kind == "reduction":
+        # the year of the baseline's data; certificates signed before it was stated name the
+        # baseline's issue year (baseline_year)
+        year = label.get("baseline_data_year") or label["baseline_year"]
         detail = (
-            f"比{label['baseline_year']}年减少 {label['reduction_percent']:.1f} % / "
-            f"{label['reduction_percent']:.1f} % lower than {label['baseline_year']}"
+            f"比{year}年减少 {label['reduction_percent']:.1f} % / "
+            f"{label['reduction_percent']:.1f} % lower than {year}"
         )
     elif kind == "neutrality":
         period = label["period"]

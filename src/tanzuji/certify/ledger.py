@@ -52,6 +52,7 @@ EVENT_STATUS = {
     "suspended": "suspended",
     "revoked": "revoked",
     "expired": "expired",
+    "superseded": "superseded",
 }
 LEAF_PREFIX = b"\x00"  # RFC 9162 2.1.1
 NODE_PREFIX = b"\x01"  # RFC 9162 2.1.1
@@ -198,7 +199,7 @@ class LedgerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     index: int
-    event: str  # issued | renewed | suspended | reinstated | revoked | expired
+    event: str  # issued | renewed | suspended | reinstated | revoked | expired | superseded
     certificate_id: str
     certificate_sha256: str
     status: str

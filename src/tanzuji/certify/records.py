@@ -39,6 +39,7 @@ class State(StrEnum):
     suspended = "suspended"
     revoked = "revoked"
     expired = "expired"
+    superseded = "superseded"  # a newer certificate of the same product and label replaced it
 
 
 class LabelType(StrEnum):
@@ -103,6 +104,19 @@ class ModelVersion(BaseModel):
     @property
     def total_kg_co2e(self) -> float:
         return float(self.footprint["total_kg_co2e"])
+
+
+class FactorWaiver(BaseModel):
+    """The verifier's statement that a draft, illustrative or unsourced factor may stand in
+    this certified result, and why (:mod:`tanzuji.certify.provenance`)."""
+
+    factor_id: str
+    version: str
+    sha256: str = Field(description="the factor content the waiver is about")
+    concerns: list[str] = Field(description="illustrative, unsourced, draft, deprecated")
+    reason: str = Field(min_length=1)
+    waived_by: str
+    waived_at: dt.datetime
 
 
 class AuditEntry(BaseModel):
@@ -218,6 +232,8 @@ class Application(BaseModel):
     findings: list[Finding] = Field(default_factory=list)
     pcr_error_count: int | None = Field(None, description="None until a PCR check was recorded")
     pcr_messages: list[str] = Field(default_factory=list)
+    factor_waivers: list[FactorWaiver] = Field(default_factory=list)
+    scheme: str = Field("gba", description="the certification scheme: validity, surveillance")
     verifier: Actor | None = None
     verifier_signed_off_at: dt.datetime | None = None
     decision_maker: Actor | None = None
@@ -229,6 +245,12 @@ class Application(BaseModel):
     certificate_version: int = 0
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
+    declared_value: dict[str, Any] | None = Field(
+        None,
+        description="the label value under the PCR's removals rule, with and without "
+        "removals (set at approval; :mod:`tanzuji.certify.removals`)",
+    )
+    superseded_by: str | None = None
     audit: list[AuditEntry] = Field(default_factory=list)
 
     @property

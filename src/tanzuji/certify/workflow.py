@@ -30,13 +30,16 @@ from typing import Any, Protocol
 
 from tanzuji.certify.certificate import Certificate, Validity
 from tanzuji.certify.claims import neutrality_details, reduction_details
+from tanzuji.certify.comparability import Baseline
 from tanzuji.certify.credits import UsedSerial
 from tanzuji.certify.instruments import check_instruments_unused, used_instruments
+from tanzuji.certify.provenance import FactorConcern, factor_concerns, refusal_text, unwaived
 from tanzuji.certify.records import (
     Actor,
     Application,
     AuditEntry,
     EvidenceFile,
+    FactorWaiver,
     Finding,
     LabelType,
     ModelVersion,
@@ -44,6 +47,8 @@ from tanzuji.certify.records import (
     Role,
     State,
 )
+from tanzuji.certify.removals import label_stages, label_values
+from tanzuji.certify.schemes import get_scheme
 from tanzuji.certify.statement import unit_fields
 from tanzuji.engine.solver import SolverOptions
 from tanzuji.errors import GateNotMet, InvalidTransition, PermissionDenied
@@ -55,10 +60,9 @@ from tanzuji.model.files import load_model_text
 from tanzuji.model.rules import DEFAULT_RULES
 from tanzuji.pcr.calculation import rules_of
 from tanzuji.pcr.registry import get_pcr
+from tanzuji.pcr.schema import RemovalsRule
 
 CERTIFIED = (State.issued, State.under_surveillance, State.renewed)
-#: Validity of a certificate when the caller names none (setting ``certificate_validity_years``).
-DEFAULT_VALIDITY_YEARS = 3
 
 
 class PcrFinding(Protocol):
@@ -266,8 +270,10 @@ def new_application(
     now: dt.datetime,
     baseline_certificate_id: str | None = None,
     neutrality: NeutralityClaim | None = None,
+    scheme: str = "gba",
 ) -> Application:
-    """An applicant opens a draft application for its own product."""
+    """An applicant opens a draft application for its own product, under ``scheme`` (its
+    validity and surveillance, :mod:`tanzuji.certify.schemes`)."""
     _require_role(actor, "apply", Role.applicant)
     if actor.organisation.kind != "enterprise":
         raise PermissionDenied(f"{actor.organisation.id} is not an enterprise; only one may apply")
@@ -285,6 +291,7 @@ def new_application(
         model_versions=[model],
         baseline_certificate_id=baseline_certificate_id,
         neutrality=neutrality,
+        scheme=get_scheme(scheme).id,
     )
     return _stamp(draft, actor, "apply", f"application for a {label_type.value} label", now)
 
@@ -354,11 +361,14 @@ def record_pcr_check(
     _require_state(application, "record PCR check", State.document_review, State.data_verification)
     errors = [f for f in findings if getattr(f, "severity", None) == "error"]
     messages = [_finding_text(f) for f in findings]
+    # the audit line names the rules in error, so the trail itself says what failed
+    failed = sorted({str(getattr(f, "rule", "") or "") for f in errors} - {""})
+    named = f": {', '.join(failed)}" if failed else ""
     return _stamp(
         application,
         actor,
         "pcr_check",
-        f"{len(errors)} error(s), {len(findings) - len(errors)} other finding(s)",
+        f"{len(errors)} error(s), {len(findings) - len(errors)} other finding(s){named}",
         now,
         pcr_error_count=len(errors),
         pcr_messages=messages,
@@ -486,6 +496,90 @@ def close_finding(
     )
 
 
+def open_factor_concerns(application: Application) -> list[FactorConcern]:
+    """Factors of the current model that are draft, illustrative or unsourced and have no
+    waiver for their content (:mod:`tanzuji.certify.provenance`)."""
+    model = application.current_model
+    if model is None:
+        return []
+    waived = ((w.factor_id, w.sha256) for w in application.factor_waivers)
+    return unwaived(factor_concerns(model.footprint), waived)
+
+
+def _require_factors_waived(application: Application, step: str) -> None:
+    concerns = open_factor_concerns(application)
+    if concerns:
+        raise GateNotMet(refusal_text(step, application.id, concerns))
+
+
+def waive_factor(
+    application: Application, actor: Actor, factor_id: str, reason: str, now: dt.datetime
+) -> Application:
+    """The verifier lets a draft, illustrative or unsourced factor stand, with a reason.
+
+    The waiver is bound to the factor's content in the current model version; the certificate
+    states it. Waiving the same factor again replaces the reason.
+    """
+    _require_assigned_verifier(application, actor, "waive a factor of")
+    _require_state(application, "waive a factor", State.document_review, State.data_verification)
+    if not reason.strip():
+        raise GateNotMet(
+            f"a waiver of factor {factor_id!r} needs a reason (it is printed in the certificate) "
+            "/ 豁免须说明理由（将载入证书）"
+        )
+    model = application.current_model
+    concerns = factor_concerns(model.footprint) if model else []
+    concern = next((c for c in concerns if c.factor_id == factor_id), None)
+    if concern is None or model is None:
+        listed = ", ".join(c.factor_id for c in concerns) or "none"
+        raise InvalidTransition(
+            f"factor {factor_id!r} is not a draft, illustrative or unsourced factor of model "
+            f"v{len(application.model_versions)} of application {application.id}; such factors: "
+            f"{listed} / 该因子不是草稿、示意或无来源因子，无需豁免"
+        )
+    waiver = FactorWaiver(
+        factor_id=concern.factor_id,
+        version=concern.version,
+        sha256=concern.sha256,
+        concerns=list(concern.concerns),
+        reason=reason.strip(),
+        waived_by=actor.id,
+        waived_at=now,
+    )
+    kept = [
+        w
+        for w in application.factor_waivers
+        if (w.factor_id, w.sha256) != (concern.factor_id, concern.sha256)
+    ]
+    return _stamp(
+        application,
+        actor,
+        "waive_factor",
+        f"{concern.describe_en()}: {waiver.reason}",
+        now,
+        factor_waivers=[*kept, waiver],
+    )
+
+
+def certified_waivers(application: Application) -> list[dict[str, Any]]:
+    """The waivers of the factors the current model uses, as the certificate states them."""
+    model = application.current_model
+    current = (
+        {(c.factor_id, c.sha256) for c in factor_concerns(model.footprint)} if model else set()
+    )
+    return [
+        {
+            "factor_id": w.factor_id,
+            "version": w.version,
+            "concerns": list(w.concerns),
+            "reason": w.reason,
+            "waived_by": w.waived_by,
+        }
+        for w in sorted(application.factor_waivers, key=lambda w: w.factor_id)
+        if (w.factor_id, w.sha256) in current
+    ]
+
+
 def sign_off(
     application: Application, actor: Actor, now: dt.datetime, reason: str = ""
 ) -> Application:
@@ -503,6 +597,7 @@ def sign_off(
             f"the PCR check of model v{len(application.model_versions)} was not recorded; run it "
             "before signing off / 未记录产品种类规则核查"
         )
+    _require_factors_waived(application, "sign-off")
     return _stamp(
         application,
         actor,
@@ -516,25 +611,35 @@ def sign_off(
 
 @dataclass(frozen=True)
 class LabelContext:
-    """What the label rules need from outside the application."""
+    """What the label rules need from outside the application: the baseline of a reduction,
+    the serials already claimed, and the PCR's rule on biogenic removals."""
 
-    baseline: Certificate | None = None
+    baseline: Baseline | None = None
     used_serials: tuple[UsedSerial, ...] = ()
+    removals: RemovalsRule | None = None
 
 
 def label_details(
-    application: Application, context: LabelContext, today: dt.date
+    application: Application,
+    context: LabelContext,
+    today: dt.date,
+    label_kg_co2e: float | None = None,
 ) -> dict[str, Any]:
-    """The label section of the certificate, or :class:`LabelRefused`."""
+    """The label section of the certificate, or :class:`LabelRefused`.
+
+    ``label_kg_co2e``: the label value (default: the footprint total).
+    """
     model = application.current_model
     if model is None:
         raise GateNotMet(f"application {application.id} has no model")
     # electricity certificates counted in the footprint back this claim only (as credits do)
     check_instruments_unused(application, context.used_serials)
     if application.label_type is LabelType.reduction:
-        return reduction_details(application, context.baseline)
+        return reduction_details(application, context.baseline, label_kg_co2e)
     if application.label_type is LabelType.neutrality:
-        return neutrality_details(application, application.neutrality, context.used_serials, today)
+        return neutrality_details(
+            application, application.neutrality, context.used_serials, today, label_kg_co2e
+        )
     return {"type": LabelType.disclosure.value}
 
 
@@ -572,7 +677,11 @@ def decide(
             "recorded result with errors; an application with PCR errors cannot be approved / "
             "存在产品种类规则错误，不得批准"
         )
-    details = label_details(application, context, now.date())
+    _require_factors_waived(application, "approval")
+    model = application.current_model
+    values = label_values(model.footprint, context.removals) if model else None
+    label = values["label_kg_co2e"] if values else None
+    details = label_details(application, context, now.date(), label)
     return _stamp(
         application,
         actor,
@@ -583,6 +692,7 @@ def decide(
         decision="approve",
         decision_maker=actor,
         label_details=details,
+        declared_value=values,
     )
 
 
@@ -600,10 +710,11 @@ def issue(
     now: dt.datetime,
     validity_years: int | None = None,
 ) -> Application:
-    """The platform administrator issues the certificate of an approved application."""
+    """The platform administrator issues the certificate of an approved application; valid
+    ``validity_years``, by default the application's scheme's validity."""
     _require_role(actor, "issue", Role.administrator)
     _require_state(application, "issue", State.approved)
-    years = int(validity_years or DEFAULT_VALIDITY_YEARS)
+    years = int(validity_years or get_scheme(application.scheme).validity_years.value)
     start = now.date()
     return _stamp(
         application,
@@ -649,7 +760,7 @@ def renew(
             f"certificate {application.certificate_id} expired on {application.valid_until}; "
             "an expired certificate needs a new application"
         )
-    years = int(validity_years or DEFAULT_VALIDITY_YEARS)
+    years = int(validity_years or get_scheme(application.scheme).validity_years.value)
     return _stamp(
         application,
         actor,
@@ -716,6 +827,10 @@ def certificate_for(application: Application, issued_at: dt.datetime) -> Certifi
     ):
         raise GateNotMet(f"application {application.id} is missing data for a certificate")
     footprint = model.footprint
+    # the label value under the PCR's removals rule, fixed at approval (older approvals: total)
+    values = application.declared_value
+    total = float(values["label_kg_co2e"] if values else footprint["total_kg_co2e"])
+    stages = label_stages(footprint, values) if values else footprint["by_stage"]
     return Certificate(
         certificate_id=application.certificate_id,
         version=application.certificate_version,
@@ -723,8 +838,8 @@ def certificate_for(application: Application, issued_at: dt.datetime) -> Certifi
         company={"id": application.applicant.id, "name": application.applicant.name},
         product={"id": application.product_id, **application.product_name},
         functional_unit=footprint["functional_unit"],
-        footprint_kg_co2e=float(footprint["total_kg_co2e"]),
-        stage_breakdown_kg_co2e={k: float(v) for k, v in sorted(footprint["by_stage"].items())},
+        footprint_kg_co2e=total,
+        stage_breakdown_kg_co2e={k: float(v) for k, v in sorted(stages.items())},
         gwp_set=footprint["gwp_set"],
         label=application.label_details or {"type": application.label_type.value},
         pcr={"id": application.pcr_id, "version": application.pcr_version},
@@ -742,28 +857,127 @@ def certificate_for(application: Application, issued_at: dt.datetime) -> Certifi
         },
         validity=Validity(valid_from=application.valid_from, valid_until=application.valid_until),
         issued_at=issued_at.isoformat(),
-        **unit_fields(footprint),
+        factor_waivers=certified_waivers(application) or None,
+        surveillance=surveillance_of(application),
+        removals=_removals_statement(values),
+        **unit_fields(footprint, total),
     )
 
 
-def public_view(application: Application) -> dict[str, Any]:
-    """What the public may read: status and certified values, never the model or evidence."""
+def _removals_statement(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The certificate's ``removals`` field: what the label counts, both values, the rule."""
+    if values is None:
+        return None
+    keys = (
+        "label_value",
+        "with_removals_kg_co2e",
+        "without_removals_kg_co2e",
+        "biogenic_removals_kg_co2e",
+        "rule",
+    )
+    return {k: values[k] for k in keys}
+
+
+def surveillance_of(application: Application) -> dict[str, Any] | None:
+    """The scheme and the surveillance due dates of a certificate's validity period."""
+    if application.valid_from is None or application.valid_until is None:
+        return None
+    scheme = get_scheme(application.scheme)
+    due = scheme.surveillance_due(application.valid_from, application.valid_until)
     return {
+        "scheme": scheme.id,
+        "interval_months": scheme.surveillance_interval_months.value,
+        "due": [d.isoformat() for d in due],
+    }
+
+
+def supersede(
+    application: Application, actor: Actor, now: dt.datetime, by_certificate_id: str
+) -> Application:
+    """A newer certificate of the same subject (applicant, product, label type, PCR, declared
+    unit: :func:`tanzuji.certify.comparability.same_certificate_subject`) replaces this one;
+    taken by the administrator in the issuing transaction."""
+    _require_role(actor, "supersede", Role.administrator)
+    _require_state(application, "supersede", *CERTIFIED, State.suspended)
+    return _stamp(
+        application,
+        actor,
+        "supersede",
+        f"superseded by certificate {by_certificate_id}",
+        now,
+        State.superseded,
+        superseded_by=by_certificate_id,
+    )
+
+
+def effective_state(application: Application, today: dt.date) -> State:
+    """The state as of ``today``: a certificate whose validity has ended is expired, whether or
+    not an ``expire`` event was logged (expiry follows from the dates, no job needed)."""
+    live = (*CERTIFIED, State.suspended)
+    ended = application.valid_until is not None and today > application.valid_until
+    return State.expired if application.state in live and ended else application.state
+
+
+def surveillance_status(application: Application, today: dt.date) -> dict[str, Any] | None:
+    """The next surveillance due and whether it is overdue, for a certificate in force.
+
+    Each surveillance audit (``start_surveillance``) of the current validity period counts for
+    the earliest due date not yet covered.
+    """
+    plan = surveillance_of(application)
+    if plan is None or effective_state(application, today) not in CERTIFIED:
+        return None
+    start = application.valid_from or today
+    done = sum(
+        1
+        for line in application.audit
+        if line.action == "start_surveillance" and line.at.date() >= start
+    )
+    remaining = plan["due"][done:]
+    if not remaining:
+        return {"next_due": None, "overdue": False}
+    return {"next_due": remaining[0], "overdue": dt.date.fromisoformat(remaining[0]) < today}
+
+
+def public_view(application: Application, today: dt.date | None = None) -> dict[str, Any]:
+    """What the public may read: status and certified values, never the model or evidence.
+
+    With ``today`` the state is the effective one (a certificate past its validity reads
+    expired) and the next surveillance due date is given.
+    """
+    state = effective_state(application, today) if today else application.state
+    view: dict[str, Any] = {
         "application_id": application.id,
         "certificate_id": application.certificate_id,
-        "state": application.state.value,
+        "state": state.value,
         "company": application.applicant.name,
         "product": application.product_name,
         "label": application.label_type.value,
         "valid_until": application.valid_until.isoformat() if application.valid_until else None,
     }
+    if state is not application.state:
+        view["recorded_state"] = application.state.value
+    if application.superseded_by:
+        view["superseded_by"] = application.superseded_by
+    surveillance = surveillance_status(application, today) if today else None
+    if surveillance and surveillance["next_due"]:
+        view["surveillance_due"] = surveillance["next_due"]
+        view["surveillance_overdue"] = surveillance["overdue"]
+    return view
 
 
 def used_serials(applications: Iterable[Application]) -> tuple[UsedSerial, ...]:
     """Every credit block and counted electricity certificate block claimed by an approved or
     certified application."""
     applications = list(applications)
-    claimed = (State.approved, *CERTIFIED, State.suspended, State.revoked, State.expired)
+    claimed = (
+        State.approved,
+        *CERTIFIED,
+        State.suspended,
+        State.revoked,
+        State.expired,
+        State.superseded,
+    )
     credits = tuple(
         UsedSerial(app.id, block)
         for app in applications

@@ -126,3 +126,47 @@ def intensities(
     for row in result.inputs:
         table.add_row(row.id, row.unit, f"{row.kg_co2e_per_unit:.6g}")
     console.print(table)
+
+
+@app.command(name="recheck-release")
+def recheck_release(
+    release: str = typer.Argument(..., help="The new factor release."),
+    threshold: float = typer.Option(
+        None,
+        "--threshold",
+        min=0.0,
+        help="Percent change that lists a certificate (default: recheck_threshold_percent).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Recheck every certificate against a new factor release, one computation per model
+    (新因子发布后批量复核证书)."""
+    from tanzuji.services import recheck as recheck_service
+
+    ctx = context(need_database=True)
+    request = recheck_service.ReleaseRecheckRequest(release=release, threshold_percent=threshold)
+    with rows_progress(show=not as_json) as advance:
+        result = recheck_service.recheck_release(ctx, request, progress=advance)
+    if as_json:
+        typer.echo(result.model_dump_json(indent=2))
+        return
+    console.print(
+        f"{result.checked:,} certificates ({result.models:,} models) rechecked against "
+        f"release {result.release} in {result.seconds:.1f} s: {result.affected:,} use changed "
+        f"factors, {len(result.moved):,} moved by more than {result.threshold_percent:g} % "
+        f"(超出阈值), {len(result.problems):,} cannot be recomputed",
+        highlight=False,
+    )
+    if result.moved or result.problems:
+        table = Table()
+        for column in ("certificate 证书", "certified", "recomputed", "change %", "factors"):
+            table.add_column(column)
+        for row in [*result.moved, *result.problems]:
+            table.add_row(
+                row.certificate_id,
+                f"{row.certified_kg_co2e:.6g}",
+                "-" if row.recomputed_kg_co2e is None else f"{row.recomputed_kg_co2e:.6g}",
+                "-" if row.delta_percent is None else f"{row.delta_percent:+.2f}",
+                ", ".join(row.changed_factors) or (row.problem or ""),
+            )
+        console.print(table)

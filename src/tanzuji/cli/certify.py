@@ -2,7 +2,7 @@
 
 Who acts is named with ``--as USER``: a user of the database (``tanzuji user list``), one
 person in one role for one organisation. The command line trusts the local operator to choose
-``--as``; a web edge authenticates. Each command parses its arguments, calls
+``--as``; it authenticates no one. Each command parses its arguments, calls
 :mod:`tanzuji.services.certification` and prints the result.
 """
 
@@ -16,6 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from tanzuji.certify.provenance import FactorConcern
 from tanzuji.certify.records import Application, LabelType, NeutralityClaim
 from tanzuji.cli.app import app, console, context, echo_or_write
 from tanzuji.cli.inputs import model_input, read_bytes, read_json
@@ -113,6 +114,20 @@ def apply(
         f"factor release {application.factor_release}",
         highlight=False,
     )
+    print_factor_concerns(service.open_factor_concerns(application))
+
+
+def print_factor_concerns(concerns: list[FactorConcern]) -> None:
+    """Warn of factors that need a verifier's waiver before sign-off and approval."""
+    if not concerns:
+        return
+    console.print(
+        f"[yellow]warning 注意[/] {len(concerns)} factor(s) are draft, illustrative or unsourced "
+        "(草稿、示意或无来源因子); sign-off and approval need a verifier's waiver for each, or "
+        "sourced replacements / 签字与批准前须逐一豁免或替换:"
+    )
+    for concern in concerns:
+        console.print(f"  {escape(concern.describe_en())}", highlight=False)
 
 
 @certify_app.command("evidence")
@@ -173,6 +188,9 @@ def review(
     actor_id: str = AS,
     text: str = typer.Option("", "--text", help="Finding text or reason."),
     finding_id: int = typer.Option(0, "--finding", help="Finding number (close)."),
+    factor_id: str = typer.Option(
+        "", "--factor", help="waive: the draft, illustrative or unsourced factor (with --text)."
+    ),
     pcr_findings: Path = typer.Option(
         None,
         "--pcr-findings",
@@ -180,7 +198,8 @@ def review(
         "the PCR checker on the stored model).",
     ),
 ) -> None:
-    """Verifier steps: review, PCR check, findings, sign-off, surveillance (审核/核查)."""
+    """Verifier steps: review, PCR check, findings, factor waivers, sign-off, surveillance
+    (审核/核查)."""
     ctx = context(actor=actor_id)
     findings = read_pcr_findings(pcr_findings, ctx.limits) if pcr_findings else None
     request = service.ReviewRequest(
@@ -188,6 +207,7 @@ def review(
         action=action,
         text=text,
         finding_id=finding_id,
+        factor_id=factor_id,
         findings=findings,
     )
     result = service.review(ctx, request)
@@ -237,6 +257,8 @@ def issue(
         f"certificate {a.certificate_id} issued, valid until {a.valid_until}: {path}",
         highlight=False,
     )
+    for earlier in result.superseded:
+        console.print(f"certificate {earlier} superseded 已被取代", highlight=False)
 
 
 def _event(cert_id: str, actor_id: str, event: CertificateEvent, reason: str) -> None:
@@ -298,6 +320,57 @@ def status(identifier: str = typer.Argument(..., help="Application or certificat
             escape(line.reason),
         )
     console.print(table)
+
+
+@certify_app.command()
+def show(identifier: str = typer.Argument(..., help="Certificate or application id.")) -> None:
+    """A certificate as it stands today: value, removals, waivers, validity, surveillance (证书)."""
+    print_certificate(service.show(context(need_database=True), identifier))
+
+
+def print_certificate(view: service.CertificateView) -> None:
+    cert, public = view.certificate, view.public
+    line = f"{cert.certificate_id} v{cert.version} · {public['state']}"
+    if public.get("superseded_by"):
+        line += f" by {public['superseded_by']}"
+    console.print(line, highlight=False)
+    console.print(
+        f"  {cert.company.get('name', '')} · {cert.product.get('zh', '')} "
+        f"{cert.product.get('en', '')} · {cert.label.get('type')} label · PCR "
+        f"{cert.pcr.get('id')} {cert.pcr.get('version')}",
+        highlight=False,
+    )
+    console.print(
+        f"  label value 标识值 {cert.footprint_kg_co2e:.6g} kg CO2e per "
+        f"{cert.functional_unit_text()}",
+        highlight=False,
+    )
+    if cert.removals:
+        r = cert.removals
+        console.print(
+            f"  with removals 含清除 {r['with_removals_kg_co2e']:.6g} · without removals 不含清除 "
+            f"{r['without_removals_kg_co2e']:.6g} kg CO2e (biogenic removals "
+            f"{r['biogenic_removals_kg_co2e']:.6g}); {escape(r['rule'])}",
+            highlight=False,
+        )
+    console.print(
+        f"  valid 有效期 {cert.validity.valid_from} – {cert.validity.valid_until}"
+        + (
+            f" · surveillance due 监督 {', '.join(view.surveillance_due)}"
+            if view.surveillance_due
+            else ""
+        ),
+        highlight=False,
+    )
+    if public.get("surveillance_overdue"):
+        console.print(f"  [red]surveillance overdue 监督逾期[/] (due {public['surveillance_due']})")
+    for waiver in cert.factor_waivers or []:
+        console.print(
+            f"  waiver 豁免 {escape(waiver['factor_id'])}@{escape(waiver['version'])} "
+            f"({', '.join(waiver['concerns'])}) by {escape(waiver['waived_by'])}: "
+            f"{escape(waiver['reason'])}",
+            highlight=False,
+        )
 
 
 @certify_app.command(name="recheck")

@@ -155,9 +155,16 @@ def print_import(report: ImportReport) -> None:
 
 
 @factors_app.command("load-starter")
-def load_starter_command() -> None:
+def load_starter_command(
+    sets: list[str] = typer.Option(
+        [],
+        "--with",
+        help="also load an optional shipped set (可选数据集), e.g. gbt51366 "
+        "(GB/T 51366-2019 building materials and freight); repeatable",
+    ),
+) -> None:
     """Load the shipped starter factors as published (初始数据): China grid, IPCC 2006, ..."""
-    print_import(service.load_starter(context(need_database=True)))
+    print_import(service.load_starter(context(need_database=True), sets=sets or ()))
 
 
 def _print_candidates(found: service.Candidates, title: str) -> None:

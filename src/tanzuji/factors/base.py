@@ -54,6 +54,9 @@ class FactorData:
         True when the value is not sourced (demo only); reports flag it.
     pedigree : tuple of 5 ints or None
         Pedigree scores (reliability, completeness, temporal, geographical, technological).
+    status : str or None
+        Review status of a factor database version (``published``, or ``deprecated`` for a
+        version a release pinned before it was withdrawn); None for model and file factors.
     gwp_set_of_co2e : str or None
         The GWP set behind the factor's ``CO2e`` flows (``AR4``, ``AR5``, ``AR6``; None when
         the source does not say). Per-gas flows are kg of gas and carry no set: they are
@@ -73,6 +76,7 @@ class FactorData:
     illustrative: bool = False
     pedigree: tuple[int, int, int, int, int] | None = None
     gwp_set_of_co2e: str | None = None
+    status: str | None = None
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def content_hash(self) -> str:

@@ -259,4 +259,5 @@ class FactorRecord(_Strict):
             release=release,
             pedigree=self.pedigree.as_tuple() if self.pedigree else None,
             gwp_set_of_co2e=self.gwp_set,
+            status=self.status,
         )

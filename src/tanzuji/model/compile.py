@@ -66,6 +66,7 @@ from tanzuji.model import formula
 from tanzuji.model.electricity import (
     ElectricityUse,
     InstrumentUse,
+    claimed_twice,
     country,
     criteria_failures,
     to_mwh,
@@ -77,6 +78,7 @@ from tanzuji.model.schema import (
     EndOfLifeLink,
     Exchange,
     InlineFactor,
+    Instrument,
     Material,
     Model,
     Name,
@@ -335,6 +337,8 @@ class _Builder:
         self.parameter_set = parameter_set or ParameterSet()
         self.credits: list[CreditEntry] = []
         self.electricity: list[ElectricityUse] = []
+        #: counted instruments: (instrument, file:line, period totals?, the input's file:line)
+        self.claimed: list[tuple[Instrument, str, bool, str]] = []
         self.substituted: dict[str, str] = {}  # co-product column id -> location of the rule
         self.linked: dict[str, str] = {}  # product column id -> first input location using it
         self.matches: list[MatchedInput] = []
@@ -695,7 +699,17 @@ class _Builder:
             mwh = to_mwh(amount, instrument.unit, at)
             use = InstrumentUse(instrument, at, claimed)
             use.reasons = criteria_failures(instrument, mwh, consumption, product.reference_period)
+            # Period totals (period_consumption) may back several inputs of one site, each
+            # with its share; anything else is claimed by one input once.
+            shared = exchange.market.period_consumption is not None
+            earlier = [
+                (i, w) for i, w, s, owner in self.claimed if not (shared and s) or owner == where
+            ]
+            twice = claimed_twice(instrument, earlier)
+            if twice is not None:
+                use.reasons.append(twice)
             if use.qualifies:
+                self.claimed.append((instrument, at, shared, where))
                 use.counted = min(claimed, remaining)
                 remaining -= use.counted
                 if use.counted < claimed:

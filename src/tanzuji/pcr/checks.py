@@ -798,6 +798,21 @@ def check_reporting(ctx: CheckContext) -> list[Finding]:
                 f"{iso.biogenic_ghg_removals:.6g} kg CO2e 已单独报告",
             )
         )
+    removals = ctx.pcr.removals
+    if removals is not None and removals.label_value == "exclude" and iso.biogenic_ghg_removals:
+        label = fp.total_kg_co2e - iso.biogenic_ghg_removals
+        out.append(
+            ctx.finding(
+                "reporting.removals_excluded",
+                "info",
+                f"{ctx.smap.file} (result iso14067)",
+                f"the label value leaves out the biogenic removals of "
+                f"{iso.biogenic_ghg_removals:.6g} kg CO2e: {label:.6g} kg CO2e, not the total "
+                f"{fp.total_kg_co2e:.6g} ({removals.clause})",
+                f"标识值不计生物源清除 {iso.biogenic_ghg_removals:.6g} kg CO2e：为 {label:.6g}，"
+                f"而非总值 {fp.total_kg_co2e:.6g} kg CO2e",
+            )
+        )
     if rule.biogenic_carbon_content and ctx.model.product.biogenic_carbon_content_kg is None:
         out.append(
             ctx.finding(

@@ -239,6 +239,23 @@ class GwpSetConsistency(Strict):
     source: str = Field(min_length=1)
 
 
+class RemovalsRule(Strict):
+    """Whether the label value includes biogenic CO2 removals (uptake), and the clause that says
+    so. ISO 14067:2018 6.4.9.2 includes them (documented apart, 7.2); PAS 2050:2011 does not
+    count carbon stored in food and feed. Both values are on the certificate either way
+    (:mod:`tanzuji.certify.removals`)."""
+
+    label_value: Literal["include", "exclude"]
+    clause: str = Field(min_length=1, description="the standard and clause the rule follows")
+    verified: Literal["S", "K"] = "K"
+    note: str | None = None
+
+    def statement(self) -> str:
+        """One line for the certificate: what the label counts, and why."""
+        what = "includes" if self.label_value == "include" else "excludes"
+        return f"the label value {what} biogenic CO2 removals: {self.clause}"
+
+
 class Reporting(Strict):
     """What the result must show apart (ISO 14067:2018 7.2, 7.3)."""
 
@@ -272,6 +289,8 @@ class Pcr(Strict):
     gwp_sets: list[str] = Field(min_length=1)
     gwp_note: str | None = None
     gwp_set_consistency: GwpSetConsistency | None = None
+    #: Whether the label value includes biogenic removals; every shipped PCR states it.
+    removals: RemovalsRule | None = None
     data_quality: DataQualityRule
     reporting: Reporting
     notes: list[str] = Field(default_factory=list)
@@ -319,6 +338,7 @@ __all__ = [
     "GwpSetConsistency",
     "Pcr",
     "PcrStage",
+    "RemovalsRule",
     "Severity",
     "Threshold",
 ]

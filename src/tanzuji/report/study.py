@@ -642,7 +642,29 @@ def _verification(inputs: StudyInputs) -> dict[str, Any] | None:
         "sha256": cert.sha256(),
         "factor_release": cert.factor_release,
         "pcr": f"{cert.pcr.get('id', '')}@{cert.pcr.get('version', '')}",
+        # issue 8: what the label value counts, the surveillance plan, the factor waivers
+        "removals": _removals_line(cert.removals),
+        "surveillance_due": ", ".join((cert.surveillance or {}).get("due", [])),
+        "waivers": [
+            {
+                "factor": f"{w['factor_id']}@{w['version']}",
+                "concerns": ", ".join(w["concerns"]),
+                "reason": w["reason"],
+                "by": w["waived_by"],
+            }
+            for w in cert.factor_waivers or []
+        ],
     }
+
+
+def _removals_line(removals: dict[str, Any] | None) -> str | None:
+    """The label value rule and both values, as one line (None on older certificates)."""
+    if not removals:
+        return None
+    return (
+        f"{number(removals['with_removals_kg_co2e'])} / "
+        f"{number(removals['without_removals_kg_co2e'])} kg CO2e — {removals['rule']}"
+    )
 
 
 def study_content(inputs: StudyInputs, lang: str = "both") -> dict[str, Any]:

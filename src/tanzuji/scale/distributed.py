@@ -194,7 +194,7 @@ def score_partition(
     index = activity_index(intensities.activity_ids)
     source = Path(path)
     batches, skipped = _partition_batches(source, part, chunk_rows)
-    checker = variants._Checker(index, source.name)
+    checker = variants.VariantChecker(index, source.name)
     tables = []
     first = True
     for b in batches:

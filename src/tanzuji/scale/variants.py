@@ -125,7 +125,7 @@ def refuse_nonfinite(chunk: VariantChunk, scores: np.ndarray, source: str) -> No
     )
 
 
-class _Checker:
+class VariantChecker:
     """Turns record batches into whole-variant chunks, checking every rule of the format."""
 
     def __init__(self, index: Mapping[str, int], source: str, row_offset: int = 0) -> None:
@@ -363,7 +363,7 @@ def chunks_from_batches(
     batches: Iterable[pa.RecordBatch], index: Mapping[str, int], source: str
 ) -> Iterator[VariantChunk]:
     """Whole-variant chunks from record batches of the long format (any source)."""
-    checker = _Checker(index, source)
+    checker = VariantChecker(index, source)
     for batch in batches:
         yield from checker.feed(batch)
     yield from checker.finish()
@@ -453,6 +453,7 @@ def _batch_of(rows: list[tuple[object, str, float]]) -> pa.RecordBatch:
 
 __all__ = [
     "COLUMNS",
+    "VariantChecker",
     "VariantChunk",
     "chunks_from_batches",
     "csv_batches",

@@ -111,10 +111,11 @@ def model_snapshot(context: Context, request: SnapshotRequest) -> Snapshot:
     ModelError, UnknownFactor, NoFactorMatch, NotFound
         The model does not compile with that release (each naming file, line and field).
     """
-    return _compiled(context, request)[1]
+    return compiled_snapshot(context, request)[1]
 
 
-def _compiled(context: Context, request: SnapshotRequest) -> tuple[CompiledModel, Snapshot]:
+def compiled_snapshot(context: Context, request: SnapshotRequest) -> tuple[CompiledModel, Snapshot]:
+    """The compiled model and its snapshot (see :func:`model_snapshot`)."""
     pinned, release = _release(context, request)
     setup = prepare(pinned, request)
     compiled = compile_model(
@@ -341,7 +342,7 @@ def run_monte_carlo(
     cluster (:mod:`tanzuji.scale.distributed`)."""
     from tanzuji.scale import distributed
 
-    compiled, snapshot = _compiled(context, request)
+    compiled, snapshot = compiled_snapshot(context, request)
     done = 0
 
     def advance(count: int) -> None:
@@ -394,6 +395,7 @@ __all__ = [
     "SnapshotRequest",
     "SnapshotResult",
     "VariantFormat",
+    "compiled_snapshot",
     "model_snapshot",
     "run_batch",
     "run_monte_carlo",

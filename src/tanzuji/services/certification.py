@@ -25,6 +25,13 @@ from pydantic import ConfigDict, Field
 
 from tanzuji.certify import workflow as wf
 from tanzuji.certify.certificate import Certificate, Keyring, SignedCertificate
+from tanzuji.certify.comparability import (
+    Baseline,
+    reduction_differences,
+    same_certificate_subject,
+)
+from tanzuji.certify.comparability import refusal_text as comparability_refusal
+from tanzuji.certify.provenance import FactorConcern
 from tanzuji.certify.recheck import RecheckRow
 from tanzuji.certify.recheck import recheck as recheck_applications
 from tanzuji.certify.records import (
@@ -34,10 +41,11 @@ from tanzuji.certify.records import (
     LabelType,
     ModelVersion,
     NeutralityClaim,
+    State,
 )
 from tanzuji.certify.verify import Report, StatusBundle, verify_certificate, verify_token_text
 from tanzuji.context import Context
-from tanzuji.errors import CertificationError, GateNotMet, NotFound
+from tanzuji.errors import CertificationError, GateNotMet, LabelRefused, NotFound
 from tanzuji.factors.selection import UNPINNED
 from tanzuji.factors.starter import BUILTIN_RELEASE
 from tanzuji.footprint import Footprint
@@ -89,6 +97,7 @@ class ReviewAction(StrEnum):
     close = "close"
     sign_off = "sign-off"
     surveil = "surveil"
+    waive = "waive"
 
 
 class PcrFinding(Result):
@@ -105,6 +114,7 @@ class ReviewRequest(Request):
     action: ReviewAction
     text: str = Field("", description="finding text, or the reason of the step")
     finding_id: int = Field(0, description="the finding to close")
+    factor_id: str = Field("", description="waive: the draft, illustrative or unsourced factor")
     findings: list[PcrFinding] | None = Field(
         None, description="pcr-check: a checker's findings; None runs the PCR checker"
     )
@@ -135,6 +145,9 @@ class CertificateResult(Result):
     application: Application
     document: dict[str, Any] | None = Field(
         None, description="certificate, signature, ledger proof, token, QR (issue and renew)"
+    )
+    superseded: list[str] = Field(
+        default_factory=list, description="issue: earlier certificates this one superseded"
     )
 
 
@@ -199,9 +212,15 @@ def apply(context: Context, request: ApplyRequest) -> Application:
         When the actor is not an applicant of an enterprise.
     """
     actor = context.require_actor()
-    version = request.pcr_version or "latest"
+    # the application names the PCR version it follows, never "latest": a reduction compares
+    # like with like, and a later version must not change what an application was checked by
+    version = get_pcr(pcr_ref(request.pcr_id, request.pcr_version or "latest")).version
     pcr = pcr_ref(request.pcr_id, version)
-    get_pcr(pcr)
+    if request.label is LabelType.reduction and not request.baseline_certificate_id:
+        raise LabelRefused(
+            "a reduction label needs the certificate of an earlier footprint of the same "
+            "product to compare with (--baseline CERT_ID) / 碳减排标识须指定同一产品的历史证书"
+        )
     pinned = _pinned(context, request.release)
     computed = model_version(pinned, request.model, 1, "initial", actor, pcr)
     release = pinned.factors.release_name
@@ -220,7 +239,10 @@ def apply(context: Context, request: ApplyRequest) -> Application:
             now=now,
             baseline_certificate_id=request.baseline_certificate_id,
             neutrality=request.neutrality,
+            scheme=str(context.settings.certification_scheme),
         )
+        if application.baseline_certificate_id:
+            _check_comparable(context, repository, application)
         for item in request.evidence:
             application = wf.add_evidence(application, actor, item.name, item.content, now)
         evidence = {_sha256(i.content): i.content for i in request.evidence}
@@ -314,6 +336,8 @@ def _review_step(r: ReviewRequest) -> Change:
             return wf.close_finding(a, who, r.finding_id, now, r.text)
         if r.action is ReviewAction.sign_off:
             return wf.sign_off(a, who, now, r.text)
+        if r.action is ReviewAction.waive:
+            return wf.waive_factor(a, who, r.factor_id, r.text, now)
         return wf.start_surveillance(a, who, now, r.text)
 
     return change
@@ -344,6 +368,12 @@ def review(context: Context, request: ReviewRequest) -> ReviewResult:
         return ReviewResult(application=application, findings=findings)
 
     return retrying(check)
+
+
+def open_factor_concerns(application: Application) -> list[FactorConcern]:
+    """Factors of the application's current model that are draft, illustrative or unsourced
+    and not waived yet: sign-off and approval are refused while there are any."""
+    return wf.open_factor_concerns(application)
 
 
 def pcr_findings(context: Context, application: Application) -> list[PcrFinding]:
@@ -400,15 +430,21 @@ def revise(context: Context, request: ReviseRequest) -> Application:
 
 
 def decide(context: Context, request: DecideRequest) -> Application:
-    """The decision maker approves or rejects (决定); the label rules are checked here."""
+    """The decision maker approves or rejects (决定); the label rules are checked again here
+    (a baseline may have been revoked since the application was opened), and the label value
+    is fixed under the PCR's rule on biogenic removals."""
 
     def change(
         a: Application, who: Actor, now: dt.datetime, repository: CertificationRepository
     ) -> Application:
         baseline = None
         if a.baseline_certificate_id:
-            baseline = _certificate(repository, a.baseline_certificate_id)
-        label = wf.LabelContext(baseline=baseline, used_serials=repository.used_serials())
+            baseline = _baseline(context, repository, a.baseline_certificate_id)
+        label = wf.LabelContext(
+            baseline=baseline,
+            used_serials=repository.used_serials(),
+            removals=get_pcr(pcr_ref(a.pcr_id, a.pcr_version)).removals,
+        )
         return wf.decide(a, who, request.approve, request.reason, now, label)
 
     return _step(context, request.application_id, change)
@@ -418,6 +454,46 @@ def decide(context: Context, request: DecideRequest) -> Application:
 def _certificate(repository: CertificationRepository, certificate_id: str) -> Certificate:
     document = repository.certificate_document(certificate_id)
     return SignedCertificate.of_file(document).certificate
+
+
+def _baseline(
+    context: Context, repository: CertificationRepository, certificate_id: str
+) -> Baseline:
+    """A baseline certificate with its company, state and the data period of its model."""
+    application = repository.by_certificate(certificate_id)
+    model = application.current_model
+    period = None
+    if model is not None:
+        loaded = load_model_text(
+            model.model_text,
+            f"{application.id} model v{model.version}",
+            repository.model_files(model),
+            limits=context.limits,
+        )
+        stated = loaded.model.product.reference_period
+        period = (stated.start, stated.end) if stated else None
+    return Baseline(
+        certificate=_certificate(repository, certificate_id),
+        applicant_id=application.applicant.id,
+        state=wf.effective_state(application, context.now().date()),
+        data_period=period,
+    )
+
+
+def _check_comparable(
+    context: Context, repository: CertificationRepository, application: Application
+) -> None:
+    """Refuse, when the application is opened, a baseline a reduction cannot compare with."""
+    if application.label_type is not LabelType.reduction:
+        raise LabelRefused(
+            f"a baseline certificate is for a reduction label; this application asks for a "
+            f"{application.label_type.value} label / 仅碳减排标识需要基准证书"
+        )
+    certificate_id = application.baseline_certificate_id or ""
+    baseline = _baseline(context, repository, certificate_id)
+    differences = reduction_differences(application, application.pcr_version, baseline)
+    if differences:
+        raise LabelRefused(comparability_refusal(certificate_id, differences))
 
 
 def _publish(
@@ -459,21 +535,51 @@ def issue(context: Context, application_id: str) -> CertificateResult:
     transaction: the certificate id, the issued application, the ledger entry, the signed tree
     head and the certificate are committed together or not at all."""
     actor = context.require_actor()
-    years = int(context.settings.certificate_validity_years)
 
     def work(session: Any) -> CertificateResult:
         repository = CertificationRepository(session)
         now = context.now()
         before = repository.load(application_id, for_update=True)
         certificate_id = repository.next_certificate_id(now.year)
-        after = wf.issue(before, actor, certificate_id, now, years)
+        after = wf.issue(before, actor, certificate_id, now)
         repository.save(after, expected_version=len(before.audit))
         document = _publish(context, repository, after, "issued", now, "issued")
         if document is None:
             raise GateNotMet(f"certificate of {application_id} was not published")
-        return CertificateResult(application=after, document=document)
+        superseded = _supersede_others(context, session, repository, after, now)
+        return CertificateResult(application=after, document=document, superseded=superseded)
 
     return run_unit_of_work(context, work)
+
+
+def _supersede_others(
+    context: Context,
+    session: Any,
+    repository: CertificationRepository,
+    issued: Application,
+    now: dt.datetime,
+) -> list[str]:
+    """Supersede every other certificate in force of the same subject (applicant, product,
+    label type, PCR, declared unit), in the issuing transaction: each gets a ``superseded``
+    ledger event and its PACT footprints are withdrawn. Returns their certificate ids."""
+    from tanzuji.services.pact import follow_certificate_in
+
+    actor = context.require_actor()
+    live = (*wf.CERTIFIED, State.suspended)
+    out = []
+    candidates = repository.certificates_of(
+        issued.applicant.id, issued.product_id, issued.label_type.value, live
+    )
+    for other in candidates:
+        if other.id == issued.id or not same_certificate_subject(other, issued):
+            continue
+        after = wf.supersede(other, actor, now, issued.certificate_id or "")
+        repository.save(after, expected_version=len(other.audit))
+        why = after.audit[-1].reason
+        _publish(context, repository, after, "superseded", now, why)
+        follow_certificate_in(context, session, after.certificate_id or "", "superseded", now)
+        out.append(after.certificate_id or "")
+    return out
 
 
 class CertificateEvent(StrEnum):
@@ -492,11 +598,10 @@ def certificate_event(
     """Renew (换证), suspend (暂停), reinstate (恢复), revoke (撤销) or expire (到期) a
     certificate; the event is logged (and a renewal signed) in the same transaction."""
     actor = context.require_actor()
-    years = int(context.settings.certificate_validity_years)
 
     def step(a: Application, now: dt.datetime) -> Application:
         if event is CertificateEvent.renewed:
-            return wf.renew(a, actor, now, reason or "renewal", years)
+            return wf.renew(a, actor, now, reason or "renewal")
         if event is CertificateEvent.suspended:
             return wf.suspend(a, actor, now, _reason(reason, event))
         if event is CertificateEvent.reinstated:
@@ -538,7 +643,40 @@ def status(context: Context, identifier: str) -> StatusView:
             application = repository.load(identifier)
         except NotFound:
             application = repository.by_certificate(identifier)
-    return StatusView(public=wf.public_view(application), audit=application.audit)
+    today = context.now().date()
+    return StatusView(public=wf.public_view(application, today), audit=application.audit)
+
+
+class CertificateView(Result):
+    """A certificate as anyone may read it: the signed statement and its state today."""
+
+    public: dict[str, Any] = Field(description="the public status view, state as of today")
+    certificate: Certificate = Field(description="the newest signed version")
+    surveillance_due: list[str] = Field(default_factory=list, description="ISO dates")
+
+
+def show(context: Context, identifier: str) -> CertificateView:
+    """The newest certificate of an application or certificate id, with its state today
+    (expired after the validity ends, superseded, revoked ...), the label value with and
+    without biogenic removals, the factor waivers and the surveillance due dates (证书)."""
+    with context.unit_of_work(write=False) as session:
+        repository = CertificationRepository(session)
+        try:
+            application = repository.load(identifier)
+        except NotFound:
+            application = repository.by_certificate(identifier)
+        if application.certificate_id is None:
+            raise NotFound(
+                f"application {application.id} has no certificate (state "
+                f"{application.state.value}) / 尚未发证"
+            )
+        certificate = _certificate(repository, application.certificate_id)
+    plan = certificate.surveillance or {}
+    return CertificateView(
+        public=wf.public_view(application, context.now().date()),
+        certificate=certificate,
+        surveillance_due=list(plan.get("due", [])),
+    )
 
 
 def certificate_document(context: Context, certificate_id: str) -> dict[str, Any]:
@@ -608,6 +746,7 @@ __all__ = [
     "ApplyRequest",
     "CertificateEvent",
     "CertificateResult",
+    "CertificateView",
     "DecideRequest",
     "EvidenceInput",
     "PcrFinding",
@@ -625,10 +764,12 @@ __all__ = [
     "issue",
     "load",
     "model_version",
+    "open_factor_concerns",
     "pcr_findings",
     "recheck",
     "review",
     "revise",
+    "show",
     "status",
     "submit",
     "verify_document",

@@ -695,8 +695,8 @@ def follow_certificate_in(
     context: Context, session: Session, certificate_id: str, event: str, now: dt.datetime
 ) -> list[str]:
     """Make the PACT footprints of a certificate follow one of its events, in the caller's
-    transaction (the certificate event's own): ``revoked``, ``suspended`` and ``expired``
-    withdraw them from listings (status Deprecated); ``renewed`` and ``reinstated``
+    transaction (the certificate event's own): ``revoked``, ``suspended``, ``expired`` and
+    ``superseded`` withdraw them from listings (status Deprecated); ``renewed`` and ``reinstated``
     republish the certificate's result with the disclosure of its newest footprint. Returns
     the ids withdrawn or published (nothing when the certificate was never published)."""
     repository = PactRepository(session)
@@ -704,7 +704,7 @@ def follow_certificate_in(
     if not rows:
         return []
     owner, product = rows[-1].owner_id, rows[-1].product_key
-    if event in ("revoked", "suspended", "expired"):
+    if event in ("revoked", "suspended", "expired", "superseded"):
         changed = []
         for row in rows:
             if row.withdrawn_at is None:

@@ -382,6 +382,24 @@ class CertificationRepository:
             raise NotFound(missing)
         return Application.model_validate(record)
 
+    def certificates_of(
+        self, applicant_id: str, product_id: str, label_type: str, states: tuple[State, ...]
+    ) -> list[Application]:
+        """Applications of one applicant's product and label type in ``states``, rows locked
+        (the issuing transaction supersedes them)."""
+        rows = self.session.scalars(
+            select(ApplicationRow.record)
+            .where(
+                ApplicationRow.applicant_id == applicant_id,
+                ApplicationRow.product_id == product_id,
+                ApplicationRow.label_type == label_type,
+                ApplicationRow.state.in_([s.value for s in states]),
+            )
+            .order_by(ApplicationRow.id)
+            .with_for_update()
+        )
+        return [Application.model_validate(r) for r in rows]
+
     def applications(self) -> list[Application]:
         rows = self.session.scalars(select(ApplicationRow.record).order_by(ApplicationRow.id))
         return [Application.model_validate(r) for r in rows]
