@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import os
@@ -19,7 +18,8 @@ import secrets
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from tanzuji.errors import PactError
+from tanzuji.certify.encoding import b64, unb64
+from tanzuji.errors import PactError, VerificationFailed
 
 #: scrypt cost parameters (RFC 7914 section 2: n = CPU/memory cost, r = block size,
 #: p = parallelism); 2**14 / 8 / 1 takes 16 MiB and a few tens of ms.
@@ -50,9 +50,7 @@ def hash_secret(secret: str) -> str:
     """``scrypt$N$r$p$salt$hash`` of ``secret`` (salt and hash in base64)."""
     salt = os.urandom(SCRYPT_SALT_BYTES)
     digest = _scrypt(secret, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    return "$".join(
-        ["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), _b64(salt), _b64(digest)]
-    )
+    return "$".join(["scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), b64(salt), b64(digest)])
 
 
 def verify_secret(secret: str, stored: str) -> bool:
@@ -61,9 +59,9 @@ def verify_secret(secret: str, stored: str) -> bool:
         kind, n, r, p, salt, digest = stored.split("$")
         if kind != "scrypt":
             return False
-        computed = _scrypt(secret, _unb64(salt), int(n), int(r), int(p))
-        return hmac.compare_digest(computed, _unb64(digest))
-    except (ValueError, TypeError):
+        computed = _scrypt(secret, unb64(salt), int(n), int(r), int(p))
+        return hmac.compare_digest(computed, unb64(digest))
+    except (ValueError, TypeError, VerificationFailed):
         return False
 
 
@@ -71,14 +69,6 @@ def _scrypt(secret: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(
         secret.encode(), salt=salt, n=n, r=r, p=p, dklen=SCRYPT_HASH_BYTES, maxmem=64 * 2**20
     )
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class SecretBox:
@@ -103,7 +93,7 @@ class SecretBox:
         """``secret`` encrypted and bound to ``context`` (e.g. the remote's URL)."""
         nonce = os.urandom(NONCE_BYTES)
         sealed = self._aead.encrypt(nonce, secret.encode(), context.encode())
-        return _b64(nonce + sealed)
+        return b64(nonce + sealed)
 
     def open(self, sealed: str, context: str) -> str:
         """The secret :meth:`seal` sealed with the same ``context``.
@@ -112,8 +102,10 @@ class SecretBox:
         ------
         PactError
             When it was sealed under another key or context (or altered).
+        VerificationFailed
+            When the stored text is not base64url at all.
         """
-        raw = _unb64(sealed)
+        raw = unb64(sealed, f"stored secret of {context}")
         try:
             return self._aead.decrypt(
                 raw[:NONCE_BYTES], raw[NONCE_BYTES:], context.encode()

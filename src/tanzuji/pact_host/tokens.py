@@ -8,7 +8,6 @@ revoked client's tokens stop working at once). The public key is published as a 
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid
@@ -19,18 +18,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tanzuji.errors import PactAuthError
+from tanzuji.certify.encoding import b64, unb64
+from tanzuji.errors import PactAuthError, VerificationFailed
 
 #: Scopes a token grants (the OpenAPI document's BearerAuth scopes, plus events).
 SCOPES = ("footprint:list", "footprint:read", "events:write")
-
-
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 class TokenExpired(PactAuthError):
@@ -78,7 +70,7 @@ class TokenSigner:
         }
         signing_input = f"{_encode(header)}.{_encode(claims)}"
         signature = self.key.sign(signing_input.encode("ascii"))
-        return f"{signing_input}.{_b64(signature)}"
+        return f"{signing_input}.{b64(signature)}"
 
     def check(self, token: str, now_s: int) -> Claims:
         """The claims of a token this host signed and that has not expired.
@@ -94,10 +86,10 @@ class TokenSigner:
         if len(parts) != 3:
             raise PactAuthError("invalid access token")
         try:
-            header = json.loads(_unb64(parts[0]))
-            self.public.verify(_unb64(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii"))
-            claims = json.loads(_unb64(parts[1]))
-        except (ValueError, InvalidSignature, UnicodeEncodeError):
+            header = json.loads(unb64(parts[0]))
+            self.public.verify(unb64(parts[2]), f"{parts[0]}.{parts[1]}".encode("ascii"))
+            claims = json.loads(unb64(parts[1]))
+        except (ValueError, VerificationFailed, InvalidSignature, UnicodeEncodeError):
             raise PactAuthError("invalid access token") from None
         if header.get("alg") != "EdDSA" or not isinstance(claims.get("sub"), str):
             raise PactAuthError("invalid access token")
@@ -113,7 +105,7 @@ class TokenSigner:
                 {
                     "kty": "OKP",
                     "crv": "Ed25519",
-                    "x": _b64(self.public_raw),
+                    "x": b64(self.public_raw),
                     "kid": self.key_id,
                     "use": "sig",
                     "alg": "EdDSA",
@@ -123,7 +115,7 @@ class TokenSigner:
 
 
 def _encode(part: dict[str, Any]) -> str:
-    return _b64(json.dumps(part, separators=(",", ":"), sort_keys=True).encode())
+    return b64(json.dumps(part, separators=(",", ":"), sort_keys=True).encode())
 
 
 __all__ = ["SCOPES", "Claims", "TokenExpired", "TokenSigner"]

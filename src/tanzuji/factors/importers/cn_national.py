@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from tanzuji import units
 from tanzuji.errors import FactorImportError, UnknownUnit
 from tanzuji.factors.importers import ImportResult, Skipped
-from tanzuji.factors.importers.table import _csv_rows, _xlsx_rows
+from tanzuji.factors.importers.table import table_rows
 from tanzuji.factors.record import FactorRecord
 
 #: Accepted headers (Chinese and English) -> field of this importer.
@@ -101,13 +101,7 @@ _MASS_KG = {"kg": 1.0, "t": 1000.0, "g": 0.001}
 def read(path: Path) -> ImportResult:
     """Read a national-database factor table (CSV or XLSX, Chinese headers)."""
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        sheet, rows = _xlsx_rows(path)
-        where = f"{path} [sheet {sheet!r}]"
-    else:
-        rows, where = _csv_rows(path), str(path)
-    if not rows:
-        raise FactorImportError("empty table; expected a header row", location=str(path))
+    rows, where = table_rows(path)
     header = [HEADERS.get(str(h or "").strip().lower(), "") for h in rows[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

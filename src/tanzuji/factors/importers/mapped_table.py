@@ -181,14 +181,7 @@ def records_of(result: Preview, where: str) -> list[FactorRecord]:
 
 
 def _table(path: Path) -> tuple[list[str], list[list], str]:
-    path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        sheet, rows = table._xlsx_rows(path)
-        where = f"{path} [sheet {sheet!r}]"
-    else:
-        rows, where = table._csv_rows(path), str(path)
-    if not rows:
-        raise FactorImportError("empty table; expected a header row", location=str(path))
+    rows, where = table.table_rows(Path(path))
     return [str(h or "").strip() for h in rows[0]], rows[1:], where
 
 

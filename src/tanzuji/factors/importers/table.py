@@ -78,13 +78,7 @@ _FIELD_COLUMN = {"source": "source_publisher", "pedigree": "pedigree", "uncertai
 def read(path: Path) -> ImportResult:
     """Read a CSV or XLSX factor table."""
     path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        sheet, rows = _xlsx_rows(path)
-        where = f"{path} [sheet {sheet!r}]"
-    else:
-        rows, where = _csv_rows(path), str(path)
-    if not rows:
-        raise FactorImportError("empty table; expected a header row", location=str(path))
+    rows, where = table_rows(path)
     header = [str(h or "").strip() for h in rows[0]]
     mapped = published_tables.read_rows(path, header, rows[1:])
     if mapped is not None:
@@ -111,6 +105,24 @@ def read(path: Path) -> ImportResult:
     if not result.records:
         result.skipped.append(Skipped(str(path), "no data rows under the header"))
     return result
+
+
+def table_rows(path: Path) -> tuple[list[list[Any]], str]:
+    """The rows of a CSV or XLSX table (header first) and where they are read from.
+
+    Raises
+    ------
+    FactorImportError
+        When the file holds no row at all, or the workbook cannot be opened.
+    """
+    if path.suffix.lower() == ".xlsx":
+        sheet, rows = _xlsx_rows(path)
+        where = f"{path} [sheet {sheet!r}]"
+    else:
+        rows, where = _csv_rows(path), str(path)
+    if not rows:
+        raise FactorImportError("empty table; expected a header row", location=str(path))
+    return rows, where
 
 
 def _csv_rows(path: Path) -> list[list[str]]:
