@@ -15,7 +15,12 @@ one unit of every final product (reaching nearly the whole system: Tanzuji's har
    separate ``MonteCarloLCA`` class; this is what replaced it): a fresh sample of every matrix
    and a fresh SuperLU solve per iteration (PARDISO / UMFPACK when installed),
    ``--bw-iterations`` iterations per demand;
-3. accuracy, two ways:
+3. Tanzuji :class:`~tanzuji.engine.partitioned.PartitionedMonteCarlo` (``--partitioned``, the
+   default): the core loop (energy, transport, basic materials: ``bench/synthetic.py``'s 3,000
+   core processes) is the background, solved once at its mean; only the tiered rest is
+   resampled, ``--iterations`` iterations per demand, and its error against the full
+   resampling of 1. is measured (mean, sd, percentiles);
+4. accuracy, two ways:
 
    * the mean and 95 % interval of both runs; bw2calc's few iterations give a noisy interval,
      so the bw2calc sample is also placed in Tanzuji's distribution (share inside Tanzuji's
@@ -28,7 +33,7 @@ Results go to ``bench/results/montecarlo-<date>.json`` (``-quick`` in the name f
 
 Usage::
 
-    .venv/bin/python bench/montecarlo.py            # full size, ~2 minutes
+    .venv/bin/python bench/montecarlo.py            # full size, 10,000 iterations, ~10 minutes
     .venv/bin/python bench/montecarlo.py --quick    # 2,000 processes, seconds (smoke test)
 """
 
@@ -61,6 +66,7 @@ from _common import bw2calc_solver, cpus, versions
 from tanzuji import settings
 from tanzuji.context import monte_carlo_options
 from tanzuji.engine.montecarlo import MonteCarlo, statistics
+from tanzuji.engine.partitioned import PartitionedMonteCarlo
 from tanzuji.engine.system import Activity, ExchangeRecord, FlowKey, ProductSystem, Triplets
 
 #: Monte Carlo options from the settings (TANZUJI_MC_* / tanzuji.toml), read once, as an edge.
@@ -123,13 +129,24 @@ class UncertainSystem:
 
 
 def uncertain_system(
-    system: synthetic.SyntheticSystem, sigma_low: float, sigma_high: float, seed: int
+    system: synthetic.SyntheticSystem,
+    sigma_low: float,
+    sigma_high: float,
+    seed: int,
+    core_sigma: tuple[float, float] | None = None,
 ) -> UncertainSystem:
-    """Draw a sigma for every off-diagonal technosphere entry and every biosphere entry."""
+    """Draw a sigma for every off-diagonal technosphere entry and every biosphere entry;
+    entries of the core processes from ``core_sigma`` when given (else the same range)."""
     rng = np.random.default_rng(seed)
     tech_sigma = rng.uniform(sigma_low, sigma_high, size=system.tech_values.size)
     tech_sigma[system.tech_rows == system.tech_cols] = 0.0
     bio_sigma = rng.uniform(sigma_low, sigma_high, size=system.bio_values.size)
+    if core_sigma is not None:
+        lo, hi = core_sigma
+        core_tech = (system.tech_cols < system.n_core) & (system.tech_rows != system.tech_cols)
+        tech_sigma[core_tech] = rng.uniform(lo, hi, size=int(core_tech.sum()))
+        core_bio = system.bio_cols < system.n_core
+        bio_sigma[core_bio] = rng.uniform(lo, hi, size=int(core_bio.sum()))
     return UncertainSystem(system, tech_sigma, bio_sigma)
 
 
@@ -291,7 +308,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     clock = time.perf_counter
     start = clock()
     system = synthetic.build(n_processes=args.processes, n_flows=args.flows, seed=args.seed)
-    us = uncertain_system(system, args.sigma[0], args.sigma[1], args.seed + 1)
+    us = uncertain_system(
+        system, args.sigma[0], args.sigma[1], args.seed + 1, core_sigma=args.core_sigma
+    )
     base = us.product_system()
     seconds: dict[str, float] = {"generate": clock() - start}
     rounds = max(1, args.rounds)
@@ -312,6 +331,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
         solver = case["mc"].solver  # the mean factorization does not depend on the demand
         seconds[f"tanzuji_setup_{name}"] = clock() - start
+        if args.partitioned:
+            start = clock()
+            case["part"] = PartitionedMonteCarlo(
+                dataclasses.replace(base, demand=demand),
+                background=np.arange(system.n_processes) < system.n_core,
+                characterization=system.characterization,
+                solver=solver,
+                options=MC_OPTIONS,
+            )
+            case["part_scores"], case["part_seconds"] = [], []
+            seconds[f"tanzuji_partitioned_setup_{name}"] = clock() - start
         case["fallbacks"] = 0
         if dp is not None:
             start = clock()
@@ -337,6 +367,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             line = (
                 f"round {r + 1}/{rounds} {name}: tanzuji {tz_per_round / case['seconds'][-1]:.1f}"
             )
+            if "part" in case:
+                gc.collect()
+                start = clock()
+                part = case["part"].run(tz_per_round, seed=args.seed + 20 + r, keep_factors=False)
+                case["part_seconds"].append(clock() - start)
+                case["part_scores"].append(part.scores)
+                line += f", partitioned {tz_per_round / case['part_seconds'][-1]:.1f}"
             if "bw" in case:
                 gc.collect()
                 scores, times = case["bw"].iterate(bw_per_round)
@@ -356,6 +393,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "biosphere_entries": int(system.bio_values.size),
             "uncertain_entries": len(cases["one_product"]["mc"].inputs),
             "sigma_range": list(args.sigma),
+            "core_sigma_range": list(args.core_sigma) if args.core_sigma else list(args.sigma),
             "generator": "bench/synthetic.py",
             "seed": args.seed,
         },
@@ -405,6 +443,8 @@ def summarize_case(name: str, case: dict[str, Any], us: UncertainSystem, args) -
             "se_mean": _se(tz),
         },
     }
+    if "part" in case:
+        out["tanzuji_partitioned"] = partitioned_summary(case, tz)
     if "bw" not in case:
         return out
     bw_arr = np.array(case["bw_scores"])
@@ -426,6 +466,10 @@ def summarize_case(name: str, case: dict[str, Any], us: UncertainSystem, args) -
         "se_mean": _se(small),
     }
     out["ratio"] = tz_rate / bw_rate
+    if "part" in case:
+        out["tanzuji_partitioned"]["ratio_to_bw2calc"] = (
+            out["tanzuji_partitioned"]["iterations_per_s"] / bw_rate
+        )
     out["distribution_agreement"] = compare(tz, small, bw_arr)
     del case["bw"]
     gc.collect()
@@ -445,6 +489,35 @@ def summarize_case(name: str, case: dict[str, Any], us: UncertainSystem, args) -
         ),
     }
     return out
+
+
+def partitioned_summary(case: dict[str, Any], full: np.ndarray) -> dict[str, Any]:
+    """Rate of the partitioned run and its error against full resampling (the background's
+    uncertainty left out): relative differences of mean, sd and percentiles, and the mean's
+    difference in standard errors (what sampling noise alone would give: about 1)."""
+    engine: PartitionedMonteCarlo = case["part"]
+    scores = np.concatenate(case["part_scores"])
+    stats, reference = statistics(scores), statistics(full)
+    return {
+        "background_processes": int(engine.split.background.size),
+        "foreground_processes": int(engine.split.foreground.size),
+        "interface_products": int(engine.split.interface.size),
+        "processes_reached": int(engine.monte_carlo.order.size),
+        "inputs_sampled": int(engine.monte_carlo.active.size),
+        "iterations": int(scores.size),
+        "seconds": sum(case["part_seconds"]),
+        "iterations_per_s": scores.size / sum(case["part_seconds"]),
+        "speedup_over_full": (scores.size / sum(case["part_seconds"]))
+        / (full.size / sum(case["seconds"])),
+        "stats": stats,
+        "se_mean": _se(scores),
+        "error_vs_full": {
+            key: stats[key] / reference[key] - 1.0
+            for key in ("mean", "median", "sd", "p2_5", "p97_5")
+        },
+        "mean_difference_in_standard_errors": (stats["mean"] - reference["mean"])
+        / math.hypot(_se(scores), _se(full)),
+    }
 
 
 def print_table(report: dict[str, Any]) -> None:
@@ -476,6 +549,25 @@ def print_table(report: dict[str, Any]) -> None:
             f"{'se of mean':<24}{tz['se_mean']:>12.3g}"
             + (f"{bw['se_mean']:>12.3g}{small['se_mean']:>14.3g}" if bw else "")
         )
+        part = case.get("tanzuji_partitioned")
+        if part:
+            print(
+                f"partitioned: {part['foreground_processes']} foreground / "
+                f"{part['background_processes']} background processes, "
+                f"{part['processes_reached']} solved per iteration, "
+                f"{part['iterations_per_s']:.1f} it/s ({part['speedup_over_full']:.1f}x full"
+                + (
+                    f", {part['ratio_to_bw2calc']:.0f}x bw2calc"
+                    if "ratio_to_bw2calc" in part
+                    else ""
+                )
+                + ")"
+            )
+            print(
+                "partitioned error vs full:",
+                {k: f"{v:+.2%}" for k, v in part["error_vs_full"].items()},
+                f"mean difference {part['mean_difference_in_standard_errors']:+.1f} se",
+            )
         if bw:
             print(f"ratio tanzuji / bw2calc ({bw['solver']}): {case['ratio']:.1f}x")
             print("agreement:", {k: round(v, 4) for k, v in case["distribution_agreement"].items()})
@@ -499,7 +591,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--seed", type=int, default=20_000, help="seed of bench/synthetic.py")
     parser.add_argument("--sigma", type=float, nargs=2, default=(0.05, 0.5), metavar=("LO", "HI"))
     parser.add_argument(
-        "--iterations", type=int, default=None, help="Tanzuji, per demand (default 1000)"
+        "--core-sigma",
+        type=float,
+        nargs=2,
+        default=None,
+        metavar=("LO", "HI"),
+        help="sigma range of the core (background) processes' entries (default: --sigma)",
+    )
+    parser.add_argument(
+        "--iterations", type=int, default=None, help="Tanzuji, per demand (default 10000)"
+    )
+    parser.add_argument(
+        "--partitioned",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the partitioned Monte Carlo (background: the core loop)",
     )
     parser.add_argument(
         "--bw-iterations", type=int, default=None, help="bw2calc, per demand (default 24; 0: skip)"
@@ -509,7 +615,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/...)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
-    defaults = (200, 4, 3, 2) if args.quick else (1000, 24, 4, 4)
+    defaults = (200, 4, 3, 2) if args.quick else (10_000, 24, 4, 4)
     if args.quick:
         args.processes, args.flows = 2_000, 200
     for name, value in zip(

@@ -39,6 +39,9 @@ def test_quick_bench_agrees_with_bw2calc_on_the_same_samples(tmp_path):
         assert case["same_samples"]["max_relative_difference"] < 1e-9
         assert case["tanzuji"]["fresh_factorizations"] == 0
         assert case["tanzuji"]["iterations"] == 64 and case["bw2calc"]["iterations"] == 4
+        part = case["tanzuji_partitioned"]
+        assert part["iterations"] == 64 and part["background_processes"] == 300  # the core
+        assert set(part["error_vs_full"]) == {"mean", "median", "sd", "p2_5", "p97_5"}
     whole = report["demands"]["all_final_products"]
     assert whole["processes_reached"] > report["demands"]["one_product"]["processes_reached"]
 

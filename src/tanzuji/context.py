@@ -128,6 +128,10 @@ def solver_options(settings: Settings) -> SolverOptions:
         max_residual=float(settings.solver_max_residual),
         dense_block_max=int(settings.solver_dense_block_max),
         use_umfpack=bool(settings.use_umfpack),
+        method=str(settings.solver_method),
+        iterative_min_block=int(settings.solver_iterative_min_block),
+        iterative_tolerance=float(settings.solver_iterative_tolerance),
+        iterative_max_iterations=int(settings.solver_iterative_max_iterations),
     )
 
 
@@ -139,6 +143,7 @@ def monte_carlo_options(settings: Settings) -> MonteCarloOptions:
         dense_block_max=int(settings.mc_dense_block_max),
         single_precision=bool(settings.mc_single_precision),
         batch_size=int(settings.mc_batch_size),
+        partitioned=bool(settings.mc_partitioned),
     )
 
 

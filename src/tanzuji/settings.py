@@ -237,6 +237,38 @@ for _s in (
     ),
     Setting("use_umfpack", True, "-", "Use scikit-umfpack for loop blocks when it is installed."),
     Setting(
+        "solver_method",
+        "auto",
+        "-",
+        "How loop blocks are solved: auto (GMRES with a Jacobi preconditioner for one demand "
+        "on a large supply-chain loop, LU otherwise; docs/engine.md), lu (always LU) or "
+        "iterative (GMRES on every loop block of a single demand, LU as fall back).",
+        choices=("auto", "lu", "iterative"),
+    ),
+    Setting(
+        "solver_iterative_min_block",
+        500,
+        "1",
+        "Smallest loop block (processes) that solver_method=auto solves by GMRES for a single "
+        "demand; smaller blocks are factorized (LU costs a few ms there).",
+        minimum=1,
+    ),
+    Setting(
+        "solver_iterative_tolerance",
+        1e-12,
+        "1",
+        "Largest relative residual max|B x - r| / max|r| accepted from GMRES on a loop block, "
+        "recomputed on the block; above it the block is solved by LU.",
+        minimum=0.0,
+    ),
+    Setting(
+        "solver_iterative_max_iterations",
+        300,
+        "1",
+        "GMRES iterations (matrix-vector products) on a loop block before it falls back to LU.",
+        minimum=1,
+    ),
+    Setting(
         "mc_tolerance",
         1e-12,
         "1",
@@ -272,6 +304,14 @@ for _s in (
         "1",
         "Monte Carlo: iterations solved together as the columns of one block.",
         minimum=1,
+    ),
+    Setting(
+        "mc_partitioned",
+        False,
+        "-",
+        "Monte Carlo: solve the background (process-library blocks) once at its mean and "
+        "resample only the foreground, as bw2calc's PartitionedMonteCarloLCA (faster; "
+        "background uncertainty is left out; docs/engine.md).",
     ),
     Setting(
         "certification_scheme",

@@ -42,6 +42,13 @@ def calc(
         0, "--mc", min=0, help="Monte Carlo iterations for the uncertainty (0 = none)."
     ),
     seed: int = typer.Option(0, "--seed", help="Random seed of the Monte Carlo run."),
+    partitioned: bool = typer.Option(
+        None,
+        "--partitioned/--full",
+        help="Monte Carlo: hold the background (process-library blocks) at its mean and "
+        "resample only the foreground, or resample everything (default: setting "
+        "mc_partitioned). 分区蒙特卡洛：背景数据取均值，仅对前景抽样。",
+    ),
     scenario_name: str = typer.Option(
         None, "--scenario", help="Named parameter set of the model (scenarios:)."
     ),
@@ -80,7 +87,11 @@ def calc(
     if tree or cutoff is not None:
         tree_cutoff = cutoff if cutoff is not None else float(ctx.settings.tree_cutoff)
     request = calculation.CalculationRequest(
-        **setup, tree_cutoff=tree_cutoff, monte_carlo_iterations=mc, seed=seed
+        **setup,
+        tree_cutoff=tree_cutoff,
+        monte_carlo_iterations=mc,
+        monte_carlo_partitioned=partitioned,
+        seed=seed,
     )
     with monte_carlo_progress(mc, show=bool(mc) and not as_json) as advance:
         result = calculation.calculate(ctx, request, progress=advance)

@@ -62,6 +62,8 @@ class MonteCarloOptions:
     dense_block_max: int = 4096
     single_precision: bool = True
     batch_size: int = 64
+    #: Background solved once at its mean, foreground resampled (:mod:`.partitioned`).
+    partitioned: bool = False
 
 
 DISTRIBUTIONS = ("lognormal", "normal", "triangular", "uniform")
@@ -212,6 +214,8 @@ class MonteCarloResult:
     seed: int
     refinement_steps: list[int] = field(default_factory=list)
     fallbacks: int = 0
+    #: The background was held at its mean (:mod:`tanzuji.engine.partitioned`).
+    partitioned: bool = False
 
     def summary(self) -> dict:
         """mean, median, sd, 2.5 % and 97.5 % percentiles overall and per stage."""
@@ -224,6 +228,7 @@ class MonteCarloResult:
                 for name, row in zip(self.stage_names, self.stage_scores, strict=True)
             },
             "fresh_factorizations": self.fallbacks,
+            "partitioned": self.partitioned,
         }
 
 
@@ -446,6 +451,9 @@ class MonteCarlo:
         The factorization of the mean technosphere, if already made.
     options : MonteCarloOptions, optional
         Tolerances and block sizes (default: the defaults of the ``mc_*`` settings).
+    inputs : list of UncertainInput, optional
+        The uncertain exchanges (default: :func:`uncertain_inputs` of ``system``; the
+        partitioned Monte Carlo passes those of the full system).
 
     Notes
     -----
@@ -464,6 +472,7 @@ class MonteCarlo:
         characterization: np.ndarray | None = None,
         solver: TechnosphereSolver | None = None,
         options: MonteCarloOptions | None = None,
+        inputs: list[UncertainInput] | None = None,
     ) -> None:
         self.options = options or MonteCarloOptions()
         self.system = system
@@ -474,7 +483,7 @@ class MonteCarlo:
         )
         n = len(system.activities)
         self.n = n
-        self.inputs = uncertain_inputs(system)
+        self.inputs = uncertain_inputs(system) if inputs is None else inputs
         slot = np.full(len(system.exchanges) + 1, -1, dtype=np.int64)
         for k, u in enumerate(self.inputs):
             slot[u.record] = k

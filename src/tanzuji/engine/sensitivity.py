@@ -99,7 +99,11 @@ class UncertaintySummary(BaseModel):
 def summarize(result: MonteCarloResult, top: int = 10) -> UncertaintySummary:
     """Statistics of a run and its ``top`` contributors to variance, ready for a footprint."""
     data = result.summary()
+    method = UncertaintySummary.model_fields["method"].default
+    if result.partitioned:
+        method += "; partitioned: background (process-library blocks) held at its mean"
     return UncertaintySummary(
+        method=method,
         iterations=data["iterations"],
         seed=data["seed"],
         total=data["total"],

@@ -14,6 +14,22 @@ a sparse product with the already known part plus the segment's own solve; the t
 (intensities) is the same pass backwards. Loop blocks are factorized transposed (COLAMD keeps
 less fill on ``B^T`` for supply chains, as bw2calc found for whole technosphere matrices).
 
+Solver choice (setting ``solver_method``, :class:`SolverOptions`). Factorizing a large loop
+block is most of the cost of one demand (issue 14: ~240 ms of the block LU on a 3,000-process
+loop, against ~35 ms for Jacobi-preconditioned GMRES). With ``auto`` (the default), a loop block
+of at least ``iterative_min_block`` processes shaped like a supply chain (see
+:func:`tanzuji.engine.krylov.suits_krylov`) is not factorized when the solver is built; a
+*single* demand (``solve`` with a 1-D array) solves it by GMRES (:mod:`tanzuji.engine.krylov`)
+and checks the residual on the block; when GMRES does not converge or the residual is above
+``iterative_tolerance`` the block is factorized and solved by LU. Intensities
+(``solve_transposed``), many demands at once (a 2-D array), the inverse diagonal and Monte
+Carlo always use LU; so does every solve once a block has its factors (after a fallback, after
+intensities, or after ``iterative_max_solves`` one-off solves, when the factorization has paid
+for itself). ``lu`` factorizes every block when the solver is built (the behaviour before issue
+14; a singular loop is then reported by the constructor, otherwise by the first solve that
+needs the factors); ``iterative`` tries GMRES on every loop block of a single demand (tests and
+benchmarks).
+
 References
 ----------
 [1] I. S. Duff, J. K. Reid, "An implementation of Tarjan's algorithm for the block
@@ -38,7 +54,7 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 from scipy.sparse.linalg import splu, spsolve_triangular
 
-from tanzuji.engine import overflow
+from tanzuji.engine import krylov, overflow
 from tanzuji.errors import SingularTechnosphere
 
 try:  # optional accelerator for large loop blocks; never required
@@ -53,13 +69,19 @@ class LoopBlock:
 
     ``start:stop`` are positions in :attr:`SolverStructure.order`; ``dense`` is a LAPACK
     ``lu_factor`` result, else ``sparse`` a SuperLU / UMFPACK factorization of the block's
-    transpose. :meth:`solve` hides which.
+    transpose. :meth:`solve` hides which. A block left to the iterative path has neither until
+    it is factorized on first need; it keeps its ``matrix`` (the block, in permuted order).
     """
 
     start: int
     stop: int
     dense: tuple[np.ndarray, np.ndarray] | None  # LAPACK lu_factor result
     sparse: object | None  # SuperLU / UMFPACK object with .solve(b, trans)
+    matrix: sp.csr_matrix | None = None  # kept for GMRES while not factorized
+
+    @property
+    def factorized(self) -> bool:
+        return self.dense is not None or self.sparse is not None
 
     def solve(self, rhs: np.ndarray, transposed: bool) -> np.ndarray:
         if self.dense is not None:
@@ -80,7 +102,9 @@ class _Segment:
     start: int
     stop: int
     before: sp.csr_matrix | None  # rows start:stop, columns < start
-    after_t: sp.csr_matrix | None  # rows start:stop of the transpose, columns >= stop
+    # Rows start:stop of the transpose, columns >= stop; with ``upper_t``, cut on the first
+    # transposed solve (a single demand never needs them).
+    after_t: sp.csr_matrix | None = None
     blocks: list[LoopBlock] | None = None  # loop blocks; else a triangular run of acyclic ones
     lower: sp.csr_matrix | None = None  # the run's lower-triangular diagonal block
     upper_t: sp.csr_matrix | None = None  # its transpose (upper triangular)
@@ -140,6 +164,42 @@ class SolverOptions:
     max_residual: float = 1e-8
     dense_block_max: int = 64
     use_umfpack: bool = True
+    #: "auto", "lu" or "iterative" (see the module docstring, "Solver choice").
+    method: str = "auto"
+    #: Smallest loop block (processes) that ``auto`` leaves to GMRES for single demands.
+    iterative_min_block: int = 500
+    #: Largest relative residual max|B x - r| / max|r| accepted from GMRES on a loop block.
+    iterative_tolerance: float = 1e-12
+    #: GMRES inner iterations before the block falls back to LU.
+    iterative_max_iterations: int = 300
+    #: One-off GMRES solves of a block after which it is factorized (the LU then pays off).
+    iterative_max_solves: int = 8
+
+
+SOLVER_METHODS = ("auto", "lu", "iterative")
+
+
+@dataclass
+class SolveReport:
+    """How the last :meth:`TechnosphereSolver.solve` went (for benchmarks and tests).
+
+    Attributes
+    ----------
+    method : str
+        "iterative" when at least one loop block was solved by GMRES, "lu" when a loop block
+        was solved by LU, "substitution" when the system has no loop.
+    iterations : int
+        GMRES inner iterations over all loop blocks.
+    residual : float
+        Largest relative residual of a loop block solved by GMRES (0 when none).
+    fallbacks : int
+        Loop blocks where GMRES did not reach the tolerance and LU solved instead.
+    """
+
+    method: str = "substitution"
+    iterations: int = 0
+    residual: float = 0.0
+    fallbacks: int = 0
 
 
 class TechnosphereSolver:
@@ -195,6 +255,12 @@ class TechnosphereSolver:
         self.labels = list(labels) if labels is not None else None
         self.options = options or SolverOptions()
         self._dense_block_max = dense_block_max
+        if self.options.method not in SOLVER_METHODS:
+            raise ValueError(
+                f"solver method {self.options.method!r} is not one of {', '.join(SOLVER_METHODS)}"
+            )
+        self.last_report = SolveReport()
+        self._iterative_solves = 0
         self._order = self._structure(matrix)
         self._position = np.empty(self.n, dtype=np.int64)
         self._position[self._order] = np.arange(self.n)
@@ -248,7 +314,6 @@ class TechnosphereSolver:
             )
         dense_max = self._dense_block_max or self.options.dense_block_max
         use_umfpack = self.options.use_umfpack and _umfpack_splu is not None
-        transposed = permuted.T.tocsr()
         # Segment boundaries: the loops of one level form one segment; runs of acyclic
         # processes between loop groups another (they may span several levels).
         loops = sizes > 1
@@ -260,24 +325,12 @@ class TechnosphereSolver:
         self._segments: list[_Segment] = []
         for start, stop in zip(cuts[:-1].tolist(), cuts[1:].tolist(), strict=True):
             rows = _row_slice(permuted, start, stop)
-            rows_t = _row_slice(transposed, start, stop)
-            segment = _Segment(
-                start,
-                stop,
-                before=_column_part(rows, 0, start),
-                after_t=_column_part(rows_t, stop, self.n),
-            )
+            segment = _Segment(start, stop, before=_column_part(rows, 0, start))
             inside = _column_part(rows, start, stop, empty_ok=True)
             if in_loop[start]:
                 first, last = np.searchsorted(block_starts, [start, stop])
                 segment.blocks = [
-                    self._factor_block(
-                        inside[lo - start : hi - start, lo - start : hi - start],
-                        lo,
-                        hi,
-                        dense_max,
-                        use_umfpack,
-                    )
+                    self._loop_block(inside, lo, hi, lo - start, dense_max, use_umfpack)
                     for lo, hi in zip(
                         block_starts[first:last].tolist(),
                         block_stops[first:last].tolist(),
@@ -288,24 +341,65 @@ class TechnosphereSolver:
                 segment.diagonal = diag[start:stop]
             else:
                 segment.lower = inside
-                segment.upper_t = _column_part(rows_t, start, stop, empty_ok=True)
             self._segments.append(segment)
+        self._permuted: sp.csr_matrix | None = permuted  # until the transposed parts are cut
         self.n_loop_blocks = int(loops.sum())
         self.n_in_loops = int(sizes[loops].sum())
         self.n_levels = int(self._scc_level.max()) + 1 if self.n else 0
         self.largest_loop = int(sizes.max()) if sizes.size else 0
 
+    def _loop_block(
+        self,
+        inside: sp.csr_matrix,
+        start: int,
+        stop: int,
+        offset: int,
+        dense_max: int,
+        use_umfpack: bool,
+    ) -> LoopBlock:
+        """Factorize a loop block now, or keep it for GMRES (see "Solver choice").
+
+        ``inside`` is the segment's own part; the block is its rows and columns
+        ``offset : offset + stop - start``.
+        """
+        method, size = self.options.method, stop - start
+        candidate = method == "iterative" or (
+            method == "auto" and size >= self.options.iterative_min_block
+        )
+        if not candidate and size <= dense_max:  # most loops are small: no sparse detour
+            return self._factor_block(
+                _dense_block(inside, offset, offset + size), start, stop, dense_max, use_umfpack
+            )
+        block = _diagonal_block(inside, offset, offset + size)
+        if method == "iterative" or (candidate and krylov.suits_krylov(block)):
+            return LoopBlock(start, stop, None, None, matrix=block)
+        return self._factor_block(block, start, stop, dense_max, use_umfpack)
+
+    def _factorized(self, block: LoopBlock) -> LoopBlock:
+        """The block with its factors, factorizing it the first time (then kept)."""
+        if not block.factorized:
+            dense_max = self._dense_block_max or self.options.dense_block_max
+            use_umfpack = self.options.use_umfpack and _umfpack_splu is not None
+            done = self._factor_block(block.matrix, block.start, block.stop, dense_max, use_umfpack)
+            block.dense, block.sparse = done.dense, done.sparse
+        return block
+
     def _factor_block(
-        self, block: sp.csr_matrix, start: int, stop: int, dense_max: int, use_umfpack: bool
+        self,
+        block: sp.csr_matrix | np.ndarray,
+        start: int,
+        stop: int,
+        dense_max: int,
+        use_umfpack: bool,
     ) -> LoopBlock:
         procs = self._order[start:stop]
         try:
             if stop - start <= dense_max:
-                dense = block.toarray()
+                dense = block if isinstance(block, np.ndarray) else block.toarray()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
                     lu, piv = scipy.linalg.lu_factor(dense, check_finite=False)
-                if np.any(np.abs(np.diag(lu)) <= np.finfo(float).eps * np.abs(dense).max()):
+                if np.any(np.abs(np.diag(lu)) <= _EPS * np.abs(dense).max()):
                     raise RuntimeError("exactly singular")
                 return LoopBlock(start, stop, (lu, piv), None)
             # Factorize the transpose: SuperLU's COLAMD ordering keeps far less fill on B^T
@@ -328,16 +422,25 @@ class TechnosphereSolver:
 
     # -- solving -----------------------------------------------------------------------------
     def solve(self, demand: np.ndarray) -> np.ndarray:
-        """Supply array ``s`` with ``A s = f``; ``demand`` is shape (n,) or (n, k)."""
+        """Supply array ``s`` with ``A s = f``; ``demand`` is shape (n,) or (n, k).
+
+        A single demand (shape (n,)) may solve large loop blocks by GMRES (see "Solver
+        choice" in the module docstring); :attr:`last_report` says how it went.
+        """
         rhs = np.asarray(demand, dtype=np.float64)
         permuted = rhs[self._order]
         result = np.zeros_like(permuted)
+        report = SolveReport()
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is named by _check
             for seg in self._segments:  # forward substitution over the block lower triangle
                 part = permuted[seg.start : seg.stop]
                 if seg.before is not None:
                     part = part - seg.before @ result[: seg.start]
-                result[seg.start : seg.stop] = seg.solve(part, transposed=False)
+                if seg.blocks is not None:
+                    result[seg.start : seg.stop] = self._solve_loops(seg, part, report)
+                else:
+                    result[seg.start : seg.stop] = seg.solve(part, transposed=False)
+        self.last_report = report
         out = np.empty_like(result)
         out[self._order] = result
         self._check(out, rhs, transposed=False)
@@ -348,15 +451,59 @@ class TechnosphereSolver:
         values = np.asarray(rhs, dtype=np.float64)
         permuted = values[self._order]
         result = np.zeros_like(permuted)
+        self._cut_transposed()
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is named by _check
             for seg in reversed(self._segments):  # back substitution over the upper triangle
                 part = permuted[seg.start : seg.stop]
                 if seg.after_t is not None:
                     part = part - seg.after_t @ result[seg.stop :]
+                for block in seg.blocks or ():
+                    self._factorized(block)
                 result[seg.start : seg.stop] = seg.solve(part, transposed=True)
         out = np.empty_like(result)
         out[self._order] = result
         self._check(out, values, transposed=True)
+        return out
+
+    def _cut_transposed(self) -> None:
+        """The transpose's pieces each segment needs for back substitution (once)."""
+        if self._permuted is None:
+            return
+        transposed = self._permuted.T.tocsr()
+        for seg in self._segments:
+            rows_t = _row_slice(transposed, seg.start, seg.stop)
+            seg.after_t = _column_part(rows_t, seg.stop, self.n)
+            if seg.lower is not None:
+                seg.upper_t = _column_part(rows_t, seg.start, seg.stop, empty_ok=True)
+        self._permuted = None
+
+    def _solve_loops(self, seg: _Segment, rhs: np.ndarray, report: SolveReport) -> np.ndarray:
+        """The loop blocks of one segment: GMRES for a single demand on a block without
+        factors (until it has served ``iterative_max_solves`` solves), else LU."""
+        out = np.empty_like(rhs)
+        one_off = rhs.ndim == 1
+        for block in seg.blocks or ():
+            lo, hi = block.start - seg.start, block.stop - seg.start
+            if one_off and not block.factorized:
+                if self._iterative_solves < self.options.iterative_max_solves:
+                    found = krylov.jacobi_gmres(
+                        block.matrix,
+                        rhs[lo:hi],
+                        tolerance=self.options.iterative_tolerance,
+                        max_iterations=self.options.iterative_max_iterations,
+                    )
+                    report.iterations += found.iterations
+                    if found.converged:
+                        out[lo:hi] = found.solution
+                        report.method = "iterative"
+                        report.residual = max(report.residual, found.relative_residual)
+                        continue
+                    report.fallbacks += 1
+            if report.method == "substitution":
+                report.method = "lu"
+            out[lo:hi] = self._factorized(block).solve(rhs[lo:hi], transposed=False)
+        if one_off and report.method == "iterative":
+            self._iterative_solves += 1
         return out
 
     def _check(self, solution: np.ndarray, rhs: np.ndarray, transposed: bool) -> None:
@@ -394,6 +541,7 @@ class TechnosphereSolver:
             permuted = 1.0 / self._diagonal
             for segment in self._segments:
                 for block in segment.blocks or ():
+                    self._factorized(block)
                     procs = self._order[block.start : block.stop]
                     matrix = self._matrix[procs][:, procs]
                     permuted[block.start : block.stop] = _block_inverse_diagonal(block, matrix)
@@ -430,6 +578,9 @@ class TechnosphereSolver:
     @property
     def structure(self) -> SolverStructure:
         """The solving order, components, levels and factorized loop blocks (read-only)."""
+        for segment in self._segments:
+            for block in segment.blocks or ():
+                self._factorized(block)
         return SolverStructure(
             order=_read_only(self._order),
             scc=_read_only(self._scc),
@@ -487,6 +638,35 @@ def _row_slice(matrix: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
     )
 
 
+_EPS = float(np.finfo(float).eps)
+
+
+def _dense_block(inside: sp.csr_matrix, lo: int, hi: int) -> np.ndarray:
+    """Rows and columns ``lo:hi`` of a loop segment's own part as a dense array (see
+    :func:`_diagonal_block` for why the rows hold no other columns)."""
+    a, b = int(inside.indptr[lo]), int(inside.indptr[hi])
+    out = np.zeros((hi - lo, hi - lo))
+    rows = np.repeat(np.arange(hi - lo), np.diff(inside.indptr[lo : hi + 1]))
+    out[rows, inside.indices[a:b] - lo] = inside.data[a:b]
+    return out
+
+
+def _diagonal_block(inside: sp.csr_matrix, lo: int, hi: int) -> sp.csr_matrix:
+    """Rows and columns ``lo:hi`` of a loop segment's own part, for one loop block.
+
+    Blocks of one segment share a level, and an entry between two components puts them on
+    different levels (the supplier one below its consumer), so the block's rows hold only
+    its own columns: a row slice renumbered, no search.
+    """
+    a, b = int(inside.indptr[lo]), int(inside.indptr[hi])
+    columns = inside.indices[a:b] - lo
+    if columns.size and (columns.min() < 0 or columns.max() >= hi - lo):
+        raise SingularTechnosphere("internal error: a loop block reaches outside itself")
+    return sp.csr_matrix(
+        (inside.data[a:b], columns, inside.indptr[lo : hi + 1] - a), shape=(hi - lo, hi - lo)
+    )
+
+
 @overload
 def _column_part(
     rows: sp.csr_matrix, lo: int, hi: int, empty_ok: Literal[True]
@@ -519,15 +699,12 @@ def _kahn_levels(n_nodes: int, consumer: np.ndarray, supplier: np.ndarray) -> np
     Level 0 holds nodes nobody consumes; a supplier's level is one more than the highest level
     of its consumers.
     """
-    # Duplicate edges need no removal: each adds one to the supplier's in-degree and takes one
-    # away when its consumer is placed. Group the edges by consumer (stable counting order).
-    by_consumer = np.argsort(consumer, kind="stable")
-    consumer, supplier = consumer[by_consumer], supplier[by_consumer]
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(consumer, minlength=n_nodes))))
+    # Consumer -> supplier adjacency (CSR by consumer; duplicate edges summed, so in-degrees
+    # count distinct consumers).
     graph = sp.csr_matrix(
-        (np.ones(consumer.size, dtype=np.int8), supplier, indptr), shape=(n_nodes, n_nodes)
+        (np.ones(consumer.size, dtype=np.int32), (consumer, supplier)), shape=(n_nodes, n_nodes)
     )
-    indegree = np.bincount(supplier, minlength=n_nodes)
+    indegree = np.bincount(graph.indices, minlength=n_nodes)
     levels = np.full(n_nodes, -1, dtype=np.int64)
     marker = np.empty(n_nodes, dtype=np.int64)
     frontier = np.flatnonzero(indegree == 0)
@@ -538,7 +715,7 @@ def _kahn_levels(n_nodes: int, consumer: np.ndarray, supplier: np.ndarray) -> np
         counts = stops - starts
         idx = np.repeat(stops - counts.cumsum(), counts) + np.arange(counts.sum())
         targets = graph.indices[idx]
-        np.subtract.at(indegree, targets, 1)
+        indegree -= np.bincount(targets, minlength=n_nodes)  # ufunc.at is slow
         # Suppliers whose last consumer was just placed, each once (no sort: O(edges)).
         ready = targets[indegree[targets] == 0]
         marker[ready] = np.arange(ready.size)

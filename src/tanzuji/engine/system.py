@@ -38,7 +38,7 @@ class Activity:
     name_en: str
     name_zh: str
     life_cycle_stage: str
-    kind: str  # "process" or "factor"
+    kind: str  # "process", "factor" or "library" (a process-library block)
     unit: str
     primary: bool = False
 

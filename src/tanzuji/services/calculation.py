@@ -19,11 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from pydantic import ConfigDict, Field
 
 from tanzuji import gases
 from tanzuji.context import Context
 from tanzuji.engine.montecarlo import MonteCarlo, MonteCarloResult
+from tanzuji.engine.partitioned import PartitionedMonteCarlo
 from tanzuji.engine.sensitivity import summarize
 from tanzuji.footprint import Footprint, SweepResult
 from tanzuji.footprint import calculate as calculate_footprint
@@ -97,6 +99,11 @@ class CalculationRequest(Setup):
         None, ge=0.0, le=1.0, description="relative cut-off of the supply-chain tree; None: no tree"
     )
     monte_carlo_iterations: int = Field(0, ge=0, description="0: no uncertainty analysis")
+    monte_carlo_partitioned: bool | None = Field(
+        None,
+        description="hold the background (process-library blocks) at its mean and resample "
+        "only the foreground; None: setting mc_partitioned",
+    )
     seed: int = 0
 
 
@@ -174,10 +181,16 @@ def monte_carlo_of(
     progress: Callable[[int], None] | None = None,
     rules: CalculationRules = DEFAULT_RULES,
     parameter_set: ParameterSet | None = None,
+    partitioned: bool | None = None,
 ) -> MonteCarloResult:
     """Monte Carlo of a loaded model (same factors, rules and parameters as
     :func:`footprint_of`); credits are valued after the solve, so the distribution is that of
-    the burdens."""
+    the burdens.
+
+    With ``partitioned`` (default: setting ``mc_partitioned``) the process-library blocks are
+    the background, solved once at their mean, and only the rest is resampled
+    (:mod:`tanzuji.engine.partitioned`); a model without library blocks gives the same runs
+    either way."""
     compiled = compile_model(
         loaded,
         context.factors.source,
@@ -186,11 +199,15 @@ def monte_carlo_of(
         rules=rules,
         parameter_set=parameter_set,
     )
-    engine = MonteCarlo(
-        compiled.system,
-        gases.check_gwp_set(gwp_set or str(context.settings.gwp_set)),
-        options=context.monte_carlo_options,
-    )
+    options = context.monte_carlo_options
+    gwp = gases.check_gwp_set(gwp_set or str(context.settings.gwp_set))
+    if options.partitioned if partitioned is None else partitioned:
+        background = np.array([a.kind == "library" for a in compiled.system.activities], dtype=bool)
+        engine: MonteCarlo | PartitionedMonteCarlo = PartitionedMonteCarlo(
+            compiled.system, gwp, background=background, options=options
+        )
+    else:
+        engine = MonteCarlo(compiled.system, gwp, options=options)
     return engine.run(iterations, seed, progress=progress)
 
 
@@ -203,6 +220,7 @@ def compute(
     iterations: int = 0,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    partitioned: bool | None = None,
 ) -> tuple[Footprint, MonteCarloResult | None]:
     """The footprint of a prepared model and, with ``iterations``, its Monte Carlo runs (their
     summary set as ``footprint.uncertainty``; the runs themselves for a histogram)."""
@@ -225,6 +243,7 @@ def compute(
             progress=progress,
             rules=setup.rules,
             parameter_set=setup.parameter_set,
+            partitioned=partitioned,
         )
         footprint.uncertainty = summarize(runs)
     return footprint, runs
@@ -254,6 +273,7 @@ def calculate(
         iterations=request.monte_carlo_iterations,
         seed=request.seed,
         progress=progress,
+        partitioned=request.monte_carlo_partitioned,
     )
     return CalculationResult(footprint=footprint, note=setup.note)
 
