@@ -238,3 +238,33 @@ def test_load_starter_with_the_optional_set(database_url, monkeypatch, capsys):
     assert code == 0 and "cn-gbt51366.material.steel-rebar.t" in out
     code, _, err = run(["factors", "load-starter", "--with", "gb50000"], capsys, monkeypatch)
     assert code != 0 and "gbt51366" in err
+
+
+# -- electricity carbon-footprint factors (MEE, NBS & NEA) --------------------------------------
+
+
+def test_national_electricity_footprint_factors(starter):
+    # MEE's explanation of the 2024 factors: 2024 national average 0.5777 kg CO2e/kWh, down
+    # 6.9 % from 2023's 0.6205 (hand check: 0.5777 / 0.6205 - 1 = -6.9 %)
+    f2024 = starter["cn-mee.electricity-footprint.2024.cn.avg"]
+    f2023 = starter["cn-mee.electricity-footprint.2023.cn.avg"]
+    assert (_co2e(f2024), _co2e(f2023)) == (0.5777, 0.6205)
+    assert round((0.5777 / 0.6205 - 1) * 100, 1) == -6.9
+    for record in (f2024, f2023):
+        assert (record.unit, record.geography, record.boundary) == ("kWh", "CN", "cradle_to_gate")
+        assert "电力碳足迹因子" in record.source.document
+    assert "2025年第3号" in f2023.source.document
+    # life cycle > generation CO2 only: the footprint factor exceeds the CO2 factor of 2023
+    assert _co2e(f2023) > _co2(starter["cn-mee.electricity.2023.cn.avg"])
+
+
+def test_footprint_factor_is_found_by_its_name(starter):
+    from tanzuji.factors.match import FactorIndex
+
+    index = FactorIndex(list(starter.values()))
+    top = index.match("电力碳足迹因子 2024", unit="kWh")[0]
+    assert top.id == "cn-mee.electricity-footprint.2024.cn.avg"
+    # a plain electricity bill still gets the CO2 emission factor of its place
+    assert index.match("外购电力", geography="CN", year=2023)[0].id == (
+        "cn-mee.electricity.2023.cn.avg"
+    )

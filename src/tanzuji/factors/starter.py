@@ -67,6 +67,7 @@ _GAS_COLUMNS = (
 #: Starter data files, loaded in this order.
 STARTER_FILES: tuple[str, ...] = (
     "china_grid_mee.csv",
+    "china_electricity_footprint.csv",
     "ipcc2006_fuels.csv",
     "desnz2023.csv",
     "epa_hub.csv",
