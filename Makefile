@@ -5,7 +5,13 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_DIRS := $(wildcard src tests bench scripts)
 
-.PHONY: run test lint format bench clean
+.PHONY: run test lint format bench clean browser
+
+# The browser tests drive Chromium from the Debian packages (never a browser build downloaded
+# by Playwright). `make test` installs it when missing and this is root (CI, the dev
+# machines); elsewhere install it yourself (`sudo apt-get install chromium`): without it the
+# browser tests are skipped, or fail when TANZUJI_REQUIRE_SHARED=1 (CI).
+CHROMIUM ?= /usr/bin/chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +30,16 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 run: $(VENV)/.run-installed
 	$(BIN)/tanzuji demo
 
-## make test: lint (ruff) and the whole test suite (pytest)
-test: $(VENV)/.dev-installed
+## make browser: Debian's chromium for the browser tests (apt-get as root, once)
+browser:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium (Debian package) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "chromium not found at $(CHROMIUM): browser tests skip (apt-get install chromium)"; fi
+
+## make test: lint (ruff) and the whole test suite (pytest, browser tests included)
+test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/ruff format --check $(LINT_DIRS)
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -42,4 +56,4 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/engine.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info test-artifacts
