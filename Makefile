@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_DIRS := $(wildcard src tests bench scripts)
 
-.PHONY: run test lint format bench clean browser
+.PHONY: run demo test lint format bench clean browser
 
 # The browser tests drive Chromium from the Debian packages (never a browser build downloaded
 # by Playwright). `make test` installs it when missing and this is root (CI, the dev
@@ -26,8 +26,13 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
-## make run: set everything up and run the demo (embedded SQLite, demo data)
+## make run: set everything up, load the demo data and start the platform on
+## http://127.0.0.1:8000 (embedded SQLite; TANZUJI_DATABASE_URL=postgresql+psycopg://... for
+## PostgreSQL). It prints the URL and the demo logins. `make demo` tells the CLI story instead.
 run: $(VENV)/.run-installed
+	$(BIN)/tanzuji serve --demo
+
+demo: $(VENV)/.run-installed
 	$(BIN)/tanzuji demo
 
 ## make browser: Debian's chromium for the browser tests (apt-get as root, once)

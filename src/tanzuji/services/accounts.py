@@ -105,6 +105,13 @@ def set_password(context: Context, request: PasswordRequest) -> None:
     run_unit_of_work(context, work)
 
 
+def has_password(context: Context, user_id: str) -> bool:
+    """Whether the user has a password set (can log in to the web platform)."""
+    with context.unit_of_work(write=False) as session:
+        row = session.get(UserRow, user_id)
+        return row is not None and bool(row.password_hash)
+
+
 # -- login sessions -----------------------------------------------------------------------------
 class LoginRequest(Request):
     user_id: str = Field(min_length=1, max_length=200)
@@ -476,6 +483,7 @@ __all__ = [
     "TokenView",
     "create_token",
     "forget_attempts",
+    "has_password",
     "login",
     "logout",
     "revoke_token",

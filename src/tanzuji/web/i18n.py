@@ -173,6 +173,39 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "tokens.revoke": {"zh": "撤销", "en": "Revoke"},
     "tokens.revoked": {"zh": "已撤销", "en": "revoked"},
+    "status.valid": {"zh": "有效", "en": "valid"},
+    "status.suspended": {"zh": "已暂停", "en": "suspended"},
+    "status.revoked": {"zh": "已撤销", "en": "revoked"},
+    "status.expired": {"zh": "已过期", "en": "expired"},
+    "status.invalid": {"zh": "核验未通过", "en": "not verified"},
+    "status.any": {"zh": "全部状态", "en": "any status"},
+    "label.disclosure": {"zh": "碳足迹披露", "en": "footprint disclosure"},
+    "label.reduction": {"zh": "碳减排", "en": "reduction"},
+    "label.neutrality": {"zh": "碳中和", "en": "carbon neutrality"},
+    "stage.raw_materials": {"zh": "原材料获取", "en": "raw materials"},
+    "stage.production": {"zh": "生产", "en": "production"},
+    "stage.distribution": {"zh": "分销运输", "en": "distribution"},
+    "stage.use": {"zh": "使用", "en": "use"},
+    "stage.end_of_life": {"zh": "废弃处置", "en": "end of life"},
+    "sort.label": {"zh": "排序", "en": "Sort by"},
+    "sort.footprint": {"zh": "碳足迹从低到高", "en": "footprint, lowest first"},
+    "sort.-footprint": {"zh": "碳足迹从高到低", "en": "footprint, highest first"},
+    "sort.product": {"zh": "产品名称", "en": "product name"},
+    "sort.newest": {"zh": "最新签发", "en": "newest first"},
+    "cert.token_check": {"zh": "二维码中的签名声明", "en": "The signed claim in the QR code"},
+    "cert.no_js": {
+        "zh": "重新核验需要 JavaScript；也可下载证书文件后用 tanzuji verify 离线核验。",
+        "en": "Checking again needs JavaScript; or download the certificate file and check it "
+        "offline with tanzuji verify.",
+    },
+    "cert.per": {"zh": "每", "en": "per"},
+    "cert.issued_at": {"zh": "签发时间", "en": "Issued at"},
+    "cert.tree": {"zh": "日志证明（树大小）", "en": "Log proof (tree size)"},
+    "cert.key": {"zh": "签名密钥", "en": "Signing key"},
+    "app.title": {"zh": "申请", "en": "Application"},
+    "app.models": {"zh": "模型版本", "en": "Model versions"},
+    "app.version": {"zh": "版本", "en": "Version"},
+    "app.evidence": {"zh": "证据文件", "en": "Evidence files"},
     "common.yes": {"zh": "是", "en": "yes"},
     "common.no": {"zh": "否", "en": "no"},
     "common.none": {"zh": "无", "en": "none"},
@@ -210,6 +243,13 @@ def translate(key: str, language: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def translate_or(key: str, language: str, default: str) -> str:
+    """The text of ``key`` when the catalogue has it, else ``default`` (data values such as
+    stage names that may or may not have a translation)."""
+    entry = MESSAGES.get(key)
+    return (entry.get(language) or entry.get("en") or default) if entry else default
+
+
 def both(key: str, **values: object) -> dict[str, str]:
     """``{"zh": ..., "en": ...}`` of ``key`` (the bilingual title of a JSON error)."""
     return {language: translate(key, language, **values) for language in LANGUAGES}
@@ -224,4 +264,5 @@ __all__ = [
     "both",
     "language_of",
     "translate",
+    "translate_or",
 ]

@@ -39,6 +39,14 @@ def lang_url(request: Request, language: str) -> str:
     return f"{request.url.path}?{urlencode(params)}"
 
 
+def _name_in(names: dict[str, str] | None, language: str) -> str:
+    """A bilingual name (``{"zh": ..., "en": ...}``) in ``language``, else the other one."""
+    if not names:
+        return ""
+    other = "en" if language == "zh" else "zh"
+    return names.get(language) or names.get(other) or next(iter(names.values()), "")
+
+
 def render(
     request: Request,
     template: str,
@@ -65,6 +73,8 @@ def render(
         languages=i18n.LANGUAGES,
         language_names=i18n.LANGUAGE_NAMES,
         t=lambda key, **kw: i18n.translate(key, language, **kw),
+        tr=lambda key, default: i18n.translate_or(key, language, default),
+        name_in=lambda names: _name_in(names, language),
         caller=caller,
         csrf_token=csrf,
         lang_url=lambda code: lang_url(request, code),

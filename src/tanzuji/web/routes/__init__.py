@@ -3,8 +3,15 @@
 Each module holds the pages and API routes of one area; a new area adds its module here.
 """
 
-from tanzuji.web.routes import accounts, admin, home, jobs
+from tanzuji.web.routes import accounts, admin, applications, home, jobs, public
 
-ROUTERS = [home.router, accounts.router, admin.router, jobs.router]
+ROUTERS = [
+    home.router,
+    accounts.router,
+    admin.router,
+    applications.router,
+    jobs.router,
+    public.router,
+]
 
 __all__ = ["ROUTERS"]
