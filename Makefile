@@ -8,10 +8,12 @@ LINT_DIRS := $(wildcard src tests bench scripts)
 .PHONY: run demo test lint format bench clean browser
 
 # The browser tests drive Chromium from the Debian packages (never a browser build downloaded
-# by Playwright). `make test` installs it when missing and this is root (CI, the dev
-# machines); elsewhere install it yourself (`sudo apt-get install chromium`): without it the
-# browser tests are skipped, or fail when TANZUJI_REQUIRE_SHARED=1 (CI).
+# by Playwright), with a Chinese system font for its screenshots. `make test` installs both
+# when missing and this is root (CI, the dev machines); elsewhere install them yourself
+# (`sudo apt-get install chromium fonts-wqy-microhei`): without Chromium the browser tests
+# are skipped, or fail when TANZUJI_REQUIRE_SHARED=1 (CI).
 CHROMIUM ?= /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +39,11 @@ demo: $(VENV)/.run-installed
 
 ## make browser: Debian's chromium for the browser tests (apt-get as root, once)
 browser:
-	@if [ -x $(CHROMIUM) ]; then :; \
+	@if [ -x $(CHROMIUM) ] && [ -f $(CJK_FONT) ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "installing chromium (Debian package) for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  echo "installing chromium and a Chinese font (Debian packages) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-wqy-microhei >/dev/null; \
 	else echo "chromium not found at $(CHROMIUM): browser tests skip (apt-get install chromium)"; fi
 
 ## make test: lint (ruff) and the whole test suite (pytest, browser tests included)

@@ -16,6 +16,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +36,11 @@ DEFAULT_CHROMIUM = "/usr/bin/chromium"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 #: Longest wait for one page or element, in milliseconds: a step that takes longer is broken.
-STEP_TIMEOUT_MS = 15_000
+STEP_TIMEOUT_MS = 20_000
+#: Longest wait for ``tanzuji serve --demo`` to load the demo and answer, in seconds.
+SERVER_START_S = 300
+#: Password of every demo user (``tanzuji.services.demo.DEMO_PASSWORD_SUFFIX``).
+PASSWORD_SUFFIX = "-demo"
 
 
 def chromium_path() -> str:
@@ -72,6 +82,80 @@ def new_page(browser: object, *, viewport: dict[str, int] = DESKTOP, locale: str
     return page
 
 
+def free_port() -> int:
+    """A TCP port on the loopback interface that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"tanzuji serve --demo stopped ({process.returncode}): {log.read_text()}"
+            )
+        try:
+            with urllib.request.urlopen(url + "login", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(
+        f"tanzuji serve --demo did not answer in {SERVER_START_S} s: {log.read_text()}"
+    )
+
+
+@pytest.fixture(scope="session")
+def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``make run`` for real: ``tanzuji serve --demo`` on a free loopback port with a fresh data
+    folder (embedded SQLite, the demo loaded: factors, the demo cast with passwords
+    ``<id>-demo``, three example products, one issued certificate), in a subprocess; its URL.
+    """
+    data_dir = tmp_path_factory.mktemp("platform")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANZUJI_")}
+    env.update(TANZUJI_DATA_DIR=str(data_dir), TANZUJI_CONFIG=str(data_dir / "none.toml"))
+    command = [
+        str(Path(sys.executable).with_name("tanzuji")),
+        "serve",
+        "--demo",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+    ]
+    log = data_dir / "serve.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        _wait_until_up(url, process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def login(page: object, base: str, user: str) -> None:
+    """Log ``page`` in as demo user ``user`` through the login form."""
+    page.goto(base + "login")  # type: ignore[attr-defined]
+    page.fill("#user_id", user)  # type: ignore[attr-defined]
+    page.fill("#password", user + PASSWORD_SUFFIX)  # type: ignore[attr-defined]
+    page.click("main button[type=submit]")  # type: ignore[attr-defined]
+    page.wait_for_selector("#whoami")  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def page(chromium: object) -> Iterator[object]:
     """A desktop-sized page in its own browser context, closed after the test."""
@@ -93,6 +177,7 @@ class Journey:
         """Save the whole page as ``NN-step.png`` and return its path."""
         self.count += 1
         path = self.folder / f"{self.count:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', step)}.png"
+        page.evaluate("document.fonts.ready.then(() => true)")  # type: ignore[attr-defined]
         page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
         return path
 
