@@ -137,6 +137,7 @@ def submit(
     application_id: str, body: ReasonBody, context: Context = Depends(user_context)
 ) -> Application:
     """The applicant submits the draft."""
+    access.application(context, application_id)  # another tenant's: not found
     return certification.submit(context, application_id, body.reason)
 
 
@@ -145,6 +146,7 @@ def revise(
     application_id: str, body: ReviseBody, context: Context = Depends(user_context)
 ) -> Application:
     """The applicant gives a new model version (recalculated with the application's release)."""
+    access.application(context, application_id)
     return certification.revise(
         context,
         certification.ReviseRequest(
@@ -186,6 +188,7 @@ def answer(
     context: Context = Depends(user_context),
 ) -> Application:
     """The applicant answers a verifier's finding."""
+    access.application(context, application_id)
     return certification.answer(context, application_id, finding_id, body.text)
 
 
@@ -197,6 +200,7 @@ def review(
 ) -> certification.ReviewResult:
     """A verifier's step: start, pcr-check (runs the PCR checker), accept, finding, close,
     sign-off, surveil."""
+    access.application(context, application_id)
     return certification.review(
         context,
         certification.ReviewRequest(application_id=application_id, **body.model_dump()),
@@ -208,6 +212,7 @@ def decide(
     application_id: str, body: DecisionBody, context: Context = Depends(user_context)
 ) -> Application:
     """The decision maker of the body approves or rejects (label rules checked)."""
+    access.application(context, application_id)
     return certification.decide(
         context, certification.DecideRequest(application_id=application_id, **body.model_dump())
     )
@@ -221,6 +226,7 @@ def issue(
     application_id: str, context: Context = Depends(user_context)
 ) -> certification.CertificateResult:
     """The administrator issues, signs and logs the certificate of an approved application."""
+    access.application(context, application_id)
     return certification.issue(context, application_id)
 
 
@@ -399,6 +405,7 @@ async def application_step(
 
 
 def _take(step: str, application_id: str, context: Context, form: Any, text: str) -> None:
+    access.application(context, application_id)  # another tenant's: not found
     review_steps = {a.value for a in certification.ReviewAction}
     if step == "submit":
         certification.submit(context, application_id, text)
