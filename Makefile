@@ -5,7 +5,15 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_DIRS := $(wildcard src tests bench scripts)
 
-.PHONY: run demo test lint format bench pictures clean
+.PHONY: run demo test lint format bench pictures clean browser
+
+# The browser tests drive Chromium from the Debian packages (never a browser build downloaded
+# by Playwright), with a Chinese system font for its screenshots. `make test` installs both
+# when missing and this is root (CI, the dev machines); elsewhere install them yourself
+# (`sudo apt-get install chromium fonts-wqy-microhei`): without Chromium the browser tests
+# are skipped, or fail when TANZUJI_REQUIRE_SHARED=1 (CI).
+CHROMIUM ?= /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +37,18 @@ run: $(VENV)/.run-installed
 demo: $(VENV)/.run-installed
 	$(BIN)/tanzuji demo
 
+## make browser: Debian's chromium for the browser tests (apt-get as root, once)
+browser:
+	@if [ -x $(CHROMIUM) ] && [ -f $(CJK_FONT) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing chromium and a Chinese font (Debian packages) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-wqy-microhei >/dev/null; \
+	else echo "chromium not found at $(CHROMIUM): browser tests skip (apt-get install chromium)"; fi
+
 ## make test: lint (ruff), type check (mypy, settings in pyproject.toml) and the whole test
-## suite (pytest)
-test: $(VENV)/.dev-installed
+## suite (pytest, browser tests included)
+test: $(VENV)/.dev-installed browser
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/ruff format --check $(LINT_DIRS)
 	$(BIN)/mypy
@@ -54,4 +71,4 @@ pictures: $(VENV)/.dev-installed
 	$(BIN)/python scripts/report_pictures.py report-pictures
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info test-artifacts

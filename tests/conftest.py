@@ -103,3 +103,7 @@ def factor_db(database_url: str) -> Iterator[FactorDatabase]:
     database = FactorDatabase.open(database_url)
     yield database
     database.engine.dispose()
+
+
+# Real-browser fixtures (Chromium from the Debian packages): chromium, page, journey.
+pytest_plugins = ["browser_support"]

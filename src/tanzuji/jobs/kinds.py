@@ -13,7 +13,8 @@ Kinds:
     application's factor release): ``{"application_id", "iterations", "seed", "version"}``.
 ``recheck``
     Recheck of every certificate under a factor release (after a new release):
-    ``{"release"}``; data stewards, decision makers and administrators.
+    ``{"release"}``; data stewards and administrators see every certificate, verifiers and
+    decision makers those of their body.
 ``factor_import``
     Import of one factor file: ``{"name", "content_base64", "format", "status"}``; data
     stewards and administrators.
@@ -37,6 +38,7 @@ from tanzuji.certify.records import Role
 from tanzuji.context import Context
 from tanzuji.errors import JobError, PermissionDenied
 from tanzuji.services import access, calculation, certification, factors, jobs, report
+from tanzuji.store.certify import CertificationRepository
 
 Report = Callable[[float, str], None]
 
@@ -147,13 +149,26 @@ class RecheckParameters(_Parameters):
 
 
 def _recheck_access(context: Context, p: RecheckParameters) -> None:
-    _roles(context, "recheck", Role.data_steward, Role.decision_maker, Role.administrator)
+    _roles(
+        context,
+        "recheck",
+        Role.data_steward,
+        Role.verifier,
+        Role.decision_maker,
+        Role.administrator,
+    )
     factors.release(context, p.release)  # NotFound names the known releases
 
 
 def _recheck(context: Context, p: RecheckParameters, progress: Report) -> dict[str, Any]:
     progress(0.0, f"recomputing every certified model under release {p.release}")
     rows = certification.recheck(context, p.release)
+    actor = context.require_actor()
+    if actor.role in (Role.verifier, Role.decision_maker):
+        # a body's people see the certificates of their body only (the tenant rule)
+        with context.unit_of_work(write=False) as session:
+            stored = CertificationRepository(session)
+            rows = [r for r in rows if access.can_read(actor, stored.load(r.application_id))]
     changed = [r for r in rows if r.changed_factors or r.problem]
     return {
         "release": p.release,

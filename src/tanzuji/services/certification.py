@@ -15,6 +15,7 @@ recomputation needs nothing but the store.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from collections.abc import Callable
 from enum import StrEnum
@@ -52,6 +53,8 @@ from tanzuji.footprint import Footprint
 from tanzuji.model.files import load_model_text
 from tanzuji.pcr.checks import check_model
 from tanzuji.pcr.registry import get_pcr
+from tanzuji.report.compare import Comparison
+from tanzuji.report.compare import compare as compare_results
 from tanzuji.services.base import Request, Result, StartOver, retrying, run_unit_of_work
 from tanzuji.services.calculation import ModelInput
 from tanzuji.store.certify import CertificationRepository, publish_in
@@ -711,6 +714,49 @@ def recheck(context: Context, release: str) -> list[RecheckRow]:
     )
 
 
+class VersionDiff(Result):
+    """Two model versions of an application: the text changes and the result changes."""
+
+    application_id: str
+    a: int
+    b: int
+    text_diff: list[str] = Field(description="unified diff of the model texts")
+    comparison: Comparison
+
+
+def version_diff(context: Context, application_id: str, a: int, b: int) -> VersionDiff:
+    """What changed between model versions ``a`` and ``b`` (1-based) of an application the
+    actor may read (:mod:`tanzuji.services.access`).
+
+    Raises
+    ------
+    NotFound
+        When the application (for this actor) or a version does not exist.
+    """
+    from tanzuji.services import access
+
+    application = access.application(context, application_id)
+    versions = {v.version: v for v in application.model_versions}
+    missing = [n for n in (a, b) if n not in versions]
+    if missing:
+        raise NotFound(
+            f"application {application_id} has no model version {missing[0]}; versions: "
+            f"{sorted(versions)}"
+        )
+    old, new = versions[a], versions[b]
+    lines = difflib.unified_diff(
+        old.model_text.splitlines(), new.model_text.splitlines(), f"v{a}", f"v{b}", lineterm=""
+    )
+    comparison = compare_results(
+        Footprint.model_validate(old.footprint),
+        Footprint.model_validate(new.footprint),
+        (f"v{a}", f"v{b}"),
+    )
+    return VersionDiff(
+        application_id=application_id, a=a, b=b, text_diff=list(lines), comparison=comparison
+    )
+
+
 # -- verification (offline: no database) ---------------------------------------------------------
 def verify_document(
     document: dict[str, Any],
@@ -755,6 +801,7 @@ __all__ = [
     "ReviewResult",
     "ReviseRequest",
     "StatusView",
+    "VersionDiff",
     "add_evidence",
     "answer",
     "apply",
@@ -774,4 +821,5 @@ __all__ = [
     "submit",
     "verify_document",
     "verify_qr",
+    "version_diff",
 ]

@@ -1,4 +1,9 @@
-"""Modelling service: a whole product system from openLCA or SimaPro as a Tanzuji model file.
+"""Modelling service: product models from a bill of materials, or from openLCA or SimaPro.
+
+A bill of materials (:mod:`tanzuji.model.bom`) gets factor suggestions for its rows
+(:func:`suggest_factors`) and becomes a model file naming the chosen factors, the choice of
+every row recorded in it (:func:`model_from_bom`); its footprint is computed on the way, so
+a model that does not calculate is refused with the row at fault.
 
 The export arrives as bytes — one file (a JSON-LD zip or ``.json``, a SimaPro CSV) or the files
 of an unpacked JSON-LD folder — and leaves as the text of a model file with the notes of what
@@ -17,8 +22,12 @@ from pydantic import Field
 from tanzuji.context import Context
 from tanzuji.factors.database import private_copy
 from tanzuji.factors.importers import limits as import_limits
+from tanzuji.footprint import Footprint
+from tanzuji.model.bom import BomProduct, BomRow, model_text_of_bom
 from tanzuji.model.product_system import import_product_system
+from tanzuji.services import factors
 from tanzuji.services.base import Request, Result
+from tanzuji.services.calculation import CalculationRequest, ModelInput, calculate
 from tanzuji.services.library import PackageFile
 
 
@@ -74,4 +83,129 @@ def import_product_system_file(
     )
 
 
-__all__ = ["ProductSystemImport", "ProductSystemImportRequest", "import_product_system_file"]
+# -- bill of materials ------------------------------------------------------------------------
+class BomLine(Request):
+    """A row of a bill of materials before its factor is chosen (what the matcher reads)."""
+
+    text: str = Field(min_length=1, max_length=300)
+    amount: float | None = Field(None, gt=0)
+    unit: str | None = Field(None, max_length=40)
+    geography: str | None = Field(None, max_length=40)
+    year: int | None = Field(None, ge=1990, le=2100)
+
+
+class SuggestRequest(Request):
+    lines: list[BomLine] = Field(min_length=1, max_length=500)
+    release: str | None = Field(None, description="factor release (default: the Context's)")
+    limit: int = Field(5, ge=1, le=20, description="suggestions per row")
+
+
+class FactorChoice(Result):
+    """One suggested factor for a row: what it is, its value and why it was proposed."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    unit: str
+    kg_co2e_per_unit: float | None = Field(description="when the source gives CO2e")
+    gases_kg_per_unit: dict[str, float] = Field(description="gas amounts, when it gives gases")
+    geography: str
+    year: int | None
+    source: str
+    confidence: float = Field(description="the matcher's confidence, 0..1")
+    explanation: str
+
+
+class RowSuggestions(Result):
+    """The suggestions for one row, best first (empty: nothing matches in a compatible unit)."""
+
+    row: int = Field(description="position of the row in the request, from 0")
+    candidates: list[FactorChoice]
+
+
+def suggest_factors(context: Context, request: SuggestRequest) -> list[RowSuggestions]:
+    """Ranked factor suggestions with confidence for each row of a bill of materials."""
+    found = []
+    for position, line in enumerate(request.lines):
+        candidates = factors.match(
+            context,
+            factors.MatchRequest(
+                text=line.text,
+                amount=line.amount,
+                unit=line.unit,
+                geography=line.geography,
+                year=line.year,
+                release=request.release,
+                limit=request.limit,
+            ),
+        ).candidates
+        found.append(
+            RowSuggestions(
+                row=position,
+                candidates=[
+                    FactorChoice(
+                        id=c.record.id,
+                        name_en=c.record.name_en,
+                        name_zh=c.record.name_zh,
+                        unit=c.record.unit,
+                        kg_co2e_per_unit=c.record.kg_co2e,
+                        gases_kg_per_unit={
+                            g.gas: g.amount_kg for g in c.record.gases if g.amount_kg is not None
+                        },
+                        geography=c.record.geography,
+                        year=c.record.year,
+                        source=f"{c.record.source.publisher}: {c.record.source.document}",
+                        confidence=round(float(c.confidence), 4),
+                        explanation=c.explanation,
+                    )
+                    for c in candidates
+                ],
+            )
+        )
+    return found
+
+
+class BomRequest(Request):
+    """A bill of materials with the factor chosen for every row."""
+
+    product: BomProduct
+    rows: list[BomRow] = Field(min_length=1, max_length=500)
+
+
+class BomModel(Result):
+    """The model built from a bill of materials, and its footprint."""
+
+    model: ModelInput
+    footprint: Footprint
+
+
+def model_from_bom(context: Context, request: BomRequest) -> BomModel:
+    """The model file of a bill of materials, checked by computing its footprint with the
+    Context's factors (nothing is stored: applying stores it).
+
+    Raises
+    ------
+    UnknownFactor
+        When a chosen factor is not in the Context's factors; the message names the row.
+    ModelError, UnitMismatch
+        When the rows do not make a model that calculates (a unit that does not convert).
+    """
+    text = model_text_of_bom(request.product, list(request.rows))
+    model = ModelInput(name=f"{request.product.id}.yaml", text=text)
+    result = calculate(context, CalculationRequest(model=model))
+    return BomModel(model=model, footprint=result.footprint)
+
+
+__all__ = [
+    "BomLine",
+    "BomModel",
+    "BomRequest",
+    "FactorChoice",
+    "ProductSystemImport",
+    "ProductSystemImportRequest",
+    "RowSuggestions",
+    "SuggestRequest",
+    "import_product_system_file",
+    "model_from_bom",
+    "suggest_factors",
+]

@@ -95,6 +95,23 @@ def add_organisation(context: Context, request: OrganisationRequest) -> Organisa
     )
 
 
+def set_accreditation(context: Context, organisation_id: str, accredited: bool) -> Organisation:
+    """Grant or withdraw a certification body's accreditation (administrator; one transaction).
+
+    Its staff may review and decide only while it is accredited (the workflow checks it at
+    every step).
+
+    Raises
+    ------
+    NotFound, ParticipantError, PermissionDenied
+        No such organisation; not a certification body; the actor is not an administrator.
+    """
+    _require_administrator(context, "change an accreditation")
+    return run_unit_of_work(
+        context, lambda s: OrganisationRepository(s).set_accredited(organisation_id, accredited)
+    )
+
+
 def organisations(context: Context) -> list[Organisation]:
     """Every organisation, by id."""
     with context.unit_of_work(write=False) as session:
@@ -238,5 +255,6 @@ __all__ = [
     "has_organisations",
     "import_participants",
     "organisations",
+    "set_accreditation",
     "users",
 ]

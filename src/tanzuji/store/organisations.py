@@ -78,6 +78,27 @@ class OrganisationRepository:
         rows = self.session.scalars(select(OrganisationRow).order_by(OrganisationRow.id))
         return [_organisation(r) for r in rows]
 
+    def set_accredited(self, organisation_id: str, accredited: bool) -> Organisation:
+        """Grant or withdraw the accreditation of a certification body.
+
+        Raises
+        ------
+        NotFound
+            When the organisation does not exist.
+        ParticipantError
+            When it is not a certification body.
+        """
+        self.organisation(organisation_id)  # NotFound names the known ones
+        row = self.session.get(OrganisationRow, organisation_id, with_for_update=True)
+        if row.kind != "certification_body":
+            raise ParticipantError(
+                f"organisation {organisation_id!r} is of kind {row.kind}; only a "
+                "certification_body is accredited / 仅认证机构可获认可"
+            )
+        row.accredited = accredited
+        self.session.flush()
+        return _organisation(row)
+
     def add_user(
         self,
         user_id: str,

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 
 from starlette.requests import Request
 
+from tanzuji.web.role_messages import ROLE_MESSAGES
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
@@ -225,6 +227,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.http_error": {"zh": "请求错误", "en": "Request error"},
     "error.tanzuji_error": {"zh": "无法完成请求", "en": "The request cannot be carried out"},
 }
+MESSAGES.update(ROLE_MESSAGES)
 
 
 def language_of(request: Request) -> str:

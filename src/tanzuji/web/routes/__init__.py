@@ -3,7 +3,17 @@
 Each module holds the pages and API routes of one area; a new area adds its module here.
 """
 
-from tanzuji.web.routes import accounts, admin, applications, home, jobs, public
+from tanzuji.web.routes import (
+    accounts,
+    admin,
+    applications,
+    casework,
+    enterprise,
+    home,
+    jobs,
+    public,
+    vendor,
+)
 
 ROUTERS = [
     home.router,
@@ -12,6 +22,9 @@ ROUTERS = [
     applications.router,
     jobs.router,
     public.router,
+    vendor.router,
+    enterprise.router,
+    casework.router,
 ]
 
 __all__ = ["ROUTERS"]

@@ -182,13 +182,20 @@ def catalogue_page(
     category: str | None = Query(None, max_length=100),
     label: str | None = Query(None, max_length=40),
     status: str = Query("valid", max_length=20),
-    max_kg_co2e: float | None = Query(None, ge=0),
+    max_kg_co2e: str = Query("", max_length=40, description="a number, or empty: no limit"),
     sort: Literal["footprint", "-footprint", "product", "newest"] = "footprint",
     context: Context = Depends(request_context),
 ) -> HTMLResponse:
     if status not in ("valid", "suspended", "revoked", "expired", "any"):
         status = "valid"
-    query = _catalogue_query(params, q, category, label, status, max_kg_co2e, None, sort)
+    # the search form always sends the field, empty when no limit is wanted
+    try:
+        limit = float(max_kg_co2e) if max_kg_co2e.strip() else None
+    except ValueError:
+        limit = None
+    if limit is not None and not limit >= 0:
+        limit = None
+    query = _catalogue_query(params, q, category, label, status, limit, None, sort)
     found = public.catalogue(context, query)
     return render(
         request,
