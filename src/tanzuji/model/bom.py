@@ -280,12 +280,13 @@ def _line(cells: dict[str, str], where: str) -> dict[str, Any]:
         raise ModelError(f"{where} column amount: {cells['amount']!r} is not a number") from None
     if not amount > 0:
         raise ModelError(f"{where} column amount: {amount:g} must be greater than 0")
-    year = cells.get("year") or None
-    if year is not None:
+    year_text = cells.get("year") or None
+    year: int | None = None
+    if year_text is not None:
         try:
-            year = int(float(year))
+            year = int(float(year_text))
         except ValueError:
-            raise ModelError(f"{where} column year: {year!r} is not a year") from None
+            raise ModelError(f"{where} column year: {year_text!r} is not a year") from None
     if not cells["text"] or not cells["unit"]:
         raise ModelError(f"{where}: text and unit must not be empty")
     return {

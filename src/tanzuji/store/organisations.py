@@ -90,6 +90,7 @@ class OrganisationRepository:
         """
         self.organisation(organisation_id)  # NotFound names the known ones
         row = self.session.get(OrganisationRow, organisation_id, with_for_update=True)
+        assert row is not None  # checked just above, and locked now
         if row.kind != "certification_body":
             raise ParticipantError(
                 f"organisation {organisation_id!r} is of kind {row.kind}; only a "
