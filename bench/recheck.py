@@ -113,7 +113,8 @@ def certify_templates(ctx: Context, models: int) -> list[str]:
             release="R1",
         )
         application_id = certification.apply(as_user(ctx, "applicant"), request).id
-        certify(ctx, application_id)
+        # the part is an illustrative placeholder: the verifier waives it (the factor gate)
+        certify(ctx, application_id, {"part": "illustrative placeholder of the benchmark"})
         ids.append(application_id)
     return ids
 

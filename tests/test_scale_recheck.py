@@ -68,7 +68,9 @@ def certified(database_url: str, tmp_path: Path):
             model=text, pcr_id="electronics-itu-l1410", pcr_version="1.0", release="R1"
         )
         application_id = certification.apply(as_user(ctx, "applicant"), request).id
-        ids.append(certify(ctx, application_id).application.certificate_id)
+        # the part is an illustrative placeholder: the verifier waives it (the factor gate)
+        waivers = {"part": "illustrative placeholder of the test"} if PART in text.text else None
+        ids.append(certify(ctx, application_id, waivers).application.certificate_id)
     database.new_version(GRID, {"gases": CORRECTED})
     database.set_status(GRID, 2, "under_review", "Chen")
     database.set_status(GRID, 2, "published", "Li")
