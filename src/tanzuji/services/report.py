@@ -172,12 +172,11 @@ def _pcr_check(
         return None
 
 
-def _model_study(context: Context, source: StudySource) -> Study:
-    assert source.model is not None
+def _model_study(context: Context, source: StudySource, model: ModelInput) -> Study:
     setup = calculation.prepare(
         context,
         calculation.Setup(
-            model=source.model,
+            model=model,
             gwp_set=source.gwp_set,
             pcr=source.pcr,
             allocation=source.allocation,
@@ -237,7 +236,7 @@ def study(context: Context, source: StudySource) -> Study:
         The model cannot be computed (file, line and field named).
     """
     if source.model is not None:
-        return _model_study(context, source)
+        return _model_study(context, source, source.model)
     return _certificate_study(context, source)
 
 

@@ -89,8 +89,8 @@ class OrganisationRepository:
             When it is not a certification body.
         """
         self.organisation(organisation_id)  # NotFound names the known ones
-        row = self.session.get(OrganisationRow, organisation_id, with_for_update=True)
-        assert row is not None  # checked just above, and locked now
+        # checked just above; locked now
+        row = self.session.get_one(OrganisationRow, organisation_id, with_for_update=True)
         if row.kind != "certification_body":
             raise ParticipantError(
                 f"organisation {organisation_id!r} is of kind {row.kind}; only a "
