@@ -82,7 +82,7 @@ def test_enterprise_builds_a_model_from_a_bom_table_and_applies(as_user, platfor
         "[...document.querySelectorAll('tr.bom-row .factor')].every(s => s.options.length > 1)"
     )
     electricity = row.nth(1).locator(".factor")
-    assert "cn-csg" in electricity.input_value()  # the Southern grid for Guangdong
+    assert "cn-gd" in electricity.input_value()  # Guangdong's provincial factor first
     assert re.search(
         r"(置信度|confidence) 0\.\d\d", electricity.locator("option").first.inner_text()
     )

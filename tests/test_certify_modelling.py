@@ -10,6 +10,8 @@ import pytest
 from certify_people import ADMIN, ALICE, DORA, NOW, draft, issued, to_decision
 from tanzuji.certify import workflow as wf
 from tanzuji.certify.certificate import Certificate
+from tanzuji.certify.credits import check_serials_unused
+from tanzuji.certify.instruments import instrument_serials
 from tanzuji.certify.labels import label_text
 from tanzuji.errors import CreditSerialReused
 from test_electricity_market import MODEL as ELECTRICITY_MODEL
@@ -85,8 +87,21 @@ def test_overlapping_certificates_within_one_footprint_are_refused():
         "               vintage: 2024, region: CN, retired: true}\n",
     )
     assert doubled != ELECTRICITY
+    # The calculation counts the block once (the second use counts 0 MWh, with the reason), so
+    # the footprint never claims it twice; the decision's guard sees one block.
+    application = with_model(doubled, "APP-E3")
+    instruments = [
+        i
+        for use in application.current_model.footprint["electricity"]["inputs"]
+        for i in use["instruments"]
+    ]
+    assert instruments[0]["counted"] > 0 and instruments[1]["counted"] == 0
+    assert "each certificate counts once" in instruments[1]["reasons"][0]
+    decided(application)
+    # and were both counted (a footprint computed before this rule), the guard refuses them
+    block = instrument_serials(application.current_model.footprint)[0]
     with pytest.raises(CreditSerialReused, match="overlap within the same claim"):
-        decided(with_model(doubled, "APP-E3"))
+        check_serials_unused([block, block], (), "APP-E3")
 
 
 def test_database_refuses_a_certificate_counted_twice(database_url):

@@ -62,7 +62,7 @@ def _bom_application(client) -> str:
     )
     assert [s["row"] for s in suggested] == [0, 1]
     top = suggested[0]["candidates"][0]
-    assert "cn-csg" in top["id"] and 0 < top["confidence"] <= 1
+    assert "cn-gd" in top["id"] and 0 < top["confidence"] <= 1  # Guangdong's own factor first
     rows = [
         {"stage": "production", "text": "外购电力 广东", "amount": 3, "unit": "kWh",
          "primary": True,  # the PCR asks for primary data in production
