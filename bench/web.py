@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -216,7 +217,7 @@ def serve(url: str, data_dir: Path, port: int, workers: int) -> subprocess.Popen
 
 
 def lua_script(paths: list[str], token: str | None) -> str:
-    quoted = ",\n".join(f'  "{p}"' for p in paths)
+    quoted = ",\n".join(f'  "{quote(p, safe="/?=&+")}"' for p in paths)
     header = f'wrk.headers["Authorization"] = "Bearer {token}"\n' if token else ""
     return (
         f"{header}local paths = {{\n{quoted}\n}}\n"
@@ -236,7 +237,7 @@ def lua_script(paths: list[str], token: str | None) -> str:
 def run_wrk(base: str, paths: list[str], token: str | None, duration: int, clients: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_script(paths, token))
-    out = subprocess.run(
+    done = subprocess.run(
         [
             "wrk",
             "-t",
@@ -253,8 +254,11 @@ def run_wrk(base: str, paths: list[str], token: str | None, duration: int, clien
         ],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
+        check=False,
+    )
+    if done.returncode:
+        raise SystemExit(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    out = done.stdout
     os.unlink(script.name)
     found = re.search(r"RESULT (\d+) (\d+) ([\d.]+) ([\d.]+) ([\d.]+) (\d+)", out)
     requests, micros, p50, p99, worst, errors = found.groups()
