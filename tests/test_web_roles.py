@@ -342,3 +342,25 @@ def test_monte_carlo_from_the_result_section_shows_its_interval(ctx) -> None:
     shown = client.get(f"/applications/{app_id}").text
     interval = f"{total['p2_5']:.4g} – {total['p97_5']:.4g} kg CO2e"
     assert 'id="interval"' in shown and interval in shown and job_id in shown
+
+
+def test_a_revised_model_and_the_diff_of_its_versions(ctx) -> None:
+    client = web_client(ctx)
+    login(client, "applicant")
+    app_id = _bom_application(client)
+    model = _ok(client.get(f"/api/v1/applications/{app_id}/models/1"))
+    text = model["model_text"].replace("amount: 3.0", "amount: 4.0", 1)
+    revised = client.post(
+        f"/api/v1/applications/{app_id}/revisions",
+        json={"model": {"name": "lamp-v2.yaml", "text": text}, "reason": "metered again"},
+    )
+    assert [v["reason"] for v in _ok(revised)["model_versions"]] == ["initial", "metered again"]
+    diff = _ok(client.get(f"/api/v1/applications/{app_id}/diff?a=1&b=2"))
+    # one more kWh at 0.4042 kg CO2/kWh
+    assert diff["comparison"]["b_total"] - diff["comparison"]["a_total"] == pytest.approx(0.4042)
+    assert [line for line in diff["text_diff"] if line.startswith(("-  ", "+  "))] == [
+        "-    amount: 3.0",
+        "+    amount: 4.0",
+    ]
+    page = client.get(f"/applications/{app_id}/diff?a=1&b=2")
+    assert page.status_code == 200 and "+    amount: 4.0" in page.text
