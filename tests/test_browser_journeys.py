@@ -229,6 +229,7 @@ PAGES = [
     ("applicant", "applications/{application}", "碳足迹结果", "Footprint result"),
     ("verifier", "review", "核查任务", "Review queue"),
     ("decider", "operator", "决定、发证与证书管理", "Decisions, issuance and certificates"),
+    ("steward", "steward", "排放因子管理", "Emission factors"),
 ]
 
 
