@@ -17,7 +17,7 @@ from tanzuji.certify.records import LabelType, State
 from tanzuji.footprint import Iso14067Lines
 from tanzuji.services import certification
 from tanzuji.web import i18n
-from web_helpers import form_csrf, login, run_jobs, web_client, web_context
+from web_helpers import apply, form_csrf, login, run_jobs, web_client, web_context
 
 CSG_2023 = "cn-mee.electricity.2023.cn-csg.avg"
 PET = "desnz2023.material-use.plastic.plastics-pet-incl-forming.primary-material-production.t"
@@ -163,6 +163,29 @@ def test_steps_as_page_forms_and_a_refusal_shown_on_the_page(ctx) -> None:
         f"/applications/{app_id}/do/pcr-check", data={}, headers={"X-CSRF-Token": ""}
     )
     assert without_token.status_code == 403
+
+
+def test_verifier_waives_an_illustrative_factor_on_the_page_before_signing_off(ctx) -> None:
+    # widget_uncertain uses "grid", an illustrative test factor (tests/data): the factor gate
+    # refuses the sign-off until the verifier records a waiver, offered as a form per factor.
+    app_id = apply(ctx, model="widget_uncertain.yaml")
+    certification.submit(ctx.with_user("applicant"), app_id)
+    client = web_client(ctx)
+    login(client, "verifier")
+    token = form_csrf(client.get(f"/applications/{app_id}").text)
+    for step in ("start", "pcr-check", "accept"):
+        client.post(f"/applications/{app_id}/do/{step}", data={"csrf_token": token})
+    page = client.get(f"/applications/{app_id}")
+    assert 'id="do-waive-1"' in page.text and 'name="factor_id" value="grid"' in page.text
+    refused = client.post(f"/applications/{app_id}/do/sign-off", data={"csrf_token": token})
+    assert refused.status_code == 422 and "grid@1" in refused.text  # GateNotMet names it
+    waived = client.post(
+        f"/applications/{app_id}/do/waive",
+        data={"csrf_token": token, "factor_id": "grid", "text": "test factor, not a product"},
+    )
+    assert waived.status_code == 200 and 'id="do-waive-1"' not in waived.text
+    client.post(f"/applications/{app_id}/do/sign-off", data={"csrf_token": token})
+    assert certification.load(ctx, app_id).state is State.decision
 
 
 def test_other_tenants_see_nothing_of_an_application(ctx) -> None:

@@ -29,6 +29,7 @@ ROLE_MESSAGES: dict[str, dict[str, str]] = {
     "state.suspended": {"zh": "已暂停", "en": "suspended"},
     "state.revoked": {"zh": "已撤销", "en": "revoked"},
     "state.expired": {"zh": "已过期", "en": "expired"},
+    "state.superseded": {"zh": "已被取代", "en": "superseded"},
     # label types
     "label.disclosure": {"zh": "碳披露", "en": "disclosure"},
     "label.reduction": {"zh": "碳减排", "en": "reduction"},
@@ -52,6 +53,12 @@ ROLE_MESSAGES: dict[str, dict[str, str]] = {
     "app.step.finding": {"zh": "提出不符合项", "en": "Raise a finding"},
     "app.step.close": {"zh": "关闭不符合项", "en": "Close finding"},
     "app.step.sign-off": {"zh": "核查签字确认", "en": "Sign off the verification"},
+    "app.step.waive": {"zh": "记录因子豁免", "en": "Record the factor waiver"},
+    "app.waive_reason": {
+        "zh": "草稿、示意或无来源的因子，豁免理由（将载入证书）",
+        "en": "Draft, illustrative or unsourced factor; reason for the waiver (printed in the "
+        "certificate)",
+    },
     "app.step.surveil": {"zh": "开始监督", "en": "Start surveillance"},
     "app.step.decide": {"zh": "认证决定", "en": "Decision"},
     "app.step.issue": {"zh": "签发证书", "en": "Issue the certificate"},

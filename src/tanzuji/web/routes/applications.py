@@ -344,7 +344,10 @@ def _steps(application: Application, context: Context) -> list[str]:
             if state is State.document_review:
                 steps.append("accept")
             else:
-                steps += ["finding", "close", "sign-off"]
+                steps += ["finding", "close"]
+                if certification.open_factor_concerns(application):
+                    steps.append("waive")  # the factor gate: sign-off waits for waivers
+                steps.append("sign-off")
         elif state in certification.wf.CERTIFIED:
             steps.append("surveil")
     elif actor.role is Role.decision_maker:
@@ -381,6 +384,7 @@ def _page(
             "chart_html": _chart_html(footprint, lang),
             "vendor_scripts": vega.vendor_scripts("/vendor"),
             "steps": _steps(application, context),
+            "factor_concerns": certification.open_factor_concerns(application),
             "uncertainty": _latest_interval(context, application_id),
             "error": error,
             "done": request.query_params.get("done"),
@@ -434,6 +438,7 @@ def _take(step: str, application_id: str, context: Context, form: Any, text: str
                 action=certification.ReviewAction(step),
                 text=text,
                 finding_id=int(form.get("finding_id", 0) or 0),
+                factor_id=str(form.get("factor_id", "") or ""),
             ),
         )
     elif step == "decide":
