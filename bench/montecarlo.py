@@ -314,7 +314,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = us.product_system()
     seconds: dict[str, float] = {"generate": clock() - start}
     rounds = max(1, args.rounds)
-    tz_per_round = -(-args.iterations // rounds)
+    tz_per_round = -(-args.full_iterations // rounds)
+    part_per_round = -(-args.iterations // rounds)
     bw_per_round = -(-args.bw_iterations // rounds) if args.bw_iterations else 0
     dp = bw2calc_datapackage(us) if bw_per_round else None
 
@@ -370,10 +371,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if "part" in case:
                 gc.collect()
                 start = clock()
-                part = case["part"].run(tz_per_round, seed=args.seed + 20 + r, keep_factors=False)
+                part = case["part"].run(part_per_round, seed=args.seed + 20 + r, keep_factors=False)
                 case["part_seconds"].append(clock() - start)
                 case["part_scores"].append(part.scores)
-                line += f", partitioned {tz_per_round / case['part_seconds'][-1]:.1f}"
+                line += f", partitioned {part_per_round / case['part_seconds'][-1]:.1f}"
             if "bw" in case:
                 gc.collect()
                 scores, times = case["bw"].iterate(bw_per_round)
@@ -602,6 +603,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--iterations", type=int, default=None, help="Tanzuji, per demand (default 10000)"
     )
     parser.add_argument(
+        "--full-iterations",
+        type=int,
+        default=None,
+        help="Tanzuji full resampling, per demand (default: --iterations); the partitioned "
+        "run always does --iterations",
+    )
+    parser.add_argument(
         "--partitioned",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -623,6 +631,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ):
         if getattr(args, name) is None:
             setattr(args, name, value)
+    if args.full_iterations is None:
+        args.full_iterations = args.iterations
     report = run(args)
     print_table(report)
     output = args.output
