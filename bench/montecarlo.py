@@ -321,7 +321,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     cases: dict[str, dict[str, Any]] = {}
     solver = None
-    for k, (name, demand) in enumerate(demands(system).items()):
+    chosen = {k: v for k, v in demands(system).items() if k in args.demand}
+    for k, (name, demand) in enumerate(chosen.items()):
         case: dict[str, Any] = {"demand": demand, "scores": [], "seconds": [], "steps": []}
         start = clock()
         case["mc"] = MonteCarlo(
@@ -392,7 +393,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "flows": system.n_flows,
             "technosphere_entries": int(system.tech_values.size),
             "biosphere_entries": int(system.bio_values.size),
-            "uncertain_entries": len(cases["one_product"]["mc"].inputs),
+            "uncertain_entries": len(next(iter(cases.values()))["mc"].inputs),
             "sigma_range": list(args.sigma),
             "core_sigma_range": list(args.core_sigma) if args.core_sigma else list(args.sigma),
             "generator": "bench/synthetic.py",
@@ -603,6 +604,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--iterations", type=int, default=None, help="Tanzuji, per demand (default 10000)"
     )
     parser.add_argument(
+        "--demand",
+        action="append",
+        choices=("one_product", "all_final_products"),
+        help="demand(s) to run (repeatable; default both)",
+    )
+    parser.add_argument(
         "--full-iterations",
         type=int,
         default=None,
@@ -631,6 +638,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ):
         if getattr(args, name) is None:
             setattr(args, name, value)
+    args.demand = args.demand or ["one_product", "all_final_products"]
     if args.full_iterations is None:
         args.full_iterations = args.iterations
     report = run(args)
