@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_DIRS := $(wildcard src tests bench scripts)
 
-.PHONY: run test lint format bench clean
+.PHONY: run demo test lint format bench pictures clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,18 +20,26 @@ $(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
-## make run: set everything up and run the demo (embedded SQLite, demo data)
+## make run: set everything up, load the demo data and start the platform on
+## http://127.0.0.1:8000 (embedded SQLite; TANZUJI_DATABASE_URL=postgresql+psycopg://... for
+## PostgreSQL). It prints the URL and the demo logins. `make demo` tells the CLI story instead.
 run: $(VENV)/.run-installed
+	$(BIN)/tanzuji serve --demo
+
+demo: $(VENV)/.run-installed
 	$(BIN)/tanzuji demo
 
-## make test: lint (ruff) and the whole test suite (pytest)
+## make test: lint (ruff), type check (mypy, settings in pyproject.toml) and the whole test
+## suite (pytest)
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check $(LINT_DIRS)
 	$(BIN)/ruff format --check $(LINT_DIRS)
+	$(BIN)/mypy
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/mypy
 
 format: $(VENV)/.dev-installed
 	$(BIN)/ruff format $(LINT_DIRS)
@@ -40,6 +48,10 @@ format: $(VENV)/.dev-installed
 ## make bench: the engine benchmark against bw2calc (not part of the tests)
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/engine.py
+
+## make pictures: every chart and report page of the examples as PNG in report-pictures/
+pictures: $(VENV)/.dev-installed
+	$(BIN)/python scripts/report_pictures.py report-pictures
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info

@@ -29,8 +29,9 @@ def as_user(ctx: Context, user: str) -> Context:
     return ctx.with_user(user)
 
 
-def to_decision(ctx: Context, application_id: str) -> None:
-    """Submit, review (no PCR errors recorded), accept and sign off an application."""
+def to_decision(ctx: Context, application_id: str, waivers: dict[str, str] | None = None) -> None:
+    """Submit, review (no PCR errors recorded), accept and sign off an application; ``waivers``
+    (factor id -> reason) are recorded by the verifier before the sign-off (the factor gate)."""
     step = certification.ReviewRequest
     certification.submit(as_user(ctx, "applicant"), application_id)
     verifier = as_user(ctx, "verifier")
@@ -41,12 +42,19 @@ def to_decision(ctx: Context, application_id: str) -> None:
                 verifier,
                 step(application_id=application_id, action="pcr-check", findings=[]),
             )
+    for factor_id, reason in (waivers or {}).items():
+        certification.review(
+            verifier,
+            step(application_id=application_id, action="waive", factor_id=factor_id, text=reason),
+        )
     certification.review(verifier, step(application_id=application_id, action="sign-off"))
 
 
-def certify(ctx: Context, application_id: str) -> certification.CertificateResult:
-    """Take an applied application to an issued certificate."""
-    to_decision(ctx, application_id)
+def certify(
+    ctx: Context, application_id: str, waivers: dict[str, str] | None = None
+) -> certification.CertificateResult:
+    """Take an applied application to an issued certificate (``waivers`` as in to_decision)."""
+    to_decision(ctx, application_id, waivers)
     certification.decide(
         as_user(ctx, "decider"),
         certification.DecideRequest(application_id=application_id, approve=True, reason="ok"),

@@ -12,7 +12,7 @@ from tanzuji.factors.coverage import (
     licence_counts,
     region,
 )
-from tanzuji.factors.starter import load_starter
+from tanzuji.factors.starter import OPTIONAL_SETS, load_optional, load_starter
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "data.md"
 
@@ -30,6 +30,8 @@ def test_coverage_table_in_docs_equals_the_data():
         f"| {p} | {lic} | {n} |" for (p, lic), n in sorted(licence_counts(records).items())
     ]
     assert _block("licence-table") == "\n".join(lines)
+    optional = [r for name in OPTIONAL_SETS for r in load_optional(name)]
+    assert _block("optional-table") == coverage_table(optional)
 
 
 def test_the_target_size_and_china_gba_columns():

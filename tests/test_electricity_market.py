@@ -146,3 +146,41 @@ def test_instruments_as_period_totals_cover_each_run_in_proportion():
     gec = footprint.electricity.inputs[0].instruments[0]
     assert (gec.qualifies, gec.amount, gec.counted) == (True, 500.0, 500.0)
     assert footprint.total_kg_co2e == pytest.approx(890.0, rel=TOL)
+
+
+def test_a_certificate_listed_twice_counts_once():
+    # The I-REC line replaced by the same GEC serial 100 (retired): without the unique-claim
+    # check both would count and the market-based result would be 2000 x 0.04 = 80; with it
+    # the second claim covers nothing: 1000 x 0.04 + 1000 x 0.58 = 620.
+    text = MODEL.replace(
+        """{type: i-rec, amount: 0.5, unit: MWh, factor: pv, registry: I-REC,
+               serial_prefix: "IREC-", serial_start: 1, serial_end: 1,
+               vintage: 2024, region: CN, retired: false}""",
+        """{type: gec, amount: 1, unit: MWh, factor: pv, registry: "china  gec",
+               serial_prefix: "gec-2024-", serial_start: 100, serial_end: 100,
+               vintage: 2024, region: CN, retired: true}""",
+    )
+    footprint = run(text=text)
+    assert footprint.total_kg_co2e == pytest.approx(620.0, rel=TOL)
+    first, again = footprint.electricity.inputs[0].instruments
+    assert (first.qualifies, first.counted) == (True, 1000.0)
+    assert (again.qualifies, again.counted) == (False, 0.0)
+    (reason,) = again.reasons
+    assert "overlap" in reason and "e.yaml:" in reason and "each certificate counts once" in reason
+
+
+def test_period_totals_may_back_two_inputs_of_one_site():
+    # Two runs' inputs of 2000 kWh each, the site used 8 MWh and holds 2 MWh of GEC: each input
+    # is covered a quarter by the same certificates (shared period totals, not a double
+    # claim): 2 x (500 x 0.04 + 1500 x 0.58) = 2 x 890 = 1780.
+    text = MODEL.replace("{type: gec, amount: 1,", "{type: gec, amount: 2,").replace(
+        "serial_start: 100, serial_end: 100,", "serial_start: 100, serial_end: 101,"
+    )
+    text = text.replace("        market:\n", "        market:\n          period_consumption: 8\n")
+    start = text.index("      - factor: grid")
+    end = text.index("factors:")
+    block = text[start:end].replace("RESIDUAL", "          residual_mix: residual")
+    text = text[:start] + block + block + text[end:]
+    footprint = run(text=text)
+    assert footprint.total_kg_co2e == pytest.approx(1780.0, rel=TOL)
+    assert all(i.instruments[0].qualifies for i in footprint.electricity.inputs)

@@ -44,11 +44,24 @@ def test_unit_filter_holds_on_every_labelled_item_with_a_unit(index, eval_items)
             assert units.convertible(unit, candidate.record.unit), (item["text"], candidate.id)
 
 
-def test_guangdong_gets_the_southern_grid_2023_factor(index):
+def test_guangdong_gets_its_provincial_2023_factor(index):
+    # MEE & NBS 公告2025年第47号 附件表3: 广东 0.4419 kg CO2/kWh (data/factors/china_grid_mee.csv)
     top = index.match("外购电力", geography="CN-GD", year=2023)[0]
-    assert top.id == "cn-mee.electricity.2023.cn-csg.avg"
+    assert top.id == "cn-mee.electricity.2023.cn-gd.avg"
+    assert top.geography == "same"
+    assert "CN-GD" in top.explanation and "year 2023" in top.explanation
+    # the Southern Grid's factor is the next choice, then the national one
+    ids = [c.id for c in index.match("外购电力", geography="CN-GD", year=2023, limit=10)]
+    assert ids.index("cn-mee.electricity.2023.cn-csg.avg") < ids.index(
+        "cn-mee.electricity.2023.cn.avg"
+    )
+
+
+def test_a_city_gets_its_province_before_its_grid_region(index):
+    # 深圳 is in 广东 (CN-GD-440300 inside CN-GD inside CN-CSG)
+    top = index.match("外购电力", geography="CN-GD-440300", year=2022)[0]
+    assert top.id == "cn-mee.electricity.2022.cn-gd.avg"
     assert top.geography == "containing region"
-    assert "CN-CSG" in top.explanation and "year 2023" in top.explanation
 
 
 def test_invoice_line_is_parsed_for_amount_unit_year_place(index):
@@ -56,7 +69,7 @@ def test_invoice_line_is_parsed_for_amount_unit_year_place(index):
         text="电费", amount=12345.0, unit="kWh", year=2023, geography="CN-GD"
     )
     top = index.match("2023年6月 电费 广东 12,345 kWh")[0]
-    assert top.id == "cn-mee.electricity.2023.cn-csg.avg"
+    assert top.id == "cn-mee.electricity.2023.cn-gd.avg"
     assert top.amount_in_factor_unit == pytest.approx(12345.0)
 
 

@@ -27,6 +27,10 @@ CSG_2023 = "cn-mee.electricity.2023.cn-csg.avg"
 #: data/factors/china_grid_mee.csv row cn-mee.electricity.2023.cn-csg.avg: 0.4042 kg CO2/kWh
 #: (MEE & NBS 2023 factors, China Southern Grid average)
 CSG_2023_KG_CO2_PER_KWH = 0.4042
+GD_2023 = "cn-mee.electricity.2023.cn-gd.avg"
+#: data/factors/china_grid_mee.csv row cn-mee.electricity.2023.cn-gd.avg: 0.4419 kg CO2/kWh
+#: (MEE & NBS 公告2025年第47号 附件表3, Guangdong provincial average)
+GD_2023_KG_CO2_PER_KWH = 0.4419
 TRUCK = "us-epa.transport.medium-and-heavy-duty-truck.tkm"
 #: data/factors/epa_hub.csv row us-epa.transport.medium-and-heavy-duty-truck.tkm, per tkm:
 #: EPA Hub 2021 Table 8, 0.211 kg CO2, 0.002 g CH4, 0.0049 g N2O per short ton-mile / 1.459972
@@ -66,22 +70,22 @@ def test_chinese_and_english_text_by_hand():
         "{match: road freight truck, amount: 50, unit: tkm}",
     )
     electricity, truck = fp.matched_exchanges
-    assert (electricity.factor_id, truck.factor_id) == (CSG_2023, TRUCK)
-    # Guangdong lies in the China Southern Grid: 100 kWh * 0.4042; 50 tkm * the truck factor
+    assert (electricity.factor_id, truck.factor_id) == (GD_2023, TRUCK)
+    # Guangdong's provincial factor: 100 kWh * 0.4419; 50 tkm * the truck factor
     # (the grid factor is CO2 only, GWP100 of CO2 = 1)
-    expected = 100 * CSG_2023_KG_CO2_PER_KWH + 50 * TRUCK_KG_CO2E_PER_TKM_AR6
+    expected = 100 * GD_2023_KG_CO2_PER_KWH + 50 * TRUCK_KG_CO2E_PER_TKM_AR6
     assert fp.total_kg_co2e == pytest.approx(expected, rel=1e-12)
-    assert {f.id for f in fp.inputs.factors} == {CSG_2023, TRUCK}
+    assert {f.id for f in fp.inputs.factors} == {GD_2023, TRUCK}
     assert {f.release for f in fp.inputs.factors} == {"builtin"}
 
 
 def test_english_text_with_product_geography_default():
-    # "purchased electricity" names no place: the product's CN-GD (China Southern Grid) and
-    # its reference period's year 2023 are the hints
+    # "purchased electricity" names no place: the product's CN-GD and its reference
+    # period's year 2023 are the hints
     fp = _fp("{match: purchased electricity, amount: 2.5, unit: MWh}")
     (m,) = fp.matched_exchanges
-    assert (m.factor_id, m.geography, m.year) == (CSG_2023, "CN-GD", 2023)
-    assert fp.total_kg_co2e == pytest.approx(2500 * CSG_2023_KG_CO2_PER_KWH, rel=1e-12)
+    assert (m.factor_id, m.geography, m.year) == (GD_2023, "CN-GD", 2023)
+    assert fp.total_kg_co2e == pytest.approx(2500 * GD_2023_KG_CO2_PER_KWH, rel=1e-12)
 
 
 def test_written_hints_override_the_defaults():
@@ -99,9 +103,9 @@ def test_result_lists_the_match_for_a_verifier():
     assert data["text"] == "外购电力 广东 2023"
     assert (data["version"], data["release"]) == ("1", "builtin")
     assert 0 < data["confidence"] < 1
-    assert "外购电力" in data["explanation"] and "CN-CSG" in data["explanation"]
+    assert "外购电力" in data["explanation"] and "CN-GD" in data["explanation"]
     assert '"matched_exchanges"' in fp.to_json()
-    by_id = load_model_text(_model(f"{{factor: {CSG_2023}, amount: 100, unit: kWh}}"), "m.yaml")
+    by_id = load_model_text(_model(f"{{factor: {GD_2023}, amount: 100, unit: kWh}}"), "m.yaml")
     named = calculate(by_id, factor_source=StarterFactorSource())
     assert named.matched_exchanges is None and '"matched_exchanges"' not in named.to_json()
     assert named.total_kg_co2e == pytest.approx(fp.total_kg_co2e, rel=1e-12)
@@ -130,7 +134,7 @@ def test_exchange_record_carries_the_match():
     compiled = compile_model(loaded, matcher=StarterMatcher())
     (record,) = [r for r in compiled.system.exchanges if r.kind == "input"]
     (m,) = compiled.matches
-    assert record.factor_id == CSG_2023
+    assert record.factor_id == GD_2023
     assert record.match_text == "外购电力 广东 2023"
     assert record.match_confidence == m.confidence
     assert record.match_explanation == m.explanation
@@ -204,5 +208,5 @@ def test_cli_calc_prints_the_match(tmp_path):
     result = CliRunner().invoke(app, ["calc", str(path)])
     assert result.exit_code == 0, result.output
     assert "matched 文本匹配" in result.output
-    assert CSG_2023 in result.output
+    assert GD_2023 in result.output
     assert "confidence 置信度" in result.output

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -101,3 +104,34 @@ def test_pdf_carries_the_declared_values(declared):
     for value in declared.carbon_footprint.by_life_cycle_stage_kg_co2e_per_kwh.values():
         assert number(value) in text
     assert declared.eu_declaration_of_conformity_id in text
+    # the method note in both languages (the JSON keeps the English one)
+    assert "尚未采用" in text and "is not yet applied" in text
+
+
+def declaration_pdf(lang: str) -> bytes:
+    loaded = load_model(EXAMPLES / "lfp_battery_pack.yaml")
+    footprint = calculate(loaded, factor_source=StarterFactorSource())
+    return declaration.to_pdf(
+        declaration.declare(footprint, declaration.load_details(DETAILS)), lang
+    )
+
+
+def test_pdf_bytes_are_reproducible(declared):
+    """No clock in the PDF (no /CreationDate, /ModDate or /ID; WeasyPrint writes them only when
+    asked), so the same inputs and versions give the same bytes, in another process too."""
+    pdf = declaration.to_pdf(declared, "zh")
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert "/ID" not in reader.trailer
+    assert not {"/CreationDate", "/ModDate"} & set(reader.metadata)
+    script = (
+        "import sys, hashlib; sys.path.insert(0, sys.argv[1]);"
+        "from test_report_declaration import declaration_pdf;"
+        "print(hashlib.sha256(declaration_pdf('zh')).hexdigest())"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(Path(__file__).parent)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == hashlib.sha256(pdf).hexdigest()

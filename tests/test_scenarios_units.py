@@ -97,6 +97,8 @@ def test_sweep_table():
         ("rpet_share=0:1:0", "step must be > 0"),
         ("rpet_share=0:1e9:1", "at most 10000"),
         ("rpet_share=a,b", "is not understood"),
+        ("rpet_share=0:1", "a range has 3 parts START:STOP:STEP, found 2"),
+        ("rpet_share=0:1:0.1:5", "a range has 3 parts START:STOP:STEP, found 4"),
     ],
 )
 def test_bad_sweeps(text, message):

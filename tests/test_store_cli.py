@@ -160,8 +160,8 @@ def test_starter_data_loads_matches_and_resolves(cli_db: str, tmp_path: Path, ca
         capsys,
         monkeypatch,
     )
-    # the example of docs/matching.md: Guangdong lies in the China Southern Grid region
-    assert code == 0 and "cn-mee.electricity.2023.cn-csg.avg" in out
+    # the example of docs/matching.md: Guangdong's provincial factor (公告2025年第47号 表3)
+    assert code == 0 and "cn-mee.electricity.2023.cn-gd.avg" in out
     code, out, _ = run(["factors", "release", "create", "2026.1"], capsys, monkeypatch)
     assert f"{len(load_starter())} factors" in out
     model = tmp_path / "m.yaml"

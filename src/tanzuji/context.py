@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,9 @@ from tanzuji.settings import Settings
 from tanzuji.store import db
 from tanzuji.store.factor_repository import DatabaseFactorSource, FactorDatabase
 from tanzuji.store.library import DatabaseLibrarySource
+
+if TYPE_CHECKING:
+    from tanzuji.scale.snapshot import SnapshotCache
 
 
 def utc_now() -> dt.datetime:
@@ -267,6 +271,14 @@ class Context:
     def monte_carlo_options(self) -> MonteCarloOptions:
         """Monte Carlo options (settings ``mc_*``)."""
         return monte_carlo_options(self.settings)
+
+    @property
+    def snapshots(self) -> SnapshotCache:
+        """The process's cache of snapshot intensities (``data_dir/snapshots``, setting
+        ``snapshot_cache_entries``; :mod:`tanzuji.scale.snapshot`)."""
+        from tanzuji.scale.snapshot import cache_for
+
+        return cache_for(self.data_dir / "snapshots", int(self.settings.snapshot_cache_entries))
 
     def require_database(self) -> db.Database:
         """The database, or a clear error when there is none."""

@@ -378,3 +378,39 @@ class PactRemoteError(PactError):
 
     code = "pact_remote_error"
     http_status = 502
+
+
+class AuthenticationFailed(TanzujiError):
+    """A login, session or API token is missing, wrong, expired or revoked (HTTP 401)."""
+
+    code = "unauthenticated"
+    http_status = 401
+
+
+class TooManyAttempts(TanzujiError):
+    """Too many failed logins for a user name or client address within the window (HTTP 429);
+    ``retry_after_s`` says when to try again."""
+
+    code = "too_many_attempts"
+    http_status = 429
+
+
+class CsrfFailed(TanzujiError):
+    """An unsafe request authenticated by a cookie lacks the session's CSRF token (HTTP 403)."""
+
+    code = "csrf_failed"
+    http_status = 403
+
+
+class JobError(TanzujiError):
+    """A background job cannot be queued: unknown kind or invalid parameters (HTTP 422)."""
+
+    code = "job_error"
+    http_status = 422
+
+
+class BatchInputError(TanzujiError):
+    """A file or table of product variants breaks the long input format (docs/scale.md): a
+    missing column, an unknown input id, a non-numeric amount, unsorted variants."""
+
+    code = "batch_input_error"

@@ -32,7 +32,7 @@ from tanzuji.library.foreground import LibrarySource
 from tanzuji.model.compile import CompiledModel, CreditEntry, MatchedInput, compile_model
 from tanzuji.model.electricity import ElectricityUse
 from tanzuji.model.files import LoadedModel
-from tanzuji.model.rules import DEFAULT_RULES, CalculationRules
+from tanzuji.model.rules import DEFAULT_RULES, CalculationRules, ElectricityBasis
 from tanzuji.model.scenarios import ParameterSet, with_value
 
 
@@ -851,7 +851,7 @@ def _has_market_data(compiled: CompiledModel) -> bool:
 def _electricity(
     compiled: CompiledModel,
     footprint: Footprint,
-    compile_other: Callable[[str], CompiledModel],
+    compile_other: Callable[[ElectricityBasis], CompiledModel],
     calculation_of: Callable[[CompiledModel], Calculation],
 ) -> ElectricityResult | None:
     """Both electricity results: the reported one is ``footprint``; the other is compiled and
@@ -903,7 +903,7 @@ def calculate(
     """
     chosen = gases.check_gwp_set(gwp_set)
 
-    def compiled_with(electricity: str) -> CompiledModel:
+    def compiled_with(electricity: ElectricityBasis) -> CompiledModel:
         return compile_model(
             loaded,
             factor_source,

@@ -265,7 +265,7 @@ class ContributionItem:
     primary: bool
 
 
-def _combine(a: tuple[int, ...] | None, b: tuple[int, ...] | None) -> tuple[float, ...]:
+def _combine(a: tuple[float, ...] | None, b: tuple[float, ...] | None) -> tuple[float, ...]:
     """Per-indicator worst of two pedigrees; a missing one is ignored; none known = 5s."""
     if a is None and b is None:
         return UNKNOWN_SCORES
@@ -293,7 +293,7 @@ def contribution_items(
     emitted = characterization[b_rows] * b_vals * supply[b_cols]
     direct = np.bincount(b_cols, weights=emitted, minlength=len(system.activities))
     items: list[ContributionItem] = []
-    factor_pedigree: dict[int, tuple[int, ...] | None] = {}
+    factor_pedigree: dict[int, tuple[float, ...] | None] = {}
     for e, src in enumerate(bio.sources):
         col = int(b_cols[e])
         record = records[src] if src >= 0 else None

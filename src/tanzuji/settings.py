@@ -421,6 +421,151 @@ for _s in (
         "(not shipped: its licence forbids redistribution); empty means Tanzuji's own model "
         "of the specification.",
     ),
+    Setting("web_host", "127.0.0.1", "-", "Address the web platform (tanzuji serve) listens on."),
+    Setting("web_port", 8000, "1", "TCP port of the web platform.", minimum=1, maximum=65535),
+    Setting(
+        "web_workers",
+        1,
+        "1",
+        "Worker processes of tanzuji serve (uvicorn workers; each also runs background jobs).",
+        minimum=1,
+    ),
+    Setting(
+        "web_secret",
+        "",
+        "-",
+        "Secret key of the web platform (signs the login form's CSRF cookie); empty means a "
+        "random key generated once in data_dir/web/secret.",
+    ),
+    Setting(
+        "web_max_request_bytes",
+        50_000_000,
+        "bytes",
+        "Largest request body the web platform accepts (HTTP 413 beyond it).",
+        minimum=1,
+    ),
+    Setting(
+        "web_session_lifetime_s",
+        28_800,
+        "s",
+        "How long a login session lasts without activity before it must log in again.",
+        minimum=60,
+    ),
+    Setting(
+        "web_cookie_secure",
+        False,
+        "-",
+        "Mark session cookies Secure (set it behind an HTTPS reverse proxy).",
+    ),
+    Setting(
+        "web_login_attempts",
+        5,
+        "1",
+        "Failed logins allowed per user name and per client address within "
+        "web_login_window_s before further attempts are refused (HTTP 429).",
+        minimum=1,
+    ),
+    Setting(
+        "web_login_window_s",
+        300,
+        "s",
+        "Window of the login rate limit.",
+        minimum=1,
+    ),
+    Setting(
+        "web_page_size",
+        50,
+        "1",
+        "Default number of items in one page of an API list (limit).",
+        minimum=1,
+    ),
+    Setting(
+        "web_max_page_size",
+        500,
+        "1",
+        "Largest number of items one page of an API list returns.",
+        minimum=1,
+    ),
+    Setting(
+        "job_threads",
+        2,
+        "1",
+        "Background jobs one web process runs at the same time.",
+        minimum=1,
+    ),
+    Setting(
+        "job_poll_interval_s",
+        1.0,
+        "s",
+        "How often the job runner looks for queued jobs and writes its heartbeat.",
+        minimum=0.05,
+    ),
+    Setting(
+        "job_stale_after_s",
+        30.0,
+        "s",
+        "A running job whose runner wrote no heartbeat for this long is taken as interrupted "
+        "(its process stopped): resumed from the start or marked failed.",
+        minimum=1.0,
+    ),
+    Setting(
+        "job_max_attempts",
+        2,
+        "1",
+        "Times an interrupted job is started in all before it is marked failed.",
+        minimum=1,
+    ),
+):
+    register(_s)
+
+
+# Scale: snapshots, batch footprints, distributed jobs, rechecks at scale (docs/scale.md).
+for _s in (
+    Setting(
+        "dask_scheduler",
+        "",
+        "-",
+        "Address of a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786) that runs batch "
+        "and Monte Carlo jobs; empty means a LocalCluster on this machine.",
+    ),
+    Setting(
+        "dask_workers",
+        2,
+        "1",
+        "Worker processes of the LocalCluster started when no dask_scheduler is set.",
+        minimum=1,
+    ),
+    Setting(
+        "batch_chunk_rows",
+        4_000_000,
+        "rows",
+        "Rows of product variants read, scored and written at a time by a batch run (memory "
+        "grows with it: about 40 bytes per row, a few chunks at once).",
+        minimum=1_000,
+    ),
+    Setting(
+        "batch_threads",
+        2,
+        "1",
+        "Threads that score one chunk of a batch run.",
+        minimum=1,
+    ),
+    Setting(
+        "snapshot_cache_entries",
+        8,
+        "1",
+        "Snapshots (factor release x model version) whose intensities are kept in memory; "
+        "more are kept on disk in data_dir/snapshots.",
+        minimum=1,
+    ),
+    Setting(
+        "recheck_threshold_percent",
+        5.0,
+        "%",
+        "A recheck lists a certificate when its footprint under a new factor release moved "
+        "by more than this share of the certified value (the label scheme's threshold).",
+        minimum=0.0,
+    ),
 ):
     register(_s)
 

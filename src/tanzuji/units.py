@@ -31,7 +31,7 @@ EUR = [currency_eur]
 """
 
 #: The unit registry shared by the whole project.
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+ureg: pint.UnitRegistry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
 for _line in _EXTRA_DEFINITIONS.strip().splitlines():
     ureg.define(_line.strip())
 

@@ -147,8 +147,11 @@ def qr_code(text: str) -> segno.QRCode:
     """
     segments = [(part, segno.consts.MODE_MAPPING[mode]) for part, mode in qr_segments(text)]
     for level in QR_ERROR_LEVELS:
-        code = segno.make(segments, error=level, boost_error=True, micro=False)
-        if code.version <= MAX_QR_VERSION:
+        # segno takes a list of (content, mode) segments (see segno.encoder.prepare_data);
+        # its type hints name only a single content.
+        code = segno.make(segments, error=level, boost_error=True, micro=False)  # type: ignore[arg-type]
+        # micro=False: the version is a number (only Micro QR versions are "M1".."M4")
+        if isinstance(code.version, int) and code.version <= MAX_QR_VERSION:
             return code
     raise CertificationError(
         f"the label's QR text ({len(text)} characters) needs QR version {code.version} even "
@@ -304,7 +307,9 @@ def render_png(certificate: Certificate, qr: str, scale: int = 2) -> bytes:
     for shape in layout.shapes:
         _png_shape(draw, shape, s)
     for text in layout.texts:
-        bold = {"stroke_width": s // 2 or 1, "stroke_fill": text.colour} if text.bold else {}
+        bold: dict[str, Any] = {}
+        if text.bold:
+            bold = {"stroke_width": s // 2 or 1, "stroke_fill": text.colour}
         draw.text(
             (text.x * s, text.y * s),
             text.text,

@@ -68,7 +68,10 @@ CERTIFIED = (State.issued, State.under_surveillance, State.renewed)
 class PcrFinding(Protocol):
     """What the decision gate needs of a PCR check finding (from :mod:`tanzuji.pcr`)."""
 
-    severity: str
+    @property
+    def severity(self) -> str:
+        """``error`` blocks the decision; other severities are recorded."""
+        ...
 
 
 def _stamp(

@@ -32,6 +32,9 @@ from tanzuji.cli import library as _library  # noqa: F401  isort: skip
 from tanzuji.cli import model as _model  # noqa: F401  isort: skip
 from tanzuji.cli import report as _report  # noqa: F401  isort: skip
 from tanzuji.cli import pact as _pact  # noqa: F401  isort: skip
+from tanzuji.cli import serve as _serve  # noqa: F401  isort: skip
+
+from tanzuji.cli import batch as _batch  # noqa: F401  isort: skip
 
 
 def report_error(exc: TanzujiError, as_json: bool) -> None:

@@ -14,6 +14,7 @@ from rich.tree import Tree
 from tanzuji.cli.app import app, console, context, write_output
 from tanzuji.cli.inputs import model_input
 from tanzuji.footprint import Footprint, SweepResult, TreeOut
+from tanzuji.report import terms
 from tanzuji.services import calculation, report
 
 
@@ -191,12 +192,13 @@ def print_footprint(footprint: Footprint, by: By = By.stage, zh: bool = False) -
             markup=False,
             soft_wrap=True,  # one line per match, whatever the terminal width
         )
-    for m in footprint.gwp_set_mismatches or []:
-        of = "an unstated GWP set 未注明" if m.gwp_set == "unknown" else m.gwp_set
+    for mismatch in footprint.gwp_set_mismatches or []:
+        of = "an unstated GWP set 未注明" if mismatch.gwp_set == "unknown" else mismatch.gwp_set
         console.print(
-            f"[yellow]warning 注意[/] factor 因子 {m.factor_id} v{m.version} is CO2e of {of}, "
+            f"[yellow]warning 注意[/] factor 因子 {mismatch.factor_id} v{mismatch.version} "
+            f"is CO2e of {of}, "
             f"not {footprint.gwp_set} (GWP 值集不一致), added as published: "
-            f"{m.kg_co2e:,.4g} kg CO2e",
+            f"{mismatch.kg_co2e:,.4g} kg CO2e",
             highlight=False,
             soft_wrap=True,
         )
@@ -214,19 +216,17 @@ def print_modelling(footprint: Footprint) -> None:
     set, each on its own line (ISO 14067:2018 6.4.6: credits never hidden in a total)."""
     credits = footprint.credits
     if credits is not None:
-        counted = (
-            "counted in the total 计入总量" if credits.counted_kg_co2e else "not counted 不计入"
-        )
         console.print(
-            f"credits 抵扣 {credits.credits_kg_co2e:,.6g} kg CO2e ({counted}: "
-            f"{credits.counted_kg_co2e:,.6g}) · burdens 排放 {credits.burdens_kg_co2e:,.6g} · "
-            f"net 净值 {credits.net_kg_co2e:,.6g}",
+            f"credits 抵扣 {credits.credits_kg_co2e:,.6g} kg CO2e (counted in the total "
+            f"计入总量: {credits.counted_kg_co2e:,.6g}) · burdens 排放 "
+            f"{credits.burdens_kg_co2e:,.6g} · net 净值 {credits.net_kg_co2e:,.6g}",
             highlight=False,
         )
         for item in credits.items:
+            counted = "counted 计入" if item.counted else "reported apart 单列，不计入"
             console.print(
                 f"  {item.kind} {item.target_name_en} {item.amount:,.6g} {item.unit}: "
-                f"{item.kg_co2e:,.6g} kg CO2e ({item.location})",
+                f"{item.kg_co2e:,.6g} kg CO2e, {counted} ({item.location})",
                 markup=False,
                 highlight=False,
             )
@@ -286,18 +286,20 @@ def print_sweep(table: SweepResult) -> None:
         f"{fu.get('amount', 1):g} {fu.get('unit', '')}, {table.gwp_set})",
         header_style="bold",
     )
-    stages = sorted({s for row in table.rows for s in row.by_stage})
-    grid.add_column(table.parameter, justify="right")
-    grid.add_column("total 合计", justify="right")
+    # stages in life-cycle order; cells fold rather than lose digits to an ellipsis
+    stages = terms.stage_order(sorted({s for row in table.rows for s in row.by_stage}))
+    grid.add_column(table.parameter, justify="right", overflow="fold")
+    grid.add_column("total 合计", justify="right", overflow="fold")
     if any(row.credits_kg_co2e is not None for row in table.rows):
-        grid.add_column("credits 抵扣", justify="right")
+        grid.add_column("credits 抵扣", justify="right", overflow="fold")
     for stage in stages:
-        grid.add_column(stage, justify="right")
+        grid.add_column(stage, justify="right", overflow="fold")
     for row in table.rows:
-        cells = [f"{row.value:g}", f"{row.total_kg_co2e:,.6g}"]
+        # 4 significant digits, as the reports print them (--json has the full values)
+        cells = [f"{row.value:g}", f"{row.total_kg_co2e:,.4g}"]
         if len(grid.columns) > 2 + len(stages):
-            cells.append(f"{row.credits_kg_co2e or 0:,.6g}")
-        cells += [f"{row.by_stage.get(s, 0.0):,.6g}" for s in stages]
+            cells.append(f"{row.credits_kg_co2e or 0:,.4g}")
+        cells += [f"{row.by_stage.get(s, 0.0):,.4g}" for s in stages]
         grid.add_row(*cells)
     console.print(grid)
 

@@ -8,6 +8,7 @@ The database is the ``database_url`` setting (``TANZUJI_DATABASE_URL``), else th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -36,8 +37,11 @@ app.add_typer(factors_app, name="factors")
 __all__ = ["STARTER_REVIEWER", "factors_app"]
 
 
-def exclude_licence_option(what: str = "factors") -> typer.models.OptionInfo:
-    """``--exclude-licence PATTERN`` (repeatable): licences this deployment does not accept."""
+def exclude_licence_option(what: str = "factors") -> Any:
+    """``--exclude-licence PATTERN`` (repeatable): licences this deployment does not accept.
+
+    Typed ``Any`` like ``typer.Option`` itself, so it can default a ``list[str]`` parameter.
+    """
     return typer.Option(
         None,
         "--exclude-licence",
@@ -151,9 +155,16 @@ def print_import(report: ImportReport) -> None:
 
 
 @factors_app.command("load-starter")
-def load_starter_command() -> None:
+def load_starter_command(
+    sets: list[str] = typer.Option(
+        [],
+        "--with",
+        help="also load an optional shipped set (可选数据集), e.g. gbt51366 "
+        "(GB/T 51366-2019 building materials and freight); repeatable",
+    ),
+) -> None:
     """Load the shipped starter factors as published (初始数据): China grid, IPCC 2006, ..."""
-    print_import(service.load_starter(context(need_database=True)))
+    print_import(service.load_starter(context(need_database=True), sets=sets or ()))
 
 
 def _print_candidates(found: service.Candidates, title: str) -> None:

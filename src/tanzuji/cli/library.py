@@ -334,8 +334,8 @@ def derive(
 def shipped() -> None:
     """Derived factors shipped with Tanzuji (随附的推导因子)."""
     table = Table(title="shipped derived factors 随附推导因子")
-    for header in ("name 名称", "factors 因子", "library 数据库", "GWP", "file 文件"):
-        table.add_column(header)
+    for column in ("name 名称", "factors 因子", "library 数据库", "GWP", "file 文件"):
+        table.add_column(column)
     for name, path in shipped_derived().items():
         header, records = read_derived(path)
         table.add_row(

@@ -48,7 +48,7 @@ from scipy.sparse import csgraph
 
 from tanzuji import quality
 from tanzuji.engine.calculate import characterization_vector
-from tanzuji.engine.solver import SolverStructure, TechnosphereSolver
+from tanzuji.engine.solver import LoopBlock, SolverStructure, TechnosphereSolver
 from tanzuji.engine.system import ProductSystem
 from tanzuji.errors import UncertaintySpecError
 
@@ -302,7 +302,7 @@ class _Stage:
         return out
 
 
-def _block_solver(block, single: bool) -> Callable[[np.ndarray], np.ndarray]:
+def _block_solver(block: LoopBlock, single: bool) -> Callable[[np.ndarray], np.ndarray]:
     """Solve with one large mean block (dense LU, in single precision if asked; or sparse)."""
     if block.dense is None:
         return lambda rhs: block.solve(rhs, transposed=False)
@@ -322,7 +322,7 @@ def _block_solver(block, single: bool) -> Callable[[np.ndarray], np.ndarray]:
     return solve
 
 
-def _small_inverse(blocks: list[tuple[int, int, object]], size: int) -> sp.csr_matrix | None:
+def _small_inverse(blocks: list[tuple[int, int, LoopBlock]], size: int) -> sp.csr_matrix | None:
     """Block-diagonal matrix of the explicit inverses of small dense mean blocks."""
     rows, cols, vals = [], [], []
     for lo, hi, block in blocks:
@@ -402,7 +402,9 @@ def _stages(
     return stages
 
 
-def _loop_stage(lo, hi, before, inner: _Entries, blocks: dict, single: bool) -> _Stage:
+def _loop_stage(
+    lo, hi, before, inner: _Entries, blocks: dict[int, LoopBlock], single: bool
+) -> _Stage:
     """The loops of one level: small blocks by their explicit mean inverse, large ones by
     their mean factorization (see :data:`SMALL_BLOCK_MAX`)."""
     stage_blocks = [
@@ -636,9 +638,10 @@ class MonteCarlo:
             if stage.before is not None:
                 rhs -= stage.before.product(stage.before.values(factors), x)
             if stage.inside is None:
+                # an acyclic stage carries one of the two (see _acyclic_stage)
                 if stage.inverse_diagonal is not None:
                     rhs *= stage.inverse_diagonal[:, None]
-                else:
+                elif stage.diagonal is not None:
                     rhs /= stage.diagonal.scatter @ stage.diagonal.values(factors)
                 x[stage.start : stage.stop] = rhs
                 continue

@@ -30,6 +30,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, overload
 
 import numpy as np
 import scipy.linalg
@@ -486,6 +487,14 @@ def _row_slice(matrix: sp.csr_matrix, start: int, stop: int) -> sp.csr_matrix:
     )
 
 
+@overload
+def _column_part(
+    rows: sp.csr_matrix, lo: int, hi: int, empty_ok: Literal[True]
+) -> sp.csr_matrix: ...
+@overload
+def _column_part(
+    rows: sp.csr_matrix, lo: int, hi: int, empty_ok: bool = False
+) -> sp.csr_matrix | None: ...
 def _column_part(
     rows: sp.csr_matrix, lo: int, hi: int, empty_ok: bool = False
 ) -> sp.csr_matrix | None:

@@ -78,7 +78,7 @@ class ExchangeRecord:
     kind: str  # "input", "emission", "factor_flow", "reference"
     uncertainty: dict[str, Any] | None = None
     #: 1..5 per indicator; fractional after a text match (quality.degrade_for_match, R5)
-    pedigree: tuple[float, float, float, float, float] | None = None
+    pedigree: tuple[float, ...] | None = None  # the five pedigree scores
     primary: bool = False
     factor_id: str | None = None
     amount: float | None = None  # in ``unit``, as written (uncertainty specs are in this unit)

@@ -141,7 +141,7 @@ class ChainedSource:
         flat: list[FactorSource] = []
         for source in sources:
             flat.extend(source.sources if isinstance(source, ChainedSource) else [source])
-        self.sources = flat
+        self.sources: list[FactorSource] = flat
 
     def resolve(self, ref: str) -> FactorData:
         misses: list[str] = []

@@ -25,8 +25,9 @@ def category(record: FactorRecord) -> str:
 
     ``waste`` end-of-life treatment; ``electricity`` grid electricity incl. its losses and
     upstream; ``transport`` freight and travel (per tkm, pkm, km); ``materials`` material
-    production (cradle to gate, per mass); ``agriculture`` crops, livestock, fertiliser;
-    ``energy`` fuels burned and heat or steam bought; ``other`` the rest (water supply ...).
+    production (per mass, or cradle to gate per volume, area or piece); ``agriculture`` crops,
+    livestock, fertiliser; ``energy`` fuels burned and heat or steam bought; ``other`` the rest
+    (water supply ...).
     """
     text = f"{record.id} {record.name_en} {record.activity}".lower()
     if "waste" in record.id or "end-of-life" in text:
@@ -35,7 +36,9 @@ def category(record: FactorRecord) -> str:
         return "electricity"
     if record.unit in _TRANSPORT_UNITS or "transport" in text or "freight" in text:
         return "transport"
-    if "material" in text and units.dimension(record.unit) == units.dimension("kg"):
+    if "material" in text and (
+        units.dimension(record.unit) == units.dimension("kg") or record.boundary == "cradle_to_gate"
+    ):
         return "materials"
     if record.boundary == "combustion" or "fuel" in text or "steam" in text:
         return "energy"

@@ -359,6 +359,7 @@ def check_batch(
     checked: list[tuple[FactorRecord, str, str | None]] = []
     for position, item in enumerate(items, start=1):
         label = f"{source_name} record {position}"
+        record: FactorRecord | None
         if isinstance(item, FactorRecord):
             record = item
         else:
@@ -457,7 +458,7 @@ def same_content(record: FactorRecord, version: int, content_hash: str) -> bool:
 def changed_fields(previous: FactorRecord | None, record: FactorRecord) -> list[str]:
     if previous is None:
         return []
-    skip = REVIEW_FIELDS | {"version"}
+    skip = {*REVIEW_FIELDS, "version"}
     before, after = previous.model_dump(exclude=skip), record.model_dump(exclude=skip)
     return sorted(k for k in after if before.get(k) != after[k])
 

@@ -144,7 +144,12 @@ def _flow(key: str, name: str, flow_type: str, category: list[str] | None = None
 
 
 def _exchange(
-    internal_id: int, flow: dict, amount: float, unit: str, is_input: bool, reference: bool
+    internal_id: int,
+    flow: dict,
+    amount: float | None,  # a validated record has every gas amount_kg filled
+    unit: str,
+    is_input: bool,
+    reference: bool,
 ) -> dict:
     ref = {k: flow[k] for k in ("@type", "@id", "name", "flowType")}
     return {

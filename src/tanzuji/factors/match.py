@@ -350,7 +350,7 @@ class FactorIndex:
             known = self._term("~" + concept) if concept else None
             if concept:
                 concepts.add(concept)
-            if known is not None:
+            if known is not None and concept:  # a known concept
                 scale = CONTEXT_WEIGHT if concept in contexts else 1.0
                 label = " ".join(group_words) or "~" + concept
                 slots.append(_Slot(label, scale * known[0], known[1]))
@@ -602,8 +602,11 @@ class FactorIndex:
     @staticmethod
     def _top(idx: np.ndarray, score: np.ndarray, limit: int) -> list[tuple[int, float]]:
         if len(idx) > limit * 4:
-            part = np.argpartition(-score, limit * 4)[: limit * 4]
-            idx, score = idx[part], score[part]
+            # keep every score tied with the cut-off too, so that ties always break on the
+            # index order (an arbitrary subset of equal scores would differ between indexes)
+            cut = -np.partition(-score, limit * 4 - 1)[limit * 4 - 1]
+            keep = score >= cut
+            idx, score = idx[keep], score[keep]
         order = sorted(zip(idx.tolist(), score.tolist(), strict=True), key=lambda p: (-p[1], p[0]))
         return order[:limit]
 

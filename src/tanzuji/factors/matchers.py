@@ -40,7 +40,10 @@ class FactorMatcher(Protocol):
         a database release name, or None for the newest published database versions).
     """
 
-    release: str | None
+    @property
+    def release(self) -> str | None:
+        """Release recorded on the factors this matcher picks."""
+        ...
 
     def match(
         self,

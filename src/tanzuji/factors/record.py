@@ -74,7 +74,7 @@ class GasAmount(_Strict):
         return self
 
     @model_serializer(mode="wrap")
-    def _omit_absent(self, handler):  # type: ignore[no-untyped-def]
+    def _omit_absent(self, handler):
         # Records without per-gas CO2e keep their stored JSON and content hash unchanged.
         data = handler(self)
         for key in ("kg_co2e", "gwp100"):

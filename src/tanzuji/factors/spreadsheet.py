@@ -21,6 +21,7 @@ References
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 #: First characters that make a spreadsheet evaluate a cell (OWASP "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -44,6 +45,6 @@ def restore(value: str) -> str:
     return value
 
 
-def neutralise_row(row: dict[str, object]) -> dict[str, str]:
+def neutralise_row(row: Mapping[str, object]) -> dict[str, str]:
     """Every cell of a CSV row as neutralised text."""
     return {key: neutralise(str(value)) for key, value in row.items()}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from tanzuji.errors import FactorFileError, UnknownFactor
+from tanzuji.errors import FactorFileError, NotFound, UnknownFactor
 from tanzuji.factors.base import FactorData
 from tanzuji.factors.record import FactorRecord, GasAmount, Source
 
@@ -72,6 +72,14 @@ STARTER_FILES: tuple[str, ...] = (
     "epa_hub.csv",
     "gba_utilities.csv",
 )
+
+#: Optional data sets shipped with Tanzuji: cited like the starter data, loaded into a factor
+#: database on request (``tanzuji factors load-starter --with NAME``) but not part of the
+#: starter data the in-memory matcher uses by default. ``gbt51366``: GB/T 51366-2019 building
+#: materials (附录D) and freight transport (附录E) — factors for building life-cycle models;
+#: matched against everyday product text by default they would win on geography alone
+#: (docs/data.md "Optional sets").
+OPTIONAL_SETS: dict[str, str] = {"gbt51366": "gbt51366_building.csv"}
 
 
 def write_rows(path: Path, rows: Iterable[Mapping[str, object]]) -> int:
@@ -175,10 +183,15 @@ def read_starter_file(text: str, *, name: str) -> list[FactorRecord]:
 
 @lru_cache(maxsize=1)
 def _load_cached() -> tuple[FactorRecord, ...]:
+    return _load_files(STARTER_FILES)
+
+
+@lru_cache(maxsize=8)
+def _load_files(names: tuple[str, ...]) -> tuple[FactorRecord, ...]:
     folder = resources.files("tanzuji") / "data" / "factors"
     records: list[FactorRecord] = []
     seen: dict[str, str] = {}
-    for name in STARTER_FILES:
+    for name in names:
         text = (folder / name).read_text(encoding="utf-8")
         for record in read_starter_file(text, name=f"data/factors/{name}"):
             if record.id in seen:
@@ -204,6 +217,28 @@ def load_starter() -> list[FactorRecord]:
     return list(_load_cached())
 
 
+def load_optional(name: str) -> list[FactorRecord]:
+    """The factors of the optional data set ``name`` (:data:`OPTIONAL_SETS`), published.
+
+    Raises
+    ------
+    NotFound
+        ``name`` is not an optional set; the message lists the sets there are.
+    """
+    if name not in OPTIONAL_SETS:
+        raise NotFound(
+            f"no optional factor set {name!r}; the sets are {sorted(OPTIONAL_SETS)}",
+            found=name,
+            expected=sorted(OPTIONAL_SETS),
+        )
+    return list(_load_files((OPTIONAL_SETS[name],)))
+
+
+def load_all_shipped() -> list[FactorRecord]:
+    """The starter factors and those of every optional set (ids are unique across them)."""
+    return list(_load_files(STARTER_FILES + tuple(OPTIONAL_SETS.values())))
+
+
 #: What :class:`StarterFactorSource` records as the release of the factors it resolves: the
 #: starter data built into this installation of Tanzuji, not a database release.
 BUILTIN_RELEASE = "builtin"
@@ -220,7 +255,9 @@ class StarterFactorSource:
     """
 
     def __init__(self) -> None:
-        self._by_id = {record.id: record for record in _load_cached()}
+        # resolving an id is unambiguous, so the optional sets' factors resolve too (a model
+        # may name cn-gbt51366 ids); only the matcher keeps to the starter data
+        self._by_id = {record.id: record for record in load_all_shipped()}
 
     def resolve(self, ref: str) -> FactorData:
         factor_id, _, release = ref.partition("@")

@@ -164,7 +164,7 @@ def synonyms() -> SynonymTable:
 
 
 @lru_cache(maxsize=1)
-def _jieba():  # type: ignore[no-untyped-def]
+def _jieba():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
@@ -529,9 +529,9 @@ def _unit_of(word: str) -> tuple[str, int] | None:
         if mapped:
             return mapped, length
     if re.match(r"[A-Za-z]", word):
-        head = re.match(r"[A-Za-z][A-Za-z0-9*/.²³]*", word)
-        if head:
-            token = head.group(0).rstrip(".")
+        latin = re.match(r"[A-Za-z][A-Za-z0-9*/.²³]*", word)
+        if latin:
+            token = latin.group(0).rstrip(".")
             try:
                 units.parse_unit(token)
             except UnknownUnit:

@@ -148,8 +148,8 @@ def _ilcd_flow(flow_id: str, root: ET.Element, library: Library) -> Flow:
         cas=x.text(root, "CASNumber"),
         formula=x.text(root, "sumFormula"),
     )
-    prop = library.flow_properties.get(reference_prop)
-    group = library.unit_groups.get(prop.unit_group) if prop else None
+    flow_property = library.flow_properties.get(reference_prop)
+    group = library.unit_groups.get(flow_property.unit_group) if flow_property else None
     flow.reference_unit = group.reference_unit if group else ""
     return flow
 

@@ -95,7 +95,7 @@ def derived_records(
             skipped.append(Skipped(column.id, f"reference unit {system.units[j]!r} is not a unit"))
             continue
         gases = [
-            GasAmount(gas=key.gas, origin=key.origin, amount_kg=float(gas_amounts[j, k] * per_unit))  # type: ignore[arg-type]
+            GasAmount(gas=key.gas, origin=key.origin, amount_kg=float(gas_amounts[j, k] * per_unit))
             for k, key in enumerate(system.flows)
             if gas_amounts[j, k] != 0.0
         ]
@@ -115,7 +115,7 @@ def derived_records(
                     year=process.year,
                     source=_source(provenance, process.name, column.id),
                     licence=_licence(provenance, process.licence),
-                    status=derivation.status,  # type: ignore[arg-type]
+                    status=derivation.status,
                     comment=_comment(provenance, derivation, excluded.get(process.id, Counter())),
                 )
             )

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tanzuji.errors import LibraryError
@@ -110,7 +110,8 @@ def _get(obj: dict[str, Any], *keys: str, default: Any = None) -> Any:
     return default
 
 
-def category_path(ref: Any, categories: dict[str, dict[str, Any]]) -> str:
+# Documents are looked up by their @id, which a reference may lack (then None, not found).
+def category_path(ref: Any, categories: Mapping[Any, dict[str, Any]]) -> str:
     """``a/b/c`` for a v2 category string or a v1 reference to a Category document."""
     if isinstance(ref, str):
         return ref.strip("/")
@@ -129,7 +130,7 @@ def category_path(ref: Any, categories: dict[str, dict[str, Any]]) -> str:
     return path
 
 
-def _location(ref: Any, locations: dict[str, dict[str, Any]]) -> str:
+def _location(ref: Any, locations: Mapping[Any, dict[str, Any]]) -> str:
     if isinstance(ref, str):
         return ref
     if not isinstance(ref, dict):

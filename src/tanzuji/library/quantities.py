@@ -109,7 +109,7 @@ def _convert(exchange: Exchange, flow: Flow, library: Library) -> str:
     prop_id = exchange.flow_property or flow.reference_property
     prop = library.flow_properties.get(prop_id)
     group = library.unit_groups.get(prop.unit_group) if prop else None
-    if group is None:
+    if prop is None or group is None:
         factor = unit_factor(exchange.unit, flow.reference_unit)
         if factor is None:
             return (

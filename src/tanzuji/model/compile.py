@@ -25,6 +25,7 @@ import math
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -65,6 +66,7 @@ from tanzuji.model import formula
 from tanzuji.model.electricity import (
     ElectricityUse,
     InstrumentUse,
+    claimed_twice,
     country,
     criteria_failures,
     to_mwh,
@@ -76,10 +78,12 @@ from tanzuji.model.schema import (
     EndOfLifeLink,
     Exchange,
     InlineFactor,
+    Instrument,
     Material,
     Model,
     Name,
     Process,
+    ProcessAllocation,
     ReferenceProduct,
 )
 
@@ -333,6 +337,8 @@ class _Builder:
         self.parameter_set = parameter_set or ParameterSet()
         self.credits: list[CreditEntry] = []
         self.electricity: list[ElectricityUse] = []
+        #: counted instruments: (instrument, file:line, period totals?, the input's file:line)
+        self.claimed: list[tuple[Instrument, str, bool, str]] = []
         self.substituted: dict[str, str] = {}  # co-product column id -> location of the rule
         self.linked: dict[str, str] = {}  # product column id -> first input location using it
         self.matches: list[MatchedInput] = []
@@ -534,7 +540,8 @@ class _Builder:
         keys = [process.id] + [co.id for co in process.co_products]
         if not process.co_products:
             return _Allocation("single", np.ones(1), False, keys, "")
-        chosen, own = self.rules.allocation, process.allocation
+        # Process._allocation_given: a process with co-products names its allocation
+        chosen, own = self.rules.allocation, cast(ProcessAllocation, process.allocation)
         method = {
             "default": own,
             "causal": own,
@@ -692,7 +699,17 @@ class _Builder:
             mwh = to_mwh(amount, instrument.unit, at)
             use = InstrumentUse(instrument, at, claimed)
             use.reasons = criteria_failures(instrument, mwh, consumption, product.reference_period)
+            # Period totals (period_consumption) may back several inputs of one site, each
+            # with its share; anything else is claimed by one input once.
+            shared = exchange.market.period_consumption is not None
+            earlier = [
+                (i, w) for i, w, s, owner in self.claimed if not (shared and s) or owner == where
+            ]
+            twice = claimed_twice(instrument, earlier)
+            if twice is not None:
+                use.reasons.append(twice)
             if use.qualifies:
+                self.claimed.append((instrument, at, shared, where))
                 use.counted = min(claimed, remaining)
                 remaining -= use.counted
                 if use.counted < claimed:
@@ -1034,14 +1051,14 @@ def factor_identity(factor: FactorData) -> str:
     return f"{factor.id}@{factor.version}" + (f"/{factor.release}" if factor.release else "")
 
 
-def _pedigree(p) -> tuple[int, int, int, int, int] | None:
+def _pedigree(p) -> tuple[float, ...] | None:
     if p is None:
         return None
     return (p.reliability, p.completeness, p.temporal, p.geographical, p.technological)
 
 
 def _matched_pedigree(
-    own: tuple[int, ...] | None, factor: tuple[int, ...] | None, confidence: float
+    own: tuple[float, ...] | None, factor: tuple[float, ...] | None, confidence: float
 ) -> tuple[float, ...] | None:
     """Scores of an input whose factor was chosen by text (docs/quality.md R5).
 
@@ -1049,10 +1066,12 @@ def _matched_pedigree(
     factor's; one given: that one) are moved towards 5 by the doubt of the match. With no
     scores at all the input stays unknown (5 on every indicator under R1).
     """
-    if own is None and factor is None:
-        return None
-    if own is None or factor is None:
-        base = own or factor
+    if own is None:
+        if factor is None:
+            return None
+        base = factor
+    elif factor is None:
+        base = own
     else:
         base = tuple(max(a, b) for a, b in zip(own, factor, strict=True))
     return quality.degrade_for_match(base, confidence)

@@ -11,8 +11,11 @@ Guidance (2015) Table 7.1, as ISO 14067:2018 6.4.9.4 requires of a supplier-spec
 (standards.md 1b). Tanzuji checks what a model file can show:
 
 1. it conveys an emission rate: a ``factor`` is given (schema);
-2. unique claim: a certificate (GEC, I-REC) carries its serials, a contract its id;
-   that no serial is claimed twice across certificates is checked at certification;
+2. unique claim: a certificate (GEC, I-REC) carries its serials, a contract its id; an
+   instrument whose serials (same registry and prefix) or contract id an earlier instrument
+   of the same model already counts is not counted again (:func:`claimed_twice`) — except
+   period totals (``period_consumption``) shared by inputs of one site, each taking its
+   share; that no serial is claimed by two applications is checked at certification;
 3. tracked and cancelled: a certificate is ``retired`` on the registry;
 4. vintage: the generation year lies within the product's reference period;
 5. market boundary: the instrument's region is the country of consumption;
@@ -122,6 +125,38 @@ def criteria_failures(
     return reasons
 
 
+def _claim_key(instrument: Instrument) -> tuple[str, str]:
+    """Registry and prefix (or contract) an instrument's claim is compared within; the full
+    canonical comparison of registries and prefixes is certification's
+    (:mod:`tanzuji.certify.serials`)."""
+    registry = " ".join(instrument.registry.casefold().split())
+    if instrument.has_serials:
+        return registry, "".join((instrument.serial_prefix or "").upper().split())
+    return registry, f"contract:{instrument.contract_id}"
+
+
+def claimed_twice(instrument: Instrument, counted: list[tuple[Instrument, str]]) -> str | None:
+    """Why ``instrument`` repeats a claim of an instrument already counted in the model
+    (Scope 2 Guidance Table 7.1 criterion 2, unique claim), or None.
+
+    ``counted`` holds the instruments counted so far with their locations (file:line)."""
+    key = _claim_key(instrument)
+    for other, location in counted:
+        if _claim_key(other) != key:
+            continue
+        if not instrument.has_serials:
+            return f"contract {instrument.contract_id} is already counted at {location}"
+        if (
+            instrument.serial_start <= other.serial_end  # type: ignore[operator]
+            and other.serial_start <= instrument.serial_end  # type: ignore[operator]
+        ):
+            return (
+                f"serials {instrument.label()} overlap {other.label()}, already counted at "
+                f"{location}: each certificate counts once"
+            )
+    return None
+
+
 def _vintage_failures(instrument: Instrument, period: Period | None) -> list[str]:
     """Scope 2 Guidance Table 7.1 criterion 4: generation close to the consumption period;
     Tanzuji reads it as a vintage year within the reference period's years."""
@@ -147,6 +182,7 @@ __all__ = [
     "CERTIFICATES",
     "ElectricityUse",
     "InstrumentUse",
+    "claimed_twice",
     "country",
     "criteria_failures",
     "to_mwh",

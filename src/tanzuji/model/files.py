@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from tanzuji.errors import FactorFileError, ModelError, ModelFileError, TanzujiError
 from tanzuji.limits import InputLimits
 from tanzuji.model.schema import Model
 
 Path_ = tuple[str | int, ...]
-T = TypeVar("T")
+T = TypeVar("T", bound=BaseModel)
 
 
 @dataclass
@@ -209,7 +209,7 @@ def validate_document(
     ``what`` names the document in the message (``the model``, ``the PCR file``, ...).
     """
     try:
-        return schema.model_validate(data)  # type: ignore[attr-defined, no-any-return]
+        return schema.model_validate(data)
     except ValidationError as exc:
         problems = validation_problems(exc, source_map)
         raise error(

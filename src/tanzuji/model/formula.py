@@ -113,7 +113,12 @@ def parse(text: str, *, where: str | None = None) -> ast.Expression:
 def names(text: str, *, where: str | None = None) -> set[str]:
     """Parameter names a formula refers to (function names excluded)."""
     tree = parse(text, where=where)
-    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}  # type: ignore[union-attr]
+    # parse() admits only calls of a function by its name
+    called = {
+        n.func.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} - called
 
 
@@ -124,7 +129,7 @@ def evaluate(text: str, values: Mapping[str, float], *, where: str | None = None
     def visit(node: ast.AST) -> float:
         if isinstance(node, ast.Expression):
             return visit(node.body)
-        if isinstance(node, ast.Constant):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
             return float(node.value)
         if isinstance(node, ast.Name):
             if node.id not in values:
@@ -145,8 +150,8 @@ def evaluate(text: str, values: Mapping[str, float], *, where: str | None = None
                     location=where,
                 )
             return _BINARY[type(node.op)](left, right)
-        if isinstance(node, ast.Call):
-            return float(FUNCTIONS[node.func.id](*(visit(a) for a in node.args)))  # type: ignore[union-attr]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            return float(FUNCTIONS[node.func.id](*(visit(a) for a in node.args)))
         raise FormulaError(f"formula {_quote(text)} cannot be evaluated", location=where)
 
     try:

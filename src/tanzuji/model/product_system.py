@@ -190,6 +190,12 @@ class _Draft:
         return ImportedModel(document, self.source, self.notes)
 
 
+def _header_value(pattern: str, header: str, default: str) -> str:
+    """Group 1 of ``pattern`` in a SimaPro header, else ``default``."""
+    found = re.search(pattern, header)
+    return found[1] if found else default
+
+
 def _name(text: str) -> dict[str, str]:
     """A bilingual name field: CJK text as ``zh``, anything else as ``en``."""
     text = text.strip() or "unnamed"
@@ -199,7 +205,12 @@ def _name(text: str) -> dict[str, str]:
 def _rename(expression: str, renames: dict[str, str]) -> str:
     """``expression`` with parameter names replaced (functions untouched)."""
     tree = formula.parse(expression)
-    called = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}  # type: ignore[union-attr]
+    # parse() admits only calls of a function by its name
+    called = {
+        n.func.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id not in called and node.id in renames:
             node.id = renames[node.id]
@@ -297,9 +308,9 @@ class _JsonLd:
         written = self.draft.amount(value, text, known)
         return _rename(written, renames) if isinstance(written, str) else written
 
-    def _links(self, system: dict[str, Any]) -> dict[tuple[str, Any], str]:
+    def _links(self, system: dict[str, Any]) -> dict[tuple[str | None, Any], str | None]:
         """(consumer process id, exchange internal id or flow id) -> provider process id."""
-        out = {}
+        out: dict[tuple[str | None, Any], str | None] = {}
         for link in system.get("processLinks") or []:
             consumer = (link.get("process") or {}).get("@id")
             provider = (link.get("provider") or {}).get("@id")
@@ -333,7 +344,9 @@ class _JsonLd:
             process["allocation"] = {"ECONOMIC_ALLOCATION": "economic"}.get(
                 doc.get("defaultAllocationMethod") or "", "mass"
             )
-        inputs, avoided, emissions = [], [], []
+        inputs: list[dict[str, Any]] = []
+        avoided: list[dict[str, Any]] = []
+        emissions: list[dict[str, Any]] = []
         for exchange in exchanges:
             if exchange is reference or exchange in co_products:
                 continue
@@ -386,7 +399,8 @@ class _JsonLd:
 
     def _flow(self, exchange: dict[str, Any]) -> dict[str, Any]:
         ref = exchange.get("flow") or {}
-        return {**self.docs.get(ref.get("@id"), {}), **ref}
+        flow_id = ref.get("@id")
+        return {**(self.docs.get(flow_id, {}) if flow_id is not None else {}), **ref}
 
     def _is_output_product(self, exchange: dict[str, Any]) -> bool:
         flow_type = self._flow(exchange).get("flowType")
@@ -521,9 +535,9 @@ class _SimaPro:
         lines = text.splitlines()
         header = "\n".join(line for line in lines[:40] if line.startswith("{"))
         sep = {"semicolon": ";", "comma": ",", "tab": "\t"}.get(
-            (re.search(r"\{CSV separator:\s*(\w+)", header) or [None, "Semicolon"])[1].lower(), ";"
+            _header_value(r"\{CSV separator:\s*(\w+)", header, "Semicolon").lower(), ";"
         )
-        decimal = (re.search(r"\{Decimal separator:\s*(.)", header) or [None, "."])[1]
+        decimal = _header_value(r"\{Decimal separator:\s*(.)", header, ".")
         blocks = list(_blocks(lines, sep))
         for kind, _, fields in blocks:
             if kind in _PARAMETER_BLOCKS:
@@ -636,7 +650,9 @@ class _SimaPro:
                 self.draft.notes.append(
                     f"process {pid!r}: allocation percentages unreadable; set by mass"
                 )
-        inputs, avoided, emissions = [], [], []
+        inputs: list[dict[str, Any]] = []
+        avoided: list[dict[str, Any]] = []
+        emissions: list[dict[str, Any]] = []
         for section in (*_INPUTS, "Avoided products"):
             for _, cells in fields.get(section, []):
                 if len(cells) < 3 or not cells[0].strip():
@@ -701,7 +717,8 @@ def _blocks(lines: list[str], sep: str) -> Iterator[tuple[str, int, dict[str, li
     while index < len(lines):
         kind = lines[index].strip(sep + " ")
         if kind == "Process" or kind in _PARAMETER_BLOCKS:
-            start, fields, key = index + 1, {}, None if kind == "Process" else ""
+            fields: dict[str, list[tuple[int, list[str]]]] = {}
+            start, key = index + 1, None if kind == "Process" else ""
             if key == "":
                 fields[""] = []
             index += 1

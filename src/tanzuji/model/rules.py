@@ -11,12 +11,12 @@ records the rules it was computed with (``Footprint.rules``).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 #: Allocation for a whole calculation (openLCA's calculation-setup choice): each process's own
 #: rule, or one method for all (ISO 14067:2018 6.4.6; ISO 14044 4.3.4.2).
 AllocationChoice = Literal["default", "physical", "economic", "causal", "none", "substitution"]
-ALLOCATION_CHOICES: tuple[str, ...] = AllocationChoice.__args__  # type: ignore[attr-defined]
+ALLOCATION_CHOICES: tuple[str, ...] = get_args(AllocationChoice)
 CreditCount = Literal["include", "separate"]
 EndOfLifeChoice = Literal["cff", "cut_off", "avoided_burden"]
 ElectricityBasis = Literal["market", "location"]

@@ -99,7 +99,10 @@ def parse_sweep(text: str) -> Sweep:
         raise ModelError(f"sweep {text!r} is not understood; {usage}", found=text)
     try:
         if ":" in spec:
-            values = _range(*(float(part) for part in spec.split(":")))
+            parts = spec.split(":")
+            if len(parts) != 3:
+                raise ValueError(f"a range has 3 parts START:STOP:STEP, found {len(parts)}")
+            values = _range(*(float(part) for part in parts))
         else:
             values = tuple(float(part) for part in spec.split(","))
     except (TypeError, ValueError, OverflowError) as exc:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 from tanzuji.errors import PcrError, UnknownPcr
-from tanzuji.model.rules import ALLOCATION_CHOICES, CalculationRules
+from tanzuji.model.rules import ALLOCATION_CHOICES, AllocationChoice, CalculationRules
 from tanzuji.model.schema import Model
 from tanzuji.pcr.registry import get_pcr
 from tanzuji.pcr.schema import Pcr
@@ -68,7 +69,8 @@ def rules_for(
                 f"{', '.join(ALLOCATION_CHOICES)}",
                 found=allocation,
             )
-        chosen = replace(chosen, allocation=allocation, source=f"{chosen.source}; --allocation")
+        method = cast(AllocationChoice, allocation)  # one of ALLOCATION_CHOICES (checked above)
+        chosen = replace(chosen, allocation=method, source=f"{chosen.source}; --allocation")
     return chosen, note
 
 

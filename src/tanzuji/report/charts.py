@@ -32,6 +32,8 @@ from tanzuji.report.tables import Table
 WIDTH_PX = 520
 #: The Sankey's drawing area (labels of the last column fall right of it).
 SANKEY_WIDTH_PX = 540
+#: Least room for the labels of the Sankey's right-most column (the reference product), px.
+SANKEY_LAST_LABEL_PX = 150
 HEIGHT_PX = 260
 #: Pareto charts show the largest rows and sum the rest into one "other" row.
 PARETO_ROWS = 12
@@ -58,6 +60,16 @@ class Chart:
         return vega.render_svg(self.spec)
 
 
+#: d3-format's en-US number locale with an ASCII minus sign (see ``_base``).
+NUMBER_LOCALE = {
+    "decimal": ".",
+    "thousands": ",",
+    "grouping": [3],
+    "currency": ["$", ""],
+    "minus": "-",
+}
+
+
 def _base(title: str, lang: str, width: int = WIDTH_PX, height: int | None = HEIGHT_PX) -> dict:
     spec: dict[str, Any] = {
         "$schema": vega.VEGA_LITE_SCHEMA,
@@ -70,6 +82,10 @@ def _base(title: str, lang: str, width: int = WIDTH_PX, height: int | None = HEI
             "title": {"fontSize": 13, "anchor": "start", "fontWeight": "normal"},
             "axis": {"labelFontSize": 10, "titleFontSize": 10, "titleFontWeight": "normal"},
             "legend": {"labelFontSize": 10, "titleFontSize": 10, "titleFontWeight": "normal"},
+            # d3-format writes negative numbers with U+2212, which the shipped GB 2312 font
+            # subset lacks (a fallback font drew it bold italic); the ASCII hyphen-minus is in
+            # every font and is what the tables of the report print.
+            "locale": {"number": NUMBER_LOCALE},
         },
     }
     if height is not None:
@@ -366,6 +382,13 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
     drawn = sankey.layout(nodes, links, width_px=SANKEY_WIDTH_PX, height_px=300)
     columns = max((n["column"] for n in drawn.nodes), default=0)
     label_px = max(SANKEY_WIDTH_PX / max(columns, 1) - 2 * sankey.NODE_WIDTH_PX, 60)
+    # The right-most column has no links to its right: its labels get the right padding,
+    # at least SANKEY_LAST_LABEL_PX, so the reference product's name is not cut.
+    last_label_px = max(label_px, SANKEY_LAST_LABEL_PX)
+    stage_domain = [
+        terms.stage_name(s, lang)
+        for s in terms.stage_order(sorted({stage_of.get(n["id"], "") for n in nodes}))
+    ]
     total = footprint.total_kg_co2e
     for n in drawn.nodes:
         share = f" ({100 * n['value'] / total:.0f} %)" if total else ""
@@ -377,7 +400,7 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
     )
     pixels = {"type": "quantitative", "scale": None, "axis": None}
     spec = _base(title, lang, width=int(drawn.width), height=int(drawn.height))
-    spec["padding"] = {"left": 5, "right": int(label_px) + 5, "top": 5, "bottom": 5}
+    spec["padding"] = {"left": 5, "right": int(last_label_px) + 5, "top": 5, "bottom": 5}
     link_tooltip = [
         {"field": "source", "title": terms.pick("供应方", "supplier", lang)},
         {"field": "target", "title": terms.pick("使用方", "consumer", lang)},
@@ -437,7 +460,7 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
                 "color": {
                     "field": "stage",
                     "type": "nominal",
-                    "scale": {"scheme": "tableau10"},
+                    "scale": {"scheme": "tableau10", "domain": stage_domain},
                     "title": terms.pick("阶段", "stage", lang),
                     "legend": {"orient": "bottom", "direction": "horizontal"},
                 },
@@ -458,24 +481,33 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
         },
     ]
     anchors = [{**n, "ym": (n["y0"] + n["y1"]) / 2} for n in drawn.nodes]
-    spec["layer"].append(
-        {
-            "data": {"values": vega.text_lines(anchors, "label", "x1", "ym", 11.0)},
-            "mark": {
-                "type": "text",
-                "align": "left",
-                "baseline": "middle",
-                "dx": 3,
-                "fontSize": 8.5,
-                "limit": label_px,
-            },
-            "encoding": {
-                "x": {"field": "x", **pixels},
-                "y": {"field": "y", **pixels},
-                "text": {"field": "line"},
-            },
-        }
-    )
+    for last, limit in ((False, label_px), (True, last_label_px)):
+        spec["layer"].append(
+            {
+                "data": {
+                    "values": vega.text_lines(
+                        [a for a in anchors if (a["column"] == columns) is last],
+                        "label",
+                        "x1",
+                        "ym",
+                        11.0,
+                    )
+                },
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "middle",
+                    "dx": 3,
+                    "fontSize": 8.5,
+                    "limit": limit,
+                },
+                "encoding": {
+                    "x": {"field": "x", **pixels},
+                    "y": {"field": "y", **pixels},
+                    "text": {"field": "line"},
+                },
+            }
+        )
     if drawn.return_links:
         spec["title"] = {
             "text": title,
@@ -676,7 +708,9 @@ def tornado(summary: UncertaintySummary, lang: str = "en", model: Model | None =
     y = {
         "field": "input",
         "type": "nominal",
-        "sort": {"field": "rank"},
+        # an explicit order: layers with their own filters would otherwise merge their
+        # domains alphabetically
+        "sort": [r["input"] for r in rows],
         "title": None,
         "axis": {"labelLimit": 260},
     }
@@ -706,10 +740,20 @@ def tornado(summary: UncertaintySummary, lang: str = "en", model: Model | None =
                 ],
             },
         },
-        {
-            "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 9},
-            "encoding": {"y": y, "x": {"datum": 0}, "text": {"field": "label"}},
-        },
+        # the share of variance beside the end of each bar (right of a positive bar, left
+        # of a negative one), never over the bar
+        *(
+            {
+                "transform": [{"filter": f"datum.spearman {test}"}],
+                "mark": {"type": "text", "align": align, "dx": dx, "fontSize": 9},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "spearman", "type": "quantitative"},
+                    "text": {"field": "label"},
+                },
+            }
+            for test, align, dx in ((">= 0", "left", 3), ("< 0", "right", -3))
+        ),
     ]
     table = Table(
         "sensitivity",

@@ -56,6 +56,11 @@ METHOD_NOTE = (
     "Carbon footprint per ISO 14067:2018 computed with Tanzuji; the calculation method of the "
     "delegated act under Article 7(1) of Regulation (EU) 2023/1542 is not yet applied."
 )
+#: The same note in Chinese, printed in the zh (and bilingual) PDF; the JSON keeps the English.
+METHOD_NOTE_ZH = (
+    "按 ISO 14067:2018 以 Tanzuji 计算的碳足迹；尚未采用欧盟电池法规（(EU) 2023/1542）"
+    "第 7(1) 条授权法案规定的计算方法。"
+)
 
 
 class _Strict(BaseModel):
@@ -246,6 +251,7 @@ def to_pdf(declaration: BatteryDeclaration, lang: str = "both") -> bytes:
     content = {
         "d": declaration,
         "total": number(declaration.carbon_footprint.total_kg_co2e_per_kwh),
+        "method_note_zh": METHOD_NOTE_ZH,
         "stages": stages,
     }
     return documents.html_to_pdf(

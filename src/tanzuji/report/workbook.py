@@ -1,23 +1,34 @@
 """The whole result as an Excel workbook (openpyxl).
 
-Sheets: ``summary`` (product, unit, total, lines of ISO 14067 7.2, identity), ``inputs``
-(every input of the model as written, with its factor, amount per functional unit, kg CO2e and
-citation), ``factors`` (each factor with version, release, content hash and citation),
-``inventory`` (by gas), ``stages`` (by stage, and by stage and gas), ``processes`` (direct and
-cradle-to-gate per activity), ``hotspots`` (by process and by factor), ``data_quality`` and
-``monte_carlo`` (summary and top contributors, when the result has them).
+Sheets: ``summary`` (product, unit, total, lines of ISO 14067 7.2, the credits and
+electricity totals, the result per declared and per sales unit, parameter set, identity),
+``inputs`` (every input of the model as written, with its factor, amount per functional unit,
+kg CO2e and citation), ``factors`` (each factor with version, release, content hash and
+citation), ``inventory`` (by gas), ``stages`` (by stage in both semantics, and by stage and
+gas), ``analysis_groups``, ``processes`` (direct and cradle-to-gate per activity),
+``hotspots`` (by process and by factor), ``credits`` (each avoided product, substitution or
+end-of-life credit with its file:line, counted or not; ISO 14067:2018 6.4.6),
+``electricity`` (location- and market-based results, each input with market data and each
+contractual instrument with the Scope 2 criteria it fails; ISO 14067:2018 6.4.9.4),
+``data_quality``, ``monte_carlo`` and ``sensitivity``. A sheet whose data the result lacks
+has its header row only.
 
 Spreadsheet formula injection: a text cell starting with ``=``, ``+``, ``-`` or ``@`` would be
 stored by openpyxl as a *formula*; every text cell is written as a string instead, with
 ``quotePrefix`` set (how Excel itself marks text that looks like a formula), so a factor named
 ``=HYPERLINK(...)`` shows as text and never runs (OWASP "CSV Injection"). Numbers stay numbers.
 
-The cell values are reproducible; the file's bytes are not (openpyxl stamps the save time).
+Reproducible bytes: openpyxl stamps the save time in ``docProps/core.xml`` and in every zip
+entry; :func:`_fixed_times` rewrites both with the document's date (the certificate's issue
+date, else the end of the model's reference period, else none: the dates are left out), so the
+same inputs give the same file.
 """
 
 from __future__ import annotations
 
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -70,7 +81,29 @@ def _summary(inputs: StudyInputs) -> list[tuple[str, Any]]:
         ("total_kg_co2e", fp.total_kg_co2e),
     ]
     rows += [(field, getattr(fp.iso14067, field)) for field, *_ in ISO14067_LINES]
+    if fp.credits is not None:
+        rows += [
+            ("burdens_kg_co2e", fp.credits.burdens_kg_co2e),
+            ("credits_kg_co2e", fp.credits.credits_kg_co2e),
+            ("credits_counted_kg_co2e", fp.credits.counted_kg_co2e),
+            ("net_kg_co2e", fp.credits.net_kg_co2e),
+        ]
+    if fp.electricity is not None:
+        rows += [
+            ("electricity_reported", fp.electricity.reported),
+            ("location_based_kg_co2e", fp.electricity.location_based_kg_co2e),
+            ("market_based_kg_co2e", fp.electricity.market_based_kg_co2e),
+        ]
+    for label, unit in (("declared_unit", fp.per_declared_unit), ("sales_unit", fp.per_sales_unit)):
+        if unit is not None:
+            name = unit.name_en or f"{unit.amount:g} {unit.unit}"
+            rows += [
+                (label, name),
+                (f"{label}_functional_units", unit.functional_units),
+                (f"{label}_kg_co2e", unit.total_kg_co2e),
+            ]
     rows += [
+        ("parameter_set", fp.inputs.parameter_set),
         ("biogenic_carbon_content_kg", fp.biogenic_carbon_content_kg),
         ("model_sha256", fp.inputs.model_sha256),
         ("factors_sha256", fp.inputs.factors_sha256),
@@ -117,7 +150,7 @@ def workbook_bytes(inputs: StudyInputs, lang: str = "en") -> bytes:
     terms.check_language(lang)
     fp = inputs.footprint
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     _sheet(book, "summary", ("field", "value"), _summary(inputs))
     _sheet(
         book,
@@ -159,11 +192,12 @@ def workbook_bytes(inputs: StudyInputs, lang: str = "en") -> bytes:
         ],
     )
     stages = terms.stage_order(list(fp.by_stage))
+    groups = fp.by_stage_analysis_groups or {}
     _sheet(
         book,
         "stages",
-        ("life_cycle_stage", "name", "kg_co2e"),
-        [(s, terms.stage_name(s, lang), fp.by_stage[s]) for s in stages],
+        ("life_cycle_stage", "name", "kg_co2e_direct", "kg_co2e_analysis_group"),
+        [(s, terms.stage_name(s, lang), fp.by_stage[s], groups.get(s)) for s in stages],
     )
     _sheet(
         book,
@@ -223,6 +257,14 @@ def workbook_bytes(inputs: StudyInputs, lang: str = "en") -> bytes:
             for h in items
         ],
     )
+    _sheet(
+        book,
+        "analysis_groups",
+        ("group", "kg_co2e"),
+        sorted((fp.analysis_groups or {}).items()),
+    )
+    _credits(book, inputs)
+    _electricity(book, inputs)
     dq = fp.data_quality
     _sheet(
         book,
@@ -247,7 +289,173 @@ def workbook_bytes(inputs: StudyInputs, lang: str = "en") -> bytes:
     book.properties.creator = "Tanzuji"
     out = io.BytesIO()
     book.save(out)
+    return _fixed_times(out.getvalue(), _document_date(inputs))
+
+
+def _document_date(inputs: StudyInputs) -> str | None:
+    """The date the workbook carries: the certificate's issue date, else the end of the
+    reference period (the same dates the study report prints), else None."""
+    if inputs.certificate is not None:
+        return inputs.certificate.issued_at[:10]
+    period = inputs.model.product.reference_period
+    return period.end.isoformat() if period else None
+
+
+#: Date of every zip entry (the zip format's earliest date; the entries' times carry nothing).
+ZIP_DATE_TIME = (1980, 1, 1, 0, 0, 0)
+_CORE_DATE = re.compile(rb"<dcterms:(created|modified)[^>]*>[^<]*</dcterms:\1>")
+
+
+def _fixed_times(xlsx: bytes, date: str | None) -> bytes:
+    """``xlsx`` with the save time replaced: ``date`` (``YYYY-MM-DD``) in the core properties,
+    or no dates at all when None, and a fixed time on every zip entry."""
+
+    def core_date(found: re.Match[bytes]) -> bytes:
+        if date is None:
+            return b""
+        tag = found.group(1).decode()
+        return f'<dcterms:{tag} xsi:type="dcterms:W3CDTF">{date}T00:00:00Z</dcterms:{tag}>'.encode()
+
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(xlsx)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                data = _CORE_DATE.sub(core_date, data)
+            info = zipfile.ZipInfo(entry.filename, date_time=ZIP_DATE_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
     return out.getvalue()
+
+
+def _credits(book: Workbook, inputs: StudyInputs) -> None:
+    """Credits on their own sheet, never inside a total (ISO 14067:2018 6.4.6)."""
+    credits = inputs.footprint.credits
+    _sheet(
+        book,
+        "credits",
+        (
+            "location",
+            "process",
+            "life_cycle_stage",
+            "kind",
+            "avoided_id",
+            "avoided_name_zh",
+            "avoided_name_en",
+            "amount_per_fu",
+            "unit",
+            "kg_co2e",
+            "counted_in_total",
+        ),
+        []
+        if credits is None
+        else [
+            (
+                c.location,
+                c.process,
+                c.life_cycle_stage,
+                c.kind,
+                c.target_id,
+                c.target_name_zh,
+                c.target_name_en,
+                c.amount,
+                c.unit,
+                c.kg_co2e,
+                c.counted,
+            )
+            for c in credits.items
+        ],
+    )
+
+
+def _electricity(book: Workbook, inputs: StudyInputs) -> None:
+    """Location- and market-based electricity (ISO 14067:2018 6.4.9.4; GHG Protocol Scope 2
+    dual reporting): one row per electricity input with market data, then one per instrument.
+    Amounts are per run of the process, as in the model and ``Footprint.electricity``."""
+    result = inputs.footprint.electricity
+    rows: list[tuple[Any, ...]] = []
+    if result is not None:
+        rows.append(("result", "", "", result.reported, "", "", "", "", "", "", "", ""))
+        rows.append(
+            (
+                "location_based",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                result.location_based_kg_co2e,
+                "",
+            )
+        )
+        rows.append(
+            ("market_based", "", "", "", "", "", "", "", "", "", result.market_based_kg_co2e, "")
+        )
+    for use in result.inputs if result is not None else []:
+        rows.append(
+            (
+                "input",
+                use.location,
+                use.process,
+                use.grid_factor_id,
+                use.residual_factor_id or "",
+                use.amount,
+                use.amount - use.residual_amount,
+                use.residual_amount,
+                use.unit,
+                "",
+                None,
+                "; ".join(use.notes),
+            )
+        )
+        for i in use.instruments:
+            serials = (
+                f"{i.serial_prefix}{i.serial_start}-{i.serial_prefix}{i.serial_end}"
+                if i.serial_start is not None
+                else i.contract_id or ""
+            )
+            rows.append(
+                (
+                    f"instrument:{i.type}",
+                    i.location,
+                    use.process,
+                    i.factor_id,
+                    f"{i.registry} {serials}".strip(),
+                    i.amount,
+                    i.counted,
+                    None,
+                    use.unit,
+                    "counted" if i.qualifies else "not counted",
+                    None,
+                    "; ".join(i.reasons),
+                )
+            )
+    _sheet(
+        book,
+        "electricity",
+        (
+            "row",
+            "location",
+            "process",
+            "factor",
+            "residual_mix_or_registry_serials",
+            "amount_per_run",
+            "covered_or_counted_per_run",
+            "residual_per_run",
+            "unit",
+            "status",
+            "kg_co2e",
+            "notes_or_reasons",
+        ),
+        rows,
+    )
 
 
 def _monte_carlo(book: Workbook, inputs: StudyInputs) -> None:

@@ -67,6 +67,53 @@ DEMO_USERS = (
 )
 
 
+#: The web demo's extra user: a data steward of the platform (factor browser and releases).
+DEMO_STEWARD = organisations.UserRequest(
+    id="steward", name="Ho Data Steward", role=Role.data_steward, organisation="platform"
+)
+
+#: Password of every demo user on the web platform: the user id plus this suffix (a local demo
+#: on 127.0.0.1 only; ``make run`` prints them).
+DEMO_PASSWORD_SUFFIX = "-demo"
+
+
+class Login(Result):
+    user_id: str
+    role: str
+    organisation: str
+    password: str | None = Field(description="None when the user already had a password")
+
+
+def logins(context: Context) -> list[Login]:
+    """The demo users with a password each for the web platform (``<id>-demo``; a password set
+    before is kept and not shown), the data steward added."""
+    from tanzuji.services import accounts  # the accounts service needs argon2 only here
+
+    people = participants(context)
+    known = {u.user.id for u in organisations.users(context)}
+    if DEMO_STEWARD.id not in known:
+        people[DEMO_STEWARD.id] = organisations.add_user(context, DEMO_STEWARD)
+    else:
+        people[DEMO_STEWARD.id] = organisations.actor(context, DEMO_STEWARD.id)
+    shown = []
+    for user_id, actor in people.items():
+        password = None
+        if not accounts.has_password(context, user_id):
+            password = user_id + DEMO_PASSWORD_SUFFIX
+            accounts.set_password(
+                context, accounts.PasswordRequest(user_id=user_id, password=password)
+            )
+        shown.append(
+            Login(
+                user_id=user_id,
+                role=actor.role.value,
+                organisation=actor.organisation.id,
+                password=password,
+            )
+        )
+    return shown
+
+
 class FactorStep(Result):
     imported: ImportReport
     release: ReleaseInfo
@@ -120,13 +167,13 @@ def check(context: Context, examples: Sequence[Example]) -> list[CheckReport]:
 def participants(context: Context) -> dict[str, Actor]:
     """The demo's organisations and users, added unless they exist; users by id."""
     known = {o.id for o in organisations.organisations(context)}
-    for request in DEMO_ORGANISATIONS:
-        if request.id not in known:
-            organisations.add_organisation(context, request)
+    for organisation in DEMO_ORGANISATIONS:
+        if organisation.id not in known:
+            organisations.add_organisation(context, organisation)
     users = {u.user.id: u.user for u in organisations.users(context)}
-    for request in DEMO_USERS:
-        if request.id not in users:
-            users[request.id] = organisations.add_user(context, request)
+    for user in DEMO_USERS:
+        if user.id not in users:
+            users[user.id] = organisations.add_user(context, user)
     return {r.id: users[r.id] for r in DEMO_USERS}
 
 
@@ -253,17 +300,21 @@ def run(context: Context, request: DemoRequest) -> DemoResult:
 
 __all__ = [
     "DEMO_ORGANISATIONS",
+    "DEMO_PASSWORD_SUFFIX",
     "DEMO_RELEASE",
+    "DEMO_STEWARD",
     "DEMO_USERS",
     "Certification",
     "DemoRequest",
     "DemoResult",
     "Example",
     "FactorStep",
+    "Login",
     "certify",
     "check",
     "compute",
     "load_factors",
+    "logins",
     "participants",
     "run",
 ]

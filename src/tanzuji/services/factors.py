@@ -9,6 +9,7 @@ at all: the local operator of the command line.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import Literal
 
@@ -104,13 +105,25 @@ def check_upload_size(context: Context, name: str, content: bytes) -> None:
         )
 
 
-def load_starter(context: Context) -> ImportReport:
-    """Import the shipped starter factors as published (unchanged ones are skipped)."""
+def load_starter(context: Context, sets: Sequence[str] = ()) -> ImportReport:
+    """Import the shipped starter factors as published (unchanged ones are skipped), and the
+    factors of the optional sets named in ``sets`` (``tanzuji.factors.starter.OPTIONAL_SETS``).
+
+    Raises
+    ------
+    NotFound
+        A name in ``sets`` is not an optional set (nothing is imported).
+    """
+    from tanzuji.factors.starter import load_optional
     from tanzuji.factors.starter import load_starter as starter_records
 
     require_steward(context, "load the starter factors")
+    records = starter_records()
+    for name in dict.fromkeys(sets):
+        records += load_optional(name)
+    source = "tanzuji starter data" + "".join(f" + {name}" for name in dict.fromkeys(sets))
     return context.factor_database().add_records(
-        starter_records(), "tanzuji starter data", status="published", reviewer=STARTER_REVIEWER
+        records, source, status="published", reviewer=STARTER_REVIEWER
     )
 
 

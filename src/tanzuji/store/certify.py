@@ -29,9 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, select, text, update
+from sqlalchemy import CursorResult, Engine, Table, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -91,7 +91,7 @@ def next_number(session: Session, kind: str, year: int) -> int:
     the counter row stays locked until the transaction ends (PostgreSQL row lock; SQLite
     serialises writers), so concurrent transactions get consecutive, distinct numbers.
     """
-    table = IdCounterRow.__table__
+    table = cast(Table, IdCounterRow.__table__)  # declarative: a Table (typed FromClause)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
@@ -205,12 +205,14 @@ class CertificationRepository:
         return int(row.version)
 
     def _update(self, application_id: str, expected: int, values: dict[str, Any]) -> None:
-        result = self.session.execute(
+        statement = (
             update(ApplicationRow)
             .where(ApplicationRow.id == application_id, ApplicationRow.version == expected)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+        # an UPDATE gives a CursorResult (Session.execute is typed Result)
+        result = cast("CursorResult[Any]", self.session.execute(statement))
         if result.rowcount != 1:
             raise _conflict(application_id, expected)
 
@@ -324,7 +326,7 @@ class CertificationRepository:
                 f"model version {model.version} uses files {names} whose content was not given "
                 "and is not stored"
             )
-        table = ModelFileRow.__table__
+        table = cast(Table, ModelFileRow.__table__)  # declarative: a Table (typed FromClause)
         dialect = self.session.get_bind().dialect.name
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         for digest in sorted(wanted - have):

@@ -16,6 +16,7 @@ file runs in WAL mode (readers do not wait for writers).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import os
 import pkgutil
@@ -24,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import overload
 
 from alembic import command
 from alembic.config import Config
@@ -55,6 +57,17 @@ _WRITE = "tanzuji_write"
 
 class Base(DeclarativeBase):
     """Declarative base of every Tanzuji table (one ``MetaData`` for all migrations)."""
+
+
+@overload
+def aware(value: dt.datetime) -> dt.datetime: ...
+@overload
+def aware(value: None) -> None: ...
+def aware(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time as an aware UTC datetime (SQLite returns it naive)."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def load_all_tables() -> MetaData:

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
@@ -233,7 +233,7 @@ class FactorDatabase:
             )
         with db.session_scope(self.engine) as session:
             latest = _latest_row(session, factor_id)
-            base = _to_record(latest).model_dump(exclude=REVIEW_FIELDS)
+            base = _to_record(latest).model_dump(exclude=set(REVIEW_FIELDS))
             data = {**base, **changes, "version": latest.version + 1, "status": "draft"}
             record, problems = validate_record(data, f"factor {factor_id!r} edit")
             if record is None:
@@ -321,15 +321,15 @@ class FactorDatabase:
 
     def resolve(self, ref: str, default_release: str | None = None) -> FactorData:
         """The engine's factor for ``ID`` or ``ID@RELEASE`` (see :class:`DatabaseFactorSource`)."""
-        factor_id, _, release = ref.partition("@")
-        release = release or default_release
+        factor_id, _, named = ref.partition("@")
+        release = named or default_release
         with db.session_scope(self.engine, write=False) as session:
             if release:
                 try:
-                    row = _release_row(session, factor_id, release)
+                    pinned = _release_row(session, factor_id, release)
                 except NotFound as exc:
                     raise UnknownFactor(exc.message) from None
-                return _to_record(row).to_factor_data(release=release)
+                return _to_record(pinned).to_factor_data(release=release)
             row = session.scalar(
                 select(FactorVersion)
                 .where(FactorVersion.factor_id == factor_id, FactorVersion.status == "published")
@@ -376,7 +376,7 @@ class FactorDatabase:
                                 c.from_status,
                                 c.to_status,
                                 c.reviewer,
-                                _aware(c.changed_at),
+                                db.aware(c.changed_at),
                                 c.note,
                             )
                             for c in changes
@@ -498,7 +498,7 @@ class FactorDatabase:
             )
             pool = max(limit, 0) if area is None else max(limit, search_index.CANDIDATE_POOL)
             rows = search_index.find(session, wanted, filters, extra=True, limit=pool)
-            if place_only:
+            if place_only and place is not None:
                 near = replace(
                     filters, geographies=snapshot.near(place, place_only_relations(place))
                 )
@@ -575,15 +575,20 @@ class FactorDatabase:
             rows = search_index.find(
                 session, wanted, filters, extra=False, limit=pool, statistics=snapshot.statistics
             )
-            if place_only:  # and the factors of the place (as FactorIndex.match ranks them)
-                place = geography or parsed.geography
+            # and the factors of the place (as FactorIndex.match ranks them)
+            place = geography or parsed.geography
+            if place_only and place is not None:
                 near = replace(
                     filters, geographies=snapshot.near(place, place_only_relations(place))
                 )
                 rows = _merged(rows, search_index.find(session, [], near, extra=False, limit=pool))
             rows.sort(key=lambda r: r.id)  # ties break on factor id, as over records()
+            # IndexedVersion duck-types the FactorRecord fields FactorIndex reads (see its
+            # docstring); the candidates' records are replaced by the stored ones below.
             index = FactorIndex(
-                rows, record_terms=[r.terms for r in rows], statistics=snapshot.statistics
+                cast("list[FactorRecord]", rows),
+                record_terms=[r.terms for r in rows],
+                statistics=snapshot.statistics,
             )
             found = index.match(
                 text, amount=amount, unit=unit, geography=geography, year=year, limit=limit
@@ -619,7 +624,7 @@ class FactorDatabase:
                 ImportReport(
                     r.id,
                     r.source_name,
-                    _aware(r.started_at),
+                    db.aware(r.started_at),
                     [
                         ImportEntryInfo(e.position, e.factor_id, e.version, e.action, e.reason)
                         for e in r.entries
@@ -815,8 +820,8 @@ def _version_values(
     import_id: int | None,
 ) -> dict[str, Any]:
     """Column values of one ``factor_versions`` row."""
-    plain = record.model_dump(exclude=REVIEW_FIELDS | {"id"})
-    as_json = record.model_dump(mode="json", exclude=REVIEW_FIELDS | {"id"})
+    plain = record.model_dump(exclude={*REVIEW_FIELDS, "id"})
+    as_json = record.model_dump(mode="json", exclude={*REVIEW_FIELDS, "id"})
     columns = {k: (as_json[k] if k in _JSON_COLUMNS else plain[k]) for k in plain if k in _COLUMNS}
     return {
         "factor_id": record.id,
@@ -858,16 +863,9 @@ def _to_record(row: FactorVersion) -> FactorRecord:
     data.pop("content_hash")
     data.update(row.extra or {})
     data["id"] = row.factor_id
-    data["created_at"] = _aware(row.created_at)
-    data["reviewed_at"] = _aware(row.reviewed_at)
+    data["created_at"] = db.aware(row.created_at)
+    data["reviewed_at"] = db.aware(row.reviewed_at)
     return FactorRecord.model_validate(data)
-
-
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """SQLite hands back naive datetimes; the store writes UTC."""
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value
 
 
 def _latest_row_or_none(session: Session, factor_id: str) -> FactorVersion | None:
@@ -1022,7 +1020,7 @@ def _search_hit(
 def _release_info(release: Release, *, with_members: bool = False) -> ReleaseInfo:
     return ReleaseInfo(
         name=release.name,
-        created_at=_aware(release.created_at),
+        created_at=db.aware(release.created_at),
         created_by=release.created_by,
         note=release.note,
         member_count=release.member_count,

@@ -87,9 +87,9 @@ class SqlMapNodes:
             self._nodes[row.node] = row
         found = {}
         for depth, ident in enumerate(wanted):
-            row = self._nodes[ident]
-            if row is not None:
-                found[depth] = (bytes.fromhex(row.left), bytes.fromhex(row.right))
+            node = self._nodes[ident]
+            if node is not None:
+                found[depth] = (bytes.fromhex(node.left), bytes.fromhex(node.right))
         return found
 
     def neighbours(self, key: bytes) -> list[bytes]:

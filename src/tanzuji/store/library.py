@@ -14,11 +14,11 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from tanzuji.errors import LibraryError, NotFound
@@ -35,7 +35,7 @@ from tanzuji.library.model import (
     Process,
     UnitGroup,
 )
-from tanzuji.store.db import session_scope
+from tanzuji.store.db import Base, session_scope
 from tanzuji.store.factors import FactorVersion, utc_now
 from tanzuji.store.library_tables import (
     FactorColumnMapping,
@@ -146,10 +146,10 @@ def save_library(
     return version_info(row)
 
 
-def _insert(session: Session, table: type, rows: Iterable[dict[str, Any]]) -> None:
+def _insert(session: Session, table: type[Base], rows: Iterable[dict[str, Any]]) -> None:
     """Core executemany INSERTs in chunks (the ORM's bulk path splits batches by which values
     are None, which costs thousands of round trips on PostgreSQL)."""
-    statement = insert(table.__table__)  # type: ignore[attr-defined]
+    statement = insert(cast(Table, table.__table__))  # declarative: a Table (typed FromClause)
     batch: list[dict[str, Any]] = []
     for values in rows:
         batch.append(values)
@@ -298,7 +298,7 @@ def load_library(session: Session, name: str, version: int | None = None) -> Sto
         library.flows[flow.flow_id] = Flow(
             id=flow.flow_id,
             name=flow.name,
-            flow_type=flow.flow_type,  # type: ignore[arg-type]
+            flow_type=flow.flow_type,
             category=flow.category,
             reference_property=flow.reference_property,
             properties=dict(flow.properties),
@@ -308,7 +308,7 @@ def load_library(session: Session, name: str, version: int | None = None) -> Sto
             location=flow.location,
         )
         mappings[flow.flow_id] = GasMapping(
-            flow.gas_kind,  # type: ignore[arg-type]
+            flow.gas_kind,
             flow.gas,
             flow.origin or "fossil",
             flow.kg_per_unit if flow.kg_per_unit is not None else 1.0,
@@ -321,7 +321,7 @@ def load_library(session: Session, name: str, version: int | None = None) -> Sto
         processes[item.process_id] = Process(
             id=item.process_id,
             name=item.name,
-            process_type=item.process_type,  # type: ignore[arg-type]
+            process_type=item.process_type,
             location=item.location,
             category=item.category,
             description=item.description,
@@ -406,7 +406,7 @@ def save_reference(
     version. Returns, per kind, how many were ``new``, ``new_version`` and ``unchanged``.
     """
     now = utc_now()
-    kinds = (
+    kinds: tuple[tuple[_ReferenceTable, Iterable[Any], Callable[[Any], dict[str, Any]]], ...] = (
         (ReferenceUnitGroup, library.unit_groups.values(), _unit_group_values),
         (ReferenceFlowProperty, library.flow_properties.values(), _property_values),
         (ReferenceFlow, library.flows.values(), _flow_values),
@@ -440,7 +440,10 @@ def save_reference(
     return report
 
 
-def _latest_hashes(session: Session, table: type) -> dict[str, tuple[int, str]]:
+_ReferenceTable = type[ReferenceUnitGroup] | type[ReferenceFlowProperty] | type[ReferenceFlow]
+
+
+def _latest_hashes(session: Session, table: _ReferenceTable) -> dict[str, tuple[int, str]]:
     found: dict[str, tuple[int, str]] = {}
     for uuid, version, digest in session.execute(
         select(table.uuid, table.version, table.content_hash).order_by(table.version)

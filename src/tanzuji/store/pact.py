@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from tanzuji.errors import NotFound, PactInvalid
 from tanzuji.exchange.filters import FootprintQuery
+from tanzuji.store.db import aware
 from tanzuji.store.pact_tables import (
     PactClientRow,
     PactFootprintKeyRow,
@@ -50,13 +51,6 @@ KEY_KINDS = {
 def epoch_ms(moment: dt.datetime) -> int:
     """Milliseconds since 1970-01-01T00:00:00Z of an aware datetime."""
     return round(moment.timestamp() * 1000)
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time as an aware UTC datetime (SQLite returns it naive)."""
-    if value is None:
-        return None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 class PactRepository:

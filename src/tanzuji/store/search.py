@@ -60,6 +60,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
 from tanzuji import units
@@ -116,7 +117,7 @@ _CODE = re.compile(r"[0-9a-z][0-9a-z.\-/]*")
 
 def is_search_table(name: str | None) -> bool:
     """True for the search index's tables (not modelled on ``Base.metadata``)."""
-    return bool(name) and (name == TABLE_PREFIX or name.startswith(TABLE_PREFIX + "_"))
+    return name is not None and (name == TABLE_PREFIX or name.startswith(TABLE_PREFIX + "_"))
 
 
 def is_present(engine: Engine) -> bool:
@@ -124,7 +125,7 @@ def is_present(engine: Engine) -> bool:
     return inspect(engine).has_table("factor_search_state")
 
 
-def include_name(name: str | None, type_: str, _parent_names: Mapping[str, Any]) -> bool:
+def include_name(name: str | None, type_: str, _parent_names: Mapping[Any, Any]) -> bool:
     """Alembic ``include_name`` hook: leave the search index out of autogenerate."""
     return not (type_ == "table" and is_search_table(name))
 
@@ -163,7 +164,7 @@ def unit_dimension(unit: str) -> str | None:
         return None
 
 
-def _row(values: Mapping[str, Any], latest: bool) -> dict[str, Any]:
+def _row(values: Mapping[str, Any] | RowMapping, latest: bool) -> dict[str, Any]:
     """A ``factor_search`` row from the columns of a factor version."""
     return {
         "factor_id": values["factor_id"],

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -141,7 +142,7 @@ def _record(row: dict[str, str], location: str) -> FactorRecord:
         ) from None
     amount = value * per_kg
     gas = (row.get("gas") or gas).upper().replace("CO2-EQ", "CO2E")
-    data = {
+    data: dict[str, Any] = {
         "id": row["id"],
         "name_zh": row["name_zh"],
         "name_en": row.get("name_en", ""),

@@ -192,9 +192,9 @@ def _allocate(
     scale = 100.0 if abs(total - 100.0) <= 1.0 else 1.0 if abs(total - 1.0) <= 0.01 else None
     if scale is None:
         return f"allocation fractions add up to {total:g} (neither 100 % nor 1)"
-    for product_number, product in products.items():
-        values = fractions.get(product_number)
-        product.allocation = next(iter(values)) / scale if values else 0.0
+    for product_number, reference in products.items():
+        shares = fractions.get(product_number)
+        reference.allocation = next(iter(shares)) / scale if shares else 0.0
     return ""
 
 

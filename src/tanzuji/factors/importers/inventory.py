@@ -354,8 +354,7 @@ def to_records(dataset: ProcessDataset) -> list[FactorRecord | Skipped]:
         _check_unit(unit, dataset.location, "reference product unit")
         scale = share / amount
         gas_amounts = [
-            GasAmount(gas=g, origin=o, amount_kg=v * scale)  # type: ignore[arg-type]
-            for (g, o), v in totals.items()
+            GasAmount(gas=g, origin=o, amount_kg=v * scale) for (g, o), v in totals.items()
         ]
         extra = [f"allocation share {share * 100:g} % to {product.name!r}"] if share != 1 else []
         record = _build(dataset, unit, scale, gas_amounts, pick, " | ".join(notes + extra))
@@ -489,7 +488,7 @@ def _build(
             kg_co2e=None if dataset.kg_co2e is None else dataset.kg_co2e * scale,
             gases=gas_amounts,
             gwp_set=dataset.gwp_set,
-            boundary=boundary,  # type: ignore[arg-type]
+            boundary=boundary,
             geography=dataset.geography,
             year=dataset.year,
             valid_from=dataset.valid_from,

@@ -40,12 +40,19 @@ def read(path: Path) -> ImportResult:
         (where, load_json(where, data.decode("utf-8-sig")))
         for where, data in dataset_files(path, (".json",))
     ]
-    flows = {
+    flows: dict[str | None, dict[str, Any]] = {
         d.get("@id"): d for _, d in documents if isinstance(d, dict) and d.get("@type") == "Flow"
     }
-    datasets, restored, skipped = [], [], []
+    datasets: list[ProcessDataset] = []
+    restored: list[FactorRecord] = []
     for where, document in documents:
-        kind = document.get("@type") if isinstance(document, dict) else None
+        if not isinstance(document, dict):
+            if Path(where.rstrip("]")).name == "context.json":
+                continue
+            raise FactorImportError(
+                "expected a JSON object with '@type'", location=where, found=type(document)
+            )
+        kind = document.get("@type")
         if kind == "Process":
             record = _restored(document, where)
             if record is not None:
@@ -56,15 +63,8 @@ def read(path: Path) -> ImportResult:
             dataset = _result_dataset(document, where)
             if dataset is not None:
                 datasets.append(dataset)
-        elif Path(where.rstrip("]")).name in ("context.json",) or kind is not None:
-            continue
-        elif not isinstance(document, dict):
-            raise FactorImportError(
-                "expected a JSON object with '@type'", location=where, found=type(document)
-            )
     result = collect(datasets)
     result.records[:0] = restored
-    result.skipped.extend(skipped)
     if not datasets and not restored:
         result.skipped.append(Skipped(str(path), "no Process or Result document found"))
     return result
@@ -93,7 +93,7 @@ def _get(obj: dict[str, Any], *keys: str, default: Any = None) -> Any:
 
 
 def process_dataset(
-    document: dict[str, Any], where: str, flows: dict[str, dict[str, Any]] | None = None
+    document: dict[str, Any], where: str, flows: dict[str | None, dict[str, Any]] | None = None
 ) -> ProcessDataset:
     """The :class:`ProcessDataset` of one JSON-LD Process document."""
     exchanges = []

@@ -219,9 +219,7 @@ def split_gases(
         ("CO2", "biogenic", uptake, False),
     ]
     gas_amounts = [
-        GasAmount(gas=g, origin=o, amount_kg=v, aircraft=a)  # type: ignore[arg-type]
-        for g, o, v, a in parts
-        if v != 0
+        GasAmount(gas=g, origin=o, amount_kg=v, aircraft=a) for g, o, v, a in parts if v != 0
     ]
     return gas_amounts, notes
 

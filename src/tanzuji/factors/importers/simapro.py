@@ -99,7 +99,8 @@ def _process_blocks(lines: list[str], sep: str):
     index = 0
     while index < len(lines):
         if lines[index].strip(sep + " ") == "Process":
-            start, fields, key = index + 1, {}, None
+            fields: dict[str, list[tuple[int, list[str]]]] = {}
+            start, key = index + 1, None
             index += 1
             while index < len(lines) and lines[index].strip(sep + " ") != "End":
                 text = lines[index].rstrip()

@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 
 import tanzuji.store.certify_tables  # registers the certification tables on Base.metadata
 import tanzuji.store.factors  # noqa: F401  (registers the factor tables on Base.metadata)
+from tanzuji.errors import StoreUnavailable
 from tanzuji.store.db import load_all_tables
 from tanzuji.store.search import include_name
 
@@ -33,5 +34,11 @@ connection = config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    with create_engine(config.get_main_option("sqlalchemy.url")).begin() as own:
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise StoreUnavailable(
+            "no database to migrate: give alembic a sqlalchemy.url option; "
+            "没有可迁移的数据库：请设置 sqlalchemy.url"
+        )
+    with create_engine(url).begin() as own:
         _run(own)

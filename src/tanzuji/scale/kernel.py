@@ -1,0 +1,86 @@
+"""The scoring kernel: footprints of a chunk of variants in one pass over its rows.
+
+A chunk of variants is a CSR matrix ``F`` (rows: variants, columns: activities; the
+long-format rows in order), so its footprints are ``F lambda`` — one sparse matrix-vector
+product: per row, a gather from the intensities (small enough to stay in cache), a multiply
+and an add. Memory traffic is the input itself (4-byte activity index and 8-byte amount per
+row, one 8-byte offset and one 8-byte score per variant), so the kernel is bound by memory
+bandwidth; ``bench/batch.py`` measures how close it comes. The rows are split between
+``threads`` threads by variant (SciPy's sparse kernels release the GIL); each variant's sum
+runs over its rows in input order whatever the split, so the result does not depend on the
+number of threads or on the chunking.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import scipy.sparse as sp
+
+#: Below this many rows a chunk is scored in the calling thread (thread hand-off costs more).
+MIN_ROWS_PER_THREAD = 200_000
+
+
+def _part(
+    indptr: np.ndarray, inputs: np.ndarray, amounts: np.ndarray, lo: int, hi: int, n: int
+) -> sp.csr_array:
+    a, b = int(indptr[lo]), int(indptr[hi])
+    small = b - a < np.iinfo(np.int32).max and n < np.iinfo(np.int32).max
+    dtype = np.int32 if small else np.int64
+    offsets = (indptr[lo : hi + 1] - a).astype(dtype)
+    return sp.csr_array(
+        (amounts[a:b], inputs[a:b].astype(dtype, copy=False), offsets),
+        shape=(hi - lo, n),
+        copy=False,
+    )
+
+
+def score(
+    indptr: np.ndarray,
+    inputs: np.ndarray,
+    amounts: np.ndarray,
+    intensities: np.ndarray,
+    *,
+    executor: ThreadPoolExecutor | None = None,
+    threads: int = 1,
+) -> np.ndarray:
+    """kg CO2e of each variant: ``sum(amounts[r] * intensities[inputs[r]])`` over its rows.
+
+    Parameters
+    ----------
+    indptr : array of int, shape (variants + 1,)
+    inputs : array of int32, shape (rows,)
+        Activity index of each row.
+    amounts : array of float64, shape (rows,)
+    intensities : array of float64, shape (activities,) or (activities, k)
+        kg CO2e per unit of each activity (``k`` columns: one per gas).
+    executor, threads
+        Score ``threads`` parts of the chunk on ``executor`` (default: in this thread).
+
+    Returns
+    -------
+    numpy.ndarray, shape (variants,) or (variants, k)
+    """
+    n_variants = indptr.size - 1
+    n = intensities.shape[0]
+    parts = max(1, min(threads, amounts.size // MIN_ROWS_PER_THREAD))
+    if executor is None or parts == 1:
+        return _part(indptr, inputs, amounts, 0, n_variants, n) @ intensities
+    # Split by variants, about the same number of rows per part.
+    targets = np.linspace(0, amounts.size, parts + 1)[1:-1]
+    cuts = np.concatenate(([0], np.searchsorted(indptr, targets), [n_variants]))
+    cuts = np.unique(cuts)
+    out = np.empty((n_variants, *intensities.shape[1:]))
+
+    def run(lo: int, hi: int) -> None:
+        out[lo:hi] = _part(indptr, inputs, amounts, lo, hi, n) @ intensities
+
+    futures = [executor.submit(run, int(lo), int(hi)) for lo, hi in itertools.pairwise(cuts)]
+    for future in futures:
+        future.result()
+    return out
+
+
+__all__ = ["MIN_ROWS_PER_THREAD", "score"]

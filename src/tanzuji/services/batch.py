@@ -1,0 +1,403 @@
+"""Batch footprints: a model's snapshot under a factor release, and millions of variants.
+
+Operations (each a plain function ``(context, request, progress)`` that a job runner can run
+in the background; ``progress(done, total)`` is called with the work done so far and the
+total when known):
+
+- :func:`snapshot_intensities` — freeze (factor release, model version) as a content-addressed
+  snapshot and return its intensities (kg CO2e per unit of each input, by gas), computed once
+  and then taken from the cache (memory, then ``data_dir/snapshots``);
+- :func:`run_batch` — the footprints of product variants (sparse demand vectors in the long
+  format of :mod:`tanzuji.scale.variants`) from Parquet or CSV to Parquet, in this process or
+  on dask.distributed.
+
+A variant's footprint is the dot product of its amounts with the intensities: the burdens of
+its demand vector in the model's system (credits the model values after the solve, such as
+avoided products and end-of-life credits, are not included; docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from pydantic import Field
+
+from tanzuji import gases
+from tanzuji.context import Context
+from tanzuji.errors import BatchInputError
+from tanzuji.model.compile import CompiledModel, compile_model
+from tanzuji.scale import batch as batch_run
+from tanzuji.scale import variants
+from tanzuji.scale.snapshot import Intensities, Snapshot, activity_index
+from tanzuji.services.base import Result
+from tanzuji.services.calculation import Setup, prepare
+
+#: ``progress(done, total)``: work done so far (rows, iterations, certificates) and the total
+#: when known.
+Progress = Callable[[int, int | None], None]
+
+
+class SnapshotRequest(Setup):
+    """A model under a factor release (default: the Context's release)."""
+
+    release: str | None = Field(None, description="factor release; None: the Context's")
+    by_gas: bool = Field(True, description="also the intensities of each gas")
+
+
+class SnapshotInput(Result):
+    """One input a variant may name, with its intensity."""
+
+    id: str
+    unit: str
+    kg_co2e_per_unit: float
+    by_gas: dict[str, float] = Field(default_factory=dict)
+
+
+class SnapshotResult(Result):
+    key: str
+    release: str
+    model_hash: str
+    gwp_set: str
+    #: Where the intensities came from: memory, disk or computed.
+    cache: str
+    inputs: list[SnapshotInput]
+
+
+class VariantFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+class BatchRequest(SnapshotRequest):
+    """Footprints of product variants (docs/scale.md: the long input format)."""
+
+    variants: str = Field(description="Parquet or CSV file of variants")
+    format: VariantFormat | None = Field(None, description="None: from the file name")
+    out: str = Field(description="Parquet file of the results")
+    chunk_rows: int | None = Field(None, ge=1, description="None: setting batch_chunk_rows")
+    distributed: bool = Field(False, description="run the chunks on dask.distributed")
+    by_gas: bool = False
+
+
+class BatchResult(Result):
+    snapshot_key: str
+    release: str
+    variants: int
+    rows: int
+    chunks: int
+    seconds: float
+    out: str
+    gases: list[str] = Field(default_factory=list)
+    cache: str
+    workers: int = 0
+
+
+def _release(context: Context, request: SnapshotRequest) -> tuple[Context, str]:
+    pinned = context.with_release(request.release) if request.release else context
+    return pinned, pinned.factors.release_name
+
+
+def model_snapshot(context: Context, request: SnapshotRequest) -> Snapshot:
+    """Compile the model under the request's release and rules into a :class:`Snapshot`.
+
+    Raises
+    ------
+    ModelError, UnknownFactor, NoFactorMatch, NotFound
+        The model does not compile with that release (each naming file, line and field).
+    """
+    return compiled_snapshot(context, request)[1]
+
+
+def compiled_snapshot(context: Context, request: SnapshotRequest) -> tuple[CompiledModel, Snapshot]:
+    """The compiled model and its snapshot (see :func:`model_snapshot`)."""
+    pinned, release = _release(context, request)
+    setup = prepare(pinned, request)
+    compiled = compile_model(
+        setup.loaded,
+        pinned.factors.source,
+        pinned.factors.matcher,
+        pinned.library,
+        rules=setup.rules,
+        parameter_set=setup.parameter_set,
+    )
+    version = hashlib.sha256(
+        json.dumps(
+            {
+                "model": compiled.model_hash,
+                "files": request.model.file_hashes(),
+                "rules": setup.rules.describe(),
+                "parameter_set": compiled.parameter_set,
+            },
+            sort_keys=True,
+            default=str,
+        ).encode()
+    ).hexdigest()
+    gwp_set = gases.check_gwp_set(request.gwp_set or str(context.settings.gwp_set))
+    snapshot = Snapshot.from_system(
+        compiled.system, release=release, model_hash=version, gwp_set=gwp_set
+    )
+    return compiled, snapshot
+
+
+def _cached(context: Context, snapshot: Snapshot, by_gas: bool) -> tuple[Intensities, str]:
+    return context.snapshots.fetch(snapshot, by_gas=by_gas, solver_options=context.solver_options)
+
+
+def snapshot_intensities(
+    context: Context, request: SnapshotRequest, progress: Progress | None = None
+) -> SnapshotResult:
+    """The snapshot of a model under a release and its intensities (cached by content hash)."""
+    snapshot = model_snapshot(context, request)
+    found, source = _cached(context, snapshot, request.by_gas)
+    rows = []
+    for i, activity in enumerate(snapshot.activity_ids):
+        per_gas = {}
+        if found.by_gas is not None:
+            per_gas = {g: float(found.by_gas[i, k]) for k, g in enumerate(found.gases)}
+        rows.append(
+            SnapshotInput(
+                id=activity,
+                unit=snapshot.activity_units[i],
+                kg_co2e_per_unit=float(found.total[i]),
+                by_gas=per_gas,
+            )
+        )
+    if progress is not None:
+        progress(1, 1)
+    return SnapshotResult(
+        key=snapshot.key,
+        release=snapshot.release,
+        model_hash=snapshot.model_hash,
+        gwp_set=snapshot.gwp_set,
+        cache=source,
+        inputs=rows,
+    )
+
+
+def _format(request: BatchRequest) -> VariantFormat:
+    if request.format is not None:
+        return request.format
+    suffix = Path(request.variants).suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return VariantFormat.parquet
+    if suffix in (".csv", ".txt"):
+        return VariantFormat.csv
+    raise BatchInputError(
+        f"cannot tell the format of {request.variants!r} from its name; expected a .parquet "
+        "or .csv file, or name the format (--format parquet|csv)",
+        location=request.variants,
+    )
+
+
+def _batches(
+    context: Context, request: BatchRequest, chunk_rows: int
+) -> tuple[Iterator[pa.RecordBatch], int | None]:
+    kind = _format(request)
+    path = Path(request.variants)
+    if not path.is_file():
+        raise BatchInputError(
+            f"the variants file {path} does not exist (变体文件不存在)", location=str(path)
+        )
+    if kind is VariantFormat.parquet:
+        return variants.parquet_batches(path, chunk_rows), variants.parquet_rows(path)
+    # CSV: blocks of about 40 bytes per row.
+    return variants.csv_batches(path, chunk_rows * 40), None
+
+
+def run_batch(
+    context: Context, request: BatchRequest, progress: Progress | None = None
+) -> BatchResult:
+    """Footprints of every variant of ``request.variants`` (see the module docstring).
+
+    Raises
+    ------
+    BatchInputError
+        The variants break the format (naming the row and column), or there is nowhere to
+        write the results; nothing is written then.
+    """
+    if not request.out:
+        raise BatchInputError(
+            "a batch run needs somewhere to write its results: --out RESULTS.parquet "
+            "(需要指定结果输出位置)"
+        )
+    snapshot = model_snapshot(context, request)
+    found, source = _cached(context, snapshot, request.by_gas)
+    chunk_rows = int(request.chunk_rows or context.settings.batch_chunk_rows)
+    total = None
+    done = 0
+
+    def advance(rows: int, _variants: int) -> None:
+        nonlocal done
+        done += rows
+        if progress is not None:
+            progress(done, total)
+
+    if request.distributed:
+        return _run_distributed(context, request, snapshot, found, source, advance)
+    batches, total = _batches(context, request, chunk_rows)
+    index = activity_index(snapshot.activity_ids)
+    chunks = variants.chunks_from_batches(batches, index, request.variants)
+    gases_used = found.gases if request.by_gas else ()
+    sinks: list[batch_run.ResultSink] = [batch_run.ParquetResults(Path(request.out), gases_used)]
+    stats = batch_run.run(
+        chunks,
+        found,
+        sinks,
+        by_gas=request.by_gas,
+        threads=int(context.settings.batch_threads),
+        progress=advance,
+    )
+    return BatchResult(
+        snapshot_key=snapshot.key,
+        release=snapshot.release,
+        variants=stats.variants,
+        rows=stats.rows,
+        chunks=stats.chunks,
+        seconds=stats.seconds,
+        out=request.out,
+        gases=list(gases_used),
+        cache=source,
+    )
+
+
+def _run_distributed(
+    context: Context,
+    request: BatchRequest,
+    snapshot: Snapshot,
+    found: Intensities,
+    source: str,
+    advance: Callable[[int, int], None],
+) -> BatchResult:
+    from tanzuji.scale import distributed
+
+    if _format(request) is not VariantFormat.parquet or request.by_gas:
+        raise BatchInputError(
+            "a distributed run reads Parquet files (cut along their row groups) and writes "
+            "the total only; convert the CSV to Parquet or drop --by-gas",
+            location=request.variants,
+        )
+    path = Path(request.variants)
+    if not path.is_file():
+        raise BatchInputError(
+            f"the variants file {path} does not exist (变体文件不存在)", location=str(path)
+        )
+    settings = context.settings
+    with distributed.client_for(str(settings.dask_scheduler), int(settings.dask_workers)) as client:
+        workers = len(client.scheduler_info().get("workers", {}))
+        stats = distributed.batch_parquet(
+            client,
+            path,
+            Path(request.out),
+            snapshot,
+            found,
+            chunk_rows=int(request.chunk_rows or settings.batch_chunk_rows),
+            progress=advance,
+        )
+    return BatchResult(
+        snapshot_key=snapshot.key,
+        release=snapshot.release,
+        variants=stats.variants,
+        rows=stats.rows,
+        chunks=stats.chunks,
+        seconds=stats.seconds,
+        out=request.out,
+        cache=source,
+        workers=workers,
+    )
+
+
+class MonteCarloJobRequest(SnapshotRequest):
+    """Monte Carlo of a model in blocks of iterations, in this process or on the cluster."""
+
+    iterations: int = Field(ge=1)
+    seed: int = 0
+    block_size: int = Field(1_000, ge=1, description="iterations per task")
+    distributed: bool = False
+
+
+class MonteCarloJobResult(Result):
+    snapshot_key: str
+    iterations: int
+    seed: int
+    block_size: int
+    workers: int
+    mean_kg_co2e: float
+    p2_5_kg_co2e: float
+    p97_5_kg_co2e: float
+    scores: list[float]
+    stage_names: list[str]
+
+
+def run_monte_carlo(
+    context: Context, request: MonteCarloJobRequest, progress: Progress | None = None
+) -> MonteCarloJobResult:
+    """Monte Carlo of a model under a release, iterations cut into blocks (one task each on
+    dask.distributed); the same request gives the same scores in this process and on any
+    cluster (:mod:`tanzuji.scale.distributed`)."""
+    from tanzuji.scale import distributed
+
+    compiled, snapshot = compiled_snapshot(context, request)
+    done = 0
+
+    def advance(count: int) -> None:
+        nonlocal done
+        done += count
+        if progress is not None:
+            progress(done, request.iterations)
+
+    arguments = (
+        compiled.system,
+        snapshot.key,
+        snapshot.gwp_set,
+        request.iterations,
+        request.seed,
+        request.block_size,
+        context.monte_carlo_options,
+    )
+    workers = 0
+    if request.distributed:
+        settings = context.settings
+        with distributed.client_for(
+            str(settings.dask_scheduler), int(settings.dask_workers)
+        ) as client:
+            workers = len(client.scheduler_info().get("workers", {}))
+            run = distributed.monte_carlo_distributed(client, *arguments, progress=advance)
+    else:
+        run = distributed.monte_carlo_blocks(*arguments, progress=advance)
+    low, high = np.percentile(run.scores, [2.5, 97.5])
+    return MonteCarloJobResult(
+        snapshot_key=snapshot.key,
+        iterations=request.iterations,
+        seed=request.seed,
+        block_size=request.block_size,
+        workers=workers,
+        mean_kg_co2e=float(run.scores.mean()),
+        p2_5_kg_co2e=float(low),
+        p97_5_kg_co2e=float(high),
+        scores=run.scores.tolist(),
+        stage_names=run.stage_names,
+    )
+
+
+__all__ = [
+    "BatchRequest",
+    "BatchResult",
+    "MonteCarloJobRequest",
+    "MonteCarloJobResult",
+    "Progress",
+    "SnapshotInput",
+    "SnapshotRequest",
+    "SnapshotResult",
+    "VariantFormat",
+    "compiled_snapshot",
+    "model_snapshot",
+    "run_batch",
+    "run_monte_carlo",
+    "snapshot_intensities",
+]

@@ -1,0 +1,388 @@
+"""Public service: what anyone may read without logging in — a certificate checked against
+the ledger, the catalogue of certified products, the ledger's signed tree head.
+
+The certificate view (:func:`certificate`) is what the label's QR code opens: the newest
+signed version of the certificate, verified here with the platform's public keyring and the
+certificate's status bundle (the status-map proof of its latest ledger entry and the
+consistency of the log up to the newest signed tree head). Its outcome only changes when the
+log grows (every issue, renewal, suspension, reinstatement, revocation or expiry appends to
+it) or the day changes (validity), so it is kept per (certificate, tree size, day) in this
+process: a busy public page reads one tree head per request, not the whole log.
+
+The catalogue (:func:`catalogue`) lists every certificate with its latest status, searchable
+by product or company name, filtered by category (the PCR), label type, status and largest
+footprint, sorted by footprint. It is a read model of the ledger held in this process and
+brought up to date from the entries appended since it was last read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import OrderedDict
+from typing import Any, Literal
+
+from pydantic import Field
+from sqlalchemy import select
+
+from tanzuji.certify.certificate import Certificate
+from tanzuji.certify.ledger import TreeHead
+from tanzuji.certify.token import read_token
+from tanzuji.certify.verify import Report
+from tanzuji.context import Context
+from tanzuji.errors import NotFound, VerificationFailed
+from tanzuji.services import certification, ledger
+from tanzuji.services.base import Request, Result
+from tanzuji.store.certify_tables import CertificateRow, LedgerEntryRow
+
+#: Certificate views kept per process (most recently used).
+CACHE_SIZE = 4096
+
+Status = Literal["valid", "suspended", "revoked", "expired"]
+
+
+class Stage(Result):
+    stage: str
+    kg_co2e: float
+    share: float = Field(description="of the total, 0 to 1")
+
+
+class PublicCertificate(Result):
+    """A certificate as the public page shows it, with the outcome of its verification."""
+
+    certificate_id: str
+    version: int
+    product: dict[str, str]
+    company: dict[str, str]
+    footprint_kg_co2e: float
+    unit: str = Field(description="the functional unit the footprint is per, e.g. '1 piece'")
+    declared_unit: dict[str, Any] | None
+    stages: list[Stage]
+    gwp_set: str
+    label: dict[str, Any]
+    pcr: dict[str, str]
+    factor_release: str
+    body: dict[str, str]
+    valid_from: dt.date
+    valid_until: dt.date
+    issued_at: str
+    status: str = Field(
+        description="valid, suspended, revoked or expired; 'invalid' when the verification failed"
+    )
+    verified: bool = Field(description="signature, ledger inclusion and status proof hold")
+    checks: list[str]
+    problem: str | None = Field(None, description="why the verification failed")
+    tree_size: int | None
+    status_as_of: str | None
+    key_id: str
+    qr: str | None
+
+
+def _stages(certificate: Certificate) -> list[Stage]:
+    total = certificate.footprint_kg_co2e
+    return [
+        Stage(stage=name, kg_co2e=value, share=(value / total) if total else 0.0)
+        for name, value in certificate.stage_breakdown_kg_co2e.items()
+    ]
+
+
+class _Cache:
+    def __init__(self, size: int) -> None:
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        return None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_VIEWS = _Cache(CACHE_SIZE)
+
+
+def _database_key(context: Context) -> str:
+    return context.require_database().display_url
+
+
+def head_or_none(context: Context) -> TreeHead | None:
+    """The newest signed tree head, or None when nothing was logged yet."""
+    try:
+        return ledger.tree_head(context)
+    except NotFound:
+        return None
+
+
+def certificate(context: Context, certificate_id: str) -> PublicCertificate:
+    """The certificate ``certificate_id`` verified against the ledger (see the module notes).
+
+    A certificate that does not verify is still shown, with ``verified`` false, ``status``
+    ``invalid`` and the reason in ``problem``.
+
+    Raises
+    ------
+    NotFound
+        When there is no such certificate.
+    """
+    head = head_or_none(context)
+    now = context.now()
+    key = (_database_key(context), certificate_id, head.tree_size if head else 0, now.date())
+    cached = _VIEWS.get(key)
+    if cached is not None:
+        return cached
+    view = verify(context, certificate_id)
+    _VIEWS.put(key, view)
+    return view
+
+
+def verify(context: Context, certificate_id: str) -> PublicCertificate:
+    """Verify the certificate now, without the per-process cache (the page's "check again")."""
+    document = certification.certificate_document(context, certificate_id)
+    signed = Certificate.model_validate(document["certificate"])
+    checks: list[str] = []
+    problem = None
+    status = "invalid"
+    tree_size = status_as_of = None
+    try:
+        bundle = ledger.proof(context, certificate_id)
+        report = certification.verify_document(
+            document, context.keys.keyring(), context.now(), bundle
+        )
+        checks, status = report.checks, report.status
+        tree_size, status_as_of = report.tree_size, report.status_as_of
+    except (VerificationFailed, NotFound) as exc:
+        problem = exc.message
+    return PublicCertificate(
+        certificate_id=signed.certificate_id,
+        version=signed.version,
+        product=signed.product,
+        company=signed.company,
+        footprint_kg_co2e=signed.footprint_kg_co2e,
+        unit=signed.functional_unit_text(),
+        declared_unit=signed.declared_unit,
+        stages=_stages(signed),
+        gwp_set=signed.gwp_set,
+        label=signed.label,
+        pcr=signed.pcr,
+        factor_release=signed.factor_release,
+        body={"name": signed.verifier.get("body", ""), "verifier": signed.verifier.get("name", "")},
+        valid_from=signed.validity.valid_from,
+        valid_until=signed.validity.valid_until,
+        issued_at=signed.issued_at,
+        status=status,
+        verified=problem is None,
+        checks=checks,
+        problem=problem,
+        tree_size=tree_size,
+        status_as_of=status_as_of,
+        key_id=str(document.get("signature", {}).get("key_id", "")),
+        qr=document.get("qr"),
+    )
+
+
+def verify_token(context: Context, text: str) -> Report:
+    """Verify the text of a label's QR code (URL with ``#TZJ2...``, or the bare token) with the
+    public keyring and the certificate's current status from the ledger."""
+    keyring = context.keys.keyring()
+    claim = read_token(text, keyring)
+    bundle = ledger.proof(context, claim.certificate_id)
+    return certification.verify_qr(text, keyring, context.now(), bundle)
+
+
+# -- catalogue ----------------------------------------------------------------------------------
+class CatalogueEntry(Result):
+    certificate_id: str
+    version: int
+    product_id: str
+    product: dict[str, str]
+    company: dict[str, str]
+    category: str = Field(description="the PCR id")
+    pcr_version: str
+    label: str
+    footprint_kg_co2e: float
+    unit: str
+    valid_until: dt.date
+    status: str
+    issued_at: str
+
+
+class CatalogueQuery(Request):
+    q: str = Field("", max_length=200, description="words in the product or company name")
+    category: str | None = Field(None, max_length=100, description="PCR id")
+    label: str | None = Field(None, max_length=40, description="disclosure, reduction, ...")
+    status: Status | None = Field("valid", description="only this status (None: any)")
+    max_kg_co2e: float | None = Field(None, ge=0)
+    unit: str | None = Field(None, max_length=100)
+    sort: Literal["footprint", "-footprint", "product", "newest"] = "footprint"
+    offset: int = Field(0, ge=0)
+    limit: int = Field(50, ge=1, le=1000)
+
+
+class CataloguePage(Result):
+    items: list[CatalogueEntry]
+    total: int
+    categories: dict[str, int] = Field(description="certificates per category, before filters")
+
+
+class _Index:
+    """Catalogue entries of one database, up to ``size`` ledger entries."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.entries: dict[str, CatalogueEntry] = {}
+        self.lock = threading.Lock()
+
+
+_INDEXES: dict[str, _Index] = {}
+_INDEXES_LOCK = threading.Lock()
+
+
+def _entry(document: dict[str, Any], status: str) -> CatalogueEntry:
+    cert = Certificate.model_validate(document["certificate"])
+    return CatalogueEntry(
+        certificate_id=cert.certificate_id,
+        version=cert.version,
+        product_id=str(cert.product.get("id", "")),
+        product={k: v for k, v in cert.product.items() if k != "id"},
+        company=cert.company,
+        category=cert.pcr.get("id", ""),
+        pcr_version=cert.pcr.get("version", ""),
+        label=str(cert.label.get("type", "")),
+        footprint_kg_co2e=cert.footprint_kg_co2e,
+        unit=cert.functional_unit_text(),
+        valid_until=cert.validity.valid_until,
+        status=status,
+        issued_at=cert.issued_at,
+    )
+
+
+def _refresh(context: Context, index: _Index) -> None:
+    head = head_or_none(context)
+    size = head.tree_size if head else 0
+    if size <= index.size:
+        return
+    with index.lock:
+        if size <= index.size:
+            return
+        with context.unit_of_work(write=False) as session:
+            latest: dict[str, str] = {}
+            rows = session.execute(
+                select(LedgerEntryRow.certificate_id, LedgerEntryRow.entry)
+                .where(LedgerEntryRow.index >= index.size, LedgerEntryRow.index < size)
+                .order_by(LedgerEntryRow.index)
+            )
+            for certificate_id, entry in rows:
+                latest[certificate_id] = str(entry.get("status", ""))
+            ids = sorted(latest)
+            documents: dict[str, tuple[int, dict[str, Any]]] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                found = session.execute(
+                    select(
+                        CertificateRow.certificate_id,
+                        CertificateRow.version,
+                        CertificateRow.document,
+                    ).where(CertificateRow.certificate_id.in_(chunk))
+                )
+                for certificate_id, version, document in found:
+                    known = documents.get(certificate_id)
+                    if known is None or version > known[0]:
+                        documents[certificate_id] = (version, dict(document))
+        for certificate_id, (_, document) in documents.items():
+            index.entries[certificate_id] = _entry(document, latest[certificate_id])
+        index.size = size
+
+
+def _status_today(entry: CatalogueEntry, today: dt.date) -> str:
+    if entry.status == "valid" and entry.valid_until < today:
+        return "expired"
+    return entry.status
+
+
+def catalogue(context: Context, query: CatalogueQuery) -> CataloguePage:
+    """Certified products matching ``query`` (see the module notes)."""
+    key = _database_key(context)
+    with _INDEXES_LOCK:
+        index = _INDEXES.setdefault(key, _Index())
+    _refresh(context, index)
+    today = context.now().date()
+    words = [w for w in query.q.casefold().split() if w]
+    everything = list(index.entries.values())
+    categories: dict[str, int] = {}
+    for entry in everything:
+        categories[entry.category] = categories.get(entry.category, 0) + 1
+    chosen = []
+    for entry in everything:
+        status = _status_today(entry, today)
+        if query.status is not None and status != query.status:
+            continue
+        if query.category and entry.category != query.category:
+            continue
+        if query.label and entry.label != query.label:
+            continue
+        if query.unit and entry.unit != query.unit:
+            continue
+        if query.max_kg_co2e is not None and entry.footprint_kg_co2e > query.max_kg_co2e:
+            continue
+        if words:
+            text = " ".join(
+                [
+                    *entry.product.values(),
+                    *entry.company.values(),
+                    entry.product_id,
+                    entry.certificate_id,
+                ]
+            ).casefold()
+            if not all(w in text for w in words):
+                continue
+        chosen.append(
+            entry if status == entry.status else entry.model_copy(update={"status": status})
+        )
+    order = {
+        "footprint": (lambda e: (e.footprint_kg_co2e, e.certificate_id), False),
+        "-footprint": (lambda e: (e.footprint_kg_co2e, e.certificate_id), True),
+        "product": (
+            lambda e: (e.product.get("en") or e.product.get("zh") or "", e.certificate_id),
+            False,
+        ),
+        "newest": (lambda e: (e.issued_at, e.certificate_id), True),
+    }[query.sort]
+    chosen.sort(key=order[0], reverse=order[1])
+    return CataloguePage(
+        items=chosen[query.offset : query.offset + query.limit],
+        total=len(chosen),
+        categories=dict(sorted(categories.items())),
+    )
+
+
+def compare(context: Context, certificate_ids: list[str]) -> list[PublicCertificate]:
+    """Several certificates side by side (the catalogue's comparison), in the order asked."""
+    return [certificate(context, c) for c in dict.fromkeys(certificate_ids)]
+
+
+def log_head(context: Context) -> TreeHead:
+    """The newest signed tree head of the ledger."""
+    return ledger.tree_head(context)
+
+
+__all__ = [
+    "CatalogueEntry",
+    "CataloguePage",
+    "CatalogueQuery",
+    "PublicCertificate",
+    "Stage",
+    "catalogue",
+    "certificate",
+    "compare",
+    "head_or_none",
+    "log_head",
+    "verify",
+    "verify_token",
+]

@@ -1,0 +1,17 @@
+"""The routers of the web platform, in the order they are mounted (see ``docs/web.md``).
+
+Each module holds the pages and API routes of one area; a new area adds its module here.
+"""
+
+from tanzuji.web.routes import accounts, admin, applications, home, jobs, public
+
+ROUTERS = [
+    home.router,
+    accounts.router,
+    admin.router,
+    applications.router,
+    jobs.router,
+    public.router,
+]
+
+__all__ = ["ROUTERS"]
