@@ -215,3 +215,15 @@ def test_credits_and_sales_unit_are_reported_apart():
     ]
     html = documents.study_document(study.StudyInputs(footprint, loaded.model), "html", "en")
     assert b"Credits (reported apart)" in html and b"Burdens (without credits)" in html
+
+
+def test_chinese_report_names_kinds_methods_and_boundary_in_chinese(inputs):
+    """What the zh pictures showed in English (docs/reports.md "Looking at the pictures")."""
+    loaded = load_model(EXAMPLES / "pet_bottle.yaml")
+    footprint = calculate(loaded, factor_source=StarterFactorSource())
+    zh = study.study_content(study.StudyInputs(footprint, loaded.model), "zh")
+    assert {e["kind"] for e in zh["credits"]["entries"]} == {"避免产品", "回收抵扣（CFF）"}
+    shirt = study.study_content(inputs["cotton_tshirt"], "zh")
+    assert [a["method"] for a in shirt["allocation"]] == ["经济价值分配"]
+    html = documents.study_document(inputs["lfp_battery_pack"], "html", "zh").decode()
+    assert "声明的边界：从摇篮到坟墓 (cradle-to-grave)" in html

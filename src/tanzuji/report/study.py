@@ -123,6 +123,14 @@ def _study_type(claim: str | None, lang: str) -> str:
     return t("未声明边界", "boundary not stated")
 
 
+#: Kinds of credit (``CreditItem.kind``; docs/model.md "Avoided products", "Recycling").
+CREDIT_KINDS = {
+    "avoided_product": ("避免产品", "avoided product"),
+    "avoided_waste": ("避免废物处理", "avoided waste treatment"),
+    "substitution": ("共生产品替代", "substitution"),
+    "recycling": ("回收抵扣（CFF）", "recycling (CFF)"),
+    "energy_recovery": ("能量回收抵扣", "energy recovery"),
+}
 #: Allocation methods of a process (docs/model.md "Co-products and allocation").
 ALLOCATION_NAMES = {
     "mass": ("质量分配", "mass"),
@@ -419,7 +427,7 @@ def _credits(inputs: StudyInputs, lang: str) -> dict[str, Any] | None:
         "net": number(credits.net_kg_co2e),
         "entries": [
             {
-                "kind": item.kind,
+                "kind": terms.pick(*CREDIT_KINDS.get(item.kind, (item.kind, item.kind)), lang),
                 "name": terms.pick(item.target_name_zh, item.target_name_en, lang),
                 "amount": f"{number(item.amount)} {item.unit}",
                 "kg_co2e": number(item.kg_co2e),
