@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from typing import Any
 
 import typer
 import uvicorn
@@ -146,7 +147,7 @@ def serve(
     else:
         console.print(f"Tanzuji platform 碳足迹平台: {public_url}", highlight=False)
     os.environ.update(_environment_of(snapshot))  # the workers read the same settings
-    extra = {}
+    extra: dict[str, Any] = {}  # uvicorn.run takes typed keywords; this one is optional
     if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
         # a worker busy starting (imports, database) on a loaded machine is not dead: the
         # default 5 s makes the supervisor kill and restart it forever

@@ -31,7 +31,7 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Engine, Table, func, select, text, update
+from sqlalchemy import Engine, Table, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
