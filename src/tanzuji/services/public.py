@@ -133,7 +133,15 @@ def certificate(context: Context, certificate_id: str) -> PublicCertificate:
     """
     head = head_or_none(context)
     now = context.now()
-    key = (_database_key(context), certificate_id, head.tree_size if head else 0, now.date())
+    # the root hash too: a database restored to another log of the same size (a backup, a
+    # test database made anew) must not be answered from the views of the old one
+    key = (
+        _database_key(context),
+        certificate_id,
+        head.tree_size if head else 0,
+        head.root_hash if head else "",
+        now.date(),
+    )
     cached = _VIEWS.get(key)
     if cached is not None:
         return cached
@@ -236,8 +244,12 @@ class _Index:
 
     def __init__(self) -> None:
         self.size = 0
+        self.root = ""  # root hash of the signed head of ``size`` entries
         self.entries: dict[str, CatalogueEntry] = {}
         self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        self.size, self.root, self.entries = 0, "", {}
 
 
 _INDEXES: dict[str, _Index] = {}
@@ -263,12 +275,30 @@ def _entry(document: dict[str, Any], status: str) -> CatalogueEntry:
     )
 
 
+def _same_log(context: Context, index: _Index, head: TreeHead | None) -> bool:
+    """Whether the stored log still begins with the entries the index was built from (not a
+    database restored or made anew in the meantime)."""
+    if index.size == 0:
+        return True
+    if head is None or head.tree_size < index.size:
+        return False
+    if head.tree_size == index.size:
+        return head.root_hash == index.root
+    try:
+        earlier = ledger.tree_head_of_size(context, index.size)
+    except NotFound:
+        return False
+    return earlier.root_hash == index.root
+
+
 def _refresh(context: Context, index: _Index) -> None:
     head = head_or_none(context)
     size = head.tree_size if head else 0
-    if size <= index.size:
+    if size == index.size and _same_log(context, index, head):
         return
     with index.lock:
+        if not _same_log(context, index, head):
+            index.reset()
         if size <= index.size:
             return
         with context.unit_of_work(write=False) as session:
@@ -297,7 +327,7 @@ def _refresh(context: Context, index: _Index) -> None:
                         documents[certificate_id] = (version, dict(document))
         for certificate_id, (_, document) in documents.items():
             index.entries[certificate_id] = _entry(document, latest[certificate_id])
-        index.size = size
+        index.size, index.root = size, head.root_hash if head else ""
 
 
 def _status_today(entry: CatalogueEntry, today: dt.date) -> str:
