@@ -135,7 +135,15 @@ def certificate(context: Context, certificate_id: str) -> PublicCertificate:
     """
     head = head_or_none(context)
     now = context.now()
-    key = (_database_key(context), certificate_id, head.tree_size if head else 0, now.date())
+    # the root hash too: a database restored to another log of the same size (a backup, a
+    # test database made anew) must not be answered from the views of the old one
+    key = (
+        _database_key(context),
+        certificate_id,
+        head.tree_size if head else 0,
+        head.root_hash if head else "",
+        now.date(),
+    )
     cached = _VIEWS.get(key)
     if cached is not None:
         return cached
@@ -242,6 +250,9 @@ class _Index:
         self.last_entry: dict[str, Any] | None = None
         self.entries: dict[str, CatalogueEntry] = {}
         self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        self.size, self.root, self.entries = 0, "", {}
 
 
 _INDEXES: dict[str, _Index] = {}
