@@ -10,8 +10,6 @@ import pytest
 from certify_people import ADMIN, ALICE, DORA, NOW, draft, issued, to_decision
 from tanzuji.certify import workflow as wf
 from tanzuji.certify.certificate import Certificate
-from tanzuji.certify.credits import check_serials_unused
-from tanzuji.certify.instruments import instrument_serials
 from tanzuji.certify.labels import label_text
 from tanzuji.errors import CreditSerialReused
 from test_electricity_market import MODEL as ELECTRICITY_MODEL
@@ -87,21 +85,18 @@ def test_overlapping_certificates_within_one_footprint_are_refused():
         "               vintage: 2024, region: CN, retired: true}\n",
     )
     assert doubled != ELECTRICITY
-    # The calculation counts the block once (the second use counts 0 MWh, with the reason), so
-    # the footprint never claims it twice; the decision's guard sees one block.
+    # The calculation counts the serial once (model/electricity.claimed_twice): the second
+    # listing covers nothing, so the application claims one block and is decided.
     application = with_model(doubled, "APP-E3")
-    instruments = [
-        i
-        for use in application.current_model.footprint["electricity"]["inputs"]
-        for i in use["instruments"]
-    ]
-    assert instruments[0]["counted"] > 0 and instruments[1]["counted"] == 0
-    assert "each certificate counts once" in instruments[1]["reasons"][0]
+    footprint = application.model_versions[0].footprint
+    first, again = footprint["electricity"]["inputs"][0]["instruments"]
+    assert first["counted"] > 0 and again["counted"] == 0 and "overlap" in again["reasons"][0]
     decided(application)
-    # and were both counted (a footprint computed before this rule), the guard refuses them
-    block = instrument_serials(application.current_model.footprint)[0]
+    # A footprint that counts it twice all the same (computed elsewhere or by an older
+    # version) is refused at certification, as before.
+    again.update(counted=first["counted"], qualifies=True, reasons=[])
     with pytest.raises(CreditSerialReused, match="overlap within the same claim"):
-        check_serials_unused([block, block], (), "APP-E3")
+        decided(application)
 
 
 def test_database_refuses_a_certificate_counted_twice(database_url):
