@@ -314,13 +314,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     base = us.product_system()
     seconds: dict[str, float] = {"generate": clock() - start}
     rounds = max(1, args.rounds)
-    tz_per_round = -(-args.iterations // rounds)
+    tz_per_round = -(-args.full_iterations // rounds)
+    part_per_round = -(-args.iterations // rounds)
     bw_per_round = -(-args.bw_iterations // rounds) if args.bw_iterations else 0
     dp = bw2calc_datapackage(us) if bw_per_round else None
 
     cases: dict[str, dict[str, Any]] = {}
     solver = None
-    for k, (name, demand) in enumerate(demands(system).items()):
+    chosen = {k: v for k, v in demands(system).items() if k in args.demand}
+    for k, (name, demand) in enumerate(chosen.items()):
         case: dict[str, Any] = {"demand": demand, "scores": [], "seconds": [], "steps": []}
         start = clock()
         case["mc"] = MonteCarlo(
@@ -370,10 +372,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if "part" in case:
                 gc.collect()
                 start = clock()
-                part = case["part"].run(tz_per_round, seed=args.seed + 20 + r, keep_factors=False)
+                part = case["part"].run(part_per_round, seed=args.seed + 20 + r, keep_factors=False)
                 case["part_seconds"].append(clock() - start)
                 case["part_scores"].append(part.scores)
-                line += f", partitioned {tz_per_round / case['part_seconds'][-1]:.1f}"
+                line += f", partitioned {part_per_round / case['part_seconds'][-1]:.1f}"
             if "bw" in case:
                 gc.collect()
                 scores, times = case["bw"].iterate(bw_per_round)
@@ -391,7 +393,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "flows": system.n_flows,
             "technosphere_entries": int(system.tech_values.size),
             "biosphere_entries": int(system.bio_values.size),
-            "uncertain_entries": len(cases["one_product"]["mc"].inputs),
+            "uncertain_entries": len(next(iter(cases.values()))["mc"].inputs),
             "sigma_range": list(args.sigma),
             "core_sigma_range": list(args.core_sigma) if args.core_sigma else list(args.sigma),
             "generator": "bench/synthetic.py",
@@ -602,6 +604,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "--iterations", type=int, default=None, help="Tanzuji, per demand (default 10000)"
     )
     parser.add_argument(
+        "--demand",
+        action="append",
+        choices=("one_product", "all_final_products"),
+        help="demand(s) to run (repeatable; default both)",
+    )
+    parser.add_argument(
+        "--full-iterations",
+        type=int,
+        default=None,
+        help="Tanzuji full resampling, per demand (default: --iterations); the partitioned "
+        "run always does --iterations",
+    )
+    parser.add_argument(
         "--partitioned",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -623,6 +638,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ):
         if getattr(args, name) is None:
             setattr(args, name, value)
+    args.demand = args.demand or ["one_product", "all_final_products"]
+    if args.full_iterations is None:
+        args.full_iterations = args.iterations
     report = run(args)
     print_table(report)
     output = args.output

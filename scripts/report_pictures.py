@@ -13,24 +13,24 @@ from the dev extras); for the battery the declaration (``declaration.pdf`` and i
 the comparison with a variant (a lighter enclosure, assembly on the national grid average:
 ``compare/CHART.png``, ``compare.pdf`` and its pages). It ends with the list
 of files to look at (docs/reports.md, "Looking at the pictures"). Uses the built-in starter
-factors (no database).
+factors (no database) and goes through the report service, so each picture shows what
+``tanzuji report NAME.yaml --mc 500 --seed 1`` prints (the PCR's calculation rules applied).
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
 from pathlib import Path
 
-from tanzuji.engine.montecarlo import MonteCarlo
-from tanzuji.engine.sensitivity import summarize
-from tanzuji.factors.starter import StarterFactorSource
-from tanzuji.footprint import Footprint, calculate
-from tanzuji.model.compile import compile_model
-from tanzuji.model.files import load_model, load_model_text
-from tanzuji.pcr.checks import check_model
+from tanzuji import settings
+from tanzuji.cli.inputs import model_input
+from tanzuji.context import Context
 from tanzuji.report import charts, compare, declaration, documents, vega
 from tanzuji.report.study import StudyInputs
+from tanzuji.services import report as report_service
+from tanzuji.services.calculation import ModelInput
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -58,29 +58,26 @@ def pdf_pages(pdf: bytes, stem: Path) -> list[Path]:
     return out
 
 
-def _footprint(loaded, iterations: int) -> tuple[Footprint, object]:
-    source = StarterFactorSource()
-    footprint = calculate(loaded, factor_source=source, tree_cutoff=0.01)
-    scores = None
-    if iterations:
-        result = MonteCarlo(compile_model(loaded, source).system, footprint.gwp_set).run(
-            iterations, SEED
-        )
-        footprint.uncertainty, scores = summarize(result), result.scores
-    return footprint, scores
+def study(context: Context, model: ModelInput, iterations: int) -> StudyInputs:
+    """What ``tanzuji report MODEL --mc N --seed 1`` reports: the model computed under its
+    PCR's calculation rules, the PCR check, the Monte Carlo run (services/report.py)."""
+    source = report_service.StudySource(
+        model=model, sankey_cutoff=0.01, monte_carlo_iterations=iterations, seed=SEED
+    )
+    return report_service.study(context, source).inputs
 
 
-def example(name: str, out: Path, langs: list[str], iterations: int) -> list[Path]:
+def example(context: Context, name: str, out: Path, langs: list[str], iterations: int):
     """Charts and report pages of one example in each language; the files written."""
     # a path relative to the repository, as a user types it (it appears in PCR findings)
-    loaded = load_model(EXAMPLES.relative_to(ROOT) / f"{name}.yaml")
-    footprint, scores = _footprint(loaded, iterations)
-    inputs = StudyInputs(footprint, loaded.model, check_model(loaded, footprint), None, scores)
+    inputs = study(context, model_input(EXAMPLES.relative_to(ROOT) / f"{name}.yaml"), iterations)
+    footprint = inputs.footprint
     written: list[Path] = []
     for lang in langs:
         folder = out / name / lang
         (folder / "charts").mkdir(parents=True, exist_ok=True)
-        for chart in charts.footprint_charts(footprint, lang, scores=scores, model=loaded.model):
+        drawn = charts.footprint_charts(footprint, lang, scores=inputs.scores, model=inputs.model)
+        for chart in drawn:
             path = folder / "charts" / f"{chart.name}.png"
             path.write_bytes(vega.svg_to_png(chart.svg()))
             written.append(path)
@@ -92,25 +89,25 @@ def example(name: str, out: Path, langs: list[str], iterations: int) -> list[Pat
             declared = declaration.to_pdf(declaration.declare(footprint, details), lang)
             (folder / "declaration.pdf").write_bytes(declared)
             written += pdf_pages(declared, folder / "declaration")
-            written += comparison(footprint, folder, lang)
+            written += comparison(context, footprint, folder, lang)
     return written
 
 
-def _variant():
+def _variant() -> ModelInput:
     """The battery with a lighter enclosure, assembled on the national grid average."""
     path = EXAMPLES.relative_to(ROOT) / "lfp_battery_pack.yaml"
-    text = path.read_text("utf-8")
+    model = model_input(path)
+    text = model.text
     for old, new in VARIANT:
         if old not in text:
             raise SystemExit(f"{path} no longer contains {old!r}; update VARIANT in {__file__}")
         text = text.replace(old, new)
-    factors = {"factors.csv": (EXAMPLES / "factors.csv").read_bytes()}
-    return load_model_text(text, str(path), factors)
+    return ModelInput(name=model.name, text=text, files=model.files)
 
 
-def comparison(footprint: Footprint, folder: Path, lang: str) -> list[Path]:
+def comparison(context: Context, footprint, folder: Path, lang: str) -> list[Path]:
     """The two comparison charts and the comparison PDF of the battery and its variant."""
-    other, _ = _footprint(_variant(), 0)
+    other = study(context, _variant(), 0).footprint
     result = compare.compare(footprint, other, VARIANT_LABELS, lang)
     (folder / "compare").mkdir(exist_ok=True)
     written = []
@@ -130,13 +127,21 @@ def main() -> None:
     parser.add_argument("--mc", default=500, type=int, help="Monte Carlo iterations (0 = none)")
     parser.add_argument("--only", nargs="+", choices=NAMES, default=list(NAMES))
     args = parser.parse_args()
-    for name in args.only:
-        start = time.perf_counter()
-        written = example(name, args.out, args.lang, args.mc)
-        seconds = time.perf_counter() - start
-        print(f"{name}: {len(written)} pictures in {seconds:.0f} s")
-        for path in written:
-            print(f"  {path}")
+    # no database: the built-in starter factors, as on a fresh machine
+    with tempfile.TemporaryDirectory() as data_dir:
+        context = Context.from_settings(settings.load({"TANZUJI_DATA_DIR": data_dir}))
+        for name in args.only:
+            render(context, name, args)
+
+
+def render(context: Context, name: str, args: argparse.Namespace) -> None:
+    """Render one example and print the files to look at."""
+    start = time.perf_counter()
+    written = example(context, name, args.out, args.lang, args.mc)
+    seconds = time.perf_counter() - start
+    print(f"{name}: {len(written)} pictures in {seconds:.0f} s")
+    for path in written:
+        print(f"  {path}")
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def test_enterprise_builds_a_model_from_a_bom_table_and_applies(as_user, platfor
         "[...document.querySelectorAll('tr.bom-row .factor')].every(s => s.options.length > 1)"
     )
     electricity = row.nth(1).locator(".factor")
-    assert "cn-csg" in electricity.input_value()  # the Southern grid for Guangdong
+    assert "cn-gd" in electricity.input_value()  # Guangdong's provincial factor first
     assert re.search(
         r"(置信度|confidence) 0\.\d\d", electricity.locator("option").first.inner_text()
     )
@@ -229,6 +229,7 @@ PAGES = [
     ("applicant", "applications/{application}", "碳足迹结果", "Footprint result"),
     ("verifier", "review", "核查任务", "Review queue"),
     ("decider", "operator", "决定、发证与证书管理", "Decisions, issuance and certificates"),
+    ("steward", "steward", "排放因子管理", "Emission factors"),
 ]
 
 

@@ -85,8 +85,18 @@ def test_overlapping_certificates_within_one_footprint_are_refused():
         "               vintage: 2024, region: CN, retired: true}\n",
     )
     assert doubled != ELECTRICITY
+    # The calculation counts the serial once (model/electricity.claimed_twice): the second
+    # listing covers nothing, so the application claims one block and is decided.
+    application = with_model(doubled, "APP-E3")
+    footprint = application.model_versions[0].footprint
+    first, again = footprint["electricity"]["inputs"][0]["instruments"]
+    assert first["counted"] > 0 and again["counted"] == 0 and "overlap" in again["reasons"][0]
+    decided(application)
+    # A footprint that counts it twice all the same (computed elsewhere or by an older
+    # version) is refused at certification, as before.
+    again.update(counted=first["counted"], qualifies=True, reasons=[])
     with pytest.raises(CreditSerialReused, match="overlap within the same claim"):
-        decided(with_model(doubled, "APP-E3"))
+        decided(application)
 
 
 def test_database_refuses_a_certificate_counted_twice(database_url):

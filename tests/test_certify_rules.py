@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from service_helpers import as_user, certify, service_context
+from service_helpers import as_user, certify, service_context, to_decision
 from tanzuji.certify import schemes
 from tanzuji.certify.records import LabelType, State
 from tanzuji.errors import LabelRefused
@@ -142,6 +143,26 @@ def test_a_new_certificate_supersedes_the_earlier_one_of_the_same_subject(ctx):
     bundle = ledger.proof(ctx, first.certificate_id or "")
     report = certification.verify_document(document, ctx.keys.keyring(), ctx.now(), bundle)
     assert report.status == "superseded" and not report.ok
+
+
+def test_two_issuances_of_one_subject_at_once_leave_one_certificate_in_force(ctx):
+    """Issued from two threads at once (two connections): one certificate stays in force, the
+    other is superseded. The threads are not forced to overlap (the test passed with the lock
+    taken out too); the subject lock (``lock_subject``) is what keeps the overlapping case
+    right on PostgreSQL, where two transactions would otherwise not see each other."""
+    apps = [_apply(ctx, syrup(diesel=d), "food-pas2050-1") for d in (0.8, 0.7)]
+    for app_id in apps:
+        to_decision(ctx, app_id)
+        certification.decide(
+            as_user(ctx, "decider"),
+            certification.DecideRequest(application_id=app_id, approve=True, reason="ok"),
+        )
+    admin = as_user(ctx, "admin")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda app_id: certification.issue(admin, app_id), apps))
+    states = sorted(certification.load(ctx, a).state.value for a in apps)
+    assert states == ["issued", "superseded"]
+    assert sum(len(r.superseded) for r in results) == 1
 
 
 # -- schemes: validity, surveillance, expiry from dates ------------------------------------

@@ -114,3 +114,28 @@ def test_readme_grid_factor_values_equal_the_starter_data():
     ):
         (flow,) = source.resolve(ref).flows
         assert f"{region} {flow.amount_kg:.4f}" in text, region
+
+
+def test_model_md_pet_figures_equal_the_calculation():
+    """docs/model.md quotes the PET example's analysis groups and a sweep."""
+    from tanzuji.footprint import sweep
+
+    text = " ".join((ROOT / "docs" / "model.md").read_text(encoding="utf-8").split())
+    pet = _footprint("pet_bottle")
+    groups = pet.analysis_groups
+    quoted = (
+        f"`PET {number(groups['PET'])}`, `bottle making {number(groups['bottle making'])}`"
+        f" and `Top {number(groups['Top'])}`"
+    )
+    assert quoted in text
+    assert f"burdens {number(pet.credits.burdens_kg_co2e)} kg CO2e" in text
+    loaded = load_model(ROOT / "examples" / "pet_bottle.yaml")
+    rows = sweep(loaded, "rpet_share", (0.0, 0.5, 1.0), factor_source=StarterFactorSource()).rows
+    totals = (
+        ", ".join(number(r.total_kg_co2e) for r in rows[:2])
+        + " and "
+        + number(rows[2].total_kg_co2e)
+    )
+    assert f"gives totals {totals} kg CO2e per kg" in text
+    step = (rows[0].total_kg_co2e - rows[1].total_kg_co2e) / 5  # per 0.1 of rpet_share
+    assert f"= {step:.3g})" in text

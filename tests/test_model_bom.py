@@ -98,7 +98,7 @@ def test_suggestions_rank_factors_with_confidence():
     confidences = [c.confidence for c in row.candidates]
     assert confidences == sorted(confidences, reverse=True)
     assert (
-        row.candidates[0].id.startswith("cn-mee.electricity.") and "cn-csg" in row.candidates[0].id
+        row.candidates[0].id.startswith("cn-mee.electricity.") and "cn-gd" in row.candidates[0].id
     )
     assert row.candidates[0].gases_kg_per_unit["CO2"] > 0
 

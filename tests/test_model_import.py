@@ -229,6 +229,16 @@ def test_not_a_product_system(tmp_path):
         import_product_system(SAMPLES / "jsonld" / "process.json")
 
 
+def test_a_csv_that_is_not_simapro_says_so(tmp_path):
+    # before: "not a JSON document" (the file was read as JSON-LD)
+    from tanzuji.errors import ModelError
+
+    path = tmp_path / "bom.csv"
+    path.write_text("part,kg\nsteel,2\n", encoding="utf-8")
+    with pytest.raises(ModelError, match=r"not a SimaPro CSV export: its first line is not a"):
+        import_product_system(path)
+
+
 def test_command_imports_a_json_ld_folder_through_the_service(tmp_path):
     # The loop case above as an unpacked folder: `tanzuji model import` reads its files, the
     # modelling service packs them for the reader and returns the model text (total 12, as

@@ -212,7 +212,17 @@ def test_request_fulfilled_through_the_task_queue_becomes_a_factor_used_in_a_mod
         assert answered.status == "fulfilled"
         [received] = pact_client.received(b_ctx)
         assert (received.host, received.via, received.factor_version) == (supplier.url, "event", 1)
-        delivered = [e for e in pact.events(s_ctx) if e.type.endswith("RequestFulfilledEvent.3")]
+        # the supplier marks the event delivered when the buyer's 200 comes back, which can be
+        # after the buyer has stored the answer: wait for it rather than race it
+        delivered = _until(
+            "the supplier's outbox to mark the event delivered",
+            lambda: [
+                e
+                for e in pact.events(s_ctx)
+                if e.type.endswith("RequestFulfilledEvent.3") and e.state != "pending"
+            ],
+            nodes,
+        )
         assert [(e.state, e.last_status) for e in delivered] == [("delivered", 200)]
         box = tmp_path / "box.yaml"
         box.write_text(

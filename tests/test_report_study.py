@@ -215,3 +215,44 @@ def test_credits_and_sales_unit_are_reported_apart():
     ]
     html = documents.study_document(study.StudyInputs(footprint, loaded.model), "html", "en")
     assert b"Credits (reported apart)" in html and b"Burdens (without credits)" in html
+
+
+def test_chinese_report_names_kinds_methods_and_boundary_in_chinese(inputs):
+    """What the zh pictures showed in English (docs/reports.md "Looking at the pictures")."""
+    loaded = load_model(EXAMPLES / "pet_bottle.yaml")
+    footprint = calculate(loaded, factor_source=StarterFactorSource())
+    zh = study.study_content(study.StudyInputs(footprint, loaded.model), "zh")
+    assert {e["kind"] for e in zh["credits"]["entries"]} == {"避免产品", "回收抵扣（CFF）"}
+    shirt = study.study_content(inputs["cotton_tshirt"], "zh")
+    assert [a["method"] for a in shirt["allocation"]] == ["经济价值分配"]
+    html = documents.study_document(inputs["lfp_battery_pack"], "html", "zh").decode()
+    assert "声明的边界：从摇篮到坟墓 (cradle-to-grave)" in html
+
+
+def test_monte_carlo_of_a_result_with_credits_is_read_against_the_burdens():
+    # examples/pet_bottle.yaml writes no uncertainty: every run gives the burdens (the runs
+    # sample the burdens, docs/model.md), 4.486, not the declared 3.573 with credits.
+    from tanzuji.engine.montecarlo import MonteCarlo
+    from tanzuji.engine.sensitivity import summarize
+    from tanzuji.model.compile import compile_model
+    from tanzuji.report import charts
+
+    loaded = load_model(EXAMPLES / "pet_bottle.yaml")
+    source = StarterFactorSource()
+    footprint = calculate(loaded, factor_source=source, tree_cutoff=0.01)
+    runs = MonteCarlo(compile_model(loaded, source).system, footprint.gwp_set).run(20, 1)
+    footprint.uncertainty = summarize(runs)
+    burdens = footprint.credits.burdens_kg_co2e
+    assert charts.burdens(footprint) == burdens
+    assert runs.scores == pytest.approx([burdens] * 20, rel=1e-9)
+    drawn = {c.name: c for c in charts.footprint_charts(footprint, "en", scores=runs.scores)}
+    marks = drawn["montecarlo_histogram"].tables[1].rows
+    assert [m["label"] for m in marks][-1] == "deterministic (without credits)"
+    assert marks[-1]["kg_co2e"] == burdens
+    # the Sankey's reference product carries 100 % of the burdens, not 126 % of the net value
+    root = max(drawn["sankey"].tables[0].rows, key=lambda row: row["value"])
+    inputs = study.StudyInputs(footprint, loaded.model, None, None, runs.scores)
+    html = documents.study_document(inputs, "html", "en").decode()
+    assert "The Monte Carlo runs sample the burdens without credits (4.486 kg CO2e)" in html
+    assert "No input of the model carries an uncertainty" in html
+    assert "(100 %)" in html and root["value"] == pytest.approx(burdens, rel=1e-9)

@@ -86,25 +86,27 @@ def test_grouped_recheck_lists_what_moved_beyond_the_threshold(certified):
         recheck_service.ReleaseRecheckRequest(release="R2", threshold_percent=2.0),
         progress=lambda d, t: done.append((d, t)),
     )
-    assert (result.checked, result.models, result.affected) == (3, 2, 3)
-    assert done[-1] == (3, 3)
+    # The second kettle certificate superseded the first (same company, product, label, PCR
+    # and declared unit: one valid certificate each, issue 8), so two are in force.
+    assert (result.checked, result.models, result.affected) == (2, 2, 2)
+    assert done[-1] == (2, 2)
     # By hand: grid only 10 * 0.3869 = 3.869 -> 4.0, +3.386 % (> 2 %); with the part
     # 3.869 + 10 = 13.869 -> 14.0, +0.945 % (< 2 %).
     moved = {m.certificate_id: m for m in result.moved}
-    assert set(moved) == {first, second}
-    assert moved[first].certified_kg_co2e == pytest.approx(3.869, rel=1e-12)
-    assert moved[first].recomputed_kg_co2e == pytest.approx(4.0, rel=1e-12)
-    assert moved[first].delta_percent == pytest.approx(100 * 0.131 / 3.869, rel=1e-9)
-    assert moved[first].changed_factors == [GRID]
+    assert set(moved) == {second} and first not in moved
+    assert moved[second].certified_kg_co2e == pytest.approx(3.869, rel=1e-12)
+    assert moved[second].recomputed_kg_co2e == pytest.approx(4.0, rel=1e-12)
+    assert moved[second].delta_percent == pytest.approx(100 * 0.131 / 3.869, rel=1e-9)
+    assert moved[second].changed_factors == [GRID]
     # The default threshold (5 %) lists none of them; 0.5 % lists all three.
     default = recheck_service.recheck_release(
         ctx, recheck_service.ReleaseRecheckRequest(release="R2")
     )
-    assert (default.threshold_percent, default.moved, default.affected) == (5.0, [], 3)
+    assert (default.threshold_percent, default.moved, default.affected) == (5.0, [], 2)
     low = recheck_service.recheck_release(
         ctx, recheck_service.ReleaseRecheckRequest(release="R2", threshold_percent=0.5)
     )
-    assert {m.certificate_id for m in low.moved} == {first, second, plus}
+    assert {m.certificate_id for m in low.moved} == {second, plus}
 
 
 def test_grouped_recheck_agrees_with_the_one_by_one_recheck(certified):
@@ -138,11 +140,11 @@ def test_moved_beyond_counts_any_change_of_a_zero_footprint():
 
 
 def test_cli_recheck_release(certified, monkeypatch):
-    ctx, (first, _, _) = certified
+    ctx, (_, second, _) = certified
     monkeypatch.setenv("TANZUJI_DATABASE_URL", str(ctx.settings.database_url))
     monkeypatch.setenv("TANZUJI_DATA_DIR", str(ctx.data_dir))
     result = CliRunner().invoke(app, ["recheck-release", "R2", "--threshold", "2"])
     assert result.exit_code == 0, result.output
-    assert "3 certificates (2 models) rechecked against release R2" in result.output
-    assert "2 moved by more than 2 %" in result.output
-    assert first in result.output
+    assert "2 certificates (2 models) rechecked against release R2" in result.output
+    assert "1 moved by more than 2 %" in result.output
+    assert second in result.output

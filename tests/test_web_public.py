@@ -136,6 +136,21 @@ def test_revocation_is_shown_everywhere(world) -> None:
     assert [i["certificate_id"] for i in revoked["items"]] == [first]
 
 
+def test_a_superseded_certificate_says_so(world) -> None:
+    ctx, _, second = world
+    client = web_client(ctx)
+    # the same product, PCR, label type and declared unit certified again: it supersedes
+    third = certify(ctx, apply(ctx, model="widget.yaml")).application.certificate_id
+    page = client.get(f"/c/{second}?lang=en").text
+    assert 'class="banner warn" role="alert"' in page and "was SUPERSEDED" in page
+    assert "已被同一产品的新证书取代" in client.get(f"/c/{second}?lang=zh").text
+    view = client.get(f"/api/v1/public/certificates/{second}").json()
+    assert (view["status"], view["verified"]) == ("superseded", True)
+    gone = client.get("/api/v1/public/catalogue?status=superseded").json()
+    assert [i["certificate_id"] for i in gone["items"]] == [second]
+    assert client.get(f"/api/v1/public/certificates/{third}").json()["status"] == "valid"
+
+
 def test_catalogue_search_filters_and_comparison(world) -> None:
     ctx, first, second = world
     client = web_client(ctx)

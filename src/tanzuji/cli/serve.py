@@ -16,7 +16,9 @@ URL and the logins, and serves. The label's QR code must open this server, so wh
 
 from __future__ import annotations
 
+import inspect
 import os
+from typing import Any
 
 import typer
 import uvicorn
@@ -29,6 +31,9 @@ from tanzuji.cli.inputs import model_input
 from tanzuji.context import Context
 from tanzuji.settings import DEFAULT, Settings
 from tanzuji.store import db
+
+#: How long a worker process may take to start and to answer the supervisor's health check (s).
+WORKER_STARTUP_S = 120
 
 
 def _settings(host: str | None, port: int | None, demo: bool) -> Settings:
@@ -142,6 +147,11 @@ def serve(
     else:
         console.print(f"Tanzuji platform 碳足迹平台: {public_url}", highlight=False)
     os.environ.update(_environment_of(snapshot))  # the workers read the same settings
+    extra: dict[str, Any] = {}  # uvicorn.run takes typed keywords; this one is optional
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # a worker busy starting (imports, database) on a loaded machine is not dead: the
+        # default 5 s makes the supervisor kill and restart it forever
+        extra["timeout_worker_healthcheck"] = WORKER_STARTUP_S
     uvicorn.run(
         "tanzuji.cli.serve:app_factory",
         factory=True,
@@ -152,6 +162,7 @@ def serve(
         forwarded_allow_ips=forwarded_allow_ips,
         log_level=log_level,
         timeout_graceful_shutdown=10,
+        **extra,
     )
 
 

@@ -97,6 +97,13 @@ def import_product_system(path: str | Path) -> ImportedModel:
     head = limits.read_bytes(file)[:200] if file.is_file() and file.suffix != ".zip" else b""
     if head.lstrip(b"\xef\xbb\xbf").startswith(b"{SimaPro"):
         imported = _SimaPro(file).read()
+    elif file.suffix.lower() in (".csv", ".txt"):
+        raise ModelError(
+            "not a SimaPro CSV export: its first line is not a '{SimaPro ...}' "
+            "header; export the product stages and processes from SimaPro as CSV, or give an "
+            "openLCA JSON-LD export (zip, folder or .json)",
+            location=str(file),
+        )
     else:
         imported = _JsonLd(file).read()
     _check(imported)

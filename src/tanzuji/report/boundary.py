@@ -9,6 +9,7 @@ other chart, so the same font and renderer serve the study report's SVG.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from tanzuji.model.schema import LIFE_CYCLE_STAGES, Model
@@ -21,6 +22,10 @@ HEADER_PX = 34.0
 BOX_PX = 34.0
 LINE_PX = 12.0
 BOX_GAP_PX = 6.0
+FONT_PX = 8.5
+#: Most lines of one name in a box (a longer name ends with "…"; the full name is in the
+#: ``system_boundary`` table and the report's tables).
+MAX_NAME_LINES = 3
 INCLUDED_FILL = "#e8f1fa"
 EXCLUDED_FILL = "#eeeeee"
 
@@ -30,11 +35,42 @@ def _stages(model: Model) -> list[str]:
     return terms.stage_order(list(dict.fromkeys([*LIFE_CYCLE_STAGES, *used])))
 
 
-def _names(zh: str, en: str, lang: str) -> list[str]:
-    """One line per language: both names on their own lines in a bilingual diagram."""
+def _width_em(text: str) -> float:
+    """Estimated width of ``text`` in ems: CJK (wide) characters 1, others 0.56 (Noto Sans)."""
+    return sum(1.0 if unicodedata.east_asian_width(c) in "WF" else 0.56 for c in text)
+
+
+def wrap(text: str, width_px: float, font_px: float = FONT_PX, lines: int = MAX_NAME_LINES):
+    """``text`` in lines that fit ``width_px``: Latin breaks at spaces (or within a word
+    longer than a line), Chinese between any two characters; at most ``lines`` lines, the
+    last ending with "…" when the text is longer."""
+    room = width_px / font_px
+    out: list[str] = []
+    rest = text.strip()
+    while rest and len(out) < lines:
+        cut = len(rest)
+        while _width_em(rest[:cut]) > room:
+            cut -= 1
+        if cut < len(rest):
+            space = rest.rfind(" ", 0, cut + 1)
+            wide = unicodedata.east_asian_width(rest[cut - 1]) in "WF"
+            if space > 0 and not wide:
+                cut = space
+        out.append(rest[: max(cut, 1)].rstrip())
+        rest = rest[max(cut, 1) :].lstrip()
+    if rest:
+        last = out[-1]
+        while last and _width_em(last + "…") > room:
+            last = last[:-1]
+        out[-1] = last.rstrip() + "…"
+    return out or [""]
+
+
+def _names(zh: str, en: str, lang: str, width_px: float = COLUMN_PX - 12) -> list[str]:
+    """The name wrapped to the box; both names, each on its own lines, when bilingual."""
     if lang == "both" and zh and en and zh != en:
-        return [zh, en]
-    return [terms.pick(zh, en, lang)]
+        return [*wrap(zh, width_px, lines=2), *wrap(en, width_px, lines=2)]
+    return wrap(terms.pick(zh, en, lang), width_px)
 
 
 def boundary_rows(model: Model, lang: str) -> list[dict]:
@@ -170,8 +206,8 @@ def diagram(model: Model, lang: str = "en") -> tuple[dict[str, Any], Table]:
                     "type": "text",
                     "align": "center",
                     "baseline": "middle",
-                    "fontSize": 8.5,
-                    "limit": COLUMN_PX - 12,
+                    "fontSize": FONT_PX,
+                    "limit": COLUMN_PX - 8,
                 },
                 "encoding": {
                     "x": {"field": "x", **pixels},

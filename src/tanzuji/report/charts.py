@@ -93,6 +93,14 @@ def _base(title: str, lang: str, width: int = WIDTH_PX, height: int | None = HEI
     return spec
 
 
+def burdens(footprint: Footprint) -> float:
+    """What the contributions add up to: the total, or the burdens when credits are reported
+    apart (stages, processes, the Sankey and the Monte Carlo runs hold the burdens; docs/
+    model.md "Avoided products"), so shares are of 100 % and the histogram's deterministic
+    line is the value the runs sample."""
+    return footprint.credits.burdens_kg_co2e if footprint.credits else footprint.total_kg_co2e
+
+
 def _unit_label(footprint: Footprint, lang: str) -> str:
     fu = footprint.functional_unit
     per = terms.pick("每", "per", lang)
@@ -278,7 +286,7 @@ def pareto(
         title = terms.pick("热点排放因子（帕累托）", "Hotspots by emission factor (Pareto)", lang)
     else:
         raise ReportError(f"Pareto chart of 'process' or 'factor', not {of!r}")
-    rows = pareto_rows(hotspots, footprint.total_kg_co2e, lang)
+    rows = pareto_rows(hotspots, burdens(footprint), lang)
     for row in rows:
         share, cumulative = row["share"], row["cumulative_share"]
         row["label"] = (
@@ -361,7 +369,7 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
     if not 0.0 <= cutoff < 1.0:
         raise ReportError(f"Sankey cut-off must be in [0, 1), found {cutoff}")
     stage_of = {p.id: p.life_cycle_stage for p in footprint.by_process}
-    limit = cutoff * abs(footprint.total_kg_co2e)
+    limit = cutoff * abs(burdens(footprint))
     nodes = [
         {
             "id": n["id"],
@@ -389,7 +397,7 @@ def sankey_chart(footprint: Footprint, cutoff: float = 0.01, lang: str = "en") -
         terms.stage_name(s, lang)
         for s in terms.stage_order(sorted({stage_of.get(n["id"], "") for n in nodes}))
     ]
-    total = footprint.total_kg_co2e
+    total = burdens(footprint)
     for n in drawn.nodes:
         share = f" ({100 * n['value'] / total:.0f} %)" if total else ""
         n["label"] = [n["name"], f"{n['value']:.3g}{share}"]
@@ -548,6 +556,7 @@ def histogram(
     deterministic_kg_co2e: float,
     lang: str = "en",
     bins: int = HISTOGRAM_BINS,
+    without_credits: bool = False,
 ) -> Chart:
     """Monte Carlo histogram with the 95 % interval (2.5 and 97.5 percentiles) and the median.
 
@@ -558,7 +567,8 @@ def histogram(
     summary : UncertaintySummary
         Its statistics (:func:`tanzuji.engine.sensitivity.summarize`).
     deterministic_kg_co2e : float
-        The footprint computed with the mean values, drawn for comparison.
+        The footprint computed with the mean values, drawn for comparison: the burdens when
+        credits are reported apart (the runs sample the burdens), with ``without_credits``.
     """
     values = np.asarray(scores, dtype=float)
     if values.size < 2:
@@ -585,7 +595,8 @@ def histogram(
         {"statistic": "p97_5", "label": "97.5 %", "kg_co2e": stats["p97_5"]},
         {
             "statistic": "deterministic",
-            "label": terms.pick("确定性结果", "deterministic", lang),
+            "label": terms.pick("确定性结果", "deterministic", lang)
+            + (terms.pick("（不含抵扣）", " (without credits)", lang) if without_credits else ""),
             "kg_co2e": deterministic_kg_co2e,
         },
     ]
@@ -837,7 +848,15 @@ def footprint_charts(
         charts.append(sankey_chart(footprint, sankey_cutoff, lang))
     if footprint.uncertainty is not None:
         if scores is not None:
-            charts.append(histogram(scores, footprint.uncertainty, footprint.total_kg_co2e, lang))
+            charts.append(
+                histogram(
+                    scores,
+                    footprint.uncertainty,
+                    burdens(footprint),
+                    lang,
+                    without_credits=footprint.credits is not None,
+                )
+            )
         if footprint.uncertainty.top_contributors:
             charts.append(tornado(footprint.uncertainty, lang, model))
     return charts

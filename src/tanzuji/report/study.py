@@ -123,6 +123,44 @@ def _study_type(claim: str | None, lang: str) -> str:
     return t("未声明边界", "boundary not stated")
 
 
+#: Kinds of credit (``CreditItem.kind``; docs/model.md "Avoided products", "Recycling").
+CREDIT_KINDS = {
+    "avoided_product": ("避免产品", "avoided product"),
+    "avoided_waste": ("避免废物处理", "avoided waste treatment"),
+    "substitution": ("共生产品替代", "substitution"),
+    "recycling": ("回收抵扣（CFF）", "recycling (CFF)"),
+    "energy_recovery": ("能量回收抵扣", "energy recovery"),
+}
+#: Allocation methods of a process (docs/model.md "Co-products and allocation").
+ALLOCATION_NAMES = {
+    "mass": ("质量分配", "mass"),
+    "energy": ("能量分配", "energy"),
+    "economic": ("经济价值分配", "economic"),
+    "shares": ("给定比例分配", "shares"),
+    "substitution": ("替代法（系统扩展）", "substitution"),
+    "none": ("不分配", "none"),
+}
+#: Chinese names of the uncertainty methods the engine reports (engine/sensitivity.py).
+METHOD_NAMES = {
+    "Monte Carlo; refinement on the mean factorization; squared Spearman sensitivity": (
+        "蒙特卡洛模拟（在均值矩阵分解上迭代求精）；以斯皮尔曼秩相关平方表示敏感性"
+    ),
+}
+#: The boundary claims of ``product.boundary`` (ISO 14067:2018 3.1.1.1 / 3.1.1.2 notes).
+BOUNDARY_NAMES = {
+    "cradle-to-grave": ("从摇篮到坟墓", "cradle to grave"),
+    "cradle-to-gate": ("从摇篮到大门", "cradle to gate"),
+    "cradle-to-gate-with-options": ("从摇篮到大门（含选项）", "cradle to gate with options"),
+}
+
+
+def _boundary_name(claim: str | None, lang: str) -> str:
+    """The boundary claim in words (the model's value itself when it is not a known one)."""
+    if not claim:
+        return "–"
+    return terms.pick(*BOUNDARY_NAMES.get(claim, (claim, claim)), lang) + f" ({claim})"
+
+
 def _goal(inputs: StudyInputs, lang: str) -> list[str]:
     t = _t(lang)
     fp, product = inputs.footprint, inputs.model.product
@@ -163,9 +201,9 @@ def _unit(inputs: StudyInputs, lang: str) -> dict[str, Any]:
     if fu.description is not None:
         description = terms.pick(fu.description.zh or "", fu.description.en or "", lang)
     return {
-        "kind": t("功能单位", "functional unit")
+        "kind": t("功能单位", "Functional unit")
         if fu.kind == "functional"
-        else t("声明单位", "declared unit"),
+        else t("声明单位", "Declared unit"),
         "amount": f"{fu.amount:g} {fu.unit}",
         "description": description,
         "reference_process": reference.process,
@@ -206,7 +244,7 @@ def _boundary(inputs: StudyInputs, lang: str) -> dict[str, Any]:
             }
         )
     return {
-        "claim": model.product.boundary or "–",
+        "claim": _boundary_name(model.product.boundary, lang),
         "stages": stages,
         "exclusions": exclusions,
         "svg": charts.vega.render_svg(spec),
@@ -307,7 +345,9 @@ def _allocation(inputs: StudyInputs, lang: str) -> list[dict[str, Any]]:
         rows.append(
             {
                 "process": p.name.text("zh" if lang == "zh" else "en"),
-                "method": p.allocation or "",
+                "method": terms.pick(
+                    *ALLOCATION_NAMES.get(p.allocation or "", (p.allocation or "",) * 2), lang
+                ),
                 "products": ", ".join(products),
             }
         )
@@ -387,7 +427,7 @@ def _credits(inputs: StudyInputs, lang: str) -> dict[str, Any] | None:
         "net": number(credits.net_kg_co2e),
         "entries": [
             {
-                "kind": item.kind,
+                "kind": terms.pick(*CREDIT_KINDS.get(item.kind, (item.kind, item.kind)), lang),
                 "name": terms.pick(item.target_name_zh, item.target_name_en, lang),
                 "amount": f"{number(item.amount)} {item.unit}",
                 "kg_co2e": number(item.kg_co2e),
@@ -521,7 +561,9 @@ def _uncertainty(inputs: StudyInputs, lang: str) -> dict[str, Any] | None:
     return {
         "iterations": summary.iterations,
         "seed": summary.seed,
-        "method": summary.method,
+        "method": terms.pick(
+            METHOD_NAMES.get(summary.method, summary.method), summary.method, lang
+        ),
         "rows": rows,
         "contributors": contributors,
     }

@@ -37,7 +37,7 @@ from openpyxl.cell.cell import TYPE_STRING
 from openpyxl.styles import Font
 
 from tanzuji.factors.spreadsheet import FORMULA_TRIGGERS
-from tanzuji.report import contributions, terms
+from tanzuji.report import charts, contributions, terms
 from tanzuji.report.study import ISO14067_LINES, StudyInputs
 
 HEADER = Font(bold=True)
@@ -248,7 +248,7 @@ def workbook_bytes(inputs: StudyInputs, lang: str = "en") -> bytes:
                 h.name_zh,
                 h.name_en,
                 h.kg_co2e,
-                h.kg_co2e / fp.total_kg_co2e if fp.total_kg_co2e else None,
+                h.kg_co2e / charts.burdens(fp) if charts.burdens(fp) else None,
             )
             for by, items in (
                 ("process", contributions.by_process(fp)),

@@ -543,6 +543,8 @@ def issue(context: Context, application_id: str) -> CertificateResult:
         repository = CertificationRepository(session)
         now = context.now()
         before = repository.load(application_id, for_update=True)
+        # one issuance per subject at a time: a concurrent one is seen and superseded
+        repository.lock_subject(before.applicant.id, before.product_id, before.label_type.value)
         certificate_id = repository.next_certificate_id(now.year)
         after = wf.issue(before, actor, certificate_id, now)
         repository.save(after, expected_version=len(before.audit))

@@ -273,6 +273,37 @@ def release(context: Context, name: str) -> ReleaseInfo:
     return context.factor_database().release(name)
 
 
+def review_queue(context: Context) -> list[FactorRecord]:
+    """The newest version of every factor waiting for review (draft or under review)."""
+    database = context.factor_database()
+    return [*database.records(status="under_review"), *database.records(status="draft")]
+
+
+class ReleaseDiff(Result):
+    """What changed from release ``a`` to release ``b``: factors added, removed, and those
+    whose pinned version differs (id, version in a, version in b)."""
+
+    a: str
+    b: str
+    added: list[str]
+    removed: list[str]
+    changed: list[tuple[str, int, int]]
+    unchanged: int
+
+
+def release_diff(context: Context, a: str, b: str) -> ReleaseDiff:
+    """The difference between two releases' members (NotFound names the known releases)."""
+    old, new = release(context, a).members, release(context, b).members
+    return ReleaseDiff(
+        a=a,
+        b=b,
+        added=sorted(set(new) - set(old)),
+        removed=sorted(set(old) - set(new)),
+        changed=[(f, old[f], new[f]) for f in sorted(set(old) & set(new)) if old[f] != new[f]],
+        unchanged=sum(1 for f in set(old) & set(new) if old[f] == new[f]),
+    )
+
+
 class ExportFormat(StrEnum):
     csv = "csv"
     jsonld = "jsonld"
@@ -315,6 +346,7 @@ __all__ = [
     "ExportFormat",
     "ImportRequest",
     "MatchRequest",
+    "ReleaseDiff",
     "ReviewRequest",
     "SearchRequest",
     "check_upload_size",
@@ -327,9 +359,11 @@ __all__ = [
     "load_starter",
     "match",
     "release",
+    "release_diff",
     "releases",
     "require_steward",
     "review",
+    "review_queue",
     "search",
     "show",
 ]

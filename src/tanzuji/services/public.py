@@ -38,7 +38,7 @@ from tanzuji.store.certify_tables import CertificateRow, LedgerEntryRow
 #: Certificate views kept per process (most recently used).
 CACHE_SIZE = 4096
 
-Status = Literal["valid", "suspended", "revoked", "expired"]
+Status = Literal["valid", "suspended", "revoked", "expired", "superseded"]
 
 
 class Stage(Result):
@@ -67,7 +67,8 @@ class PublicCertificate(Result):
     valid_until: dt.date
     issued_at: str
     status: str = Field(
-        description="valid, suspended, revoked or expired; 'invalid' when the verification failed"
+        description="valid, suspended, revoked, expired or superseded; 'invalid' when the "
+        "verification failed"
     )
     verified: bool = Field(description="signature, ledger inclusion and status proof hold")
     checks: list[str]
@@ -134,7 +135,15 @@ def certificate(context: Context, certificate_id: str) -> PublicCertificate:
     """
     head = head_or_none(context)
     now = context.now()
-    key = (_database_key(context), certificate_id, head.tree_size if head else 0, now.date())
+    # the root hash too: a database restored to another log of the same size (a backup, a
+    # test database made anew) must not be answered from the views of the old one
+    key = (
+        _database_key(context),
+        certificate_id,
+        head.tree_size if head else 0,
+        head.root_hash if head else "",
+        now.date(),
+    )
     cached = _VIEWS.get(key)
     if cached is not None:
         return cached
@@ -237,8 +246,13 @@ class _Index:
 
     def __init__(self) -> None:
         self.size = 0
+        self.root = ""
+        self.last_entry: dict[str, Any] | None = None
         self.entries: dict[str, CatalogueEntry] = {}
         self.lock = threading.Lock()
+
+    def reset(self) -> None:
+        self.size, self.root, self.entries = 0, "", {}
 
 
 _INDEXES: dict[str, _Index] = {}
@@ -264,15 +278,30 @@ def _entry(document: dict[str, Any], status: str) -> CatalogueEntry:
     )
 
 
+def _continues(session: Any, index: _Index) -> bool:
+    """Whether the stored log still holds, at the last index the catalogue read, the entry it
+    read there (a log only grows; another one means the database was made anew)."""
+    if index.size == 0:
+        return True
+    entry = session.scalar(
+        select(LedgerEntryRow.entry).where(LedgerEntryRow.index == index.size - 1)
+    )
+    return entry == index.last_entry
+
+
 def _refresh(context: Context, index: _Index) -> None:
     head = head_or_none(context)
     size = head.tree_size if head else 0
-    if size <= index.size:
+    root = head.root_hash if head else ""
+    if (size, root) == (index.size, index.root):
         return
     with index.lock:
-        if size <= index.size:
+        if (size, root) == (index.size, index.root):
             return
         with context.unit_of_work(write=False) as session:
+            if size < index.size or not _continues(session, index):
+                index.entries.clear()  # not the log indexed before: index it anew
+                index.size, index.last_entry = 0, None
             latest: dict[str, str] = {}
             rows = session.execute(
                 select(LedgerEntryRow.certificate_id, LedgerEntryRow.entry)
@@ -281,6 +310,7 @@ def _refresh(context: Context, index: _Index) -> None:
             )
             for certificate_id, entry in rows:
                 latest[certificate_id] = str(entry.get("status", ""))
+                index.last_entry = entry
             ids = sorted(latest)
             documents: dict[str, tuple[int, dict[str, Any]]] = {}
             for start in range(0, len(ids), 500):
@@ -298,7 +328,7 @@ def _refresh(context: Context, index: _Index) -> None:
                         documents[certificate_id] = (version, dict(document))
         for certificate_id, (_, document) in documents.items():
             index.entries[certificate_id] = _entry(document, latest[certificate_id])
-        index.size = size
+        index.size, index.root = size, root
 
 
 def _status_today(entry: CatalogueEntry, today: dt.date) -> str:

@@ -27,10 +27,11 @@ pure workflow in :mod:`tanzuji.certify.workflow`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from typing import Any, cast
 
-from sqlalchemy import Engine, Table, func, select, update
+from sqlalchemy import Engine, Table, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
@@ -381,6 +382,17 @@ class CertificationRepository:
         if record is None:
             raise NotFound(missing)
         return Application.model_validate(record)
+
+    def lock_subject(self, applicant_id: str, product_id: str, label_type: str) -> None:
+        """Serialise issuances of one applicant's product and label type until the transaction
+        ends, so that of two certificates issued at once the second sees, and supersedes, the
+        first. PostgreSQL: a transaction-level advisory lock on a 64-bit hash of the subject;
+        SQLite serialises writers already."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        subject = f"{applicant_id}\x1f{product_id}\x1f{label_type}".encode()
+        key = int.from_bytes(hashlib.sha256(subject).digest()[:8], "big", signed=True)
+        self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     def certificates_of(
         self, applicant_id: str, product_id: str, label_type: str, states: tuple[State, ...]

@@ -89,6 +89,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This certificate is SUSPENDED; the label may not be used for now.",
     },
     "cert.expired": {"zh": "此证书已过期。", "en": "This certificate has EXPIRED."},
+    "cert.superseded": {
+        "zh": "此证书已被同一产品的新证书取代，请以新证书为准。",
+        "en": "This certificate was SUPERSEDED by a newer certificate of the same product.",
+    },
     "cert.qr_claim": {"zh": "二维码声明", "en": "QR code claim"},
     "cert.download_label": {"zh": "下载标识（PNG）", "en": "Download the label (PNG)"},
     "cert.download_document": {
@@ -179,6 +183,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.suspended": {"zh": "已暂停", "en": "suspended"},
     "status.revoked": {"zh": "已撤销", "en": "revoked"},
     "status.expired": {"zh": "已过期", "en": "expired"},
+    "status.superseded": {"zh": "已被取代", "en": "superseded"},
     "status.invalid": {"zh": "核验未通过", "en": "not verified"},
     "status.any": {"zh": "全部状态", "en": "any status"},
     "label.disclosure": {"zh": "碳足迹披露", "en": "footprint disclosure"},

@@ -29,6 +29,7 @@ ROLE_MESSAGES: dict[str, dict[str, str]] = {
     "state.suspended": {"zh": "已暂停", "en": "suspended"},
     "state.revoked": {"zh": "已撤销", "en": "revoked"},
     "state.expired": {"zh": "已过期", "en": "expired"},
+    "state.superseded": {"zh": "已被取代", "en": "superseded"},
     # label types
     "label.disclosure": {"zh": "碳披露", "en": "disclosure"},
     "label.reduction": {"zh": "碳减排", "en": "reduction"},
@@ -52,6 +53,12 @@ ROLE_MESSAGES: dict[str, dict[str, str]] = {
     "app.step.finding": {"zh": "提出不符合项", "en": "Raise a finding"},
     "app.step.close": {"zh": "关闭不符合项", "en": "Close finding"},
     "app.step.sign-off": {"zh": "核查签字确认", "en": "Sign off the verification"},
+    "app.step.waive": {"zh": "记录因子豁免", "en": "Record the factor waiver"},
+    "app.waive_reason": {
+        "zh": "草稿、示意或无来源的因子，豁免理由（将载入证书）",
+        "en": "Draft, illustrative or unsourced factor; reason for the waiver (printed in the "
+        "certificate)",
+    },
     "app.step.surveil": {"zh": "开始监督", "en": "Start surveillance"},
     "app.step.decide": {"zh": "认证决定", "en": "Decision"},
     "app.step.issue": {"zh": "签发证书", "en": "Issue the certificate"},
@@ -90,6 +97,9 @@ ROLE_MESSAGES: dict[str, dict[str, str]] = {
         "zh": "计算不确定性区间（后台任务）",
         "en": "Compute the uncertainty interval (job)",
     },
+    "app.interval": {"zh": "95% 区间（蒙特卡洛）", "en": "95 % interval (Monte Carlo)"},
+    "app.mean": {"zh": "均值", "en": "mean"},
+    "app.runs": {"zh": "次", "en": "runs"},
     "app.pcr_findings": {"zh": "产品种类规则核查结果", "en": "PCR check findings"},
     "app.pcr_not_checked": {"zh": "尚未核查。", "en": "Not checked yet."},
     "app.pcr_errors": {"zh": "错误 {count} 项", "en": "{count} error(s)"},
@@ -191,6 +201,32 @@ ROLE_MESSAGES: dict[str, dict[str, str]] = {
     "operator.withdraw": {"zh": "撤销认可", "en": "Withdraw"},
     "operator.releases": {"zh": "排放因子版本", "en": "Factor releases"},
     "operator.factor_count": {"zh": "因子数", "en": "Factors"},
+    # data steward
+    "steward.title": {"zh": "排放因子管理", "en": "Emission factors"},
+    "steward.search": {"zh": "因子浏览与搜索", "en": "Browse and search factors"},
+    "steward.query": {"zh": "关键词（中文或英文）", "en": "Words (Chinese or English)"},
+    "steward.factor": {"zh": "因子", "en": "Factor"},
+    "steward.source": {"zh": "来源", "en": "Source"},
+    "steward.import": {"zh": "导入因子", "en": "Import factors"},
+    "steward.file": {"zh": "因子表（.csv 或 .xlsx）", "en": "Factor table (.csv or .xlsx)"},
+    "steward.dry_run": {"zh": "试运行（不写入）", "en": "Dry run (nothing written)"},
+    "steward.import_job": {"zh": "导入（后台任务）", "en": "Import (job)"},
+    "steward.preview_counts": {
+        "zh": "共 {rows} 行，可导入 {records} 条记录。",
+        "en": "{rows} rows; {records} records would be imported.",
+    },
+    "steward.problems": {"zh": "发现的问题：", "en": "Problems found:"},
+    "steward.queue": {"zh": "待审核因子", "en": "Review queue"},
+    "steward.set_status": {"zh": "设置状态", "en": "Set status"},
+    "steward.new_release": {"zh": "新版本名称", "en": "New release"},
+    "steward.note": {"zh": "说明", "en": "Note"},
+    "steward.create_release": {"zh": "创建版本", "en": "Create the release"},
+    "steward.diff_from": {"zh": "从", "en": "From"},
+    "steward.diff_to": {"zh": "到", "en": "to"},
+    "steward.diff_counts": {
+        "zh": "新增 {added}，移除 {removed}，版本变化 {changed}，未变 {unchanged}",
+        "en": "{added} added, {removed} removed, {changed} re-versioned, {unchanged} unchanged",
+    },
 }
 
 __all__ = ["ROLE_MESSAGES"]

@@ -12,6 +12,7 @@ from tanzuji.web.routes import (
     home,
     jobs,
     public,
+    steward,
     vendor,
 )
 
@@ -25,6 +26,7 @@ ROUTERS = [
     vendor.router,
     enterprise.router,
     casework.router,
+    steward.router,
 ]
 
 __all__ = ["ROUTERS"]

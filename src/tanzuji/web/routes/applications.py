@@ -308,6 +308,20 @@ def _chart_html(footprint: Footprint | None, lang: str) -> list[str]:
     return [vega.embed_html(c.spec, f"chart-{c.name.replace('_', '-')}") for c in drawn]
 
 
+def _latest_interval(context: Context, application_id: str) -> dict[str, Any] | None:
+    """The newest finished Monte Carlo job of the application the caller's organisation ran:
+    its job id, runs and the statistics of the total (mean, 2.5 and 97.5 percentiles)."""
+    from tanzuji.services import jobs
+
+    found, _ = jobs.jobs(context, state=jobs.JobState.succeeded, offset=0, limit=50)
+    for job in found:
+        result = job.result if isinstance(job.result, dict) else {}
+        if job.kind == "monte_carlo" and result.get("application_id") == application_id:
+            total = (result.get("uncertainty") or {}).get("total") or {}
+            return {"job": job.id, "iterations": result.get("iterations"), **total}
+    return None
+
+
 def _steps(application: Application, context: Context) -> list[str]:
     """The steps the caller's role could take now (the service still checks each)."""
     actor = context.require_actor()
@@ -330,7 +344,10 @@ def _steps(application: Application, context: Context) -> list[str]:
             if state is State.document_review:
                 steps.append("accept")
             else:
-                steps += ["finding", "close", "sign-off"]
+                steps += ["finding", "close"]
+                if certification.open_factor_concerns(application):
+                    steps.append("waive")  # the factor gate: sign-off waits for waivers
+                steps.append("sign-off")
         elif state in certification.wf.CERTIFIED:
             steps.append("surveil")
     elif actor.role is Role.decision_maker:
@@ -367,6 +384,8 @@ def _page(
             "chart_html": _chart_html(footprint, lang),
             "vendor_scripts": vega.vendor_scripts("/vendor"),
             "steps": _steps(application, context),
+            "factor_concerns": certification.open_factor_concerns(application),
+            "uncertainty": _latest_interval(context, application_id),
             "error": error,
             "done": request.query_params.get("done"),
         },
@@ -419,6 +438,7 @@ def _take(step: str, application_id: str, context: Context, form: Any, text: str
                 action=certification.ReviewAction(step),
                 text=text,
                 finding_id=int(form.get("finding_id", 0) or 0),
+                factor_id=str(form.get("factor_id", "") or ""),
             ),
         )
     elif step == "decide":

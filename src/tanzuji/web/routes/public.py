@@ -102,7 +102,7 @@ def catalogue_api(
     q: str = Query("", max_length=200),
     category: str | None = Query(None, max_length=100),
     label: str | None = Query(None, max_length=40),
-    status: Literal["valid", "suspended", "revoked", "expired", "any"] = "valid",
+    status: Literal["valid", "suspended", "revoked", "expired", "superseded", "any"] = "valid",
     max_kg_co2e: float | None = Query(None, ge=0),
     unit: str | None = Query(None, max_length=100),
     sort: Literal["footprint", "-footprint", "product", "newest"] = "footprint",
@@ -186,7 +186,7 @@ def catalogue_page(
     sort: Literal["footprint", "-footprint", "product", "newest"] = "footprint",
     context: Context = Depends(request_context),
 ) -> HTMLResponse:
-    if status not in ("valid", "suspended", "revoked", "expired", "any"):
+    if status not in ("valid", "suspended", "revoked", "expired", "superseded", "any"):
         status = "valid"
     # the search form always sends the field, empty when no limit is wanted
     try:
