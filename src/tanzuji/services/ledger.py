@@ -34,12 +34,6 @@ def tree_head(context: Context) -> TreeHead:
         return CertificationRepository(session).tree_head()
 
 
-def tree_head_of_size(context: Context, tree_size: int) -> TreeHead:
-    """The signed tree head of ``tree_size`` entries (NotFound when none was signed)."""
-    with context.unit_of_work(write=False) as session:
-        return CertificationRepository(session).tree_head(tree_size)
-
-
 def proof(context: Context, certificate_id: str) -> StatusBundle:
     """A certificate's status bundle: the newest head, its status-map proof of the
     certificate's latest entry, the entry's inclusion proof and consistency proofs from every
@@ -111,5 +105,4 @@ __all__ = [
     "proof",
     "rotate_key",
     "tree_head",
-    "tree_head_of_size",
 ]
