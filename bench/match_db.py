@@ -70,8 +70,12 @@ def run(label: str, url: str, size: int, items: list[dict]) -> None:
     database.engine.dispose()
 
 
-def postgres_database(server_url: str) -> tuple[str, psycopg.Connection] | None:
-    """A new, empty PostgreSQL database next to ``server_url`` (None if unreachable)."""
+def postgres_database(
+    server_url: str, name: str | None = None
+) -> tuple[str, psycopg.Connection, bool] | None:
+    """A new, empty PostgreSQL database next to ``server_url`` (None if unreachable): its URL,
+    a connection to the server and True. With ``name``, that database, made if missing (True)
+    or kept as it is (False)."""
     server = make_url(server_url)
     try:
         admin = psycopg.connect(
@@ -84,10 +88,16 @@ def postgres_database(server_url: str) -> tuple[str, psycopg.Connection] | None:
         )
     except psycopg.OperationalError:
         return None
-    name = f"tanzuji_bench_{secrets.token_hex(4)}"
-    admin.execute(f'CREATE DATABASE "{name}"')
+    fresh = True
+    if name is None:
+        name = f"tanzuji_bench_{secrets.token_hex(4)}"
+    else:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        fresh = found is None
+    if fresh:
+        admin.execute(f'CREATE DATABASE "{name}"')
     url = server.set(drivername="postgresql+psycopg", database=name)
-    return url.render_as_string(hide_password=False), admin
+    return url.render_as_string(hide_password=False), admin, fresh
 
 
 def main() -> None:
@@ -106,7 +116,7 @@ def main() -> None:
     if found is None:
         print(f"PostgreSQL not reachable at {args.postgres}: skipped")
         return
-    url, admin = found
+    url, admin, _ = found
     try:
         run("PostgreSQL", url, args.size, items)
     finally:

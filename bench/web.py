@@ -345,11 +345,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--postgres", default=POSTGRES_URL)
+    parser.add_argument(
+        "--keep",
+        metavar="NAME",
+        help="load into the database NAME and keep it; a later run with the same NAME "
+        "measures again without loading (the sizes are those of the first run)",
+    )
     args = parser.parse_args()
-    found = postgres_database(args.postgres)
+    found = postgres_database(args.postgres, name=args.keep)
     if found is None:
         raise SystemExit(f"PostgreSQL not reachable at {args.postgres}")
-    url, admin_connection = found
+    url, admin_connection, fresh = found
     data_dir = Path(tempfile.mkdtemp(prefix="tanzuji-bench-web-"))
     process = None
     try:
@@ -365,7 +371,7 @@ def main() -> None:
             f"{make_url(url).database}",
             flush=True,
         )
-        timings = load(ctx, args.certificates, args.factors)
+        timings = load(ctx, args.certificates, args.factors) if fresh else {}
         ids = certificate_ids(ctx)
         indexed = FactorDatabase(ctx.require_database().engine).indexed_count()
         print(
@@ -373,6 +379,8 @@ def main() -> None:
             + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()),
             flush=True,
         )
+        if not fresh:
+            print(f"reused database {args.keep} (not loaded again)", flush=True)
         token = accounts.create_token(
             ctx.with_user("applicant"), accounts.TokenRequest(name="bench", scopes=["read"])
         ).token
@@ -407,7 +415,9 @@ def main() -> None:
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=30)
         db.close_all()
-        admin_connection.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+        if not args.keep:
+            database = make_url(url).database
+            admin_connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin_connection.close()
         shutil.rmtree(data_dir, ignore_errors=True)
 

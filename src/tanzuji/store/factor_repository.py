@@ -795,20 +795,15 @@ def _latest_versions(session: Session, ids: list[str]) -> dict[str, tuple[int, s
     found: dict[str, tuple[int, str]] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i : i + 500]
-        newest = (
-            select(FactorVersion.factor_id, func.max(FactorVersion.version).label("v"))
-            .where(FactorVersion.factor_id.in_(chunk))
-            .group_by(FactorVersion.factor_id)
-            .subquery()
-        )
+        # Every version of the chunk's ids, newest first per id (the primary key's index): a
+        # join on a max() subquery made PostgreSQL scan the whole table once per chunk.
         rows = session.execute(
-            select(FactorVersion.factor_id, FactorVersion.version, FactorVersion.content_hash).join(
-                newest,
-                (newest.c.factor_id == FactorVersion.factor_id)
-                & (newest.c.v == FactorVersion.version),
-            )
+            select(FactorVersion.factor_id, FactorVersion.version, FactorVersion.content_hash)
+            .where(FactorVersion.factor_id.in_(chunk))
+            .order_by(FactorVersion.factor_id, FactorVersion.version.desc())
         )
-        found.update({fid: (version, digest) for fid, version, digest in rows})
+        for fid, version, digest in rows:
+            found.setdefault(fid, (version, digest))
     return found
 
 
