@@ -20,11 +20,14 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Installed-project stamps: re-install when pyproject.toml changes.
-$(VENV)/.run-installed: pyproject.toml | $(BIN)/python
+# (setup.py builds the optional C scoring kernel, src/tanzuji/scale/_scorekernel.c)
+BUILD_FILES := pyproject.toml setup.py src/tanzuji/scale/_scorekernel.c
+
+$(VENV)/.run-installed: $(BUILD_FILES) | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+$(VENV)/.dev-installed: $(BUILD_FILES) | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.run-installed
 
@@ -72,3 +75,4 @@ pictures: $(VENV)/.dev-installed
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info test-artifacts
+	find src -name '*.so' -delete

@@ -6,14 +6,22 @@ product: per row, a gather from the intensities (small enough to stay in cache),
 and an add. Memory traffic is the input itself (4-byte activity index and 8-byte amount per
 row, one 8-byte offset and one 8-byte score per variant), so the kernel is bound by memory
 bandwidth; ``bench/batch.py`` measures how close it comes. The rows are split between
-``threads`` threads by variant (SciPy's sparse kernels release the GIL); each variant's sum
+``threads`` threads by variant (both kernels below run without the GIL); each variant's sum
 runs over its rows in input order whatever the split, so the result does not depend on the
 number of threads or on the chunking.
+
+Two implementations give the same bits: the C kernel ``_scorekernel.c`` (built by
+``pip install`` where a C compiler exists; called through ctypes, straight on the arrays) and
+SciPy's CSR matrix-vector product (the fall back, and the path for footprints by gas), which
+first wraps each part as a ``csr_array``. :data:`COMPILED` says which one scores totals.
 """
 
 from __future__ import annotations
 
+import ctypes
+import importlib.util
 import itertools
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -23,7 +31,29 @@ import scipy.sparse as sp
 MIN_ROWS_PER_THREAD = 200_000
 
 
-def _part(
+def _compiled() -> Callable[..., int] | None:
+    """``tz_score`` of the built C kernel, or None when it was not built."""
+    spec = importlib.util.find_spec("tanzuji.scale._scorekernel")
+    if spec is None or not spec.origin:
+        return None
+    try:
+        function = ctypes.CDLL(spec.origin).tz_score
+    except (OSError, AttributeError):
+        return None
+    pointer = ctypes.c_void_p
+    # lo, hi, indptr, inputs, amounts, x, n, out
+    function.argtypes = [ctypes.c_int64, ctypes.c_int64, *([pointer] * 4), ctypes.c_int64, pointer]
+    function.restype = ctypes.c_int64
+    return function
+
+
+_TZ_SCORE = _compiled()
+
+#: Whether totals are scored by the C kernel (else by SciPy).
+COMPILED = _TZ_SCORE is not None
+
+
+def _scipy_part(
     indptr: np.ndarray, inputs: np.ndarray, amounts: np.ndarray, lo: int, hi: int, n: int
 ) -> sp.csr_array:
     a, b = int(indptr[lo]), int(indptr[hi])
@@ -66,8 +96,18 @@ def score(
     n_variants = indptr.size - 1
     n = intensities.shape[0]
     parts = max(1, min(threads, amounts.size // MIN_ROWS_PER_THREAD))
+    compiled = _TZ_SCORE is not None and intensities.ndim == 1
+    if compiled:
+        indptr = np.ascontiguousarray(indptr, dtype=np.int64)
+        inputs = np.ascontiguousarray(inputs, dtype=np.int32)
+        amounts = np.ascontiguousarray(amounts, dtype=np.float64)
+        intensities = np.ascontiguousarray(intensities, dtype=np.float64)
     if executor is None or parts == 1:
-        return _part(indptr, inputs, amounts, 0, n_variants, n) @ intensities
+        if compiled:
+            out = np.empty(n_variants)
+            _c_part(indptr, inputs, amounts, intensities, out, 0, n_variants)
+            return out
+        return _scipy_part(indptr, inputs, amounts, 0, n_variants, n) @ intensities
     # Split by variants, about the same number of rows per part.
     targets = np.linspace(0, amounts.size, parts + 1)[1:-1]
     cuts = np.concatenate(([0], np.searchsorted(indptr, targets), [n_variants]))
@@ -75,7 +115,10 @@ def score(
     out = np.empty((n_variants, *intensities.shape[1:]))
 
     def run(lo: int, hi: int) -> None:
-        out[lo:hi] = _part(indptr, inputs, amounts, lo, hi, n) @ intensities
+        if compiled:
+            _c_part(indptr, inputs, amounts, intensities, out, lo, hi)
+        else:
+            out[lo:hi] = _scipy_part(indptr, inputs, amounts, lo, hi, n) @ intensities
 
     futures = [executor.submit(run, int(lo), int(hi)) for lo, hi in itertools.pairwise(cuts)]
     for future in futures:
@@ -83,4 +126,43 @@ def score(
     return out
 
 
-__all__ = ["MIN_ROWS_PER_THREAD", "score"]
+def _c_part(
+    indptr: np.ndarray,
+    inputs: np.ndarray,
+    amounts: np.ndarray,
+    intensities: np.ndarray,
+    out: np.ndarray,
+    lo: int,
+    hi: int,
+) -> None:
+    """Variants ``lo:hi`` by the C kernel, into ``out[lo:hi]`` (contiguous arrays of the
+    kernel's types).
+
+    Raises
+    ------
+    IndexError
+        When a row's activity index is outside ``intensities`` (as SciPy would).
+    """
+    assert _TZ_SCORE is not None
+    if lo == hi:
+        return
+    bounds = indptr[lo : hi + 1]
+    if bounds[0] < 0 or bounds[-1] > min(amounts.size, inputs.size) or (np.diff(bounds) < 0).any():
+        raise IndexError(f"indptr is not ascending within the {amounts.size} rows")
+    bad = _TZ_SCORE(
+        lo,
+        hi,
+        indptr.ctypes.data,
+        inputs.ctypes.data,
+        amounts.ctypes.data,
+        intensities.ctypes.data,
+        intensities.size,
+        out.ctypes.data,
+    )
+    if bad >= 0:
+        raise IndexError(
+            f"row {bad} names activity index {int(inputs[bad])}, outside 0..{intensities.size - 1}"
+        )
+
+
+__all__ = ["COMPILED", "MIN_ROWS_PER_THREAD", "score"]
