@@ -261,3 +261,24 @@ def test_a_log_written_before_0005_is_taken_over_by_the_first_append(database_ur
     assert store.audit_ledger(keys.keyring()).map_checked_at == 3
     assert isinstance(store.tree_head(2), TreeHead) and store.tree_head(2).map_root is None
     engine.dispose()
+
+
+def test_merkle_tree_proofs_equal_the_plain_rfc9162_functions():
+    # the memoised tree must give the bytes of inclusion_path / consistency_path (RFC 9162
+    # 2.1.3.1, 2.1.4.1) for every index and size of a log that grows, memo or no memo
+    import hashlib
+
+    from tanzuji.certify.ledger import MerkleTree, consistency_path, inclusion_path, merkle_root
+
+    leaves = [hashlib.sha256(str(i).encode()).digest() for i in range(70)]
+    tree = MerkleTree()
+    for size in range(1, len(leaves) + 1):
+        tree.extend(leaves[size - 1 : size])
+        assert tree.root(size) == merkle_root(leaves[:size])
+        for index in range(0, size, 7):
+            assert tree.inclusion(index, size) == inclusion_path(index, leaves[:size])
+        for old in range(1, size + 1, 5):
+            assert tree.consistency(old, size) == consistency_path(old, leaves[:size])
+    # proofs for an older size after the tree grew (memoised subtrees reused)
+    assert tree.consistency(33, 48) == consistency_path(33, leaves[:48])
+    assert tree.inclusion(40, 64) == inclusion_path(40, leaves[:64])

@@ -7,7 +7,9 @@ certificate's status bundle (the status-map proof of its latest ledger entry and
 consistency of the log up to the newest signed tree head). Its outcome only changes when the
 log grows (every issue, renewal, suspension, reinstatement, revocation or expiry appends to
 it) or the day changes (validity), so it is kept per (certificate, tree size, day) in this
-process: a busy public page reads one tree head per request, not the whole log.
+process, as compact JSON within :data:`CACHE_BYTES` (about 3 kB a certificate: every
+certificate of a large scheme stays cached): a busy public page reads one tree head per
+request, not the whole log.
 
 The catalogue (:func:`catalogue`) lists every certificate with its latest status, searchable
 by product or company name, filtered by category (the PCR), label type, status and largest
@@ -35,8 +37,8 @@ from tanzuji.services import certification, ledger
 from tanzuji.services.base import Request, Result
 from tanzuji.store.certify_tables import CertificateRow, LedgerEntryRow
 
-#: Certificate views kept per process (most recently used).
-CACHE_SIZE = 4096
+#: Bytes of certificate views kept per process (most recently used, as JSON).
+CACHE_BYTES = 64 * 2**20
 
 Status = Literal["valid", "suspended", "revoked", "expired", "superseded"]
 
@@ -88,26 +90,31 @@ def _stages(certificate: Certificate) -> list[Stage]:
 
 
 class _Cache:
-    def __init__(self, size: int) -> None:
-        self.size, self.lock = size, threading.Lock()
-        self.items: OrderedDict[Any, Any] = OrderedDict()
+    """Views as JSON bytes, least recently used dropped beyond ``max_bytes``."""
 
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        return None
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.bytes, self.lock = max_bytes, 0, threading.Lock()
+        self.items: OrderedDict[Any, bytes] = OrderedDict()
 
-    def put(self, key: Any, value: Any) -> None:
+    def get(self, key: Any) -> PublicCertificate | None:
         with self.lock:
-            self.items[key] = value
+            found = self.items.get(key)
+            if found is None:
+                return None
             self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
+        return PublicCertificate.model_validate_json(found)
+
+    def put(self, key: Any, view: PublicCertificate) -> None:
+        value = view.model_dump_json().encode()
+        with self.lock:
+            old = self.items.pop(key, None)
+            self.bytes += len(value) - (len(old) if old is not None else 0)
+            self.items[key] = value
+            while self.bytes > self.max_bytes and len(self.items) > 1:
+                self.bytes -= len(self.items.popitem(last=False)[1])
 
 
-_VIEWS = _Cache(CACHE_SIZE)
+_VIEWS = _Cache(CACHE_BYTES)
 
 
 def _database_key(context: Context) -> str:

@@ -8,13 +8,17 @@ right-edge subtree roots, O(log n) hashes), updates the status map along one pat
 (:mod:`tanzuji.certify.statusmap`, O(depth) hashes and a constant number of queries), signs
 the new tree head and writes entry, head and state — never reading the whole log.
 
-Proofs of old entries and the audit read the stored leaf hashes (O(n)); they are not on the
-path of a certification event.
+Proofs of old entries read the stored leaf hashes once per process: a
+:class:`~tanzuji.certify.ledger.MerkleTree` per database keeps them, with the hashes of complete
+subtrees, and each later proof reads only the leaves appended since (checked against the signed
+head's root; a database replaced under the same URL is read anew). The audit reads the whole
+log. Neither is on the path of a certification event.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -30,12 +34,11 @@ from tanzuji.certify.ledger import (
     Frontier,
     Ledger,
     LedgerEntry,
+    MerkleTree,
     StatusBundle,
     StatusProof,
     TreeHead,
     audit_log,
-    consistency_path,
-    inclusion_path,
     sign_tree_head,
 )
 from tanzuji.certify.token import read_token
@@ -198,13 +201,40 @@ def _entries(session: Session, size: int | None = None) -> list[LedgerEntry]:
     return [LedgerEntry.model_validate(e) for e in session.scalars(query)]
 
 
-def _leaves(session: Session, size: int) -> list[bytes]:
+def _leaves(session: Session, size: int, start: int = 0) -> list[bytes]:
     query = (
         select(LedgerEntryRow.leaf_hash)
-        .where(LedgerEntryRow.index < size)
+        .where(LedgerEntryRow.index >= start, LedgerEntryRow.index < size)
         .order_by(LedgerEntryRow.index)
     )
     return [bytes.fromhex(h) for h in session.scalars(query)]
+
+
+_TREES: dict[str, MerkleTree] = {}
+_TREES_LOCK = threading.Lock()
+
+
+def merkle_tree(session: Session, head: TreeHead) -> MerkleTree:
+    """The log's leaves (at least ``head.tree_size`` of them) from this process's tree of the
+    session's database, extended by the leaves appended since it was last read.
+
+    The first ``head.tree_size`` leaves must hash to the head's root; when they do not (the
+    database was made anew under the same URL) they are read again from the start, and the
+    proofs built from them are whatever the stored leaves give (a verifier then sees them fail
+    against the signed head, as it would have before).
+    """
+    key = session.get_bind().engine.url.render_as_string(hide_password=False)
+    with _TREES_LOCK:
+        tree = _TREES.get(key)
+        if tree is None:
+            tree = _TREES[key] = MerkleTree()
+        if tree.size < head.tree_size:
+            tree.extend(_leaves(session, head.tree_size, start=tree.size))
+        if tree.size >= head.tree_size and b64(tree.root(head.tree_size)) == head.root_hash:
+            return tree
+        fresh = MerkleTree(_leaves(session, head.tree_size))
+        _TREES[key] = fresh
+        return fresh
 
 
 def _head(row: TreeHeadRow) -> TreeHead:
@@ -328,7 +358,8 @@ def status_bundle(
     own = [LedgerEntry.model_validate(e) for e in rows]
     if not own:
         raise NotFound(f"certificate {certificate_id} is not in the ledger / 账本中无此证书")
-    leaves = _leaves(session, head.tree_size)
+    tree = merkle_tree(session, head)
+    size = head.tree_size
     key = statusmap.map_key(certificate_id)
     value, map_proof = statusmap.prove(SqlMapNodes(session), key)
     latest = own[-1]
@@ -341,10 +372,10 @@ def status_bundle(
     return StatusBundle(
         certificate_id=certificate_id,
         tree_head=head,
-        consistency={s: [b64(h) for h in consistency_path(s, leaves)] for s in sizes},
+        consistency={s: [b64(h) for h in tree.consistency(s, size)] for s in sizes},
         status=StatusProof(
             entry=latest,
-            inclusion_proof=[b64(h) for h in inclusion_path(latest.index, leaves)],
+            inclusion_proof=[b64(h) for h in tree.inclusion(latest.index, size)],
             map_proof=map_proof,
         ),
     )

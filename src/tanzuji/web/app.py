@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import threading
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +65,12 @@ def web_secret(context: Context) -> bytes:
     return path.read_text().strip().encode()
 
 
+def _load_segmenter() -> None:
+    from tanzuji.factors.text import terms
+
+    terms("电力")
+
+
 def create_app(
     context_factory: Callable[[], Context],
     *,
@@ -87,6 +94,9 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # the Chinese word segmenter loads its dictionary (a second or more) before the first
+        # search in Chinese: load it now, beside the start, not in a user's request
+        threading.Thread(target=_load_segmenter, name="tanzuji-jieba", daemon=True).start()
         if run_jobs:
             from tanzuji.jobs.runner import JobRunner
 
