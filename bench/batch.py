@@ -238,33 +238,50 @@ def in_memory_chunk(path: Path, snapshot: Snapshot, rows: int) -> variants.Varia
 def kernel_speed(
     chunk: variants.VariantChunk, intensities: np.ndarray, repeats: int, bandwidth: float
 ) -> dict[str, Any]:
+    """The kernel on one in-memory chunk, 1 and 2 threads: the C kernel (when built) and
+    SciPy's CSR product, same bits (checked)."""
     from concurrent.futures import ThreadPoolExecutor
 
     moved = chunk.n_rows * (4 + 8) + chunk.n_variants * (8 + 8)
-    out: dict[str, Any] = {"rows": chunk.n_rows, "variants": chunk.n_variants, "bytes": moved}
+    out: dict[str, Any] = {
+        "rows": chunk.n_rows,
+        "variants": chunk.n_variants,
+        "bytes": moved,
+        "compiled_kernel": kernel.COMPILED,
+    }
     inputs32 = chunk.inputs.astype(np.int32)
-    for threads in (1, 2):
-        with ThreadPoolExecutor(threads) as executor:
-            times = []
-            for _ in range(repeats):
-                start = time.perf_counter()
-                kernel.score(
-                    chunk.indptr,
-                    inputs32,
-                    chunk.amounts,
-                    intensities,
-                    executor=executor,
-                    threads=threads,
-                )
-                times.append(time.perf_counter() - start)
-        best, median = min(times), statistics.median(times)
-        out[f"{threads}t"] = {
-            "best_s": best,
-            "median_s": median,
-            "gb_s": moved / best / 1e9,
-            "evaluations_per_s": chunk.n_variants / best,
-            "bandwidth_ratio": bandwidth / (moved / best / 1e9),
-        }
+    x = intensities if chunk.columns is None else intensities[chunk.columns]
+    results = {}
+    for name, compiled in (("c", True), ("scipy", False)):
+        if compiled and not kernel.COMPILED:
+            continue
+        for threads in (1, 2):
+            with ThreadPoolExecutor(threads) as executor:
+                times = []
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    got = kernel.score(
+                        chunk.indptr,
+                        inputs32,
+                        chunk.amounts,
+                        x,
+                        executor=executor,
+                        threads=threads,
+                        compiled=compiled,
+                    )
+                    times.append(time.perf_counter() - start)
+            results[name] = got
+            best, median = min(times), statistics.median(times)
+            key = f"{threads}t" if compiled or not kernel.COMPILED else f"scipy_{threads}t"
+            out[key] = {
+                "best_s": best,
+                "median_s": median,
+                "gb_s": moved / best / 1e9,
+                "evaluations_per_s": chunk.n_variants / best,
+                "bandwidth_ratio": bandwidth / (moved / best / 1e9),
+            }
+    if len(results) == 2:
+        out["c_equals_scipy_bitwise"] = bool(np.array_equal(results["c"], results["scipy"]))
     return out
 
 
@@ -278,11 +295,13 @@ def bw2calc_comparison(
 
     count = min(sample, chunk.n_variants)
     stop = int(chunk.indptr[count])
+    # activity index of each row (the chunk's codes index its row group's dictionary)
+    activity = (chunk.inputs if chunk.columns is None else chunk.columns[chunk.inputs])[:stop]
     demands = []
     for v in range(count):
         lo, hi = int(chunk.indptr[v]), int(chunk.indptr[v + 1])
         demand: dict[int, float] = {}
-        for p, a in zip(chunk.inputs[lo:hi], chunk.amounts[lo:hi], strict=True):
+        for p, a in zip(activity[lo:hi], chunk.amounts[lo:hi], strict=True):
             demand[int(p) + 1] = demand.get(int(p) + 1, 0.0) + float(a)  # bw2calc ids from 1
         demands.append(demand)
     bw = engine_bench.Bw2calcEngine(system)
@@ -293,12 +312,10 @@ def bw2calc_comparison(
     bw_seconds = time.perf_counter() - start
     start = time.perf_counter()
     found = compute_intensities(snapshot, by_gas=False)
-    tz_scores = kernel.score(
-        chunk.indptr[: count + 1], chunk.inputs[:stop], chunk.amounts[:stop], found.total
-    )
+    tz_scores = kernel.score(chunk.indptr[: count + 1], activity, chunk.amounts[:stop], found.total)
     tz_seconds = time.perf_counter() - start
     start = time.perf_counter()
-    kernel.score(chunk.indptr[: count + 1], chunk.inputs[:stop], chunk.amounts[:stop], found.total)
+    kernel.score(chunk.indptr[: count + 1], activity, chunk.amounts[:stop], found.total)
     kernel_seconds = time.perf_counter() - start
     difference = np.abs(tz_scores - bw_scores) / np.maximum(np.abs(bw_scores), 1e-300)
     return {
@@ -398,7 +415,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         head = pq.ParquetFile(out).read_row_group(0)
         chunk = in_memory_chunk(path, snapshot, args.kernel_rows)
         k = min(head.num_rows, chunk.n_variants)
-        direct = np.add.reduceat(found.total[chunk.inputs] * chunk.amounts, chunk.indptr[:-1])[:k]
+        activity = chunk.inputs if chunk.columns is None else chunk.columns[chunk.inputs]
+        direct = np.add.reduceat(found.total[activity] * chunk.amounts, chunk.indptr[:-1])[:k]
         results["checks"] = {
             "first_results_vs_numpy_max_rel": float(
                 np.max(np.abs(head["kg_co2e"].to_numpy()[:k] - direct) / np.abs(direct))
@@ -417,7 +435,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             f"GB/s (1/2 threads), triad {bandwidth['triad_1t_gb_s']:.1f} / "
             f"{bandwidth['triad_2t_gb_s']:.1f}; kernel {results['kernel']['1t']['gb_s']:.2f} / "
             f"{results['kernel']['2t']['gb_s']:.2f} GB/s -> ratio "
-            f"{results['kernel']['bandwidth_ratio']:.2f}",
+            f"{results['kernel']['bandwidth_ratio']:.2f}"
+            + (
+                f" (C kernel; SciPy {results['kernel']['scipy_1t']['gb_s']:.2f} / "
+                f"{results['kernel']['scipy_2t']['gb_s']:.2f} GB/s, same bits: "
+                f"{results['kernel']['c_equals_scipy_bitwise']})"
+                if "scipy_1t" in results["kernel"]
+                else " (SciPy kernel: the C kernel is not built)"
+            ),
             flush=True,
         )
         if not args.no_bw2calc:

@@ -75,6 +75,7 @@ def score(
     *,
     executor: ThreadPoolExecutor | None = None,
     threads: int = 1,
+    compiled: bool = True,
 ) -> np.ndarray:
     """kg CO2e of each variant: ``sum(amounts[r] * intensities[inputs[r]])`` over its rows.
 
@@ -88,6 +89,8 @@ def score(
         kg CO2e per unit of each activity (``k`` columns: one per gas).
     executor, threads
         Score ``threads`` parts of the chunk on ``executor`` (default: in this thread).
+    compiled : bool
+        Use the C kernel when it was built (False: SciPy, e.g. to compare the two).
 
     Returns
     -------
@@ -96,7 +99,7 @@ def score(
     n_variants = indptr.size - 1
     n = intensities.shape[0]
     parts = max(1, min(threads, amounts.size // MIN_ROWS_PER_THREAD))
-    compiled = _TZ_SCORE is not None and intensities.ndim == 1
+    compiled = compiled and _TZ_SCORE is not None and intensities.ndim == 1
     if compiled:
         indptr = np.ascontiguousarray(indptr, dtype=np.int64)
         inputs = np.ascontiguousarray(inputs, dtype=np.int32)
