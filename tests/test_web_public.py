@@ -213,3 +213,31 @@ def test_factor_search_needs_login(world) -> None:
     # no factors loaded into this database: the service says so
     assert answer.status_code == 404
     assert "load the starter data" in answer.json()["error"]["message"]
+
+
+def test_views_stay_current_while_the_log_grows(world) -> None:
+    # a view verified at one log size is served at the next one (the new head is signed and
+    # extends the log; no new entry names the certificate), saying so; the certificate the new
+    # entry names is verified again and shows its new status at once
+    from tanzuji.services import public
+
+    ctx, first, second = world
+    client = web_client(ctx)
+    before = client.get(f"/api/v1/public/certificates/{first}").json()
+    assert before["verified"] and before["tree_size"] == ledger.tree_head(ctx).tree_size
+    client.get(f"/api/v1/public/certificates/{second}")
+    certification.certificate_event(
+        ctx.with_user("decider"), second, certification.CertificateEvent.suspended, "audit"
+    )
+    head = ledger.tree_head(ctx)
+    after = client.get(f"/api/v1/public/certificates/{first}").json()
+    assert (after["tree_size"], after["status_as_of"]) == (head.tree_size, head.timestamp)
+    assert after["checks"][:-1] == before["checks"]
+    assert after["checks"][-1].startswith(
+        f"still current at log size {head.tree_size}: the log grew consistently from size "
+        f"{before['tree_size']}"
+    )
+    fresh = public.verify(ctx, first)  # what a verification now gives: the same outcome
+    assert (fresh.status, fresh.verified, fresh.tree_size) == ("valid", True, head.tree_size)
+    suspended = client.get(f"/api/v1/public/certificates/{second}").json()
+    assert (suspended["status"], suspended["tree_size"]) == ("suspended", head.tree_size)

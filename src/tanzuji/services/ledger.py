@@ -50,6 +50,16 @@ def proof(context: Context, certificate_id: str) -> StatusBundle:
         return CertificationRepository(session).status_bundle(certificate_id)
 
 
+def appended_since(
+    context: Context, old_size: int, old_root: str, head: TreeHead
+) -> list[str] | None:
+    """The certificates named by the entries logged after size ``old_size`` up to ``head``, or
+    None when ``head``'s log does not extend the log of that size and root (read from the
+    stored leaves, checked against both roots)."""
+    with context.unit_of_work(write=False) as session:
+        return CertificationRepository(session).appended_since(old_size, old_root, head)
+
+
 def audit(context: Context) -> LedgerAudit:
     """Check the stored log against every signed tree head and the certificates naming one.
 
@@ -100,6 +110,7 @@ def rotate_key(context: Context) -> str:
 
 __all__ = [
     "LedgerAudit",
+    "appended_since",
     "audit",
     "keyring",
     "proof",

@@ -4,12 +4,16 @@ the ledger, the catalogue of certified products, the ledger's signed tree head.
 The certificate view (:func:`certificate`) is what the label's QR code opens: the newest
 signed version of the certificate, verified here with the platform's public keyring and the
 certificate's status bundle (the status-map proof of its latest ledger entry and the
-consistency of the log up to the newest signed tree head). Its outcome only changes when the
-log grows (every issue, renewal, suspension, reinstatement, revocation or expiry appends to
-it) or the day changes (validity), so it is kept per (certificate, tree size, day) in this
-process, as compact JSON within :data:`CACHE_BYTES` (about 3 kB a certificate: every
-certificate of a large scheme stays cached): a busy public page reads one tree head per
-request, not the whole log.
+consistency of the log up to the newest signed tree head). Verified views are kept in this
+process (as compact JSON within :data:`CACHE_BYTES`, about 3 kB a certificate) and stay valid
+while the log grows: when a request finds a newer signed head, the process checks once that
+the new head is signed by a trusted key and that its log extends the one the views were
+verified under (the stored leaves hash to both roots), and drops the views of the
+certificates the new entries name (issued, renewed, suspended, revoked, superseded); every
+other view is still what a fresh verification would show, and says at which size it was
+checked and up to which size it is current. So a busy public page reads one tree head per
+request, however often certificates are issued, and a revocation shows on the next request.
+Views are kept per day (validity).
 
 The catalogue (:func:`catalogue`) lists every certificate with its latest status, searchable
 by product or company name, filtered by category (the PCR), label type, status and largest
@@ -22,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field
@@ -104,6 +109,17 @@ class _Cache:
             self.items.move_to_end(key)
         return PublicCertificate.model_validate_json(found)
 
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.bytes = 0
+
+    def drop(self, chosen: Callable[[Any], bool]) -> None:
+        """Drop the views whose key is ``chosen``."""
+        with self.lock:
+            for key in [k for k in self.items if chosen(k)]:
+                self.bytes -= len(self.items.pop(key))
+
     def put(self, key: Any, view: PublicCertificate) -> None:
         value = view.model_dump_json().encode()
         with self.lock:
@@ -114,11 +130,56 @@ class _Cache:
                 self.bytes -= len(self.items.popitem(last=False)[1])
 
 
-_VIEWS = _Cache(CACHE_BYTES)
+class _Views:
+    """The verified views of one database and the signed head they are current under."""
+
+    def __init__(self) -> None:
+        self.cache = _Cache(CACHE_BYTES)
+        self.size = 0
+        self.root = ""
+        self.lock = threading.Lock()
+
+    def follow(self, context: Context, head: TreeHead | None) -> None:
+        """Bring the views up to ``head`` (see the module notes)."""
+        size, root = (head.tree_size, head.root_hash) if head else (0, "")
+        if (size, root) == (self.size, self.root):
+            return
+        with self.lock:
+            if (size, root) == (self.size, self.root):
+                return
+            changed = None
+            if head is not None:
+                try:
+                    head.verify(context.keys.keyring())
+                    changed = ledger.appended_since(context, self.size, self.root, head)
+                except (VerificationFailed, NotFound):
+                    changed = None
+            if changed is None:  # another log, or a head not to trust: verify anew
+                self.cache.clear()
+            else:
+                named = set(changed)
+                self.cache.drop(lambda key: key[0] in named)
+            self.size, self.root = size, root
+
+    def keep(self, key: Any, view: PublicCertificate) -> None:
+        """Keep ``view`` if it was verified under the head the views are current at (a view
+        of an older head, verified while another request followed the log, is not kept)."""
+        with self.lock:
+            if view.verified and view.tree_size == self.size:
+                self.cache.put(key, view)
+
+
+_VIEWS: dict[str, _Views] = {}
+_VIEWS_LOCK = threading.Lock()
 
 
 def _database_key(context: Context) -> str:
     return context.require_database().display_url
+
+
+def _views(context: Context) -> _Views:
+    with _VIEWS_LOCK:
+        return _VIEWS.setdefault(_database_key(context), _Views())
 
 
 def head_or_none(context: Context) -> TreeHead | None:
@@ -141,22 +202,28 @@ def certificate(context: Context, certificate_id: str) -> PublicCertificate:
         When there is no such certificate.
     """
     head = head_or_none(context)
-    now = context.now()
-    # the root hash too: a database restored to another log of the same size (a backup, a
-    # test database made anew) must not be answered from the views of the old one
-    key = (
-        _database_key(context),
-        certificate_id,
-        head.tree_size if head else 0,
-        head.root_hash if head else "",
-        now.date(),
-    )
-    cached = _VIEWS.get(key)
-    if cached is not None:
+    views = _views(context)
+    views.follow(context, head)
+    key = (certificate_id, context.now().date())
+    cached = views.cache.get(key)
+    if cached is None:
+        cached = verify(context, certificate_id)
+        views.keep(key, cached)
         return cached
-    view = verify(context, certificate_id)
-    _VIEWS.put(key, view)
-    return view
+    if head is None or not cached.verified or cached.tree_size == head.tree_size:
+        return cached
+    return cached.model_copy(
+        update={
+            "tree_size": head.tree_size,
+            "status_as_of": head.timestamp,
+            "checks": [
+                *cached.checks,
+                f"still current at log size {head.tree_size}: the log grew consistently from "
+                f"size {cached.tree_size} and no entry since names this certificate "
+                f"(日志一致增长至 {head.tree_size}，其间无此证书的新记录)",
+            ],
+        }
+    )
 
 
 def verify(context: Context, certificate_id: str) -> PublicCertificate:
@@ -256,10 +323,11 @@ class _Index:
         self.root = ""
         self.last_entry: dict[str, Any] | None = None
         self.entries: dict[str, CatalogueEntry] = {}
+        self.texts: dict[str, str] = {}  # what the words are searched in, folded once
         self.lock = threading.Lock()
 
     def reset(self) -> None:
-        self.size, self.root, self.entries = 0, "", {}
+        self.size, self.root, self.entries, self.texts = 0, "", {}, {}
 
 
 _INDEXES: dict[str, _Index] = {}
@@ -308,6 +376,7 @@ def _refresh(context: Context, index: _Index) -> None:
         with context.unit_of_work(write=False) as session:
             if size < index.size or not _continues(session, index):
                 index.entries.clear()  # not the log indexed before: index it anew
+                index.texts.clear()
                 index.size, index.last_entry = 0, None
             latest: dict[str, str] = {}
             rows = session.execute(
@@ -334,7 +403,17 @@ def _refresh(context: Context, index: _Index) -> None:
                     if known is None or version > known[0]:
                         documents[certificate_id] = (version, dict(document))
         for certificate_id, (_, document) in documents.items():
-            index.entries[certificate_id] = _entry(document, latest[certificate_id])
+            entry = _entry(document, latest[certificate_id])
+            # the text first: a reader that sees the entry finds its text
+            index.texts[certificate_id] = " ".join(
+                [
+                    *entry.product.values(),
+                    *entry.company.values(),
+                    entry.product_id,
+                    entry.certificate_id,
+                ]
+            ).casefold()
+            index.entries[certificate_id] = entry
         index.size, index.root = size, root
 
 
@@ -370,14 +449,7 @@ def catalogue(context: Context, query: CatalogueQuery) -> CataloguePage:
         if query.max_kg_co2e is not None and entry.footprint_kg_co2e > query.max_kg_co2e:
             continue
         if words:
-            text = " ".join(
-                [
-                    *entry.product.values(),
-                    *entry.company.values(),
-                    entry.product_id,
-                    entry.certificate_id,
-                ]
-            ).casefold()
+            text = index.texts[entry.certificate_id]
             if not all(w in text for w in words):
                 continue
         chosen.append(

@@ -480,6 +480,11 @@ class CertificationRepository:
         """The certificate's status under the newest head, with map and log proofs."""
         return ledger_store.status_bundle(self.session, certificate_id)
 
+    def appended_since(self, old_size: int, old_root: str, head: TreeHead) -> list[str] | None:
+        """Certificates logged after size ``old_size`` up to ``head``; None when ``head``'s log
+        does not extend that one (:func:`tanzuji.store.ledger.appended_since`)."""
+        return ledger_store.appended_since(self.session, old_size, old_root, head)
+
     def audit_ledger(self, keyring: Keyring) -> AuditReport:
         """Audit the stored log (raises :class:`~tanzuji.errors.LedgerInconsistent`)."""
         return ledger_store.audit(self.session, keyring)

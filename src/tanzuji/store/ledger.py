@@ -381,6 +381,27 @@ def status_bundle(
     )
 
 
+def appended_since(
+    session: Session, old_size: int, old_root: str, head: TreeHead
+) -> list[str] | None:
+    """The certificates named by the entries appended from ``old_size`` up to ``head``, or
+    None when the log of ``head`` does not extend the one of size ``old_size`` and root
+    ``old_root`` (its first ``old_size`` leaves hash to another root, or it is shorter)."""
+    if head.tree_size < old_size:
+        return None
+    tree = merkle_tree(session, head)
+    if b64(tree.root(head.tree_size)) != head.root_hash:
+        return None
+    if old_size and b64(tree.root(old_size)) != old_root:
+        return None
+    rows = session.scalars(
+        select(LedgerEntryRow.certificate_id).where(
+            LedgerEntryRow.index >= old_size, LedgerEntryRow.index < head.tree_size
+        )
+    )
+    return sorted(set(rows))
+
+
 def named_heads(session: Session, keyring: Keyring) -> tuple[dict[str, TreeHead], dict[str, int]]:
     """Tree heads named by stored certificate files, and log sizes named by their tokens."""
     heads: dict[str, TreeHead] = {}
