@@ -26,7 +26,7 @@ file, the row (1-based, header not counted) and the column, with what was found 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -445,16 +445,19 @@ def rows_batches(
     for row in rows:
         buffer.append(row)
         if len(buffer) >= chunk_rows:
-            yield _batch_of(buffer, first_row, source)
+            yield rows_batch(buffer, first_row, source)
             first_row += len(buffer)
             buffer = []
     if buffer:
-        yield _batch_of(buffer, first_row, source)
+        yield rows_batch(buffer, first_row, source)
 
 
-def _batch_of(
-    rows: list[tuple[object, object, object]], first_row: int, source: str
+def rows_batch(
+    rows: Sequence[Sequence[object]], first_row: int, source: str = "variants"
 ) -> pa.RecordBatch:
+    """One record batch of ``(variant_id, input_id, amount)`` rows (a cursor's
+    ``fetchmany``), the first being row ``first_row`` (0-based) of ``source``; see
+    :func:`rows_batches`."""
     ids, inputs, amounts = zip(*rows, strict=True)
     return pa.RecordBatch.from_arrays(
         [_ids_array(ids, first_row, source), _text_array(inputs), _amounts_array(amounts)],
@@ -508,5 +511,6 @@ __all__ = [
     "parquet_batches",
     "parquet_rows",
     "refuse_nonfinite",
+    "rows_batch",
     "rows_batches",
 ]
