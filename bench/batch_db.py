@@ -157,6 +157,7 @@ def write(ctx: Context, variants_count: int, chunk_variants: int) -> dict[str, A
     sink.commit()
     seconds = time.perf_counter() - started
     with database.engine.begin() as connection:  # not kept: only the end-to-end run is
+        connection.execute(text("DELETE FROM batch_results WHERE run_id = :id"), {"id": run_id})
         connection.execute(text("DELETE FROM batch_runs WHERE id = :id"), {"id": run_id})
     return {
         "variants": variants_count,

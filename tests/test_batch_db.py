@@ -446,8 +446,8 @@ def test_written_rows_are_invisible_until_commit_and_gone_after_abort(ctx: Conte
 
 
 def test_an_unknown_run_is_not_found(ctx: Context):
-    with pytest.raises(NotFound, match=r"there is no batch run 'nope'; `tanzuji batch-runs`"):
-        batch_service.read_batch_results(ctx, batch_service.BatchResultsRequest(run_id="nope"))
+    with pytest.raises(NotFound, match=r"there is no batch run 999; `tanzuji batch-runs`"):
+        batch_service.read_batch_results(ctx, batch_service.BatchResultsRequest(run_id=999))
 
 
 # -- the command line ------------------------------------------------------------------------

@@ -122,12 +122,12 @@ def batch_runs(
         typer.echo(result.model_dump_json(indent=2))
         return
     table = Table()
-    table.add_column("run 运行", no_wrap=True)
+    table.add_column("run 运行", justify="right")
     for column in ("status 状态", "started (UTC)", "variants", "release", "source 来源"):
         table.add_column(column)
     for run in result.runs:
         table.add_row(
-            run.id,
+            str(run.id),
             run.status,
             f"{run.created_at:%Y-%m-%d %H:%M:%S}",
             f"{run.variants:,}",
@@ -142,7 +142,7 @@ def batch_runs(
 
 @app.command(name="batch-results")
 def batch_results(
-    run_id: str = typer.Argument(..., help="A run id (tanzuji batch-runs lists them)."),
+    run_id: int = typer.Argument(..., help="A run id (tanzuji batch-runs lists them)."),
     out: Path = typer.Option(
         None, "--out", help="Write all the run's results to this Parquet file."
     ),

@@ -113,7 +113,7 @@ class BatchResult(Result):
     cache: str
     workers: int = 0
     #: The run stored in the database (``to_database``), else None.
-    run_id: str | None = None
+    run_id: int | None = None
 
 
 def _release(context: Context, request: SnapshotRequest) -> tuple[Context, str]:
@@ -381,7 +381,7 @@ def _run_distributed(
 class BatchRun(Result):
     """A batch run stored in the database (``tanzuji batch ... --to-db``)."""
 
-    id: str
+    id: int
     #: ``running`` while it writes, ``done`` when its results are stored, ``failed``.
     status: str
     snapshot_key: str
@@ -439,7 +439,7 @@ def list_batch_runs(
     return BatchRunsResult(runs=[_run(row) for row in rows])
 
 
-def _done_run(context: Context, run_id: str) -> BatchRunRow:
+def _done_run(context: Context, run_id: int) -> BatchRunRow:
     with context.unit_of_work(write=False) as session:
         row = batch_store.get_run(session, run_id)
     if row.status != batch_store.DONE:
@@ -454,7 +454,7 @@ def _done_run(context: Context, run_id: str) -> BatchRunRow:
 
 
 class BatchResultsRequest(Request):
-    run_id: str
+    run_id: int
     offset: int = Field(0, ge=0, description="first variant (0-based, in the run's order)")
     limit: int = Field(100, ge=1, le=100_000, description="variants at most")
 
@@ -499,7 +499,7 @@ def read_batch_results(
 
 
 class BatchExportRequest(Request):
-    run_id: str
+    run_id: int
     out: str = Field(description="Parquet file of the results")
     chunk_rows: int | None = Field(None, ge=1, description="None: setting batch_chunk_rows")
 

@@ -57,9 +57,6 @@ SOURCE_PREFIX = "db:"
 #: One part of a table name: a plain SQL identifier, at most PostgreSQL's 63 bytes.
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
-#: A run id as :func:`start_run` makes them (``20261202T153000-1a2b3c4d``).
-_RUN_ID = re.compile(r"[0-9A-Za-z-]{1,32}")
-
 #: Bytes of CSV per row of variants, to size Arrow's blocks on PostgreSQL (as the CSV source).
 _BYTES_PER_ROW = 40
 
@@ -406,11 +403,6 @@ def copy_batches(
 
 
 # -- runs and their results -------------------------------------------------------------------
-def new_run_id(now: dt.datetime) -> str:
-    """``YYYYMMDDTHHMMSS-xxxxxxxx``: sortable by start time, unique by its random part."""
-    return f"{now.astimezone(dt.UTC):%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
-
-
 def start_run(
     database: Database,
     *,
@@ -421,31 +413,29 @@ def start_run(
     gases: tuple[str, ...],
     source: str,
     now: dt.datetime,
-) -> str:
-    """Record a run as ``running`` (committed at once) and return its id."""
-    run_id = new_run_id(now)
+) -> int:
+    """Record a run as ``running`` (committed at once) and return its id (1, 2, ...)."""
     with database.unit_of_work() as session:
-        session.add(
-            BatchRunRow(
-                id=run_id,
-                status=RUNNING,
-                snapshot_key=snapshot_key,
-                release=release,
-                model_hash=model_hash,
-                gwp_set=gwp_set,
-                by_gas=bool(gases),
-                gases=list(gases),
-                source=source,
-                variant_type="integer",
-                variants=0,
-                rows=0,
-                created_at=now,
-            )
+        row = BatchRunRow(
+            status=RUNNING,
+            snapshot_key=snapshot_key,
+            release=release,
+            model_hash=model_hash,
+            gwp_set=gwp_set,
+            by_gas=bool(gases),
+            gases=list(gases),
+            source=source,
+            variant_type="integer",
+            variants=0,
+            rows=0,
+            created_at=now,
         )
-    return run_id
+        session.add(row)
+        session.flush()
+        return row.id
 
 
-def fail_run(database: Database, run_id: str, error: str, now: dt.datetime) -> None:
+def fail_run(database: Database, run_id: int, error: str, now: dt.datetime) -> None:
     """Mark a run ``failed`` with its error (its rows were rolled back)."""
     with database.unit_of_work() as session:
         session.execute(
@@ -455,7 +445,7 @@ def fail_run(database: Database, run_id: str, error: str, now: dt.datetime) -> N
         )
 
 
-def get_run(session: Session, run_id: str) -> BatchRunRow:
+def get_run(session: Session, run_id: int) -> BatchRunRow:
     """The run ``run_id``.
 
     Raises
@@ -463,11 +453,10 @@ def get_run(session: Session, run_id: str) -> BatchRunRow:
     NotFound
         No such run.
     """
-    row = session.get(BatchRunRow, run_id) if _RUN_ID.fullmatch(run_id) else None
+    row = session.get(BatchRunRow, run_id)
     if row is None:
         raise NotFound(
-            f"there is no batch run {run_id!r}; `tanzuji batch-runs` lists them "
-            "(没有该批量计算记录)",
+            f"there is no batch run {run_id}; `tanzuji batch-runs` lists them (没有该批量计算记录)",
             run_id=run_id,
         )
     return row
@@ -499,7 +488,7 @@ class DatabaseResults:
     def __init__(
         self,
         database: Database,
-        run_id: str,
+        run_id: int,
         gases: tuple[str, ...] = (),
         now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
@@ -668,7 +657,6 @@ __all__ = [
     "get_run",
     "is_database_source",
     "list_runs",
-    "new_run_id",
     "result_batches",
     "start_run",
     "variant_batches",
