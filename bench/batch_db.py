@@ -13,13 +13,15 @@ activities of docs/model.md, lognormal amounts; loaded by COPY, inserted in rand
 blocks). Then, each timed on its own:
 
 1. **read, COPY**: every row through :func:`tanzuji.store.batch.variant_batches` (``COPY
-   (SELECT ... ORDER BY ...) TO STDOUT`` parsed by Arrow), rows/s;
+   (SELECT ... ORDER BY ...) TO STDOUT`` parsed by Arrow), rows/s: first on the bare table
+   (the server sorts), then after ``CREATE INDEX ... (variant_id, input_id COLLATE "C",
+   amount)`` and ``VACUUM ANALYZE`` (an index-only scan in the read order: no sort);
 2. **read, cursor**: the same through a server-side cursor (``--cursor-rows`` rows of it: it
    is the slow path), rows/s;
 3. **write**: ``--variants`` results through :class:`tanzuji.store.batch.DatabaseResults`
    (COPY FROM STDIN in one transaction, committed with the run's status), variants/s;
-4. **end to end**: ``tanzuji batch db:variants --to-db`` (the service), rows/s and variants/s,
-   and the growth of the resident set (``VmHWM``) during it;
+4. **end to end**: ``tanzuji batch db:variants --to-db`` (the service, on the indexed table),
+   rows/s and variants/s, and the growth of the resident set (``VmHWM``) during it;
 5. **export**: the run's results back to Parquet (``batch-results RUN --out``), variants/s.
 
 ``--sqlite`` repeats 1, 3, 4 and 5 on a temporary SQLite file (cursor read, executemany).
@@ -117,6 +119,23 @@ def load(ctx: Context, variants_count: int, per_variant: int) -> float:
     return time.perf_counter() - started
 
 
+def index(ctx: Context) -> float:
+    """The index in the source's read order (docs/scale.md); seconds taken."""
+    engine = ctx.require_database().engine
+    postgres = engine.dialect.name == "postgresql"
+    collation = '"C"' if postgres else "BINARY"
+    started = time.perf_counter()
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            f"CREATE INDEX variants_read_order ON variants "
+            f"(variant_id, input_id COLLATE {collation}, amount)"
+        )
+    with engine.connect() as connection:
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        connection.exec_driver_sql("VACUUM ANALYZE variants" if postgres else "ANALYZE")
+    return time.perf_counter() - started
+
+
 def read(ctx: Context, chunk_rows: int, method: str, limit: int | None = None) -> dict[str, Any]:
     engine = ctx.require_database().engine
     table = batch_store.variant_table(engine, "db:variants")
@@ -209,14 +228,17 @@ def measure(label: str, url: str, args: argparse.Namespace, workdir: Path) -> di
     print(f"{label}: loading {args.variants:,} variants x {args.inputs} = {rows:,} rows")
     out: dict[str, Any] = {"load_seconds": load(ctx, args.variants, args.inputs)}
     print(f"  loaded in {out['load_seconds']:.1f} s")
-    if ctx.require_database().backend == "postgresql":
-        out["read_copy"] = read(ctx, args.chunk_rows, "copy")
-        print(f"  read (COPY):   {out['read_copy']['rows_per_s']:,.0f} rows/s")
+    postgres = ctx.require_database().backend == "postgresql"
+    method = "copy" if postgres else "cursor"
+    out["read"] = read(ctx, args.chunk_rows, method)
+    print(f"  read ({method}), no index: {out['read']['rows_per_s']:,.0f} rows/s")
+    out["index_seconds"] = index(ctx)
+    print(f"  index built in {out['index_seconds']:.1f} s")
+    out["read_indexed"] = read(ctx, args.chunk_rows, method)
+    print(f"  read ({method}), indexed: {out['read_indexed']['rows_per_s']:,.0f} rows/s")
+    if postgres:
         out["read_cursor"] = read(ctx, args.chunk_rows, "cursor", args.cursor_rows)
-        print(f"  read (cursor): {out['read_cursor']['rows_per_s']:,.0f} rows/s")
-    else:
-        out["read_cursor"] = read(ctx, args.chunk_rows, "cursor")
-        print(f"  read (cursor): {out['read_cursor']['rows_per_s']:,.0f} rows/s")
+        print(f"  read (cursor), indexed: {out['read_cursor']['rows_per_s']:,.0f} rows/s")
     out["write"] = write(ctx, args.variants, max(1, args.chunk_rows // args.inputs))
     print(f"  write results: {out['write']['variants_per_s']:,.0f} variants/s")
     out["end_to_end"] = end_to_end(ctx, args.chunk_rows, workdir)
