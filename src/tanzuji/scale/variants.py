@@ -26,7 +26,7 @@ file, the row (1-based, header not counted) and the column, with what was found 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -430,25 +430,76 @@ def csv_batches(path: Path, chunk_bytes: int) -> Iterator[pa.RecordBatch]:
 
 
 def rows_batches(
-    rows: Iterable[tuple[object, str, float]], chunk_rows: int
+    rows: Iterable[tuple[object, object, object]], chunk_rows: int, source: str = "variants"
 ) -> Iterator[pa.RecordBatch]:
-    """Record batches from ``(variant_id, input_id, amount)`` tuples (a database cursor)."""
-    buffer: list[tuple[object, str, float]] = []
+    """Record batches of at most ``chunk_rows`` rows from ``(variant_id, input_id, amount)``
+    tuples (a database cursor, read row by row: nothing is kept beyond one batch).
+
+    Values come as the database holds them: input ids that are numbers become text; amounts
+    that are decimals or text are converted, and named by row when they are not numbers, by
+    :class:`VariantChecker`; variant ids of mixed types (integers and text in one SQLite
+    column) are refused here, naming the first row that differs.
+    """
+    buffer: list[tuple[object, object, object]] = []
+    first_row = 0
     for row in rows:
         buffer.append(row)
         if len(buffer) >= chunk_rows:
-            yield _batch_of(buffer)
+            yield rows_batch(buffer, first_row, source)
+            first_row += len(buffer)
             buffer = []
     if buffer:
-        yield _batch_of(buffer)
+        yield rows_batch(buffer, first_row, source)
 
 
-def _batch_of(rows: list[tuple[object, str, float]]) -> pa.RecordBatch:
+def rows_batch(
+    rows: Sequence[Sequence[object]], first_row: int, source: str = "variants"
+) -> pa.RecordBatch:
+    """One record batch of ``(variant_id, input_id, amount)`` rows (a cursor's
+    ``fetchmany``), the first being row ``first_row`` (0-based) of ``source``; see
+    :func:`rows_batches`."""
     ids, inputs, amounts = zip(*rows, strict=True)
     return pa.RecordBatch.from_arrays(
-        [pa.array(ids), pa.array(inputs, pa.string()), pa.array(amounts, pa.float64())],
+        [_ids_array(ids, first_row, source), _text_array(inputs), _amounts_array(amounts)],
         names=list(COLUMNS),
     )
+
+
+def _ids_array(ids: tuple[object, ...], first_row: int, source: str) -> pa.Array:
+    try:
+        return pa.array(ids)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        pass
+    kinds = [type(v) for v in ids if v is not None]
+    first = kinds[0] if kinds else type(None)
+    k = next((i for i, v in enumerate(ids) if v is not None and type(v) is not first), 0)
+    found = ids[k]
+    raise BatchInputError(
+        f"variant_id {found!r} is {type(found).__name__} where the rows before it hold "
+        f"{first.__name__}; expected integers (within 64 bits) or text throughout, one type "
+        "for the whole column (变体编号类型不一致)",
+        location=f"{source}, row {first_row + k + 1}, column variant_id",
+        row=first_row + k + 1,
+        column="variant_id",
+    )
+
+
+def _text_array(values: tuple[object, ...]) -> pa.Array:
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _amounts_array(values: tuple[object, ...]) -> pa.Array:
+    try:
+        return pa.array(values, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    try:
+        return pa.array(values)  # decimals (PostgreSQL numeric): converted by the checker
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return _text_array(values)  # text among numbers: the checker names the bad row
 
 
 __all__ = [
@@ -460,5 +511,6 @@ __all__ = [
     "parquet_batches",
     "parquet_rows",
     "refuse_nonfinite",
+    "rows_batch",
     "rows_batches",
 ]

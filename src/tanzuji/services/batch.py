@@ -8,8 +8,11 @@ total when known):
   snapshot and return its intensities (kg CO2e per unit of each input, by gas), computed once
   and then taken from the cache (memory, then ``data_dir/snapshots``);
 - :func:`run_batch` — the footprints of product variants (sparse demand vectors in the long
-  format of :mod:`tanzuji.scale.variants`) from Parquet or CSV to Parquet, in this process or
-  on dask.distributed.
+  format of :mod:`tanzuji.scale.variants`) from Parquet, CSV or a table of the database
+  (``db:TABLE``) to Parquet and, if asked, the database (a run record and its result rows,
+  :mod:`tanzuji.store.batch`), in this process or on dask.distributed (Parquet to Parquet);
+- :func:`list_batch_runs`, :func:`read_batch_results`, :func:`export_batch_results` — the
+  runs stored in the database, a page of one run's results, all of them to Parquet.
 
 A variant's footprint is the dot product of its amounts with the intensities: the burdens of
 its demand vector in the model's system (credits the model values after the solve, such as
@@ -18,25 +21,31 @@ avoided products and end-of-life credits, are not included; docs/scale.md).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 from pydantic import Field
+from sqlalchemy.exc import SQLAlchemyError
 
 from tanzuji import gases
 from tanzuji.context import Context
-from tanzuji.errors import BatchInputError
+from tanzuji.errors import BatchInputError, NotFound, TanzujiError
 from tanzuji.model.compile import CompiledModel, compile_model
 from tanzuji.scale import batch as batch_run
 from tanzuji.scale import variants
 from tanzuji.scale.snapshot import Intensities, Snapshot, activity_index
-from tanzuji.services.base import Result
+from tanzuji.services.base import Request, Result
 from tanzuji.services.calculation import Setup, prepare
+from tanzuji.store import batch as batch_store
+from tanzuji.store.batch_tables import BatchRunRow
+from tanzuji.store.db import aware
 
 #: ``progress(done, total)``: work done so far (rows, iterations, certificates) and the total
 #: when known.
@@ -72,14 +81,21 @@ class SnapshotResult(Result):
 class VariantFormat(StrEnum):
     parquet = "parquet"
     csv = "csv"
+    #: A table or view of the platform database, named ``db:TABLE`` or ``db:SCHEMA.TABLE``.
+    database = "database"
 
 
 class BatchRequest(SnapshotRequest):
     """Footprints of product variants (docs/scale.md: the long input format)."""
 
-    variants: str = Field(description="Parquet or CSV file of variants")
-    format: VariantFormat | None = Field(None, description="None: from the file name")
-    out: str = Field(description="Parquet file of the results")
+    variants: str = Field(
+        description="Parquet or CSV file of variants, or db:TABLE (a table or view of the database)"
+    )
+    format: VariantFormat | None = Field(None, description="None: from the name")
+    out: str | None = Field(None, description="Parquet file of the results")
+    to_database: bool = Field(
+        False, description="also store the results in the database (batch_runs, batch_results)"
+    )
     chunk_rows: int | None = Field(None, ge=1, description="None: setting batch_chunk_rows")
     distributed: bool = Field(False, description="run the chunks on dask.distributed")
     by_gas: bool = False
@@ -92,10 +108,12 @@ class BatchResult(Result):
     rows: int
     chunks: int
     seconds: float
-    out: str
+    out: str | None
     gases: list[str] = Field(default_factory=list)
     cache: str
     workers: int = 0
+    #: The run stored in the database (``to_database``), else None.
+    run_id: int | None = None
 
 
 def _release(context: Context, request: SnapshotRequest) -> tuple[Context, str]:
@@ -183,6 +201,8 @@ def snapshot_intensities(
 def _format(request: BatchRequest) -> VariantFormat:
     if request.format is not None:
         return request.format
+    if batch_store.is_database_source(request.variants):
+        return VariantFormat.database
     suffix = Path(request.variants).suffix.lower()
     if suffix in (".parquet", ".pq"):
         return VariantFormat.parquet
@@ -190,7 +210,8 @@ def _format(request: BatchRequest) -> VariantFormat:
         return VariantFormat.csv
     raise BatchInputError(
         f"cannot tell the format of {request.variants!r} from its name; expected a .parquet "
-        "or .csv file, or name the format (--format parquet|csv)",
+        "or .csv file, db:TABLE for a table of the database, or name the format "
+        "(--format parquet|csv)",
         location=request.variants,
     )
 
@@ -199,6 +220,11 @@ def _batches(
     context: Context, request: BatchRequest, chunk_rows: int
 ) -> tuple[Iterator[pa.RecordBatch], int | None]:
     kind = _format(request)
+    if kind is VariantFormat.database:
+        engine = context.require_database().engine
+        table = batch_store.variant_table(engine, request.variants)
+        total = batch_store.count_rows(engine, table)
+        return batch_store.variant_batches(engine, table, chunk_rows), total
     path = Path(request.variants)
     if not path.is_file():
         raise BatchInputError(
@@ -221,10 +247,10 @@ def run_batch(
         The variants break the format (naming the row and column), or there is nowhere to
         write the results; nothing is written then.
     """
-    if not request.out:
+    if not request.out and not request.to_database:
         raise BatchInputError(
-            "a batch run needs somewhere to write its results: --out RESULTS.parquet "
-            "(需要指定结果输出位置)"
+            "a batch run needs somewhere to write its results: --out RESULTS.parquet and/or "
+            "--to-db (需要指定结果输出位置)"
         )
     snapshot = model_snapshot(context, request)
     found, source = _cached(context, snapshot, request.by_gas)
@@ -244,15 +270,47 @@ def run_batch(
     index = activity_index(snapshot.activity_ids)
     chunks = variants.chunks_from_batches(batches, index, request.variants)
     gases_used = found.gases if request.by_gas else ()
-    sinks: list[batch_run.ResultSink] = [batch_run.ParquetResults(Path(request.out), gases_used)]
-    stats = batch_run.run(
-        chunks,
-        found,
-        sinks,
-        by_gas=request.by_gas,
-        threads=int(context.settings.batch_threads),
-        progress=advance,
-    )
+    sinks: list[batch_run.ResultSink] = []
+    run_id = None
+    if request.to_database:
+        # The database first: its commit (rows and status together) is the one that can
+        # fail; the file is renamed into place after it.
+        database = context.require_database()
+        run_id = batch_store.start_run(
+            database,
+            snapshot_key=snapshot.key,
+            release=snapshot.release,
+            model_hash=snapshot.model_hash,
+            gwp_set=snapshot.gwp_set,
+            gases=gases_used,
+            source=request.variants,
+            now=context.now(),
+        )
+        sinks.append(batch_store.DatabaseResults(database, run_id, gases_used, now=context.now))
+    if request.out:
+        sinks.append(batch_run.ParquetResults(Path(request.out), gases_used))
+    try:
+        stats = batch_run.run(
+            chunks,
+            found,
+            sinks,
+            by_gas=request.by_gas,
+            threads=int(context.settings.batch_threads),
+            progress=advance,
+            source=request.variants,
+        )
+    except BaseException as exc:
+        if run_id is not None:
+            # The rows were rolled back; record why. If even that fails (the database went
+            # away), the run stays "running" without rows and the first error is the one shown.
+            with suppress(SQLAlchemyError, TanzujiError):
+                batch_store.fail_run(
+                    context.require_database(),
+                    run_id,
+                    str(exc) or type(exc).__name__,
+                    context.now(),
+                )
+        raise
     return BatchResult(
         snapshot_key=snapshot.key,
         release=snapshot.release,
@@ -263,6 +321,7 @@ def run_batch(
         out=request.out,
         gases=list(gases_used),
         cache=source,
+        run_id=run_id,
     )
 
 
@@ -276,10 +335,16 @@ def _run_distributed(
 ) -> BatchResult:
     from tanzuji.scale import distributed
 
-    if _format(request) is not VariantFormat.parquet or request.by_gas:
+    if (
+        _format(request) is not VariantFormat.parquet
+        or request.by_gas
+        or request.to_database
+        or not request.out
+    ):
         raise BatchInputError(
             "a distributed run reads Parquet files (cut along their row groups) and writes "
-            "the total only; convert the CSV to Parquet or drop --by-gas",
+            "the total only, to Parquet; convert the CSV or table to Parquet, or drop "
+            "--by-gas / --to-db (分布式运行只支持 Parquet 输入和输出)",
             location=request.variants,
         )
     path = Path(request.variants)
@@ -287,13 +352,14 @@ def _run_distributed(
         raise BatchInputError(
             f"the variants file {path} does not exist (变体文件不存在)", location=str(path)
         )
+    out = Path(request.out)
     settings = context.settings
     with distributed.client_for(str(settings.dask_scheduler), int(settings.dask_workers)) as client:
         workers = len(client.scheduler_info().get("workers", {}))
         stats = distributed.batch_parquet(
             client,
             path,
-            Path(request.out),
+            out,
             snapshot,
             found,
             chunk_rows=int(request.chunk_rows or settings.batch_chunk_rows),
@@ -310,6 +376,168 @@ def _run_distributed(
         cache=source,
         workers=workers,
     )
+
+
+class BatchRun(Result):
+    """A batch run stored in the database (``tanzuji batch ... --to-db``)."""
+
+    id: int
+    #: ``running`` while it writes, ``done`` when its results are stored, ``failed``.
+    status: str
+    snapshot_key: str
+    release: str
+    model_hash: str
+    gwp_set: str
+    by_gas: bool
+    gases: list[str]
+    source: str
+    #: ``integer`` or ``text``: the type of the variant ids of its source.
+    variant_type: str
+    variants: int
+    rows: int
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+    error: str | None
+
+
+def _run(row: BatchRunRow) -> BatchRun:
+    return BatchRun(
+        id=row.id,
+        status=row.status,
+        snapshot_key=row.snapshot_key,
+        release=row.release,
+        model_hash=row.model_hash,
+        gwp_set=row.gwp_set,
+        by_gas=row.by_gas,
+        gases=list(row.gases or []),
+        source=row.source,
+        variant_type=row.variant_type,
+        variants=row.variants,
+        rows=row.rows,
+        created_at=aware(row.created_at),
+        finished_at=aware(row.finished_at),
+        error=row.error,
+    )
+
+
+class BatchRunsRequest(Request):
+    limit: int = Field(20, ge=1, le=10_000, description="newest runs first")
+
+
+class BatchRunsResult(Result):
+    runs: list[BatchRun]
+
+
+def list_batch_runs(
+    context: Context, request: BatchRunsRequest, progress: Progress | None = None
+) -> BatchRunsResult:
+    """The newest batch runs stored in the database, newest first."""
+    with context.unit_of_work(write=False) as session:
+        rows = batch_store.list_runs(session, request.limit)
+    if progress is not None:
+        progress(1, 1)
+    return BatchRunsResult(runs=[_run(row) for row in rows])
+
+
+def _done_run(context: Context, run_id: int) -> BatchRunRow:
+    with context.unit_of_work(write=False) as session:
+        row = batch_store.get_run(session, run_id)
+    if row.status != batch_store.DONE:
+        why = f": {row.error}" if row.error else ""
+        raise NotFound(
+            f"batch run {run_id} is {row.status}{why}; only a finished (done) run has results "
+            "(该批量计算未完成，没有结果)",
+            run_id=run_id,
+            status=row.status,
+        )
+    return row
+
+
+class BatchResultsRequest(Request):
+    run_id: int
+    offset: int = Field(0, ge=0, description="first variant (0-based, in the run's order)")
+    limit: int = Field(100, ge=1, le=100_000, description="variants at most")
+
+
+class BatchResultRecord(Result):
+    variant_id: int | str
+    kg_co2e: float
+    by_gas: dict[str, float] = Field(default_factory=dict)
+
+
+class BatchResultsPage(Result):
+    run: BatchRun
+    offset: int
+    results: list[BatchResultRecord]
+
+
+def read_batch_results(
+    context: Context, request: BatchResultsRequest, progress: Progress | None = None
+) -> BatchResultsPage:
+    """A page of a finished run's results, in the run's order (ascending variant id).
+
+    Raises
+    ------
+    NotFound
+        No such run, or it is not ``done`` (running, or failed: it has no results).
+    """
+    row = _done_run(context, request.run_id)
+    records = []
+    for scored in batch_store.result_batches(
+        context.require_database(), row, request.limit, first=request.offset, limit=request.limit
+    ):
+        for k, (variant, kg) in enumerate(
+            zip(scored.variant_ids.to_pylist(), scored.kg_co2e.tolist(), strict=True)
+        ):
+            per_gas = {}
+            if scored.by_gas is not None:
+                per_gas = dict(zip(row.gases, scored.by_gas[k].tolist(), strict=True))
+            records.append(BatchResultRecord(variant_id=variant, kg_co2e=kg, by_gas=per_gas))
+    if progress is not None:
+        progress(len(records), len(records))
+    return BatchResultsPage(run=_run(row), offset=request.offset, results=records)
+
+
+class BatchExportRequest(Request):
+    run_id: int
+    out: str = Field(description="Parquet file of the results")
+    chunk_rows: int | None = Field(None, ge=1, description="None: setting batch_chunk_rows")
+
+
+class BatchExportResult(Result):
+    run: BatchRun
+    out: str
+    variants: int
+
+
+def export_batch_results(
+    context: Context, request: BatchExportRequest, progress: Progress | None = None
+) -> BatchExportResult:
+    """All results of a finished run to a Parquet file, streamed in chunks: the same columns
+    and values as the run's own ``--out`` file (``variant_id`` of the source's type,
+    ``kg_co2e``, ``kg_co2e_<GAS>`` for a by-gas run); written to a temporary file renamed
+    into place at the end.
+
+    Raises
+    ------
+    NotFound
+        No such run, or it is not ``done``.
+    """
+    row = _done_run(context, request.run_id)
+    chunk_rows = int(request.chunk_rows or context.settings.batch_chunk_rows)
+    sink = batch_run.ParquetResults(Path(request.out), tuple(row.gases or ()))
+    done = 0
+    try:
+        for scored in batch_store.result_batches(context.require_database(), row, chunk_rows):
+            sink.write(scored)
+            done += len(scored.variant_ids)
+            if progress is not None:
+                progress(done, row.variants)
+        sink.commit()
+    except BaseException:
+        sink.abort()
+        raise
+    return BatchExportResult(run=_run(row), out=request.out, variants=done)
 
 
 class MonteCarloJobRequest(SnapshotRequest):
@@ -386,8 +614,16 @@ def run_monte_carlo(
 
 
 __all__ = [
+    "BatchExportRequest",
+    "BatchExportResult",
     "BatchRequest",
     "BatchResult",
+    "BatchResultRecord",
+    "BatchResultsPage",
+    "BatchResultsRequest",
+    "BatchRun",
+    "BatchRunsRequest",
+    "BatchRunsResult",
     "MonteCarloJobRequest",
     "MonteCarloJobResult",
     "Progress",
@@ -396,7 +632,10 @@ __all__ = [
     "SnapshotResult",
     "VariantFormat",
     "compiled_snapshot",
+    "export_batch_results",
+    "list_batch_runs",
     "model_snapshot",
+    "read_batch_results",
     "run_batch",
     "run_monte_carlo",
     "snapshot_intensities",
