@@ -298,6 +298,8 @@ def test_the_admin_page_changes_a_role_and_shows_refusals(ctx) -> None:
         data={"csrf_token": token, "role": "verifier", "organisation": "demo-enterprise"},
     )
     assert refused.status_code == 422 and 'id="admin-error"' in refused.text
+    # the language links of a refusal lead to the page, not to the form's POST-only address
+    assert 'href="/admin?lang=en"' in refused.text
     assert "role verifier belongs to an organisation of kind certification_body" in refused.text
     assert "角色 verifier 须属于 certification_body 类机构" in refused.text
     assert _placement(ctx, "decider") == ("verifier", "demo-body")

@@ -144,6 +144,7 @@ def _admin_page(
             "changed": request.query_params.get("changed"),
         },
         status=status,
+        page_path="/admin",
     )
 
 

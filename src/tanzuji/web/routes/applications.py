@@ -392,6 +392,7 @@ def _page(
             "done": request.query_params.get("done"),
         },
         status=status,
+        page_path=f"/applications/{application.id}",
     )
 
 
