@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from tanzuji.certify.records import Organisation, Role, State
 from tanzuji.cli import main
+from tanzuji.errors import LastAdministrator
 from tanzuji.services import accounts, certification, organisations
 from tanzuji.store.organisations import OrganisationRepository
 from tanzuji.web import i18n
@@ -166,6 +169,23 @@ def test_roles_and_organisations_are_checked_in_both_languages(ctx) -> None:
     assert _placement(ctx, "verifier") == ("verifier", "demo-body")  # nothing changed
 
 
+def test_a_new_user_must_fit_the_organisation_too(ctx) -> None:
+    client = web_client(ctx)
+    login(client, "admin")
+    body = {"id": "wu", "name": "Wu", "role": "verifier", "organisation": "demo-enterprise"}
+    answer = client.post("/api/v1/users", json=body)
+    assert answer.json()["error"]["message"].startswith(
+        "role verifier belongs to an organisation of kind certification_body; "
+        "'demo-enterprise' is of kind enterprise"
+    )
+    assert [v["user"]["id"] for v in client.get("/api/v1/users").json()["items"]] == [
+        "admin",
+        "applicant",
+        "decider",
+        "verifier",
+    ]  # the demo's cast (tanzuji.services.demo.DEMO_USERS); nothing half-written
+
+
 def test_the_last_active_administrator_keeps_the_role(ctx) -> None:
     client = web_client(ctx)
     login(client, "admin")
@@ -194,6 +214,44 @@ def test_the_last_active_administrator_keeps_the_role(ctx) -> None:
     refused = other.put("/api/v1/users/admin2/role", json={"role": "data_steward"}).json()
     assert refused["error"]["code"] == "last_administrator"
     assert _placement(ctx, "admin2") == ("administrator", "platform")
+
+
+def test_two_administrators_demoting_each_other_at_once_leave_one(ctx, monkeypatch) -> None:
+    """Each counts the active administrators, then pauses before writing: without the row
+    locks both would count two and both would step down, leaving none. With them the second
+    waits for the first, counts again and is refused (PostgreSQL: SELECT ... FOR UPDATE;
+    SQLite: writers queue on BEGIN IMMEDIATE)."""
+    _add_admin(ctx, "admin2")
+    counted = organisations._keep_an_administrator
+
+    def slow(session, user_id: str) -> None:
+        counted(session, user_id)
+        time.sleep(0.5)
+
+    monkeypatch.setattr(organisations, "_keep_an_administrator", slow)
+    start = threading.Barrier(2)
+    outcome: dict[str, str] = {}
+
+    def demote(actor: str, target: str) -> None:
+        acting = ctx.with_user(actor)
+        start.wait()
+        request = organisations.RoleChangeRequest(user_id=target, role="data_steward")
+        try:
+            outcome[actor] = organisations.change_role(acting, request).after.role.value
+        except LastAdministrator as exc:
+            outcome[actor] = exc.code
+
+    threads = [
+        threading.Thread(target=demote, args=pair)
+        for pair in (("admin", "admin2"), ("admin2", "admin"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(outcome.values()) == ["data_steward", "last_administrator"], outcome
+    roles = [_placement(ctx, user)[0] for user in ("admin", "admin2")]
+    assert sorted(roles) == ["administrator", "data_steward"]
 
 
 def test_only_the_platforms_administrators_change_roles(ctx) -> None:

@@ -196,24 +196,30 @@ def add_user(context: Context, request: UserRequest) -> Actor:
     Raises
     ------
     ParticipantError
-        When the id is taken.
+        When the id is taken, or the role is ``public`` or does not fit the organisation's
+        kind (:data:`ROLE_ORGANISATION_KINDS`).
     NotFound
         When the organisation does not exist.
     PermissionDenied
         When the acting user is not an administrator.
     """
     _require_administrator(context, "add a user")
-    return run_unit_of_work(
-        context,
-        lambda s: OrganisationRepository(s).add_user(
+
+    def work(session: Session) -> Actor:
+        added = OrganisationRepository(session).add_user(
             request.id,
             request.name,
             request.role,
             request.organisation,
             context.now(),
             request.email,
-        ),
-    )
+        )
+        # after the store's own checks (id taken or reserved); a refusal rolls the row back
+        assignable_role(added.role.value)
+        _check_fits(added.role, added.organisation)
+        return added
+
+    return run_unit_of_work(context, work)
 
 
 def assignable_role(value: str) -> Role:
