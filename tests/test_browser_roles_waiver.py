@@ -58,7 +58,9 @@ def _role_cell(page, user: str) -> str:
     return page.inner_text(f"#user-{user} td.role")
 
 
-def test_administrator_changes_a_role_on_the_admin_page(as_user, platform_url, journey):
+def test_administrator_changes_a_role_on_the_admin_page(
+    as_user, platform_url, platform_log, journey
+):
     decider = as_user("decider")  # logged in before the change: an open session
     assert "(decision_maker, demo-body)" in decider.inner_text("header")
     admin = as_user("admin")
@@ -101,6 +103,13 @@ def test_administrator_changes_a_role_on_the_admin_page(as_user, platform_url, j
     decider.reload()
     assert "(decision_maker, demo-body)" in decider.inner_text("header")
     assert admin.script_errors == [] and decider.script_errors == []
+    # the server's audit log has both changes (and nothing for the refused ones), whatever
+    # its --log-level (warning here)
+    audit = [line for line in platform_log.read_text().splitlines() if "tanzuji.audit" in line]
+    assert [re.sub(r" at \S+$", "", line.split("tanzuji.audit: ")[1]) for line in audit] == [
+        "user decider: role decision_maker of demo-body -> role verifier of demo-body, by admin",
+        "user decider: role verifier of demo-body -> role decision_maker of demo-body, by admin",
+    ]
 
 
 def test_verifier_waives_a_placeholder_factor_then_signs_off(as_user, platform_url, journey):
