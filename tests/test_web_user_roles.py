@@ -416,3 +416,11 @@ def test_the_command_line_uses_the_same_service(ctx, database_url, monkeypatch, 
     )
     assert code == 1 and "only an administrator may" in " ".join(err.split())
     assert _placement(ctx, "decider") == ("verifier", "demo-body")
+
+
+def test_every_role_has_its_name_in_both_languages() -> None:
+    """The admin page shows roles as ``role.<Role>`` catalogue keys."""
+    for role in Role:
+        entry = i18n.MESSAGES[f"role.{role.value}"]
+        assert set(entry) == {"zh", "en"} and all(entry.values()), role
+    assert list(organisations.ROLE_ORGANISATION_KINDS) == [r for r in Role if r is not Role.public]
