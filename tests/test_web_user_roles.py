@@ -166,6 +166,8 @@ def test_roles_and_organisations_are_checked_in_both_languages(ctx) -> None:
     )
     missing = client.put(path, json={})
     assert (missing.status_code, missing.json()["error"]["code"]) == (422, "invalid_request")
+    too_long = client.put(f"/api/v1/users/{'u' * 65}/role", json={"role": "verifier"})
+    assert too_long.json()["error"]["details"]["problems"][0]["location"] == "path.user_id"
     assert _placement(ctx, "verifier") == ("verifier", "demo-body")  # nothing changed
 
 
@@ -347,6 +349,7 @@ def test_the_admin_page_changes_a_role_and_shows_refusals(ctx) -> None:
         303,
         "/admin?changed=decider#user-decider",
     )
+    assert 'id="admin-done"' not in client.get("/admin?changed=nobody").text  # users only
     shown = client.get("/admin?changed=decider&lang=zh").text
     assert "已更改 decider 的角色与机构" in shown
     row = shown.split('id="user-decider"')[1].split("</tr>")[0]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from tanzuji.certify.records import Actor, Organisation
+from tanzuji.certify.records import Actor, Organisation, Role
 from tanzuji.context import Context
 from tanzuji.errors import NotFound, TanzujiError
 from tanzuji.services import accounts, organisations
@@ -22,6 +22,10 @@ class NewUser(organisations.UserRequest):
     password: str | None = Field(
         None, min_length=8, max_length=1024, description="initial password (8 or more characters)"
     )
+
+
+#: A user id in a path, checked as the services' requests check it (else a 500, not a 422).
+USER_ID = Path(min_length=1, max_length=64)
 
 
 class PasswordBody(BaseModel):
@@ -97,7 +101,7 @@ def add_user(body: NewUser, context: Context = Depends(admin_context)) -> Actor:
 
 @router.put("/api/v1/users/{user_id}/password", status_code=204)
 def set_password(
-    user_id: str, body: PasswordBody, context: Context = Depends(user_context)
+    body: PasswordBody, user_id: str = USER_ID, context: Context = Depends(user_context)
 ) -> None:
     """Set a password: one's own, or anyone's for an administrator."""
     accounts.set_password(
@@ -113,7 +117,7 @@ def set_active(user_id: str, body: ActiveBody, context: Context = Depends(admin_
 
 @router.put("/api/v1/users/{user_id}/role", response_model=organisations.UserChange)
 def set_role(
-    user_id: str, body: RoleBody, context: Context = Depends(admin_context)
+    body: RoleBody, user_id: str = USER_ID, context: Context = Depends(admin_context)
 ) -> organisations.UserChange:
     """Move a user to another role and/or organisation, from their next request on
     (administrators; the last active administrator stays one)."""
@@ -133,15 +137,17 @@ def admin_page(request: Request, context: Context = Depends(admin_context)) -> H
 def _admin_page(
     request: Request, context: Context, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
+    users = organisations.users(context)
+    changed = request.query_params.get("changed")
     return render(
         request,
         "admin.html",
         {
             "organisations": organisations.organisations(context),
-            "users": organisations.users(context),
+            "users": users,
             "roles": list(organisations.ROLE_ORGANISATION_KINDS),
             "error": error,
-            "changed": request.query_params.get("changed"),
+            "changed": changed if changed in {v.user.id for v in users} else None,
         },
         status=status,
         page_path="/admin",
@@ -166,7 +172,7 @@ async def role_form(
     except TanzujiError as exc:
         return _admin_page(request, context, exc.message, exc.http_status)
     me = context.require_actor().id
-    gave_up = change.user.id == me and change.after.role.value != "administrator"
+    gave_up = change.user.id == me and change.after.role is not Role.administrator
     target = "/" if gave_up else f"/admin?changed={change.user.id}#user-{change.user.id}"
     response = RedirectResponse(target, status_code=303)
     remember(request, response)
