@@ -24,7 +24,7 @@ import pytest
 
 from tanzuji.certify.records import Organisation, Role, State
 from tanzuji.cli import main
-from tanzuji.errors import LastAdministrator
+from tanzuji.errors import LastAdministrator, PermissionDenied
 from tanzuji.services import accounts, certification, organisations
 from tanzuji.store.organisations import OrganisationRepository
 from tanzuji.web import i18n
@@ -284,14 +284,24 @@ def test_only_the_platforms_administrators_change_roles(ctx) -> None:
     )
     assert (answer.status_code, answer.json()["error"]["code"]) == (403, "insufficient_scope")
     login(client, "rival-admin")
-    assert client.put("/api/v1/users/verifier/role", json=body).json() == _error(
+    not_theirs = _error(
         "permission_denied",
         403,
         "rival-admin is an administrator of rival-co (enterprise); only the platform "
-        "operator's administrators may change a user's role or organisation / "
-        "仅平台运营方的管理员可执行",
+        "operator's administrators may / 仅平台运营方的管理员可执行",
     )
+    assert client.put("/api/v1/users/verifier/role", json=body).json() == not_theirs
+    assert client.get("/api/v1/users").json() == not_theirs
+    # nor take over the platform's administrator by setting their password
+    password = client.put("/api/v1/users/admin/password", json={"password": "taken-over-1"})
+    assert (password.status_code, password.json()["error"]["code"]) == (403, "permission_denied")
     assert _placement(ctx, "verifier") == ("verifier", "demo-body")
+    # the service says the same to the command line (tanzuji user set-role --as rival-admin)
+    with pytest.raises(PermissionDenied, match="rival-admin is an administrator of rival-co"):
+        organisations.change_role(
+            ctx.with_user("rival-admin"),
+            organisations.RoleChangeRequest(user_id="verifier", role="decision_maker"),
+        )
 
 
 def test_a_demoted_verifier_can_no_longer_sign_off(ctx) -> None:

@@ -178,7 +178,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The role and organisation of {user} are changed, from their next request on.",
     },
     "admin.role_rules": {
-        "zh": "申请人属于企业，核查员与决定人属于认证机构，管理员与数据管理员属于平台运营方；"
+        "zh": "申请人属于企业，核查员与认证决定人属于认证机构，管理员与数据管理员属于平台运营方；"
         "最后一位在用的管理员不能被改为其他角色。每次更改都记入审计日志。",
         "en": "Applicants work for an enterprise, verifiers and decision makers for a "
         "certification body, administrators and data stewards for the platform operator; "
