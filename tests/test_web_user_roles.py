@@ -168,6 +168,8 @@ def test_roles_and_organisations_are_checked_in_both_languages(ctx) -> None:
     assert (missing.status_code, missing.json()["error"]["code"]) == (422, "invalid_request")
     too_long = client.put(f"/api/v1/users/{'u' * 65}/role", json={"role": "verifier"})
     assert too_long.json()["error"]["details"]["problems"][0]["location"] == "path.user_id"
+    long_password = client.put(f"/api/v1/users/{'u' * 65}/password", json={"password": "x" * 8})
+    assert long_password.status_code == 422  # was a 500: the service's request refused it
     assert _placement(ctx, "verifier") == ("verifier", "demo-body")  # nothing changed
 
 
