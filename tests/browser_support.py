@@ -109,12 +109,18 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def platform_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server of :func:`platform_url` writes its output (standard output and error)."""
+    return tmp_path_factory.mktemp("platform") / "serve.log"
+
+
+@pytest.fixture(scope="session")
+def platform_url(platform_log: Path) -> Iterator[str]:
     """``make run`` for real: ``tanzuji serve --demo`` on a free loopback port with a fresh data
     folder (embedded SQLite, the demo loaded: factors, the demo cast with passwords
     ``<id>-demo``, three example products, one issued certificate), in a subprocess; its URL.
     """
-    data_dir = tmp_path_factory.mktemp("platform")
+    data_dir = platform_log.parent
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TANZUJI_")}
     env.update(TANZUJI_DATA_DIR=str(data_dir), TANZUJI_CONFIG=str(data_dir / "none.toml"))
@@ -131,7 +137,7 @@ def platform_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--log-level",
         "warning",
     ]
-    log = data_dir / "serve.log"
+    log = platform_log
     with log.open("wb") as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"

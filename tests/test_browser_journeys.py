@@ -230,6 +230,9 @@ PAGES = [
     ("verifier", "review", "核查任务", "Review queue"),
     ("decider", "operator", "决定、发证与证书管理", "Decisions, issuance and certificates"),
     ("steward", "steward", "排放因子管理", "Emission factors"),
+    ("admin", "admin", "更改角色或机构", "Change role or organisation"),
+    ("applicant", "tokens", "API 令牌", "API tokens"),
+    ("applicant", "jobs", "后台任务", "Background jobs"),
 ]
 
 

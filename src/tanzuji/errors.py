@@ -295,6 +295,13 @@ class ParticipantError(TanzujiError):
     http_status = 422
 
 
+class LastAdministrator(ParticipantError):
+    """A change would leave the platform without an active administrator."""
+
+    code = "last_administrator"
+    http_status = 409
+
+
 class ImmutableRecord(TanzujiError):
     """Something tried to change a stored factor version or release; make a new one instead."""
 

@@ -99,3 +99,34 @@ def user_list(
         u = view.user
         table.add_row(u.id, u.name, u.role.value, u.organisation.id, "yes" if view.active else "no")
     console.print(table)
+
+
+@user_app.command("set-role")
+def user_set_role(
+    user_id: str = typer.Argument(..., metavar="ID", help="The user to change."),
+    role: str = typer.Option(
+        ..., "--role", help="applicant, verifier, decision_maker, administrator, data_steward."
+    ),
+    organisation: str = typer.Option(
+        None, "--org", help="Move to this organisation too (default: keep)."
+    ),
+    actor: str = typer.Option(
+        None, "--as", help="Administrator acting (default: the local operator)."
+    ),
+) -> None:
+    """Give a user another role and/or organisation, from their next request on (更改角色)."""
+    request = service.RoleChangeRequest(user_id=user_id, role=role, organisation=organisation)
+    change = service.change_role(context(actor=actor, need_database=True), request)
+    before, after = change.before, change.after
+    if not change.changed:
+        console.print(
+            f"user 用户 {user_id} is already {after.role.value} of {after.organisation}; "
+            "nothing changed",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"user 用户 {user_id}: {before.role.value} of {before.organisation} -> "
+        f"{after.role.value} of {after.organisation} (by {change.changed_by})",
+        highlight=False,
+    )

@@ -17,7 +17,9 @@ URL and the logins, and serves. The label's QR code must open this server, so wh
 from __future__ import annotations
 
 import inspect
+import logging
 import os
+import sys
 from typing import Any
 
 import typer
@@ -75,10 +77,24 @@ def _context(snapshot: Settings, *, create: bool = False) -> Context:
     )
 
 
+def keep_audit_log() -> None:
+    """Write the ``tanzuji.audit`` log (administrators' changes to users) to standard error,
+    whatever uvicorn's ``--log-level``: the record must not depend on how verbose the server
+    is. Once per process."""
+    audit = logging.getLogger("tanzuji.audit")
+    if not audit.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        audit.addHandler(handler)
+        audit.setLevel(logging.INFO)
+        audit.propagate = False
+
+
 def app_factory():
     """The web app of a worker process: settings read now, the database opened once."""
     from tanzuji.web import create_app
 
+    keep_audit_log()
     snapshot = settings.load()
     return create_app(lambda: _context(snapshot))
 
@@ -166,4 +182,4 @@ def serve(
     )
 
 
-__all__ = ["app_factory", "load_demo", "serve"]
+__all__ = ["app_factory", "keep_audit_log", "load_demo", "serve"]

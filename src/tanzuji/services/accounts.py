@@ -66,6 +66,13 @@ def _actor_row(session: Session, user_id: str) -> Actor:
     return OrganisationRepository(session).actor(user_id)
 
 
+def administers(actor: Actor) -> bool:
+    """Whether ``actor`` administers the platform: the administrator role for a ``platform``
+    organisation. An administrator of an enterprise or a body (possible in data imported from
+    a participants file of an earlier version) administers nothing."""
+    return actor.role is Role.administrator and actor.organisation.kind == "platform"
+
+
 # -- passwords ----------------------------------------------------------------------------------
 class PasswordRequest(Request):
     user_id: str = Field(min_length=1, max_length=64)
@@ -83,7 +90,7 @@ def set_password(context: Context, request: PasswordRequest) -> None:
         When the user does not exist.
     """
     actor = context.actor
-    if actor is not None and actor.id != request.user_id and actor.role is not Role.administrator:
+    if actor is not None and actor.id != request.user_id and not administers(actor):
         raise PermissionDenied(
             f"{actor.id} may not set the password of {request.user_id}; only the user or an "
             "administrator may / 仅本人或管理员可设置密码"
@@ -309,7 +316,7 @@ def create_token(context: Context, request: TokenRequest) -> NewToken:
     actor = context.require_actor()
     if actor.role is Role.public:
         raise PermissionDenied("log in to make an API token / 请先登录")
-    if Scope.admin in request.scopes and actor.role is not Role.administrator:
+    if Scope.admin in request.scopes and not administers(actor):
         raise PermissionDenied(
             f"{actor.id} acts as {actor.role.value}; only an administrator's token may have the "
             "admin scope / 仅管理员令牌可含 admin 权限"
@@ -382,7 +389,7 @@ def tokens(context: Context, user_id: str | None = None) -> list[TokenView]:
     """API tokens of the acting user (an administrator: of ``user_id``, or everyone's)."""
     actor = context.require_actor()
     query = select(ApiTokenRow).order_by(ApiTokenRow.created_at, ApiTokenRow.id)
-    if actor.role is not Role.administrator:
+    if not administers(actor):
         query = query.where(ApiTokenRow.user_id == actor.id)
     elif user_id is not None:
         query = query.where(ApiTokenRow.user_id == user_id)
@@ -404,7 +411,7 @@ def revoke_token(context: Context, token_id: str) -> TokenView:
 
     def work(session: Session) -> TokenView:
         row = session.get(ApiTokenRow, token_id)
-        if row is None or (actor.role is not Role.administrator and row.user_id != actor.id):
+        if row is None or (not administers(actor) and row.user_id != actor.id):
             raise NotFound(f"no API token {token_id!r} / 令牌不存在")
         if row.revoked_at is None:
             row.revoked_at = now
@@ -426,10 +433,10 @@ def set_active(context: Context, user_id: str, active: bool) -> None:
         When the user does not exist.
     """
     actor = context.actor
-    if actor is not None and actor.role is not Role.administrator:
+    if actor is not None and not administers(actor):
         raise PermissionDenied(
-            f"{actor.id} acts as {actor.role.value}; only an administrator may (de)activate "
-            "users / 仅管理员可启用或停用用户"
+            f"{actor.id} acts as {actor.role.value} of {actor.organisation.id}; only the "
+            "platform's administrators may (de)activate users / 仅平台管理员可启用或停用用户"
         )
     if actor is not None and actor.id == user_id and not active:
         raise PermissionDenied("an administrator cannot deactivate themself / 不能停用自己")
@@ -475,6 +482,7 @@ __all__ = [
     "TokenRequest",
     "TokenUser",
     "TokenView",
+    "administers",
     "create_token",
     "forget_attempts",
     "has_password",

@@ -5,24 +5,53 @@ decides; ``accredited`` when its accreditation is in force), the platform operat
 public. A user is one person in one role (:class:`~tanzuji.certify.records.Role`) for one
 organisation; the certification workflow checks role and organisation at every step.
 
-Adding organisations and users needs an administrator, or no acting user at all: the local
-operator of the command line, who owns the data directory. A web edge always names the user.
+Adding organisations and users, and moving a user to another role or organisation
+(:func:`change_role`), needs an administrator of the platform operator, or no acting user at
+all: the local operator of the command line, who owns the data directory. A web edge always
+names the user.
 
 The earlier ``participants.yaml`` file is imported once by :func:`import_participants`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from typing import Any
 
 from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from tanzuji.certify.records import Actor, Organisation, Role
 from tanzuji.context import Context
-from tanzuji.errors import ModelFileError, ParticipantError, PermissionDenied
+from tanzuji.errors import (
+    LastAdministrator,
+    ModelFileError,
+    NotFound,
+    ParticipantError,
+    PermissionDenied,
+)
 from tanzuji.model.files import parse_document, validate_document
 from tanzuji.services.base import Request, Result, run_unit_of_work
 from tanzuji.store.organisations import OrganisationRepository
+from tanzuji.store.platform_tables import UserRow
+
+#: Changes to users (who, when, from what to what). There is no table for them yet: the
+#: administrator's change is written to this log, one line each (see :func:`change_role`).
+audit_log = logging.getLogger("tanzuji.audit")
+
+#: The organisation kinds each role works for (:class:`~tanzuji.certify.records.Role`):
+#: applicants for an enterprise, verifiers and decision makers for a certification body
+#: (the workflow and :mod:`tanzuji.services.access` check it), administrators and data
+#: stewards for the platform operator. ``public`` is anyone's role, given to nobody.
+ROLE_ORGANISATION_KINDS: dict[Role, tuple[str, ...]] = {
+    Role.applicant: ("enterprise",),
+    Role.verifier: ("certification_body",),
+    Role.decision_maker: ("certification_body",),
+    Role.administrator: ("platform",),
+    Role.data_steward: ("platform",),
+}
 
 
 class OrganisationRequest(Request):
@@ -51,6 +80,38 @@ class UserView(Result):
     active: bool
 
 
+class RoleChangeRequest(Request):
+    """Move a user to another role, another organisation, or both."""
+
+    user_id: str = Field(min_length=1, max_length=64)
+    role: str = Field(
+        min_length=1,
+        max_length=40,
+        description="applicant, verifier, decision_maker, administrator or data_steward",
+    )
+    organisation: str | None = Field(
+        None, min_length=1, max_length=64, description="organisation id; default: unchanged"
+    )
+
+
+class Placement(Result):
+    """Where a user works: one role for one organisation."""
+
+    role: Role
+    organisation: str
+
+
+class UserChange(Result):
+    """A user's role and organisation before and after a change, who made it and when."""
+
+    user: Actor
+    before: Placement
+    after: Placement
+    changed: bool = Field(description="false when the user already had this role and organisation")
+    changed_by: str = Field(description="the administrator's id, or 'local operator'")
+    changed_at: dt.datetime
+
+
 class ParticipantsImport(Result):
     """What an import of a participants file added."""
 
@@ -59,11 +120,22 @@ class ParticipantsImport(Result):
 
 
 def _require_administrator(context: Context, what: str) -> None:
+    """Refuse anyone but the platform operator's administrators (and the local operator).
+
+    An ``administrator`` of another organisation (possible in data of earlier versions, whose
+    participants file did not check kinds) administers nothing.
+    """
     actor = context.actor
     if actor is not None and actor.role is not Role.administrator:
         raise PermissionDenied(
             f"{actor.id} acts as {actor.role.value}; only an administrator may {what} / "
             "仅管理员可执行"
+        )
+    if actor is not None and actor.organisation.kind != "platform":
+        raise PermissionDenied(
+            f"{actor.id} is an administrator of {actor.organisation.id} "
+            f"({actor.organisation.kind}); only the platform operator's administrators may "
+            f"{what} / 仅平台运营方的管理员可执行"
         )
 
 
@@ -124,24 +196,148 @@ def add_user(context: Context, request: UserRequest) -> Actor:
     Raises
     ------
     ParticipantError
-        When the id is taken.
+        When the id is taken, or the role is ``public`` or does not fit the organisation's
+        kind (:data:`ROLE_ORGANISATION_KINDS`).
     NotFound
         When the organisation does not exist.
     PermissionDenied
         When the acting user is not an administrator.
     """
     _require_administrator(context, "add a user")
-    return run_unit_of_work(
-        context,
-        lambda s: OrganisationRepository(s).add_user(
+
+    def work(session: Session) -> Actor:
+        added = OrganisationRepository(session).add_user(
             request.id,
             request.name,
             request.role,
             request.organisation,
             context.now(),
             request.email,
-        ),
-    )
+        )
+        # after the store's own checks (id taken or reserved); a refusal rolls the row back
+        assignable_role(added.role.value)
+        _check_fits(added.role, added.organisation)
+        return added
+
+    return run_unit_of_work(context, work)
+
+
+def assignable_role(value: str) -> Role:
+    """The role named ``value``, when a user may be given it.
+
+    Raises
+    ------
+    ParticipantError
+        Naming the value and the roles a user may have.
+    """
+    allowed = ", ".join(r.value for r in ROLE_ORGANISATION_KINDS)
+    try:
+        role = Role(value.strip())
+    except ValueError:
+        role = None
+    if role is None or role not in ROLE_ORGANISATION_KINDS:
+        raise ParticipantError(
+            f"role {value!r} is not a role a user may have; expected one of {allowed} / "
+            f"角色 {value!r} 无效，可选：{allowed}",
+            location="role",
+            allowed=list(allowed.split(", ")),
+        )
+    return role
+
+
+def _check_fits(role: Role, organisation: Organisation) -> None:
+    kinds = ROLE_ORGANISATION_KINDS[role]
+    if organisation.kind not in kinds:
+        raise ParticipantError(
+            f"role {role.value} belongs to an organisation of kind {' or '.join(kinds)}; "
+            f"{organisation.id!r} is of kind {organisation.kind}: choose another organisation "
+            f"or role / 角色 {role.value} 须属于 {'、'.join(kinds)} 类机构，而 "
+            f"{organisation.id} 是 {organisation.kind}",
+            location="organisation",
+        )
+
+
+def _keep_an_administrator(session: Session, user_id: str) -> None:
+    """Refuse when ``user_id`` is the last active administrator (who is being moved away).
+
+    The active administrators' rows are locked first (in id order), so two administrators
+    demoting each other at the same moment are taken one after the other: the second sees
+    the first's change and is refused.
+    """
+    admins = session.scalars(
+        select(UserRow.id)
+        .where(UserRow.role == Role.administrator.value, UserRow.active.is_(True))
+        .order_by(UserRow.id)
+        .with_for_update()
+    ).all()
+    if user_id in admins and len(admins) == 1:
+        raise LastAdministrator(
+            f"{user_id} is the last active administrator: the platform would have nobody to "
+            "administer it; make another user an administrator first / "
+            f"{user_id} 是最后一位在用的管理员，请先指定另一位管理员"
+        )
+
+
+def change_role(context: Context, request: RoleChangeRequest) -> UserChange:
+    """Move a user to another role and/or organisation (administrator; one transaction).
+
+    The change holds from the user's next request: sessions and API tokens look the user up
+    at every request. The last active administrator cannot be moved away from that role
+    (nor move themself). The change is written to the ``tanzuji.audit`` log (who, when,
+    from what to what).
+
+    Raises
+    ------
+    PermissionDenied
+        When the actor is not an administrator of the platform operator.
+    ParticipantError
+        An unknown role, or one that does not fit the organisation's kind
+        (:data:`ROLE_ORGANISATION_KINDS`).
+    NotFound
+        No such user or organisation.
+    LastAdministrator
+        When the change would leave no active administrator.
+    """
+    _require_administrator(context, "change a user's role or organisation")
+    role = assignable_role(request.role)
+    now = context.now()
+    by = context.actor.id if context.actor is not None else "local operator"
+
+    def work(session: Session) -> UserChange:
+        repository = OrganisationRepository(session)
+        if role is not Role.administrator:
+            _keep_an_administrator(session, request.user_id)
+        row = session.get(UserRow, request.user_id, with_for_update=True)
+        if row is None:
+            raise NotFound(f"no user {request.user_id!r} / 用户不存在", location="user_id")
+        organisation = repository.organisation(request.organisation or row.organisation_id)
+        _check_fits(role, organisation)
+        before = Placement(role=Role(row.role), organisation=row.organisation_id)
+        row.role, row.organisation_id = role.value, organisation.id
+        session.flush()
+        after = Placement(role=role, organisation=organisation.id)
+        return UserChange(
+            user=Actor(id=row.id, name=row.name, role=role, organisation=organisation),
+            before=before,
+            after=after,
+            changed=before != after,
+            changed_by=by,
+            changed_at=now,
+        )
+
+    change = run_unit_of_work(context, work)
+    if change.changed:
+        audit_log.info(
+            "user %s: role %s of %s -> role %s of %s, by %s at %s",
+            change.user.id,
+            change.before.role.value,
+            change.before.organisation,
+            change.after.role.value,
+            change.after.organisation,
+            change.changed_by,
+            change.changed_at.isoformat(),
+        )
+    return change
 
 
 def users(context: Context, organisation: str | None = None) -> list[UserView]:
@@ -245,13 +441,19 @@ def _read_participants(content: bytes, name: str) -> tuple[list[Organisation], l
 
 
 __all__ = [
+    "ROLE_ORGANISATION_KINDS",
     "OrganisationRequest",
     "ParticipantsImport",
+    "Placement",
+    "RoleChangeRequest",
+    "UserChange",
     "UserRequest",
     "UserView",
     "actor",
     "add_organisation",
     "add_user",
+    "assignable_role",
+    "change_role",
     "has_organisations",
     "import_participants",
     "organisations",

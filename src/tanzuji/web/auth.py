@@ -237,10 +237,16 @@ def require_user(caller: Caller = Depends(current_caller)) -> Caller:
 
 def require_administrator(caller: Caller = Depends(require_user)) -> Caller:
     """Dependency: an administrator (a token also needs the ``admin`` scope)."""
-    if caller.actor.role is not Role.administrator:
+    actor = caller.actor
+    if actor.role is not Role.administrator:
         raise PermissionDenied(
-            f"{caller.actor.id} acts as {caller.actor.role.value}; only an administrator may "
-            "/ 仅管理员可执行"
+            f"{actor.id} acts as {actor.role.value}; only an administrator may / 仅管理员可执行"
+        )
+    if not accounts.administers(actor):
+        raise PermissionDenied(
+            f"{actor.id} is an administrator of {actor.organisation.id} "
+            f"({actor.organisation.kind}); only the platform operator's administrators may / "
+            "仅平台运营方的管理员可执行"
         )
     if not caller.allows("admin"):
         raise InsufficientScope("this API token lacks the 'admin' scope / 令牌缺少 admin 权限")

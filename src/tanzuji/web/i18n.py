@@ -169,6 +169,28 @@ MESSAGES: dict[str, dict[str, str]] = {
     "admin.role": {"zh": "角色", "en": "Role"},
     "admin.organisation": {"zh": "机构", "en": "Organisation"},
     "admin.active": {"zh": "启用", "en": "Active"},
+    "admin.change_role": {"zh": "更改角色或机构", "en": "Change role or organisation"},
+    "admin.new_role": {"zh": "{user} 的新角色", "en": "New role of {user}"},
+    "admin.new_organisation": {"zh": "{user} 的新机构", "en": "New organisation of {user}"},
+    "admin.change": {"zh": "更改", "en": "Change"},
+    "admin.role_changed": {
+        "zh": "已更改 {user} 的角色与机构，自其下一次请求起生效。",
+        "en": "The role and organisation of {user} are changed, from their next request on.",
+    },
+    "admin.role_rules": {
+        "zh": "申请人属于企业，核查员与认证决定人属于认证机构，管理员与数据管理员属于平台运营方；"
+        "最后一位在用的管理员不能被改为其他角色。每次更改都记入审计日志。",
+        "en": "Applicants work for an enterprise, verifiers and decision makers for a "
+        "certification body, administrators and data stewards for the platform operator; "
+        "the last active administrator cannot be given another role. Every change is written "
+        "to the audit log.",
+    },
+    "role.applicant": {"zh": "申请人", "en": "applicant"},
+    "role.verifier": {"zh": "核查员", "en": "verifier"},
+    "role.decision_maker": {"zh": "认证决定人", "en": "decision maker"},
+    "role.administrator": {"zh": "管理员", "en": "administrator"},
+    "role.data_steward": {"zh": "数据管理员", "en": "data steward"},
+    "role.public": {"zh": "公众", "en": "public"},
     "tokens.title": {"zh": "API 令牌", "en": "API tokens"},
     "tokens.name": {"zh": "用途", "en": "Name"},
     "tokens.scopes": {"zh": "权限范围", "en": "Scopes"},
@@ -231,6 +253,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.insufficient_scope": {"zh": "令牌权限不足", "en": "Token scope insufficient"},
     "error.http_error": {"zh": "请求错误", "en": "Request error"},
     "error.tanzuji_error": {"zh": "无法完成请求", "en": "The request cannot be carried out"},
+    "error.participant_error": {"zh": "机构或用户信息有误", "en": "Organisation or user refused"},
+    "error.last_administrator": {"zh": "须保留一位管理员", "en": "The last administrator stays"},
 }
 MESSAGES.update(ROLE_MESSAGES)
 

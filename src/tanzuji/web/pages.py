@@ -33,8 +33,14 @@ ENVIRONMENT = Environment(
 )
 
 
-def lang_url(request: Request, language: str) -> str:
-    """The current page's URL (path and query) with ``lang=language``."""
+def lang_url(request: Request, language: str, page_path: str | None = None) -> str:
+    """The current page's URL (path and query) with ``lang=language``.
+
+    A page rendered in answer to a form post (a refusal shown on the page) links to
+    ``page_path``, the page's own address: the form's address answers POST only.
+    """
+    if page_path is not None and request.method not in ("GET", "HEAD"):
+        return f"{page_path}?{urlencode([('lang', language)])}"
     params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     params.append(("lang", language))
     return f"{request.url.path}?{urlencode(params)}"
@@ -55,8 +61,10 @@ def render(
     *,
     status: int = 200,
     headers: dict[str, str] | None = None,
+    page_path: str | None = None,
 ) -> HTMLResponse:
-    """The page ``template`` rendered for ``request`` (see the module docstring)."""
+    """The page ``template`` rendered for ``request`` (see the module docstring);
+    ``page_path``: the page's GET address, for a page rendered in answer to a form post."""
     language = i18n.language_of(request)
     try:
         caller = caller_of(request)
@@ -78,7 +86,7 @@ def render(
         name_in=lambda names: _name_in(names, language),
         caller=caller,
         csrf_token=csrf,
-        lang_url=lambda code: lang_url(request, code),
+        lang_url=lambda code: lang_url(request, code, page_path),
         static=lambda name: f"/static/{name}",
         **(values or {}),
     )

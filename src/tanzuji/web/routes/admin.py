@@ -1,17 +1,18 @@
-"""Operator administration: organisations, users, passwords, activation (API and page)."""
+"""Operator administration: organisations, users, roles, passwords, activation (API and page)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from tanzuji.certify.records import Actor, Organisation
+from tanzuji.certify.records import Actor, Organisation, Role
 from tanzuji.context import Context
-from tanzuji.errors import NotFound
+from tanzuji.errors import NotFound, TanzujiError
 from tanzuji.services import accounts, organisations
 from tanzuji.web.auth import admin_context, user_context
-from tanzuji.web.pages import render
+from tanzuji.web.pages import remember, render
 from tanzuji.web.pagination import Page, PageParams, page_of, page_params
 
 router = APIRouter(tags=["administration"])
@@ -23,12 +24,27 @@ class NewUser(organisations.UserRequest):
     )
 
 
+#: A user id in a path, checked as the services' requests check it (else a 500, not a 422).
+USER_ID = Path(min_length=1, max_length=64)
+
+
 class PasswordBody(BaseModel):
     password: str = Field(min_length=8, max_length=1024)
 
 
 class ActiveBody(BaseModel):
     active: bool
+
+
+class RoleBody(BaseModel):
+    role: str = Field(
+        min_length=1,
+        max_length=40,
+        description="applicant, verifier, decision_maker, administrator or data_steward",
+    )
+    organisation: str | None = Field(
+        None, min_length=1, max_length=64, description="organisation id; default: unchanged"
+    )
 
 
 @router.get("/api/v1/organisations", response_model=Page[Organisation])
@@ -85,7 +101,7 @@ def add_user(body: NewUser, context: Context = Depends(admin_context)) -> Actor:
 
 @router.put("/api/v1/users/{user_id}/password", status_code=204)
 def set_password(
-    user_id: str, body: PasswordBody, context: Context = Depends(user_context)
+    body: PasswordBody, user_id: str = USER_ID, context: Context = Depends(user_context)
 ) -> None:
     """Set a password: one's own, or anyone's for an administrator."""
     accounts.set_password(
@@ -99,16 +115,68 @@ def set_active(user_id: str, body: ActiveBody, context: Context = Depends(admin_
     accounts.set_active(context, user_id, body.active)
 
 
+@router.put("/api/v1/users/{user_id}/role", response_model=organisations.UserChange)
+def set_role(
+    body: RoleBody, user_id: str = USER_ID, context: Context = Depends(admin_context)
+) -> organisations.UserChange:
+    """Move a user to another role and/or organisation, from their next request on
+    (administrators; the last active administrator stays one)."""
+    return organisations.change_role(
+        context,
+        organisations.RoleChangeRequest(
+            user_id=user_id, role=body.role, organisation=body.organisation
+        ),
+    )
+
+
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
 def admin_page(request: Request, context: Context = Depends(admin_context)) -> HTMLResponse:
+    return _admin_page(request, context)
+
+
+def _admin_page(
+    request: Request, context: Context, error: str | None = None, status: int = 200
+) -> HTMLResponse:
+    users = organisations.users(context)
+    changed = request.query_params.get("changed")
     return render(
         request,
         "admin.html",
         {
             "organisations": organisations.organisations(context),
-            "users": organisations.users(context),
+            "users": users,
+            "roles": list(organisations.ROLE_ORGANISATION_KINDS),
+            "error": error,
+            "changed": changed if changed in {v.user.id for v in users} else None,
         },
+        status=status,
+        page_path="/admin",
     )
+
+
+@router.post("/admin/users/{user_id}/role", response_class=HTMLResponse, include_in_schema=False)
+async def role_form(
+    user_id: str, request: Request, context: Context = Depends(admin_context)
+) -> Response:
+    """The role form of a user's row: change, then back to the page (or the page with the
+    error). An administrator who gave up their own role goes to the home page."""
+    form = await request.form()
+    # not validated here: the service checks role, organisation and user, in both languages
+    change_request = organisations.RoleChangeRequest.model_construct(
+        user_id=user_id,
+        role=str(form.get("role", "")),
+        organisation=str(form.get("organisation", "")) or None,
+    )
+    try:
+        change = await run_in_threadpool(organisations.change_role, context, change_request)
+    except TanzujiError as exc:
+        return _admin_page(request, context, exc.message, exc.http_status)
+    me = context.require_actor().id
+    gave_up = change.user.id == me and change.after.role is not Role.administrator
+    target = "/" if gave_up else f"/admin?changed={change.user.id}#user-{change.user.id}"
+    response = RedirectResponse(target, status_code=303)
+    remember(request, response)
+    return response
 
 
 __all__ = ["router"]

@@ -81,6 +81,7 @@ class ReviewBody(BaseModel):
     action: certification.ReviewAction
     text: str = Field("", max_length=5000)
     finding_id: int = Field(0, ge=0)
+    factor_id: str = Field("", max_length=500, description="waive: the factor the waiver is for")
 
 
 @router.get("/api/v1/applications", response_model=Page[access.ApplicationSummary])
@@ -199,7 +200,8 @@ def review(
     application_id: str, body: ReviewBody, context: Context = Depends(user_context)
 ) -> certification.ReviewResult:
     """A verifier's step: start, pcr-check (runs the PCR checker), accept, finding, close,
-    sign-off, surveil."""
+    waive (a draft, illustrative or unsourced factor, with ``factor_id`` and the reason in
+    ``text``), sign-off, surveil."""
     access.application(context, application_id)
     return certification.review(
         context,
@@ -390,6 +392,7 @@ def _page(
             "done": request.query_params.get("done"),
         },
         status=status,
+        page_path=f"/applications/{application.id}",
     )
 
 

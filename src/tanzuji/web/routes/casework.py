@@ -90,6 +90,7 @@ def operator_page(
             "is_admin": admin,
             "error": error,
         },
+        page_path="/operator",
     )
 
 

@@ -125,6 +125,7 @@ async def upload_model(request: Request, context: Context = Depends(user_context
                 "error": message,
             },
             status=400,
+            page_path="/enterprise/models/new",
         )
     response = RedirectResponse(f"/applications/{applied.id}?done=apply", status_code=303)
     remember(request, response)

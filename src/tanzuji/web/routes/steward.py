@@ -168,6 +168,7 @@ def _page(
             "error": error,
         },
         status=status,
+        page_path="/steward",
     )
 
 
