@@ -21,10 +21,15 @@ import pytest
 
 from browser_support import login, new_page
 
-#: A test model whose only factor, "grid", is flagged illustrative and cites no source
-#: ("illustrative test factor"): the gate's two concerns at once.
-MODEL = Path(__file__).parent / "data" / "widget_uncertain.yaml"
-PCR = "electronics-itu-l1410@1.0"
+#: A steel bracket that passes its PCR's check, but whose steel factor is flagged illustrative
+#: and cites a placeholder: the gate's two concerns at once (2.35 kg CO2e, by hand in the file).
+MODEL = Path(__file__).parent / "data" / "bracket_placeholder.yaml"
+PCR = "vehicle-parts-catenax@1.0"
+FACTOR_EN = (
+    "steel-sheet@1 (illustrative, unsourced; source 'placeholder until the steel supplier "
+    "sends its PCF')"
+)
+FACTOR_ZH = "steel-sheet@1（示意值、无来源）"
 
 
 @pytest.fixture
@@ -129,19 +134,19 @@ def test_verifier_waives_a_placeholder_factor_then_signs_off(as_user, platform_u
         verifier.click(f"#do-{step}")
         verifier.wait_for_selector("#step-done")
     assert verifier.inner_text("#app-state") == "数据核查"
+    assert verifier.inner_text("#pcr-summary") == "错误 0 项"  # the model passes its PCR
     # the form names the factor and its concerns in the page's language
-    assert verifier.inner_text("label[for=waive-1]").endswith("grid@1（示意值、无来源）")
+    assert verifier.inner_text("label[for=waive-1]").endswith(FACTOR_ZH)
     verifier.click("#do-sign-off")
     verifier.wait_for_selector("#step-error")
     refusal = verifier.inner_text("#step-error")
     assert (
         f"sign-off refused: the footprint of application {app_id} rests on 1 factor(s) that "
-        "are draft, illustrative or unsourced: grid@1 (illustrative, unsourced; source "
-        "'illustrative test factor')" in refusal
+        f"are draft, illustrative or unsourced: {FACTOR_EN}" in refusal
     )
     assert (
-        f"拒绝：申请 {app_id} 的碳足迹依赖 1 个草稿、示意或无来源的排放因子："
-        "grid@1（示意值、无来源）" in refusal
+        f"拒绝：申请 {app_id} 的碳足迹依赖 1 个草稿、示意或无来源的排放因子：" + FACTOR_ZH
+        in refusal
     )
     assert verifier.inner_text("#app-state") == "数据核查"  # nothing moved
     journey.shot(verifier, "sign-off-refused-zh")
@@ -149,15 +154,13 @@ def test_verifier_waives_a_placeholder_factor_then_signs_off(as_user, platform_u
     _switch(verifier, "en")
     verifier.click("#do-sign-off")
     verifier.wait_for_selector("#step-error")
-    assert "grid@1 (illustrative, unsourced" in verifier.inner_text("#step-error")
+    assert FACTOR_EN in verifier.inner_text("#step-error")
     assert verifier.inner_text("label[for=waive-1]") == (
         "Draft, illustrative or unsourced factor; reason for the waiver (printed in the "
-        "certificate): grid@1 (illustrative, unsourced; source 'illustrative test factor')"
+        f"certificate): {FACTOR_EN}"
     )
     journey.shot(verifier, "sign-off-refused-en")
-    reason = (
-        "Grid mix of the test site; supplier's metered factor due in Q3 / 供应商实测因子三季度提供"
-    )
+    reason = "The steel supplier's own PCF is due in Q3 / 供应商三季度提供其碳足迹，届时替换"
     verifier.fill("#waive-1", reason)
     journey.shot(verifier, "waiver-filled-en")
     verifier.click("#do-waive-1")
