@@ -44,7 +44,7 @@ from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 from sqlalchemy.orm import Session
 
-from tanzuji.errors import BatchInputError, ConcurrentUpdate, NotFound
+from tanzuji.errors import BatchInputError, ConcurrentUpdate, NotFound, StoreUnavailable
 from tanzuji.scale import variants
 from tanzuji.scale.batch import ScoredChunk
 from tanzuji.store import search
@@ -615,6 +615,20 @@ def result_batches(
     )
     if limit >= 0:
         query = query.where(table.c.position < first + limit)
+    try:
+        yield from _result_chunks(database, run, query, chunk_rows)
+    except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
+        text = str(getattr(exc, "orig", None) or exc).strip()
+        raise StoreUnavailable(
+            f"the results of batch run {run.id} cannot be read from the database "
+            f"{database.display_url}: {text.splitlines()[0] if text else type(exc).__name__} "
+            "(无法读取批量计算结果)"
+        ) from None
+
+
+def _result_chunks(
+    database: Database, run: BatchRunRow, query: Select[Any], chunk_rows: int
+) -> Iterator[ScoredChunk]:
     integer = run.variant_type == "integer"
     gases = tuple(run.gases or ())
     if database.backend == "postgresql":
