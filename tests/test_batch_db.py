@@ -274,6 +274,27 @@ def test_mixed_id_types_in_a_sqlite_column_are_named(tmp_path: Path):
         _run(ctx, "db:mixed", out=str(tmp_path / "r.parquet"))
 
 
+def test_id_types_changing_between_fetches_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    database_url = f"sqlite:///{tmp_path / 't.db'}"
+    db.database_for(database_url).upgrade()
+    settings = Settings.defaults().replace(data_dir=str(tmp_path), database_url=database_url)
+    ctx = Context.from_settings(settings)
+    monkeypatch.setattr(batch_store, "FETCH_ROWS", 2)  # rows 1-2, then row 3 on its own
+    rows = [(1, "delivery", 1.0), (2, "delivery", "1"), ("k3", "delivery", 1.0)]
+    _load(ctx, "mixed", rows)
+    with pytest.raises(
+        BatchInputError,
+        match=r"db:mixed, row 3, column variant_id: variant_id 'k3' is string where the rows "
+        r"before it hold int64",
+    ):
+        _run(ctx, "db:mixed", out=str(tmp_path / "r.parquet"))
+    _load(ctx, "mixed", [*rows[:2], (3, "delivery", "abc")])  # amounts: text in one fetch
+    with pytest.raises(BatchInputError, match=r"db:mixed, row 3, column amount: amount 'abc'"):
+        _run(ctx, "db:mixed", out=str(tmp_path / "r.parquet"))
+
+
 # -- streaming: memory bounded by the chunk ---------------------------------------------------
 @pytest.mark.parametrize("method", ["copy", "cursor"])
 def test_chunks_never_exceed_the_chunk_size(ctx: Context, method: str):
