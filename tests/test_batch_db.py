@@ -8,6 +8,7 @@ Parquet source and sink of the same rows (bitwise: a differential test of the tw
 
 from __future__ import annotations
 
+import re
 import sys
 import tracemalloc
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import text
 
 from tanzuji.cli import main
+from tanzuji.cli.inputs import model_input
 from tanzuji.context import Context
 from tanzuji.errors import BatchInputError, NotFound
 from tanzuji.scale import batch, variants
@@ -269,6 +271,27 @@ def test_mixed_id_types_in_a_sqlite_column_are_named(tmp_path: Path):
         match=r"db:mixed, row 2, column variant_id: variant_id 'k2' is str where the rows "
         r"before it hold int",
     ):
+        _run(ctx, "db:mixed", out=str(tmp_path / "r.parquet"))
+
+
+def test_id_types_changing_between_fetches_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    database_url = f"sqlite:///{tmp_path / 't.db'}"
+    db.database_for(database_url).upgrade()
+    settings = Settings.defaults().replace(data_dir=str(tmp_path), database_url=database_url)
+    ctx = Context.from_settings(settings)
+    monkeypatch.setattr(batch_store, "FETCH_ROWS", 2)  # rows 1-2, then row 3 on its own
+    rows = [(1, "delivery", 1.0), (2, "delivery", "1"), ("k3", "delivery", 1.0)]
+    _load(ctx, "mixed", rows)
+    with pytest.raises(
+        BatchInputError,
+        match=r"db:mixed, row 3, column variant_id: variant_id 'k3' is string where the rows "
+        r"before it hold int64",
+    ):
+        _run(ctx, "db:mixed", out=str(tmp_path / "r.parquet"))
+    _load(ctx, "mixed", [*rows[:2], (3, "delivery", "abc")])  # amounts: text in one fetch
+    with pytest.raises(BatchInputError, match=r"db:mixed, row 3, column amount: amount 'abc'"):
         _run(ctx, "db:mixed", out=str(tmp_path / "r.parquet"))
 
 
@@ -523,3 +546,32 @@ def test_cli_bad_row_from_a_table_is_one_error(
     assert "db:kettles, row 2, column input_id: input_id 'kettle' is not an activity" in err
     assert "Traceback" not in err
     assert _count(ctx, "SELECT count(*) FROM batch_results") == 0
+
+
+def test_the_example_of_docs_scale_md(ctx: Context, tmp_path: Path):
+    """The demo run of docs/scale.md ("Try it") gives the figures printed there."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "scale.md").read_text("utf-8")
+    block = page.split("cat > bottles.csv <<'CSV'\n", 1)[1].split("CSV\n", 1)[0]
+    lines = block.strip().splitlines()
+    assert lines[0] == "variant_id,input_id,amount"
+    rows = [(int(v), i, float(a)) for v, i, a in (line.split(",") for line in lines[1:])]
+    _load(ctx, "bottle_variants", rows)
+    model = Path(__file__).resolve().parents[1] / "examples" / "pet_bottle.yaml"
+    request = batch_service.BatchRequest(
+        model=model_input(model),
+        variants="db:bottle_variants",
+        to_database=True,
+        by_gas=True,
+    )
+    result = batch_service.run_batch(ctx, request)
+    page_rows = batch_service.read_batch_results(
+        ctx, batch_service.BatchResultsRequest(run_id=result.run_id)
+    ).results
+    # The figures the page prints (6 significant digits); variant 1 by hand there:
+    # 0.025 * 3.90634 + 0.002 * 3.09082 + 0.0974659 + 0.098426 = 0.29973.
+    printed = re.search(r"variant 1: ([0-9.]+) kg CO2e, variant 2: ([0-9.]+)", page)
+    assert printed is not None
+    assert [r.variant_id for r in page_rows] == [1, 2]
+    assert [f"{r.kg_co2e:.6g}" for r in page_rows] == list(printed.groups())
+    np.testing.assert_allclose(page_rows[0].kg_co2e, 0.29973, rtol=1e-5)
+    assert sum(page_rows[0].by_gas.values()) == pytest.approx(page_rows[0].kg_co2e, rel=1e-12)

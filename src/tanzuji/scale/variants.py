@@ -458,7 +458,10 @@ def rows_batch(
     """One record batch of ``(variant_id, input_id, amount)`` rows (a cursor's
     ``fetchmany``), the first being row ``first_row`` (0-based) of ``source``; see
     :func:`rows_batches`."""
-    ids, inputs, amounts = zip(*rows, strict=True)
+    # One list per column (``zip(*rows)`` passes every row as an argument: slow on many rows).
+    ids = tuple(row[0] for row in rows)
+    inputs = tuple(row[1] for row in rows)
+    amounts = tuple(row[2] for row in rows)
     return pa.RecordBatch.from_arrays(
         [_ids_array(ids, first_row, source), _text_array(inputs), _amounts_array(amounts)],
         names=list(COLUMNS),

@@ -44,7 +44,7 @@ from sqlalchemy import Engine, Select, func, select, update
 from sqlalchemy.exc import DBAPIError, NoSuchTableError
 from sqlalchemy.orm import Session
 
-from tanzuji.errors import BatchInputError, ConcurrentUpdate, NotFound
+from tanzuji.errors import BatchInputError, ConcurrentUpdate, NotFound, StoreUnavailable
 from tanzuji.scale import variants
 from tanzuji.scale.batch import ScoredChunk
 from tanzuji.store import search
@@ -56,6 +56,9 @@ SOURCE_PREFIX = "db:"
 
 #: One part of a table name: a plain SQL identifier, at most PostgreSQL's 63 bytes.
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+
+#: Rows a cursor fetches at a time (then converted to Arrow).
+FETCH_ROWS = 65_536
 
 #: Bytes of CSV per row of variants, to size Arrow's blocks on PostgreSQL (as the CSV source).
 _BYTES_PER_ROW = 40
@@ -225,14 +228,56 @@ def variant_batches(
             }
             yield from copy_batches(engine, query, types, chunk_rows)
         else:
-            first_row = 0
-            for rows in cursor_blocks(engine, query, chunk_rows):
-                yield variants.rows_batch(rows, first_row, table.source)
-                first_row += len(rows)
+            yield from _cursor_batches(engine, query, chunk_rows, table.source)
     except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
         raise _read_error(table.source, exc) from None
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
         raise _read_error(table.source, exc) from None
+
+
+def _cursor_batches(
+    engine: Engine, query: Select[Any], chunk_rows: int, source: str
+) -> Iterator[pa.RecordBatch]:
+    """Record batches of up to ``chunk_rows`` rows, fetched :data:`FETCH_ROWS` at a time
+    (Python rows cost about 150 bytes each: converted to Arrow block by block, they never
+    number more than one block)."""
+    pending: list[pa.RecordBatch] = []
+    count = first_row = 0
+    for rows in cursor_blocks(engine, query, min(chunk_rows, FETCH_ROWS)):
+        batch = variants.rows_batch(rows, first_row, source)
+        if pending and batch.schema != pending[0].schema:
+            if batch.schema.field(0).type != pending[0].schema.field(0).type:
+                raise _id_type_error(source, first_row, batch, pending[0])
+            yield _combined(pending)  # other column types: the checker converts each batch
+            pending, count = [], 0
+        pending.append(batch)
+        first_row += len(rows)
+        count += len(rows)
+        if count >= chunk_rows:
+            yield _combined(pending)
+            pending, count = [], 0
+    if pending:
+        yield _combined(pending)
+
+
+def _combined(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    if len(batches) == 1:
+        return batches[0]
+    return pa.Table.from_batches(batches).combine_chunks().to_batches()[0]
+
+
+def _id_type_error(
+    source: str, row: int, batch: pa.RecordBatch, before: pa.RecordBatch
+) -> BatchInputError:
+    found = batch.column(0)[0].as_py()
+    return BatchInputError(
+        f"variant_id {found!r} is {batch.schema.field(0).type} where the rows before it hold "
+        f"{before.schema.field(0).type}; expected integers or text throughout, one type for "
+        "the whole column (变体编号类型不一致)",
+        location=f"{source}, row {row + 1}, column variant_id",
+        row=row + 1,
+        column="variant_id",
+    )
 
 
 def _sql(engine: Engine, query: Select[Any]) -> str:
@@ -615,6 +660,20 @@ def result_batches(
     )
     if limit >= 0:
         query = query.where(table.c.position < first + limit)
+    try:
+        yield from _result_chunks(database, run, query, chunk_rows)
+    except (DBAPIError, psycopg.Error, sqlite3.Error) as exc:
+        text = str(getattr(exc, "orig", None) or exc).strip()
+        raise StoreUnavailable(
+            f"the results of batch run {run.id} cannot be read from the database "
+            f"{database.display_url}: {text.splitlines()[0] if text else type(exc).__name__} "
+            "(无法读取批量计算结果)"
+        ) from None
+
+
+def _result_chunks(
+    database: Database, run: BatchRunRow, query: Select[Any], chunk_rows: int
+) -> Iterator[ScoredChunk]:
     integer = run.variant_type == "integer"
     gases = tuple(run.gases or ())
     if database.backend == "postgresql":
@@ -626,12 +685,12 @@ def result_batches(
         for batch in copy_batches(database.engine, query, types, chunk_rows):
             yield _scored(batch.column(0), batch.column(1), batch.column(2), gases)
         return
-    for part in cursor_blocks(database.engine, query, chunk_rows):
-        ids, kg, by_gas = zip(*part, strict=True)
-        id_array = pa.array(ids, pa.string())
+    for part in cursor_blocks(database.engine, query, min(chunk_rows, FETCH_ROWS)):
+        id_array = pa.array([row[0] for row in part], pa.string())
         if integer:
             id_array = pc.cast(id_array, pa.int64())
-        yield _scored(id_array, pa.array(kg, pa.float64()), pa.array(by_gas, pa.string()), gases)
+        kg = pa.array([row[1] for row in part], pa.float64())
+        yield _scored(id_array, kg, pa.array([row[2] for row in part], pa.string()), gases)
 
 
 def _scored(ids: pa.Array, kg: pa.Array, by_gas: pa.Array, gases: tuple[str, ...]) -> ScoredChunk:
