@@ -369,7 +369,8 @@ def main() -> None:
     parser.add_argument(
         "--keep",
         metavar="NAME",
-        help="load into the database NAME and keep it; a later run with the same NAME "
+        help="load into the database NAME and keep it (and the data folder "
+        "$TMPDIR/tanzuji-bench-web-NAME with the signing keys); a later run with the same NAME "
         "measures again without loading (the sizes are those of the first run)",
     )
     args = parser.parse_args()
@@ -377,7 +378,11 @@ def main() -> None:
     if found is None:
         raise SystemExit(f"PostgreSQL not reachable at {args.postgres}")
     url, admin_connection, fresh = found
-    data_dir = Path(tempfile.mkdtemp(prefix="tanzuji-bench-web-"))
+    if args.keep:  # the platform's keys (data_dir/keys) belong with the kept database
+        data_dir = Path(tempfile.gettempdir()) / f"tanzuji-bench-web-{args.keep}"
+        data_dir.mkdir(exist_ok=True)
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="tanzuji-bench-web-"))
     process = None
     try:
         db.database_for(url).upgrade()
@@ -441,7 +446,8 @@ def main() -> None:
             database = make_url(url).database
             admin_connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin_connection.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
