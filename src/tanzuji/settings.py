@@ -513,6 +513,15 @@ for _s in (
         minimum=1,
     ),
     Setting(
+        "web_public_head_s",
+        1.0,
+        "s",
+        "How long a web process answers public certificate pages from the signed tree head "
+        "it last read before reading it again (a status change made by another process shows "
+        "within this time; one made by this process at once). 0: read it on every request.",
+        minimum=0,
+    ),
+    Setting(
         "web_page_size",
         50,
         "1",

@@ -13,7 +13,9 @@ certificates the new entries name (issued, renewed, suspended, revoked, supersed
 other view is still what a fresh verification would show, and says at which size it was
 checked and up to which size it is current. So a busy public page reads one tree head per
 request, however often certificates are issued, and a revocation shows on the next request.
-Views are kept per day (validity).
+Views are kept per day (validity). The head itself is read at most every
+``web_public_head_s`` seconds (default 1) by each process, and at once after this process
+logged an event: another worker's revocation shows within that second.
 
 The catalogue (:func:`catalogue`) lists every certificate with its latest status, searchable
 by product or company name, filtered by category (the PCR), label type, status and largest
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, Literal
@@ -190,6 +193,26 @@ def head_or_none(context: Context) -> TreeHead | None:
         return None
 
 
+_HEADS: dict[str, tuple[float, int, TreeHead | None]] = {}
+
+
+def _recent_head(context: Context) -> TreeHead | None:
+    """The signed tree head read at most ``web_public_head_s`` ago by this process and not
+    older than its own last append (see the setting), else read now."""
+    from tanzuji.store import ledger as ledger_store
+
+    key = _database_key(context)
+    now = time.monotonic()
+    appends = ledger_store.APPENDS
+    found = _HEADS.get(key)
+    limit = float(context.settings.web_public_head_s)
+    if found is not None and now - found[0] < limit and found[1] == appends:
+        return found[2]
+    head = head_or_none(context)
+    _HEADS[key] = (now, appends, head)
+    return head
+
+
 def certificate(context: Context, certificate_id: str) -> PublicCertificate:
     """The certificate ``certificate_id`` verified against the ledger (see the module notes).
 
@@ -201,7 +224,7 @@ def certificate(context: Context, certificate_id: str) -> PublicCertificate:
     NotFound
         When there is no such certificate.
     """
-    head = head_or_none(context)
+    head = _recent_head(context)
     views = _views(context)
     views.follow(context, head)
     key = (certificate_id, context.now().date())

@@ -22,6 +22,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
@@ -48,6 +49,19 @@ from tanzuji.store.ledger_tables import LedgerStateRow, StatusLeafRow, StatusNod
 
 STATE_ID = 1
 NOT_BUILT = -1
+
+#: Appends begun or committed in this process (readers that keep a tree head read it again
+#: when it moves).
+APPENDS = 0
+
+
+def _bump_appends() -> None:
+    global APPENDS
+    APPENDS += 1
+
+
+def _bump_appends_after(_session: Session) -> None:
+    _bump_appends()
 
 
 class SqlMapNodes:
@@ -265,6 +279,10 @@ class SqlEventLog:
         key: SigningKey,
     ) -> Appended:
         session = self.session
+        # readers of a cached head read it again: now and once the append is committed (a
+        # head read between the two is then not kept)
+        _bump_appends()
+        sa_event.listen(session, "after_commit", _bump_appends_after, once=True)
         state = lock_state(session)
         stored = _stored_size(session)
         if stored != state.tree_size:
