@@ -213,6 +213,29 @@ def _recent_head(context: Context) -> TreeHead | None:
     return head
 
 
+def cached_certificate(context: Context, certificate_id: str) -> PublicCertificate | None:
+    """The view :func:`certificate` would return when it needs no database read (the head
+    read within ``web_public_head_s``, the view kept and current), else None. For callers on
+    an event loop: it never blocks."""
+    key = _database_key(context)
+    found = _HEADS.get(key)
+    from tanzuji.store import ledger as ledger_store
+
+    if (
+        found is None
+        or time.monotonic() - found[0] >= float(context.settings.web_public_head_s)
+        or found[1] != ledger_store.APPENDS
+        or found[2] is None
+    ):
+        return None
+    head = found[2]
+    views = _VIEWS.get(key)
+    if views is None or (views.size, views.root) != (head.tree_size, head.root_hash):
+        return None
+    cached = views.cache.get((certificate_id, context.now().date()))
+    return None if cached is None else _current(cached, head)
+
+
 def certificate(context: Context, certificate_id: str) -> PublicCertificate:
     """The certificate ``certificate_id`` verified against the ledger (see the module notes).
 
@@ -233,7 +256,12 @@ def certificate(context: Context, certificate_id: str) -> PublicCertificate:
         cached = verify(context, certificate_id)
         views.keep(key, cached)
         return cached
-    if head is None or not cached.verified or cached.tree_size == head.tree_size:
+    return cached if head is None else _current(cached, head)
+
+
+def _current(cached: PublicCertificate, head: TreeHead) -> PublicCertificate:
+    """A kept view as of ``head`` (which the views were brought up to)."""
+    if not cached.verified or cached.tree_size == head.tree_size:
         return cached
     return cached.model_copy(
         update={

@@ -215,14 +215,18 @@ async def guard(request: Request) -> None:
 
 
 # -- what routes take ---------------------------------------------------------------------------
-def current_caller(request: Request) -> Caller:
-    """Dependency: the caller (anyone included)."""
-    return caller_of(request)
+async def current_caller(request: Request) -> Caller:
+    """Dependency: the caller (anyone included). Async: :func:`guard`, every route's first
+    dependency, has resolved it already, so no worker thread is needed to read it."""
+    found = getattr(request.state, "caller", None)
+    if isinstance(found, Caller):
+        return found
+    return await run_in_threadpool(caller_of, request)  # (not after guard; correct all the same)
 
 
-def request_context(request: Request) -> Context:
+async def request_context(request: Request) -> Context:
     """Dependency: the app's Context acted in by the caller (the public actor for anyone)."""
-    caller = caller_of(request)
+    caller = await current_caller(request)
     return request.app.state.web.context.with_actor(caller.actor)
 
 

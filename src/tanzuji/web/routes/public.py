@@ -9,6 +9,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from tanzuji.certify.ledger import StatusBundle, TreeHead
 from tanzuji.certify.verify import Report
@@ -161,10 +162,14 @@ def factor_search_api(
 
 # -- pages ----------------------------------------------------------------------------------------
 @router.get("/c/{certificate_id}", response_class=HTMLResponse, include_in_schema=False)
-def certificate_page(
+async def certificate_page(
     certificate_id: str, request: Request, context: Context = Depends(request_context)
 ) -> HTMLResponse:
-    view = public.certificate(context, certificate_id)
+    # the page a label's QR code opens, the busiest: a kept view is rendered on the event
+    # loop; anything that reads the database runs in a worker thread
+    view = public.cached_certificate(context, certificate_id)
+    if view is None:
+        view = await run_in_threadpool(public.certificate, context, certificate_id)
     return render(request, "certificate.html", {"cert": view})
 
 
