@@ -187,10 +187,24 @@ def _partition_batches(
     return batches(), skipped
 
 
+def _arrow_threads_as_worker() -> None:
+    """In a dask worker, let Arrow decode with as many threads as the worker has (its share of
+    the machine), not one per core: workers side by side would each take every core."""
+    try:
+        from distributed import get_worker
+
+        threads = get_worker().state.nthreads
+    except (ImportError, ValueError, AttributeError):
+        return  # not in a worker
+    if pa.cpu_count() != threads:
+        pa.set_cpu_count(threads)
+
+
 def score_partition(
     path: str, part: Partition, intensities: Intensities, chunk_rows: int
 ) -> pa.Table:
     """A task: the footprints of the variants that start in ``part`` (variant_id, kg_co2e)."""
+    _arrow_threads_as_worker()
     index = activity_index(intensities.activity_ids)
     source = Path(path)
     batches, skipped = _partition_batches(source, part, chunk_rows)
