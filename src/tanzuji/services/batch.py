@@ -270,25 +270,7 @@ def run_batch(
     index = activity_index(snapshot.activity_ids)
     chunks = variants.chunks_from_batches(batches, index, request.variants)
     gases_used = found.gases if request.by_gas else ()
-    sinks: list[batch_run.ResultSink] = []
-    run_id = None
-    if request.to_database:
-        # The database first: its commit (rows and status together) is the one that can
-        # fail; the file is renamed into place after it.
-        database = context.require_database()
-        run_id = batch_store.start_run(
-            database,
-            snapshot_key=snapshot.key,
-            release=snapshot.release,
-            model_hash=snapshot.model_hash,
-            gwp_set=snapshot.gwp_set,
-            gases=gases_used,
-            source=request.variants,
-            now=context.now(),
-        )
-        sinks.append(batch_store.DatabaseResults(database, run_id, gases_used, now=context.now))
-    if request.out:
-        sinks.append(batch_run.ParquetResults(Path(request.out), gases_used))
+    sinks, run_id = _sinks(context, request, snapshot, gases_used)
     try:
         stats = batch_run.run(
             chunks,
@@ -323,6 +305,34 @@ def run_batch(
         cache=source,
         run_id=run_id,
     )
+
+
+def _sinks(
+    context: Context, request: BatchRequest, snapshot: Snapshot, gases_used: tuple[str, ...]
+) -> tuple[list[batch_run.ResultSink], int | None]:
+    """Where the results go, and the id of the run recorded in the database (if asked).
+
+    The database comes first: its commit (rows and status together) is the one that can
+    fail, and the file is renamed into place after it.
+    """
+    sinks: list[batch_run.ResultSink] = []
+    run_id = None
+    if request.to_database:
+        database = context.require_database()
+        run_id = batch_store.start_run(
+            database,
+            snapshot_key=snapshot.key,
+            release=snapshot.release,
+            model_hash=snapshot.model_hash,
+            gwp_set=snapshot.gwp_set,
+            gases=gases_used,
+            source=request.variants,
+            now=context.now(),
+        )
+        sinks.append(batch_store.DatabaseResults(database, run_id, gases_used, now=context.now))
+    if request.out:
+        sinks.append(batch_run.ParquetResults(Path(request.out), gases_used))
+    return sinks, run_id
 
 
 def _run_distributed(
