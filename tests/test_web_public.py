@@ -241,3 +241,19 @@ def test_views_stay_current_while_the_log_grows(world) -> None:
     assert (fresh.status, fresh.verified, fresh.tree_size) == ("valid", True, head.tree_size)
     suspended = client.get(f"/api/v1/public/certificates/{second}").json()
     assert (suspended["status"], suspended["tree_size"]) == ("suspended", head.tree_size)
+
+
+def test_an_older_head_of_the_same_log_keeps_the_views(world) -> None:
+    # a request that read the head before the log grew must not throw the newer views away
+    from tanzuji.services import public
+    from tanzuji.store.certify import CertificationRepository
+
+    ctx, first, _ = world
+    newest = ledger.tree_head(ctx)
+    public.certificate(ctx, first)
+    views = public._views(ctx)
+    assert views.size == newest.tree_size and len(views.cache.items) == 1
+    with ctx.unit_of_work(write=False) as session:
+        older = CertificationRepository(session).tree_head(newest.tree_size - 1)
+    views.follow(ctx, older)
+    assert views.size == newest.tree_size and len(views.cache.items) == 1

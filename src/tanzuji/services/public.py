@@ -5,7 +5,7 @@ The certificate view (:func:`certificate`) is what the label's QR code opens: th
 signed version of the certificate, verified here with the platform's public keyring and the
 certificate's status bundle (the status-map proof of its latest ledger entry and the
 consistency of the log up to the newest signed tree head). Verified views are kept in this
-process (as compact JSON within :data:`CACHE_BYTES`, about 3 kB a certificate) and stay valid
+process (as compact JSON within :data:`CACHE_BYTES`, about 2 kB a certificate) and stay valid
 while the log grows: when a request finds a newer signed head, the process checks once that
 the new head is signed by a trusted key and that its log extends the one the views were
 verified under (the stored leaves hash to both roots), and drops the views of the
@@ -140,6 +140,7 @@ class _Views:
         self.cache = _Cache(CACHE_BYTES)
         self.size = 0
         self.root = ""
+        self.head: TreeHead | None = None
         self.lock = threading.Lock()
 
     def follow(self, context: Context, head: TreeHead | None) -> None:
@@ -154,7 +155,14 @@ class _Views:
             if head is not None:
                 try:
                     head.verify(context.keys.keyring())
-                    changed = ledger.appended_since(context, self.size, self.root, head)
+                    if self.head is not None and size < self.size:
+                        # an older head of the same log (read by a slower request): the
+                        # views are already newer; another, shorter log: verify anew
+                        older = ledger.appended_since(context, size, root, self.head)
+                        if older is not None:
+                            return
+                    else:
+                        changed = ledger.appended_since(context, self.size, self.root, head)
                 except (VerificationFailed, NotFound):
                     changed = None
             if changed is None:  # another log, or a head not to trust: verify anew
@@ -162,7 +170,7 @@ class _Views:
             else:
                 named = set(changed)
                 self.cache.drop(lambda key: key[0] in named)
-            self.size, self.root = size, root
+            self.size, self.root, self.head = size, root, head
 
     def keep(self, key: Any, view: PublicCertificate) -> None:
         """Keep ``view`` if it was verified under the head the views are current at (a view
