@@ -328,15 +328,15 @@ def measure(base: str, paths: list[str], token: str | None, duration: int, clien
 
 
 def warm(base: str, paths: list[str], token: str | None, workers: int) -> list[float]:
-    """Passes over ``paths`` (8 concurrent clients) until every worker process has answered
-    each path once (its per-process caches filled): the kernel spreads connections over the
-    workers, so one pass leaves each worker about 1/``workers`` of them. Passes go on while a
-    pass takes less than 3/4 of the one before (at most ``workers + 3``); returns the seconds
-    of each pass (the first one is the cold cost)."""
+    """Passes over ``paths`` (8 concurrent clients, a new connection per request) until every
+    worker process has answered each path once (its per-process caches filled): the kernel
+    hands each connection to any worker, so one pass leaves each worker about 1/``workers`` of
+    them. Passes go on until one takes under a tenth of the first (at most ``workers + 5``);
+    returns the seconds of each pass (the first one is the cold cost)."""
     passes: list[float] = []
-    while len(passes) < workers + 3:
+    while len(passes) < workers + 5:
         passes.append(asyncio.run(_httpx_load_once(base, paths, token)))
-        if len(passes) > 1 and passes[-1] > 0.75 * passes[-2]:
+        if len(passes) > 1 and passes[-1] < 0.1 * passes[0]:
             break
     return passes
 
@@ -353,7 +353,10 @@ async def _httpx_load_once(base: str, paths: list[str], token: str | None) -> fl
             answer = await client.get(queue.pop(), headers=headers)
             answer.raise_for_status()
 
-    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+    # a new connection per request: the kernel hands each to any worker process (kept-alive
+    # connections would stay with the workers they first reached)
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
         await asyncio.gather(*(worker(client) for _ in range(8)))
     return time.perf_counter() - started
 

@@ -286,6 +286,11 @@ def close_all() -> None:
         _OPEN.clear()
 
 
+#: PostgreSQL connections an engine keeps open, and how many more it may open at once.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+
+
 def engine_for(url: str | URL) -> Engine:
     """The engine of :func:`database_for` ``url`` (the SQLite file's folder is created)."""
     return database_for(url).engine
@@ -293,7 +298,12 @@ def engine_for(url: str | URL) -> Engine:
 
 def _create_engine(url: URL, busy_timeout_ms: int) -> Engine:
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        # A web process runs up to 40 requests in worker threads at once: with SQLAlchemy's
+        # default pool (5 + 10 overflow) the overflow connections were opened and closed per
+        # request, a new PostgreSQL backend each time. Up to POOL_SIZE idle ones are kept.
+        return create_engine(
+            url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW
+        )
     if url.database and url.database != ":memory:":
         Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
