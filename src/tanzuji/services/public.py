@@ -43,6 +43,7 @@ from tanzuji.context import Context
 from tanzuji.errors import NotFound, VerificationFailed
 from tanzuji.services import certification, ledger
 from tanzuji.services.base import Request, Result
+from tanzuji.store import ledger as ledger_store
 from tanzuji.store.certify_tables import CertificateRow, LedgerEntryRow
 
 #: Bytes of certificate views kept per process (most recently used, as JSON).
@@ -204,20 +205,28 @@ def head_or_none(context: Context) -> TreeHead | None:
 _HEADS: dict[str, tuple[float, int, TreeHead | None]] = {}
 
 
-def _recent_head(context: Context) -> TreeHead | None:
-    """The signed tree head read at most ``web_public_head_s`` ago by this process and not
-    older than its own last append (see the setting), else read now."""
-    from tanzuji.store import ledger as ledger_store
+def _kept_head(context: Context) -> tuple[bool, TreeHead | None]:
+    """``(True, head)`` when this process read the signed tree head less than
+    ``web_public_head_s`` ago and has logged no event since (see the setting), else
+    ``(False, None)``. Never touches the database."""
+    found = _HEADS.get(_database_key(context))
+    if (
+        found is None
+        or time.monotonic() - found[0] >= float(context.settings.web_public_head_s)
+        or found[1] != ledger_store.APPENDS
+    ):
+        return False, None
+    return True, found[2]
 
-    key = _database_key(context)
-    now = time.monotonic()
-    appends = ledger_store.APPENDS
-    found = _HEADS.get(key)
-    limit = float(context.settings.web_public_head_s)
-    if found is not None and now - found[0] < limit and found[1] == appends:
-        return found[2]
+
+def _recent_head(context: Context) -> TreeHead | None:
+    """The kept signed tree head (:func:`_kept_head`), else the one read now."""
+    kept, head = _kept_head(context)
+    if kept:
+        return head
+    appends, read_at = ledger_store.APPENDS, time.monotonic()
     head = head_or_none(context)
-    _HEADS[key] = (now, appends, head)
+    _HEADS[_database_key(context)] = (read_at, appends, head)
     return head
 
 
@@ -225,18 +234,10 @@ def cached_certificate(context: Context, certificate_id: str) -> PublicCertifica
     """The view :func:`certificate` would return when it needs no database read (the head
     read within ``web_public_head_s``, the view kept and current), else None. For callers on
     an event loop: it never blocks."""
-    key = _database_key(context)
-    found = _HEADS.get(key)
-    from tanzuji.store import ledger as ledger_store
-
-    if (
-        found is None
-        or time.monotonic() - found[0] >= float(context.settings.web_public_head_s)
-        or found[1] != ledger_store.APPENDS
-        or found[2] is None
-    ):
+    kept, head = _kept_head(context)
+    if not kept or head is None:
         return None
-    head = found[2]
+    key = _database_key(context)
     views = _VIEWS.get(key)
     if views is None or (views.size, views.root) != (head.tree_size, head.root_hash):
         return None
