@@ -12,6 +12,7 @@ import pytest
 from service_helpers import certify
 from tanzuji.certify.labels import decode_qr_image
 from tanzuji.services import certification, labels, ledger
+from tanzuji.web.certificate_pages import CertificatePages
 from web_helpers import apply, login, web_client, web_context
 
 
@@ -257,3 +258,86 @@ def test_an_older_head_of_the_same_log_keeps_the_views(world) -> None:
         older = CertificationRepository(session).tree_head(newest.tree_size - 1)
     views.follow(ctx, older)
     assert views.size == newest.tree_size and len(views.cache.items) == 1
+
+
+def _memory(app) -> CertificatePages:
+    """The app's CertificatePages middleware (the stack is built by the first request)."""
+    layer = app.middleware_stack
+    while not isinstance(layer, CertificatePages):
+        layer = layer.app
+    return layer
+
+
+def test_the_page_for_anyone_comes_from_memory(world) -> None:
+    # the busiest page is answered before routing once this process has verified the view;
+    # the bytes are those the ordinary route renders, statuses show at once, logged-in callers
+    # and unknown certificates go the ordinary way
+    ctx, first, _ = world
+    client = web_client(ctx)
+    assert client.get(f"/c/{first}").status_code == 200  # verifies and keeps the view
+    memory = _memory(client.app)
+    assert memory.pages.items == {}  # the ordinary route answered
+    kept = client.get(f"/c/{first}")
+    assert list(memory.pages.items) == [(first, "zh")]
+    assert kept.content == memory.pages.items[(first, "zh")][1]
+    assert "set-cookie" not in kept.headers and '<meta name="csrf-token" content="">' in kept.text
+    assert "证书有效" in kept.text and 'href="/c/' + first + '?lang=en"' in kept.text
+    # the ordinary route renders the same bytes (?lang= goes the ordinary way and sets a cookie)
+    ordinary = client.get(f"/c/{first}?lang=zh")
+    assert ordinary.content == kept.content and "lang=zh" in ordinary.headers["set-cookie"]
+    client.cookies.set("lang", "en")
+    english = client.get(f"/c/{first}")
+    assert "The certificate is valid" in english.text
+    assert set(memory.pages.items) == {(first, "zh"), (first, "en")}
+    # a revocation logged by this process shows on the next request from memory
+    certification.certificate_event(
+        ctx.with_user("decider"), first, certification.CertificateEvent.revoked, "test"
+    )
+    client.get(f"/c/{first}")  # the view is verified anew (the new entry names it)
+    revoked = client.get(f"/c/{first}")
+    assert "This certificate has been REVOKED" in revoked.text
+    assert revoked.content == memory.pages.items[(first, "en")][1]
+    # a logged-in caller gets the page with the session's CSRF token and who is signed in
+    token = login(client, "applicant")
+    mine = client.get(f"/c/{first}")
+    assert f'<meta name="csrf-token" content="{token}">' in mine.text
+    assert '<strong id="whoami">applicant</strong>' in mine.text
+    assert client.get("/c/NO-SUCH-CERTIFICATE").status_code == 404
+
+
+def test_kept_pages_are_bounded_least_recently_used_first() -> None:
+    from typing import Any, cast
+
+    from tanzuji.web.certificate_pages import _Pages
+
+    pages, view, other = _Pages(max_bytes=10), cast(Any, "view"), cast(Any, "another view")
+    pages.put(("a", "zh"), view, b"12345")
+    pages.put(("b", "zh"), view, b"12345")
+    assert pages.get(("a", "zh"), view) == b"12345"  # now the most recently used
+    pages.put(("c", "zh"), view, b"123")
+    assert list(pages.items) == [("a", "zh"), ("c", "zh")] and pages.bytes == 8
+    assert pages.get(("a", "zh"), other) is None  # kept for another view: rendered again
+
+
+def test_a_held_head_is_read_again_by_one_worker_thread(world) -> None:
+    # past web_public_head_s the kept view is still given while one thread reads the head
+    # again; past twice that time nothing held is given (the ordinary path reads it)
+    import threading
+    import time
+
+    from tanzuji.services import public
+
+    ctx, first, _ = world
+    public.certificate(ctx, first)  # reads the head and keeps the view
+    key = public._database_key(ctx)
+    read_at, appends, head = public._HEADS[key]
+    fresh_s = float(ctx.settings.web_public_head_s)
+    assert public.cached_certificate(ctx, first) is not None
+    public._HEADS[key] = (read_at - 1.5 * fresh_s, appends, head)
+    assert public.cached_certificate(ctx, first) is not None
+    for thread in threading.enumerate():
+        if thread.name == "tanzuji-tree-head":
+            thread.join(timeout=30)
+    assert public._HEADS[key][0] >= read_at  # read again
+    public._HEADS[key] = (time.monotonic() - 2 * fresh_s, appends, head)
+    assert public.cached_certificate(ctx, first) is None

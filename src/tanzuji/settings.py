@@ -518,7 +518,9 @@ for _s in (
         "s",
         "How long a web process answers public certificate pages from the signed tree head "
         "it last read before reading it again (a status change made by another process shows "
-        "within this time; one made by this process at once). 0: read it on every request.",
+        "within this time, or within twice this time on a busy page, which a worker thread "
+        "reads the newer head for; one made by this process at once). 0: read it on every "
+        "request.",
         minimum=0,
     ),
     Setting(

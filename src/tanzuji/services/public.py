@@ -15,7 +15,8 @@ checked and up to which size it is current. So a busy public page reads one tree
 request, however often certificates are issued, and a revocation shows on the next request.
 Views are kept per day (validity). The head itself is read at most every
 ``web_public_head_s`` seconds (default 1) by each process, and at once after this process
-logged an event: another worker's revocation shows within that second.
+logged an event: another worker's revocation shows within that second (within two when a
+busy page is answered while one worker thread reads the newer head: :func:`cached_certificate`).
 
 The catalogue (:func:`catalogue`) lists every certificate with its latest status, searchable
 by product or company name, filtered by category (the PCR), label type, status and largest
@@ -26,6 +27,7 @@ brought up to date from the entries appended since it was last read.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -45,6 +47,8 @@ from tanzuji.services import certification, ledger
 from tanzuji.services.base import Request, Result
 from tanzuji.store import ledger as ledger_store
 from tanzuji.store.certify_tables import CertificateRow, LedgerEntryRow
+
+log = logging.getLogger(__name__)
 
 #: Bytes of certificate views kept per process (most recently used, as JSON).
 CACHE_BYTES = 64 * 2**20
@@ -231,18 +235,60 @@ def _recent_head(context: Context) -> TreeHead | None:
 
 
 def cached_certificate(context: Context, certificate_id: str) -> PublicCertificate | None:
-    """The view :func:`certificate` would return when it needs no database read (the head
-    read within ``web_public_head_s``, the view kept and current), else None. For callers on
-    an event loop: it never blocks."""
-    kept, head = _kept_head(context)
-    if not kept or head is None:
-        return None
+    """The view :func:`certificate` would return when it needs no database read (the view
+    kept and current under the head this process holds), else None. For callers on an event
+    loop: it never blocks.
+
+    When the head held is older than ``web_public_head_s`` a worker thread reads the newer one
+    (one read per process at a time) while the view of the held head is still given, up to
+    twice ``web_public_head_s``: a busy page never waits for the head, and the requests of
+    that moment do not each read it. After this process logged an event nothing held is
+    given (the ordinary path reads the new head at once)."""
     key = _database_key(context)
+    found = _HEADS.get(key)
+    if found is None or found[1] != ledger_store.APPENDS:
+        return None
+    read_at, _, head = found
+    if head is None:
+        return None
+    fresh_s = float(context.settings.web_public_head_s)
+    age = time.monotonic() - read_at
+    if age >= fresh_s:
+        if age >= 2 * fresh_s:
+            return None
+        _refresh_head(context, key)
     views = _VIEWS.get(key)
     if views is None or (views.size, views.root) != (head.tree_size, head.root_hash):
         return None
     cached = views.cache.get((certificate_id, context.now().date()))
     return None if cached is None else _current(cached, head)
+
+
+_REFRESHING: set[str] = set()
+_REFRESHING_LOCK = threading.Lock()
+
+
+def _refresh_head(context: Context, key: str) -> None:
+    """Read the newest head and bring the views up to it in a worker thread, unless a read
+    of this database is under way already."""
+    with _REFRESHING_LOCK:
+        if key in _REFRESHING:
+            return
+        _REFRESHING.add(key)
+
+    def refresh() -> None:
+        try:
+            appends, read_at = ledger_store.APPENDS, time.monotonic()
+            head = head_or_none(context)
+            _views(context).follow(context, head)
+            _HEADS[key] = (read_at, appends, head)
+        except Exception:  # the next request's ordinary path reads (and reports) it
+            log.exception("reading the signed tree head of %s failed", key)
+        finally:
+            with _REFRESHING_LOCK:
+                _REFRESHING.discard(key)
+
+    threading.Thread(target=refresh, name="tanzuji-tree-head", daemon=True).start()
 
 
 def certificate(context: Context, certificate_id: str) -> PublicCertificate:

@@ -3,6 +3,7 @@
 :func:`create_app` takes a *context factory* — a function returning the base
 :class:`~tanzuji.context.Context` (settings snapshot, database, keys) — calls it once, and
 builds the FastAPI application around it: the error handlers (one JSON shape), the size limit,
+the certificate page for anyone from memory (:mod:`tanzuji.web.certificate_pages`),
 the CSRF/scope guard on every route, the static files, the routers of :mod:`tanzuji.web.routes`
 and, unless ``run_jobs`` is false, the background job runner of this process.
 
@@ -27,6 +28,7 @@ from fastapi.staticfiles import StaticFiles
 from tanzuji.context import Context
 from tanzuji.web import errors
 from tanzuji.web.auth import guard
+from tanzuji.web.certificate_pages import CertificatePages
 from tanzuji.web.limits import SizeLimit
 from tanzuji.web.pages import STATIC
 
@@ -125,6 +127,7 @@ def create_app(
     app.state.web = state
     errors.install(app)
     app.add_middleware(SizeLimit, max_bytes=int(context.settings.web_max_request_bytes))
+    app.add_middleware(CertificatePages, context=context)  # the first to see a request
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     from tanzuji.web.routes import ROUTERS
 

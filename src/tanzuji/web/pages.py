@@ -65,7 +65,6 @@ def render(
 ) -> HTMLResponse:
     """The page ``template`` rendered for ``request`` (see the module docstring);
     ``page_path``: the page's GET address, for a page rendered in answer to a form post."""
-    language = i18n.language_of(request)
     try:
         caller = caller_of(request)
     except Exception:  # an invalid token on a page: show the page to anyone
@@ -76,7 +75,25 @@ def render(
         csrf = csrf_token_for(request)
     except Exception:
         csrf = ""
-    page = ENVIRONMENT.get_template(template).render(
+    page = page_text(request, template, values, caller=caller, csrf=csrf, page_path=page_path)
+    response = HTMLResponse(page, status_code=status, headers=headers)
+    remember(request, response)
+    return response
+
+
+def page_text(
+    request: Request,
+    template: str,
+    values: dict[str, Any] | None,
+    *,
+    caller: Any,
+    csrf: str,
+    page_path: str | None = None,
+) -> str:
+    """The HTML of ``template`` for ``request`` shown to ``caller`` with the forms' CSRF
+    token ``csrf`` (no cookies set: :func:`render` does that)."""
+    language = i18n.language_of(request)
+    return ENVIRONMENT.get_template(template).render(
         request=request,
         lang=language,
         languages=i18n.LANGUAGES,
@@ -90,9 +107,6 @@ def render(
         static=lambda name: f"/static/{name}",
         **(values or {}),
     )
-    response = HTMLResponse(page, status_code=status, headers=headers)
-    remember(request, response)
-    return response
 
 
 def remember(request: Request, response: Any) -> None:
@@ -109,4 +123,4 @@ def remember(request: Request, response: Any) -> None:
         response.delete_cookie(SESSION_COOKIE)
 
 
-__all__ = ["ENVIRONMENT", "STATIC", "TEMPLATES", "lang_url", "remember", "render"]
+__all__ = ["ENVIRONMENT", "STATIC", "TEMPLATES", "lang_url", "page_text", "remember", "render"]

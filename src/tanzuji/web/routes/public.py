@@ -15,8 +15,8 @@ from tanzuji.certify.ledger import StatusBundle, TreeHead
 from tanzuji.certify.verify import Report
 from tanzuji.context import Context
 from tanzuji.services import certification, factors, labels, public
-from tanzuji.web.auth import request_context, user_context
-from tanzuji.web.pages import render
+from tanzuji.web.auth import Caller, current_caller, request_context, user_context
+from tanzuji.web.pages import page_text, remember, render
 from tanzuji.web.pagination import PageParams, page_params
 
 router = APIRouter(tags=["public"])
@@ -163,14 +163,23 @@ def factor_search_api(
 # -- pages ----------------------------------------------------------------------------------------
 @router.get("/c/{certificate_id}", response_class=HTMLResponse, include_in_schema=False)
 async def certificate_page(
-    certificate_id: str, request: Request, context: Context = Depends(request_context)
+    certificate_id: str, request: Request, caller: Caller = Depends(current_caller)
 ) -> HTMLResponse:
-    # the page a label's QR code opens, the busiest: a kept view is rendered on the event
-    # loop; anything that reads the database runs in a worker thread
+    # the page a label's QR code opens, the busiest (for anyone it is mostly answered from
+    # memory before routing: tanzuji.web.certificate_pages): a kept view is rendered on the
+    # event loop; anything that reads the database runs in a worker thread
+    context = request.app.state.web.context.with_actor(caller.actor)
     view = public.cached_certificate(context, certificate_id)
     if view is None:
         view = await run_in_threadpool(public.certificate, context, certificate_id)
-    return render(request, "certificate.html", {"cert": view})
+    if not caller.anonymous:
+        return render(request, "certificate.html", {"cert": view})
+    # for anyone the page has no form and the re-check posts JSON: no CSRF token (and the
+    # same bytes as the page kept in memory)
+    text = page_text(request, "certificate.html", {"cert": view}, caller=caller, csrf="")
+    response = HTMLResponse(text)
+    remember(request, response)
+    return response
 
 
 @router.get("/c/{certificate_id}/label.png", include_in_schema=False)

@@ -1,0 +1,124 @@
+"""The certificate page from memory: the busiest page of the platform (every label's QR code
+opens it), answered before the framework's routing for anyone not logged in.
+
+:class:`CertificatePages` is an ASGI middleware. A ``GET /c/{certificate_id}`` without a
+query string, an ``Authorization`` header or a session cookie is answered from a rendered page
+kept per certificate and language when the service has a current verified view of the
+certificate (:func:`tanzuji.services.public.cached_certificate`: the signed head read within
+``web_public_head_s``, the view verified against the log it belongs to). The kept page is used
+only while its view equals the service's view of now (a newer log size, a status change or a
+new day give another view, so the page is rendered again). Anything else — a certificate not
+yet verified by this process, a logged-in caller, ``?lang=`` — goes the ordinary way
+(:mod:`tanzuji.web.routes.public`), which verifies in a worker thread and renders the same
+template.
+
+The page for anyone carries no CSRF token: it has no form, and its "check again" button posts
+JSON, which the guard does not ask a token of when no session cookie is sent. So a kept page
+is the same bytes for every visitor and no cookie is set.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections import OrderedDict
+
+from starlette.requests import Request, cookie_parser
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tanzuji.context import Context
+from tanzuji.services import public
+from tanzuji.web import i18n
+from tanzuji.web.auth import ANONYMOUS, SESSION_COOKIE
+from tanzuji.web.pages import page_text
+
+log = logging.getLogger(__name__)
+
+#: Bytes of rendered certificate pages kept per process (most recently used): about 7 kB a
+#: page, so 64 MiB holds 10,000 certificates in both languages.
+PAGE_CACHE_BYTES = 64 * 2**20
+
+_PATH = re.compile(r"/c/([^/]{1,200})")
+_HEADERS = [(b"content-type", b"text/html; charset=utf-8")]
+
+
+class _Pages:
+    """Rendered pages ``(view, bytes)`` by ``(certificate_id, language)``, least recently
+    used dropped beyond ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.bytes = max_bytes, 0
+        self.items: OrderedDict[tuple[str, str], tuple[public.PublicCertificate, bytes]] = (
+            OrderedDict()
+        )
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str], view: public.PublicCertificate) -> bytes | None:
+        with self.lock:
+            found = self.items.get(key)
+            if found is None or found[0] != view:
+                return None
+            self.items.move_to_end(key)
+            return found[1]
+
+    def put(self, key: tuple[str, str], view: public.PublicCertificate, page: bytes) -> None:
+        with self.lock:
+            old = self.items.pop(key, None)
+            self.bytes += len(page) - (len(old[1]) if old is not None else 0)
+            self.items[key] = (view, page)
+            while self.bytes > self.max_bytes and len(self.items) > 1:
+                self.bytes -= len(self.items.popitem(last=False)[1][1])
+
+
+class CertificatePages:
+    """ASGI middleware: the certificate page for anyone from memory (module notes)."""
+
+    def __init__(self, app: ASGIApp, context: Context, max_bytes: int = PAGE_CACHE_BYTES) -> None:
+        self.app = app
+        self.context = context.with_actor(ANONYMOUS.actor)
+        self.pages = _Pages(max_bytes)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope["query_string"]:
+            match = _PATH.fullmatch(scope["path"])
+            page = None if match is None else self._page(scope, match.group(1))
+            if page is not None:
+                headers = [*_HEADERS, (b"content-length", str(len(page)).encode())]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": page})
+                return
+        await self.app(scope, receive, send)
+
+    def _page(self, scope: Scope, certificate_id: str) -> bytes | None:
+        """The kept (or newly rendered) page, or None: the request goes the ordinary way."""
+        cookies: dict[str, str] = {}
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                return None
+            if name == b"cookie":
+                cookies = cookie_parser(value.decode("latin-1"))
+        if SESSION_COOKIE in cookies:
+            return None
+        language = cookies.get(i18n.COOKIE, "")
+        if language not in i18n.LANGUAGES:
+            language = i18n.DEFAULT_LANGUAGE
+        try:
+            view = public.cached_certificate(self.context, certificate_id)
+            if view is None:
+                return None
+            key = (certificate_id, language)
+            page = self.pages.get(key, view)
+            if page is None:
+                text = page_text(
+                    Request(scope), "certificate.html", {"cert": view}, caller=ANONYMOUS, csrf=""
+                )
+                page = text.encode()
+                self.pages.put(key, view, page)
+            return page
+        except Exception:  # the ordinary route answers (and reports) whatever went wrong here
+            log.exception("certificate page %s from memory failed", certificate_id)
+            return None
+
+
+__all__ = ["PAGE_CACHE_BYTES", "CertificatePages"]
