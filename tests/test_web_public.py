@@ -341,3 +341,28 @@ def test_a_held_head_is_read_again_by_one_worker_thread(world) -> None:
     assert public._HEADS[key][0] >= read_at  # read again
     public._HEADS[key] = (time.monotonic() - 2 * fresh_s, appends, head)
     assert public.cached_certificate(ctx, first) is None
+
+
+def test_the_catalogue_follows_the_day_and_pages_one_result(world) -> None:
+    # the listing is of one day: after their validity the certificates are listed as expired
+    # (and not as valid); the pages of one query are slices of one result
+    import datetime as dt
+
+    from tanzuji.context import Context
+    from tanzuji.services import public
+
+    ctx, first, second = world
+    today = public.catalogue(ctx, public.CatalogueQuery())
+    assert today.total == 2 and {i.status for i in today.items} == {"valid"}
+    last_day = max(i.valid_until for i in today.items)
+    after = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(12), dt.UTC)
+    later = Context.from_settings(ctx.settings, clock=lambda: after)
+    assert public.catalogue(later, public.CatalogueQuery()).total == 0
+    expired = public.catalogue(later, public.CatalogueQuery(status="expired"))
+    assert {(i.certificate_id, i.status) for i in expired.items} == {
+        (first, "expired"),
+        (second, "expired"),
+    }
+    pages = [public.catalogue(ctx, public.CatalogueQuery(offset=n, limit=1)) for n in (0, 1, 2)]
+    assert [len(p.items) for p in pages] == [1, 1, 0] and {p.total for p in pages} == {2}
+    assert [p.items[0] for p in pages[:2]] == today.items

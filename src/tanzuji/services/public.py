@@ -431,9 +431,90 @@ class _Index:
         self.entries: dict[str, CatalogueEntry] = {}
         self.texts: dict[str, str] = {}  # what the words are searched in, folded once
         self.lock = threading.Lock()
+        self.listing: _Listing | None = None
 
-    def reset(self) -> None:
-        self.size, self.root, self.entries, self.texts = 0, "", {}, {}
+
+#: Catalogue queries whose matches are kept per listing (most recently asked).
+KEPT_QUERIES = 256
+
+_Row = tuple[str, str, str, str, float, str, CatalogueEntry]  # status, category, label, unit, ...
+
+
+class _Listing:
+    """The index as of one log size and day, ready to filter: every entry with its status
+    of that day (``expired`` after its validity) in footprint order, the categories counted,
+    and the matches of the queries asked lately (pages of one query slice them)."""
+
+    def __init__(self, index: _Index, today: dt.date) -> None:
+        self.key = (index.size, index.root, today)
+        rows: list[_Row] = []
+        for certificate_id, entry in index.entries.items():
+            status = _status_today(entry, today)
+            if status != entry.status:
+                entry = entry.model_copy(update={"status": status})
+            text = index.texts[certificate_id]
+            rows.append(
+                (
+                    status,
+                    entry.category,
+                    entry.label,
+                    entry.unit,
+                    entry.footprint_kg_co2e,
+                    text,
+                    entry,
+                )
+            )
+        rows.sort(key=lambda r: (r[4], r[6].certificate_id))
+        self.rows = rows
+        categories: dict[str, int] = {}
+        for row in rows:
+            categories[row[1]] = categories.get(row[1], 0) + 1
+        self.categories = dict(sorted(categories.items()))
+        self.matches: OrderedDict[tuple[Any, ...], list[CatalogueEntry]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def find(self, query: CatalogueQuery) -> list[CatalogueEntry]:
+        """The entries matching ``query`` in its order (kept for the next page)."""
+        words = tuple(w for w in query.q.casefold().split() if w)
+        key = (
+            words,
+            query.category,
+            query.label,
+            query.status,
+            query.max_kg_co2e,
+            query.unit,
+            query.sort,
+        )
+        with self.lock:
+            found = self.matches.get(key)
+            if found is not None:
+                self.matches.move_to_end(key)
+                return found
+        status, category, label, unit = query.status, query.category, query.label, query.unit
+        most = query.max_kg_co2e
+        found = [
+            r[6]
+            for r in self.rows
+            if (status is None or r[0] == status)
+            and (not category or r[1] == category)
+            and (not label or r[2] == label)
+            and (not unit or r[3] == unit)
+            and (most is None or r[4] <= most)
+            and all(w in r[5] for w in words)
+        ]
+        if query.sort == "-footprint":
+            found.sort(key=lambda e: (e.footprint_kg_co2e, e.certificate_id), reverse=True)
+        elif query.sort == "product":
+            found.sort(
+                key=lambda e: (e.product.get("en") or e.product.get("zh") or "", e.certificate_id)
+            )
+        elif query.sort == "newest":
+            found.sort(key=lambda e: (e.issued_at, e.certificate_id), reverse=True)
+        with self.lock:
+            self.matches[key] = found
+            while len(self.matches) > KEPT_QUERIES:
+                self.matches.popitem(last=False)
+        return found
 
 
 _INDEXES: dict[str, _Index] = {}
@@ -471,7 +552,7 @@ def _continues(session: Any, index: _Index) -> bool:
 
 
 def _refresh(context: Context, index: _Index) -> None:
-    head = head_or_none(context)
+    head = _recent_head(context)
     size = head.tree_size if head else 0
     root = head.root_hash if head else ""
     if (size, root) == (index.size, index.root):
@@ -536,45 +617,15 @@ def catalogue(context: Context, query: CatalogueQuery) -> CataloguePage:
         index = _INDEXES.setdefault(key, _Index())
     _refresh(context, index)
     today = context.now().date()
-    words = [w for w in query.q.casefold().split() if w]
-    everything = list(index.entries.values())
-    categories: dict[str, int] = {}
-    for entry in everything:
-        categories[entry.category] = categories.get(entry.category, 0) + 1
-    chosen = []
-    for entry in everything:
-        status = _status_today(entry, today)
-        if query.status is not None and status != query.status:
-            continue
-        if query.category and entry.category != query.category:
-            continue
-        if query.label and entry.label != query.label:
-            continue
-        if query.unit and entry.unit != query.unit:
-            continue
-        if query.max_kg_co2e is not None and entry.footprint_kg_co2e > query.max_kg_co2e:
-            continue
-        if words:
-            text = index.texts[entry.certificate_id]
-            if not all(w in text for w in words):
-                continue
-        chosen.append(
-            entry if status == entry.status else entry.model_copy(update={"status": status})
-        )
-    order = {
-        "footprint": (lambda e: (e.footprint_kg_co2e, e.certificate_id), False),
-        "-footprint": (lambda e: (e.footprint_kg_co2e, e.certificate_id), True),
-        "product": (
-            lambda e: (e.product.get("en") or e.product.get("zh") or "", e.certificate_id),
-            False,
-        ),
-        "newest": (lambda e: (e.issued_at, e.certificate_id), True),
-    }[query.sort]
-    chosen.sort(key=order[0], reverse=order[1])
+    with index.lock:
+        listing = index.listing
+        if listing is None or listing.key != (index.size, index.root, today):
+            listing = index.listing = _Listing(index, today)
+    chosen = listing.find(query)
     return CataloguePage(
         items=chosen[query.offset : query.offset + query.limit],
         total=len(chosen),
-        categories=dict(sorted(categories.items())),
+        categories=listing.categories,
     )
 
 
