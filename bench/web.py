@@ -18,7 +18,8 @@ certificate); ``tanzuji serve`` with ``--workers`` uvicorn workers; then the loa
 ``wrk`` (Debian package ``wrk``; ``apt-get install wrk``) with 50 connections for
 ``--duration`` seconds per scenario, each request a random certificate id, search word or
 factor query (a Lua script), after warm-up passes that let every worker process answer each
-URL once (the cold cost is printed: the first pass). Without ``wrk`` an httpx asyncio client
+URL once (the cold cost is printed: the first pass) and passes of the load itself until its
+rate stops growing (every worker's caches full). Without ``wrk`` an httpx asyncio client
 does the same (it shares the 2 cores with the server, so it reports lower figures).
 
 What is measured is printed with the machine (CPUs, load average), the versions and the exact
@@ -327,18 +328,22 @@ def measure(base: str, paths: list[str], token: str | None, duration: int, clien
     return {"generator": "httpx asyncio", **result}
 
 
-def warm(base: str, paths: list[str], token: str | None, workers: int) -> list[float]:
-    """Passes over ``paths`` (8 concurrent clients, a new connection per request) until every
-    worker process has answered each path once (its per-process caches filled): the kernel
-    hands each connection to any worker, so one pass leaves each worker about 1/``workers`` of
-    them. Passes go on until one takes under a tenth of the first (at most ``workers + 5``);
-    returns the seconds of each pass (the first one is the cold cost)."""
-    passes: list[float] = []
-    while len(passes) < workers + 5:
-        passes.append(asyncio.run(_httpx_load_once(base, paths, token)))
-        if len(passes) > 1 and passes[-1] < 0.1 * passes[0]:
+def warm(base: str, paths: list[str], token: str | None, clients: int) -> tuple[float, list[float]]:
+    """The cold cost, then the load until the per-process caches are full.
+
+    First one pass over ``paths`` (8 concurrent clients, a new connection per request, so the
+    kernel hands the requests to every worker process): its seconds are the cold cost. Then
+    the measured load itself (wrk, ``clients`` kept-alive connections spread over the workers,
+    random paths) in passes of 10 s until a pass answers less than 5 % more requests per
+    second than the one before (at least 2, at most 12 passes): each worker has answered each
+    path by then. Returns the first pass's seconds and each load pass's requests/s."""
+    cold = asyncio.run(_httpx_load_once(base, paths, token))
+    rates: list[float] = []
+    while len(rates) < 12:
+        rates.append(measure(base, paths, token, 10, clients)["rps"])
+        if len(rates) >= 2 and rates[-1] < 1.05 * rates[-2]:
             break
-    return passes
+    return cold, rates
 
 
 async def _httpx_load_once(base: str, paths: list[str], token: str | None) -> float:
@@ -424,11 +429,11 @@ def main() -> None:
             ),
         }
         for name, (paths, auth) in scenarios.items():
-            passes = warm(base, paths, auth, args.workers)
+            cold, rates = warm(base, paths, auth, args.clients)
             print(
-                f"{name}: warm-up passes over {len(paths)} distinct URLs (8 clients) in "
-                + ", ".join(f"{p:.1f}" for p in passes)
-                + f" s: first requests {1000 * passes[0] * 8 / len(paths):.1f} ms each",
+                f"{name}: a pass over {len(paths)} distinct URLs (8 clients, cold) in {cold:.1f} "
+                f"s: first requests {1000 * cold * 8 / len(paths):.1f} ms each; warm-up load "
+                "passes of 10 s: " + ", ".join(f"{r:.0f}" for r in rates) + " requests/s",
                 flush=True,
             )
             result = measure(base, paths, auth, args.duration, args.clients)

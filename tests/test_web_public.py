@@ -253,11 +253,11 @@ def test_an_older_head_of_the_same_log_keeps_the_views(world) -> None:
     newest = ledger.tree_head(ctx)
     public.certificate(ctx, first)
     views = public._views(ctx)
-    assert views.size == newest.tree_size and len(views.cache.items) == 1
+    assert views.size == newest.tree_size and len(views.cache.kept.items) == 1
     with ctx.unit_of_work(write=False) as session:
         older = CertificationRepository(session).tree_head(newest.tree_size - 1)
     views.follow(ctx, older)
-    assert views.size == newest.tree_size and len(views.cache.items) == 1
+    assert views.size == newest.tree_size and len(views.cache.kept.items) == 1
 
 
 def _memory(app) -> CertificatePages:
@@ -276,10 +276,10 @@ def test_the_page_for_anyone_comes_from_memory(world) -> None:
     client = web_client(ctx)
     assert client.get(f"/c/{first}").status_code == 200  # verifies and keeps the view
     memory = _memory(client.app)
-    assert memory.pages.items == {}  # the ordinary route answered
+    assert memory.pages.kept.items == {}  # the ordinary route answered
     kept = client.get(f"/c/{first}")
-    assert list(memory.pages.items) == [(first, "zh")]
-    assert kept.content == memory.pages.items[(first, "zh")][1]
+    assert list(memory.pages.kept.items) == [(first, "zh")]
+    assert kept.content == memory.pages.kept.items[(first, "zh")][1]
     assert "set-cookie" not in kept.headers and '<meta name="csrf-token" content="">' in kept.text
     assert "证书有效" in kept.text and 'href="/c/' + first + '?lang=en"' in kept.text
     # the ordinary route renders the same bytes (?lang= goes the ordinary way and sets a cookie)
@@ -288,7 +288,7 @@ def test_the_page_for_anyone_comes_from_memory(world) -> None:
     client.cookies.set("lang", "en")
     english = client.get(f"/c/{first}")
     assert "The certificate is valid" in english.text
-    assert set(memory.pages.items) == {(first, "zh"), (first, "en")}
+    assert set(memory.pages.kept.items) == {(first, "zh"), (first, "en")}
     # a revocation logged by this process shows on the next request from memory
     certification.certificate_event(
         ctx.with_user("decider"), first, certification.CertificateEvent.revoked, "test"
@@ -296,7 +296,7 @@ def test_the_page_for_anyone_comes_from_memory(world) -> None:
     client.get(f"/c/{first}")  # the view is verified anew (the new entry names it)
     revoked = client.get(f"/c/{first}")
     assert "This certificate has been REVOKED" in revoked.text
-    assert revoked.content == memory.pages.items[(first, "en")][1]
+    assert revoked.content == memory.pages.kept.items[(first, "en")][1]
     # a logged-in caller gets the page with the session's CSRF token and who is signed in
     token = login(client, "applicant")
     mine = client.get(f"/c/{first}")
@@ -315,7 +315,7 @@ def test_kept_pages_are_bounded_least_recently_used_first() -> None:
     pages.put(("b", "zh"), view, b"12345")
     assert pages.get(("a", "zh"), view) == b"12345"  # now the most recently used
     pages.put(("c", "zh"), view, b"123")
-    assert list(pages.items) == [("a", "zh"), ("c", "zh")] and pages.bytes == 8
+    assert list(pages.kept.items) == [("a", "zh"), ("c", "zh")] and pages.kept.used == 8
     assert pages.get(("a", "zh"), other) is None  # kept for another view: rendered again
 
 

@@ -30,8 +30,6 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field
@@ -43,6 +41,7 @@ from tanzuji.certify.token import read_token
 from tanzuji.certify.verify import Report
 from tanzuji.context import Context
 from tanzuji.errors import NotFound, VerificationFailed
+from tanzuji.lru import LeastRecentlyUsed
 from tanzuji.services import certification, ledger
 from tanzuji.services.base import Request, Result
 from tanzuji.store import ledger as ledger_store
@@ -106,36 +105,14 @@ class _Cache:
     """Views as JSON bytes, least recently used dropped beyond ``max_bytes``."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes, self.bytes, self.lock = max_bytes, 0, threading.Lock()
-        self.items: OrderedDict[Any, bytes] = OrderedDict()
+        self.kept: LeastRecentlyUsed[Any, bytes] = LeastRecentlyUsed(max_bytes, len)
 
     def get(self, key: Any) -> PublicCertificate | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is None:
-                return None
-            self.items.move_to_end(key)
-        return PublicCertificate.model_validate_json(found)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
-            self.bytes = 0
-
-    def drop(self, chosen: Callable[[Any], bool]) -> None:
-        """Drop the views whose key is ``chosen``."""
-        with self.lock:
-            for key in [k for k in self.items if chosen(k)]:
-                self.bytes -= len(self.items.pop(key))
+        found = self.kept.get(key)
+        return None if found is None else PublicCertificate.model_validate_json(found)
 
     def put(self, key: Any, view: PublicCertificate) -> None:
-        value = view.model_dump_json().encode()
-        with self.lock:
-            old = self.items.pop(key, None)
-            self.bytes += len(value) - (len(old) if old is not None else 0)
-            self.items[key] = value
-            while self.bytes > self.max_bytes and len(self.items) > 1:
-                self.bytes -= len(self.items.popitem(last=False)[1])
+        self.kept.put(key, view.model_dump_json().encode())
 
 
 class _Views:
@@ -171,10 +148,10 @@ class _Views:
                 except (VerificationFailed, NotFound):
                     changed = None
             if changed is None:  # another log, or a head not to trust: verify anew
-                self.cache.clear()
+                self.cache.kept.clear()
             else:
                 named = set(changed)
-                self.cache.drop(lambda key: key[0] in named)
+                self.cache.kept.drop(lambda key: key[0] in named)
             self.size, self.root, self.head = size, root, head
 
     def keep(self, key: Any, view: PublicCertificate) -> None:
@@ -470,8 +447,8 @@ class _Listing:
         for row in rows:
             categories[row[1]] = categories.get(row[1], 0) + 1
         self.categories = dict(sorted(categories.items()))
-        self.matches: OrderedDict[tuple[Any, ...], list[CatalogueEntry]] = OrderedDict()
-        self.lock = threading.Lock()
+        self.matches: LeastRecentlyUsed[tuple[Any, ...], list[CatalogueEntry]]
+        self.matches = LeastRecentlyUsed(KEPT_QUERIES)
 
     def find(self, query: CatalogueQuery) -> list[CatalogueEntry]:
         """The entries matching ``query`` in its order (kept for the next page)."""
@@ -485,11 +462,9 @@ class _Listing:
             query.unit,
             query.sort,
         )
-        with self.lock:
-            found = self.matches.get(key)
-            if found is not None:
-                self.matches.move_to_end(key)
-                return found
+        found = self.matches.get(key)
+        if found is not None:
+            return found
         status, category, label, unit = query.status, query.category, query.label, query.unit
         most = query.max_kg_co2e
         found = [
@@ -510,10 +485,7 @@ class _Listing:
             )
         elif query.sort == "newest":
             found.sort(key=lambda e: (e.issued_at, e.certificate_id), reverse=True)
-        with self.lock:
-            self.matches[key] = found
-            while len(self.matches) > KEPT_QUERIES:
-                self.matches.popitem(last=False)
+        self.matches.put(key, found)
         return found
 
 

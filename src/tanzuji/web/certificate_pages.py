@@ -21,13 +21,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-from collections import OrderedDict
 
 from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tanzuji.context import Context
+from tanzuji.lru import LeastRecentlyUsed
 from tanzuji.services import public
 from tanzuji.web import i18n
 from tanzuji.web.auth import ANONYMOUS, SESSION_COOKIE
@@ -44,31 +43,20 @@ _HEADERS = [(b"content-type", b"text/html; charset=utf-8")]
 
 
 class _Pages:
-    """Rendered pages ``(view, bytes)`` by ``(certificate_id, language)``, least recently
-    used dropped beyond ``max_bytes``."""
+    """Rendered pages by ``(certificate_id, language)`` with the view each shows, least
+    recently used dropped beyond ``max_bytes``."""
 
     def __init__(self, max_bytes: int) -> None:
-        self.max_bytes, self.bytes = max_bytes, 0
-        self.items: OrderedDict[tuple[str, str], tuple[public.PublicCertificate, bytes]] = (
-            OrderedDict()
-        )
-        self.lock = threading.Lock()
+        self.kept: LeastRecentlyUsed[tuple[str, str], tuple[public.PublicCertificate, bytes]]
+        self.kept = LeastRecentlyUsed(max_bytes, lambda item: len(item[1]))
 
     def get(self, key: tuple[str, str], view: public.PublicCertificate) -> bytes | None:
-        with self.lock:
-            found = self.items.get(key)
-            if found is None or found[0] != view:
-                return None
-            self.items.move_to_end(key)
-            return found[1]
+        """The page kept for ``key`` if it shows ``view``."""
+        found = self.kept.get(key)
+        return None if found is None or found[0] != view else found[1]
 
     def put(self, key: tuple[str, str], view: public.PublicCertificate, page: bytes) -> None:
-        with self.lock:
-            old = self.items.pop(key, None)
-            self.bytes += len(page) - (len(old[1]) if old is not None else 0)
-            self.items[key] = (view, page)
-            while self.bytes > self.max_bytes and len(self.items) > 1:
-                self.bytes -= len(self.items.popitem(last=False)[1][1])
+        self.kept.put(key, (view, page))
 
 
 class CertificatePages:
