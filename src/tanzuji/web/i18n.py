@@ -10,7 +10,7 @@ steward) and the error titles alike: there is no other catalogue. Templates call
 ``tests/test_web_i18n.py`` checks that every entry has non-empty Chinese and English and that
 every key a template names exists; keys a template makes from a value (``state.<State>``,
 ``label.<LabelType>``, ``app.step.<step>``, ``app.event.<event>``, ``iso.<Iso14067Lines
-field>``) are checked against those enumerations in ``tests/test_web_roles.py``.
+field>``) are checked there against those enumerations.
 """
 
 from __future__ import annotations
@@ -288,21 +288,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Draft, illustrative or unsourced factor; reason for the waiver (printed in the "
         "certificate)",
     },
-    # the factor gate's refusal on the application's page ({form}, {revise}: the names of
-    # the waiver and new-version forms, app.step.waive and app.step.revise)
+    # under the factor gate's refusal on the verifier's application page ({form}, {revise}:
+    # the names of the waiver and new-version forms, app.step.waive and app.step.revise)
     "app.waive_hint": {
         "zh": "请在本页下方的“{form}”表单中为每个因子填写豁免理由（将载入证书）；"
         "或由申请人在本页用“{revise}”替换为有来源、已发布的因子。",
         "en": "Use the form “{form}” below on this page: one reason for each factor (printed "
         "in the certificate); or the applicant replaces the factor with a sourced, published "
         "one through “{revise}” on this page.",
-    },
-    "app.waive_hint_verifier": {
-        "zh": "须由本申请的核查员在数据核查阶段于本页的“{form}”表单中逐一记录豁免理由；"
-        "或由申请人在本页用“{revise}”替换为有来源、已发布的因子。",
-        "en": "The verifier of this application records a waiver for each factor in the form "
-        "“{form}” on this page during data verification; or the applicant replaces the factor "
-        "with a sourced, published one through “{revise}” on this page.",
     },
     "app.step.surveil": {"zh": "开始监督", "en": "Start surveillance"},
     "app.step.decide": {"zh": "认证决定", "en": "Decision"},

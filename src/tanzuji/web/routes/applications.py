@@ -427,11 +427,12 @@ def _page(
 
 
 def _page_hint(error: TanzujiError | None, steps: list[str]) -> str | None:
-    """The catalogue key of what the page offers against ``error``: the factor gate's
-    refusal points at the waiver form (below, when the caller has it; else the verifier's)."""
-    if not isinstance(error, FactorsNotWaived):
-        return None
-    return "app.waive_hint" if "waive" in steps else "app.waive_hint_verifier"
+    """The catalogue key of the page's own way out of ``error``: the factor gate's refusal
+    points at the waiver form below it when the page offers that form (the verifier's page in
+    data verification; elsewhere the refusal's own words say who has to act)."""
+    if isinstance(error, FactorsNotWaived) and "waive" in steps:
+        return "app.waive_hint"
+    return None
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse, include_in_schema=False)
