@@ -133,7 +133,7 @@ def test_verifier_waives_a_placeholder_factor_then_signs_off(as_user, platform_u
     # command line (or the API)
     assert verifier.inner_text("#step-error-hint") == (
         "请在本页下方的“记录因子豁免”表单中为每个因子填写豁免理由（将载入证书）；"
-        "或由申请人在本页用“上传新模型版本”替换为有来源、已发布的因子。"
+        "或由申请人通过“上传新模型版本”替换为有来源、已发布的因子。"
     )
     assert "tanzuji certify" not in refusal and "/api/v1" not in refusal
     assert verifier.inner_text("#do-waive-1") == "记录因子豁免"  # the form it names
@@ -148,7 +148,8 @@ def test_verifier_waives_a_placeholder_factor_then_signs_off(as_user, platform_u
     assert verifier.inner_text("#step-error-hint") == (
         "Use the form “Record the factor waiver” below on this page: one reason for each "
         "factor (printed in the certificate); or the applicant replaces the factor with a "
-        "sourced, published one through “Upload a new model version” on this page."
+        "sourced, published one (“Upload a new model version” on their page of this "
+        "application)."
     )
     assert "tanzuji certify" not in refusal and "/api/v1" not in refusal
     assert verifier.inner_text("#do-waive-1") == "Record the factor waiver"

@@ -183,7 +183,7 @@ def test_verifier_waives_an_illustrative_factor_on_the_page_before_signing_off(c
     # the refusal points at the waiver form below it, in the page's language, not at the CLI
     assert _step_error_hint(refused.text) == (
         "请在本页下方的“记录因子豁免”表单中为每个因子填写豁免理由（将载入证书）；"
-        "或由申请人在本页用“上传新模型版本”替换为有来源、已发布的因子。"
+        "或由申请人通过“上传新模型版本”替换为有来源、已发布的因子。"
     )
     assert "tanzuji certify" not in refused.text and "/api/v1" not in _step_error(refused.text)
     client.get(f"/applications/{app_id}?lang=en")  # the cookie keeps English
@@ -191,7 +191,8 @@ def test_verifier_waives_an_illustrative_factor_on_the_page_before_signing_off(c
     assert _step_error_hint(refused.text) == (
         "Use the form “Record the factor waiver” below on this page: one reason for each "
         "factor (printed in the certificate); or the applicant replaces the factor with a "
-        "sourced, published one through “Upload a new model version” on this page."
+        "sourced, published one (“Upload a new model version” on their page of this "
+        "application)."
     )
     assert "tanzuji certify" not in refused.text
     # the API names its own call; the error keeps the one shape, its details the factors

@@ -292,10 +292,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     # the names of the waiver and new-version forms, app.step.waive and app.step.revise)
     "app.waive_hint": {
         "zh": "请在本页下方的“{form}”表单中为每个因子填写豁免理由（将载入证书）；"
-        "或由申请人在本页用“{revise}”替换为有来源、已发布的因子。",
+        "或由申请人通过“{revise}”替换为有来源、已发布的因子。",
         "en": "Use the form “{form}” below on this page: one reason for each factor (printed "
         "in the certificate); or the applicant replaces the factor with a sourced, published "
-        "one through “{revise}” on this page.",
+        "one (“{revise}” on their page of this application).",
     },
     "app.step.surveil": {"zh": "开始监督", "en": "Start surveillance"},
     "app.step.decide": {"zh": "认证决定", "en": "Decision"},
