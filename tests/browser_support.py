@@ -6,6 +6,11 @@ downloaded. Where it is missing the browser tests are skipped with the reason, u
 ``TANZUJI_REQUIRE_SHARED=1`` (CI), where a missing browser is an error: CI never passes by
 skipping them.
 
+Fixtures: ``chromium`` (one browser for the session), ``platform_url`` (``tanzuji serve
+--demo`` in a subprocess), ``page`` (a fresh page), ``as_user`` (pages logged in as demo users)
+and ``journey`` (screenshots). ``tests/conftest.py`` loads this module as a plugin, so every
+test module has them without importing them.
+
 Every journey step can be saved as a screenshot (:class:`Journey`) under ``test-artifacts/``
 at the repository root (ignored by git), one folder per test, so a failed run leaves the
 pictures of what the browser showed.
@@ -22,7 +27,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -168,6 +173,23 @@ def page(chromium: object) -> Iterator[object]:
     tab = new_page(chromium)
     yield tab
     tab.context.close()
+
+
+@pytest.fixture
+def as_user(chromium: object, platform_url: str) -> Iterator[Callable[[str], object]]:
+    """``as_user(name)``: a new desktop page (own browser context) logged in as demo user
+    ``name``; every page it opened is closed after the test."""
+    pages: list[object] = []
+
+    def open_as(user: str) -> object:
+        tab = new_page(chromium)
+        pages.append(tab)
+        login(tab, platform_url, user)
+        return tab
+
+    yield open_as
+    for tab in pages:
+        tab.context.close()  # type: ignore[attr-defined]
 
 
 class Journey:

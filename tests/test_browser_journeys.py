@@ -20,11 +20,10 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import zxingcpp
 from PIL import Image
 
-from browser_support import PHONE, login, new_page
+from browser_support import PHONE, new_page
 
 #: What the journeys pass on to the next one (they run in file order on one server).
 STORY: dict[str, str] = {}
@@ -35,22 +34,6 @@ ROWS = [
     ("production", "外购电力 广东", "3", "kWh", "CN-GD"),
     ("distribution", "road freight truck", "0.05", "tkm", ""),
 ]
-
-
-@pytest.fixture
-def as_user(chromium, platform_url):
-    """``as_user(name)``: a new desktop page logged in as demo user ``name``."""
-    pages = []
-
-    def open_as(user: str):
-        page = new_page(chromium)
-        pages.append(page)
-        login(page, platform_url, user)
-        return page
-
-    yield open_as
-    for page in pages:
-        page.context.close()
 
 
 def state_of(page) -> str:

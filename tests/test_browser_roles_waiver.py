@@ -5,8 +5,9 @@
    new role at its next request; a role that does not fit the organisation and the last
    administrator's own demotion are refused on the page; the role is given back;
 2. the factor gate on the application's page: a model with an illustrative, unsourced factor
-   is refused the verifier's sign-off with the message naming the factor, the verifier
-   records a waiver with a reason in the form, and then signs off.
+   is refused the verifier's sign-off with the message naming the factor and pointing at the
+   waiver form below it (not at the command line), the verifier records a waiver with a
+   reason in that form, and then signs off.
 
 Both leave the demo's users as they found them (the journeys of test_browser_journeys.py may
 run on the same server afterwards).
@@ -17,10 +18,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
-from browser_support import login, new_page
-
 #: A steel bracket that passes its PCR's check, but whose steel factor is flagged illustrative
 #: and cites a placeholder: the gate's two concerns at once (2.35 kg CO2e, by hand in the file).
 MODEL = Path(__file__).parent / "data" / "bracket_placeholder.yaml"
@@ -30,22 +27,6 @@ FACTOR_EN = (
     "sends its PCF')"
 )
 FACTOR_ZH = "steel-sheet@1（示意值、无来源）"
-
-
-@pytest.fixture
-def as_user(chromium, platform_url):
-    """``as_user(name)``: a new desktop page logged in as demo user ``name``."""
-    pages = []
-
-    def open_as(user: str):
-        page = new_page(chromium)
-        pages.append(page)
-        login(page, platform_url, user)
-        return page
-
-    yield open_as
-    for page in pages:
-        page.context.close()
 
 
 def _switch(page, language: str) -> None:
@@ -148,13 +129,30 @@ def test_verifier_waives_a_placeholder_factor_then_signs_off(as_user, platform_u
         f"拒绝：申请 {app_id} 的碳足迹依赖 1 个草稿、示意或无来源的排放因子：" + FACTOR_ZH
         in refusal
     )
+    # the refusal points at the form right below it, in the page's language, not at the
+    # command line (or the API)
+    assert verifier.inner_text("#step-error-hint") == (
+        "请在本页下方的“记录因子豁免”表单中为每个因子填写豁免理由（将载入证书）；"
+        "或由申请人通过“上传新模型版本”替换为有来源、已发布的因子。"
+    )
+    assert "tanzuji certify" not in refusal and "/api/v1" not in refusal
+    assert verifier.inner_text("#do-waive-1") == "记录因子豁免"  # the form it names
     assert verifier.inner_text("#app-state") == "数据核查"  # nothing moved
     journey.shot(verifier, "sign-off-refused-zh")
 
     _switch(verifier, "en")
     verifier.click("#do-sign-off")
     verifier.wait_for_selector("#step-error")
-    assert FACTOR_EN in verifier.inner_text("#step-error")
+    refusal = verifier.inner_text("#step-error")
+    assert FACTOR_EN in refusal
+    assert verifier.inner_text("#step-error-hint") == (
+        "Use the form “Record the factor waiver” below on this page: one reason for each "
+        "factor (printed in the certificate); or the applicant replaces the factor with a "
+        "sourced, published one (“Upload a new model version” on their page of this "
+        "application)."
+    )
+    assert "tanzuji certify" not in refusal and "/api/v1" not in refusal
+    assert verifier.inner_text("#do-waive-1") == "Record the factor waiver"
     assert verifier.inner_text("label[for=waive-1]") == (
         "Draft, illustrative or unsourced factor; reason for the waiver (printed in the "
         f"certificate): {FACTOR_EN}"

@@ -164,6 +164,12 @@ def test_waivers_from_the_command_line_and_certify_show(tmp_path):
     refused = run("certify", "review", app_id, "sign-off", "--as", "verifier", ok=False)
     assert isinstance(refused.exception, GateNotMet)
     assert "sign-off refused" in str(refused.exception)
+    # the command line names its own commands (the page its form, the API its route)
+    assert (
+        f"Next: for each of fert, glue, ink, tanzuji certify review {app_id} waive --factor "
+        f"FACTOR --text REASON --as VERIFIER; or tanzuji certify revise {app_id} MODEL_FILE"
+    ) in str(refused.exception)
+    assert "/api/v1" not in str(refused.exception)
     for factor in ("fert", "glue", "ink"):
         run("certify", "review", app_id, "waive", "--factor", factor, "--text",
             f"{factor}: below 1 % of the result", "--as", "verifier")  # fmt: skip

@@ -16,7 +16,7 @@ from service_helpers import as_user, service_context
 from tanzuji.certify import workflow as wf
 from tanzuji.certify.provenance import factor_concerns, is_unsourced
 from tanzuji.certify.records import State
-from tanzuji.errors import GateNotMet, InvalidTransition, VerificationFailed
+from tanzuji.errors import FactorsNotWaived, GateNotMet, InvalidTransition, VerificationFailed
 from tanzuji.services import certification, report
 from tanzuji.services.calculation import ModelInput
 
@@ -106,12 +106,19 @@ def test_three_placeholder_factors_block_sign_off_and_approval_until_waived(ctx)
         ("ink", ["unsourced"]),
     ]
     _to_sign_off(ctx, app_id)
-    with pytest.raises(GateNotMet) as refused:
+    with pytest.raises(FactorsNotWaived) as refused:
         _review(ctx, app_id, "sign-off")
     message = refused.value.message
     for factor in ("fert@1 (illustrative", "glue@1 (unsourced", "ink@1 (unsourced; source 'TODO'"):
         assert factor in message
-    assert "waive --factor fert" in message
+    # the service names no front end's command: each one adds its own (CLI, API, page form)
+    assert "records a waiver with a reason for each" in message and "tanzuji" not in message
+    assert refused.value.details == {
+        "application_id": app_id,
+        "step": "sign-off",
+        "factor_ids": ["fert", "glue", "ink"],
+    }
+    assert refused.value.code == "gate_not_met"
     assert "草稿、示意或无来源" in message and "fert@1（示意值）" in message
     assert certification.load(ctx, app_id).state is State.data_verification  # nothing moved
 

@@ -1,7 +1,8 @@
 """The role pages' API and forms in process, on SQLite and PostgreSQL: a product from a bill
 of materials to an issued certificate through /api/v1 alone (whole payloads where they are
-fixed), the same steps as page forms, refusals shown on the page, accreditation, recheck as a
-body's job, and the message catalogue of every value the pages show.
+fixed), the same steps as page forms, refusals shown on the page (the factor gate's pointing
+at the page's waiver form), accreditation and recheck as a body's job. The message catalogue
+is checked in test_web_i18n.py.
 
 Factor values: MEE & NBS 2023 Southern grid average 0.4042 kg CO2/kWh and DESNZ 2023 PET
 primary production 4018.4834 kg CO2e/t, both from the starter data (as in test_model_bom.py).
@@ -9,14 +10,14 @@ primary production 4018.4834 kg CO2e/t, both from the starter data (as in test_m
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
 
-from tanzuji.certify.records import LabelType, State
-from tanzuji.footprint import Iso14067Lines
+from tanzuji.certify.records import State
 from tanzuji.services import certification
-from tanzuji.web import i18n
 from web_helpers import apply, form_csrf, login, run_jobs, web_client, web_context
 
 CSG_2023 = "cn-mee.electricity.2023.cn-csg.avg"
@@ -179,6 +180,36 @@ def test_verifier_waives_an_illustrative_factor_on_the_page_before_signing_off(c
     assert 'id="do-waive-1"' in page.text and 'name="factor_id" value="grid"' in page.text
     refused = client.post(f"/applications/{app_id}/do/sign-off", data={"csrf_token": token})
     assert refused.status_code == 422 and "grid@1" in refused.text  # GateNotMet names it
+    # the refusal points at the waiver form below it, in the page's language, not at the CLI
+    assert _step_error_hint(refused.text) == (
+        "请在本页下方的“记录因子豁免”表单中为每个因子填写豁免理由（将载入证书）；"
+        "或由申请人通过“上传新模型版本”替换为有来源、已发布的因子。"
+    )
+    assert "tanzuji certify" not in refused.text and "/api/v1" not in _step_error(refused.text)
+    client.get(f"/applications/{app_id}?lang=en")  # the cookie keeps English
+    refused = client.post(f"/applications/{app_id}/do/sign-off", data={"csrf_token": token})
+    assert _step_error_hint(refused.text) == (
+        "Use the form “Record the factor waiver” below on this page: one reason for each "
+        "factor (printed in the certificate); or the applicant replaces the factor with a "
+        "sourced, published one (“Upload a new model version” on their page of this "
+        "application)."
+    )
+    assert "tanzuji certify" not in refused.text
+    # the API names its own call; the error keeps the one shape, its details the factors
+    answer = client.post(f"/api/v1/applications/{app_id}/review", json={"action": "sign-off"})
+    error = answer.json()["error"]
+    assert (answer.status_code, error["code"], error["details"]) == (
+        422,
+        "gate_not_met",
+        {"application_id": app_id, "step": "sign-off", "factor_ids": ["grid"]},
+    )
+    assert set(error) == {"code", "status", "title", "message", "location", "details"}
+    assert error["message"].startswith(_step_error(refused.text))  # the service's words first
+    assert (
+        f"the verifier calls POST /api/v1/applications/{app_id}/review with "
+        '{"action": "waive", "factor_id": FACTOR, "text": REASON}' in error["message"]
+    )
+    assert "tanzuji certify" not in error["message"]
     waived = client.post(
         f"/applications/{app_id}/do/waive",
         data={"csrf_token": token, "factor_id": "grid", "text": "test factor, not a product"},
@@ -186,6 +217,19 @@ def test_verifier_waives_an_illustrative_factor_on_the_page_before_signing_off(c
     assert waived.status_code == 200 and 'id="do-waive-1"' not in waived.text
     client.post(f"/applications/{app_id}/do/sign-off", data={"csrf_token": token})
     assert certification.load(ctx, app_id).state is State.decision
+
+
+def _step_error(html: str) -> str:
+    """The refusal's message shown on the application's page (without the hint)."""
+    found = re.search(r'id="step-error">(.*?)\n', html)
+    assert found, "no refusal on the page"
+    return unescape(found.group(1))
+
+
+def _step_error_hint(html: str) -> str:
+    found = re.search(r'<p id="step-error-hint">(.*?)</p>', html)
+    assert found, "no hint under the refusal"
+    return unescape(found.group(1))
 
 
 def test_other_tenants_see_nothing_of_an_application(ctx) -> None:
@@ -288,26 +332,6 @@ def test_a_verifier_rechecks_its_bodys_certificates_as_a_job(ctx) -> None:
     assert row["recomputed_kg_co2e"] == pytest.approx(3 * 0.5 + 0.2 * 4.0184834060710423)
     page = client.get("/review")
     assert page.status_code == 200 and queued["id"] in page.text
-
-
-#: The page's steps besides the verifier's review actions (applications.py ``_take``).
-STEPS = ["apply", "submit", "evidence", "revise", "answer", "decide", "issue", "certificate-event"]
-
-
-def test_every_value_shown_has_its_words_in_both_languages() -> None:
-    families = {
-        "state.": [s.value for s in State],
-        "label.": [t.value for t in LabelType],
-        "iso.": list(Iso14067Lines.model_fields),
-        "app.step.": [a.value for a in certification.ReviewAction] + STEPS,
-        "app.event.": ["suspended", "reinstated", "revoked"],
-    }
-    missing = [
-        p + v for p, values in families.items() for v in values if p + v not in i18n.MESSAGES
-    ]
-    assert missing == []
-    for key, entry in i18n.MESSAGES.items():
-        assert set(entry) == {"zh", "en"} and all(entry.values()), key
 
 
 def test_steward_reviews_releases_and_compares(ctx) -> None:

@@ -192,6 +192,22 @@ class GateNotMet(CertificationError):
     code = "gate_not_met"
 
 
+class FactorsNotWaived(GateNotMet):
+    """Sign-off or approval while factors of the footprint are draft, illustrative or
+    unsourced and have no verifier's waiver (:mod:`tanzuji.certify.provenance`).
+
+    ``details``: ``application_id``, ``step`` (``sign-off`` or ``approval``) and
+    ``factor_ids`` (those without a waiver, sorted). The message names the factors and what
+    resolves the refusal (a waiver with a reason, or a sourced replacement) but no command:
+    each front end says how to do it there (:meth:`with_hint`): the CLI its command, the API
+    its route, the application's page its form. The code stays ``gate_not_met``.
+    """
+
+    def with_hint(self, hint: str) -> FactorsNotWaived:
+        """The same refusal, its message followed by a front end's ``hint``."""
+        return FactorsNotWaived(f"{self.message} {hint}", location=self.location, **self.details)
+
+
 class LabelRefused(GateNotMet):
     """The requested label (reduction, neutrality) cannot be granted under its rules."""
 

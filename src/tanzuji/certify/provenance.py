@@ -130,19 +130,22 @@ def unwaived(
 
 
 def refusal_text(step: str, application_id: str, open_concerns: Sequence[FactorConcern]) -> str:
-    """The bilingual refusal naming each factor still without a waiver."""
+    """The bilingual refusal naming each factor still without a waiver.
+
+    It says what resolves the refusal but names no command or form: the front end that shows
+    it adds how to do that there (:meth:`tanzuji.errors.FactorsNotWaived.with_hint`).
+    """
     names_en = "; ".join(c.describe_en() for c in open_concerns)
     names_zh = "；".join(c.describe_zh() for c in open_concerns)
-    first = open_concerns[0].factor_id
     return (
         f"{step} refused: the footprint of application {application_id} rests on "
         f"{len(open_concerns)} factor(s) that are draft, illustrative or unsourced: {names_en}. "
         "A certified result may use such a factor only when the verifier records a waiver with "
-        f"a reason (tanzuji certify review {application_id} waive --factor {first} --text "
-        "REASON), which the certificate then states; otherwise the applicant replaces the "
-        f"factor with a sourced, published one (certify revise) / 拒绝：申请 {application_id} "
-        f"的碳足迹依赖 {len(open_concerns)} 个草稿、示意或无来源的排放因子：{names_zh}。"
-        "须由核查员逐一记录豁免及理由（证书中将载明），或由申请人替换为有来源、已发布的因子"
+        "a reason for each, which the certificate then states; otherwise the applicant replaces "
+        f"the factor with a sourced, published one in a new model version / 拒绝：申请 "
+        f"{application_id} 的碳足迹依赖 {len(open_concerns)} 个草稿、示意或无来源的排放因子："
+        f"{names_zh}。须由核查员逐一记录豁免及理由（证书中将载明），或由申请人在新模型版本中"
+        "替换为有来源、已发布的因子。"
     )
 
 

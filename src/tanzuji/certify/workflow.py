@@ -51,7 +51,7 @@ from tanzuji.certify.removals import label_stages, label_values
 from tanzuji.certify.schemes import get_scheme
 from tanzuji.certify.statement import unit_fields
 from tanzuji.engine.solver import SolverOptions
-from tanzuji.errors import GateNotMet, InvalidTransition, PermissionDenied
+from tanzuji.errors import FactorsNotWaived, GateNotMet, InvalidTransition, PermissionDenied
 from tanzuji.factors.base import FactorSource
 from tanzuji.factors.matchers import FactorMatcher
 from tanzuji.footprint import calculate
@@ -509,7 +509,12 @@ def open_factor_concerns(application: Application) -> list[FactorConcern]:
 def _require_factors_waived(application: Application, step: str) -> None:
     concerns = open_factor_concerns(application)
     if concerns:
-        raise GateNotMet(refusal_text(step, application.id, concerns))
+        raise FactorsNotWaived(
+            refusal_text(step, application.id, concerns),
+            application_id=application.id,
+            step=step,
+            factor_ids=[c.factor_id for c in concerns],
+        )
 
 
 def waive_factor(

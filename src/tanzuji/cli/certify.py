@@ -9,6 +9,8 @@ person in one role for one organisation. The command line trusts the local opera
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ from tanzuji.certify.provenance import FactorConcern
 from tanzuji.certify.records import Application, LabelType, NeutralityClaim
 from tanzuji.cli.app import app, console, context, echo_or_write
 from tanzuji.cli.inputs import model_input, read_bytes, read_json
-from tanzuji.errors import CertificationError
+from tanzuji.errors import CertificationError, FactorsNotWaived
 from tanzuji.limits import InputLimits
 from tanzuji.model.files import parse_document, validate_document
 from tanzuji.services import certification as service
@@ -165,6 +167,28 @@ def revise(application_id: str, model: Path, actor_id: str = AS, reason: str = R
 
 
 # -- verifier and decision maker --------------------------------------------------------------
+def waiver_hint(refusal: FactorsNotWaived) -> str:
+    """How to resolve the factor gate's refusal on the command line (its commands)."""
+    app_id = refusal.details["application_id"]
+    factors = ", ".join(refusal.details["factor_ids"])
+    return (
+        f"Next: for each of {factors}, tanzuji certify review {app_id} waive --factor FACTOR "
+        f"--text REASON --as VERIFIER; or tanzuji certify revise {app_id} MODEL_FILE --reason "
+        f"REASON --as APPLICANT / 下一步：核查员对每个因子（{factors}）执行 tanzuji certify "
+        f"review {app_id} waive --factor 因子 --text 理由 --as 核查员；或申请人执行 tanzuji "
+        f"certify revise {app_id} 模型文件 --reason 理由 --as 申请人"
+    )
+
+
+@contextmanager
+def _cli_hints() -> Iterator[None]:
+    """The factor gate's refusal with the commands that resolve it."""
+    try:
+        yield
+    except FactorsNotWaived as refusal:
+        raise refusal.with_hint(waiver_hint(refusal)) from None
+
+
 def read_pcr_findings(path: Path, limits: InputLimits) -> list[service.PcrFinding]:
     """Findings from a JSON list of ``{severity, message}`` (a checker's result)."""
     items = read_json(path, "PCR findings file", CertificationError, limits)
@@ -210,7 +234,8 @@ def review(
         factor_id=factor_id,
         findings=findings,
     )
-    result = service.review(ctx, request)
+    with _cli_hints():
+        result = service.review(ctx, request)
     if action is ReviewAction.pcr_check:
         print_pcr_findings(result)
     _said(result.application)
@@ -238,7 +263,9 @@ def decide(
 ) -> None:
     """Decision maker approves or rejects (决定)."""
     request = service.DecideRequest(application_id=application_id, approve=approve, reason=reason)
-    _said(service.decide(context(actor=actor_id), request))
+    with _cli_hints():
+        decided = service.decide(context(actor=actor_id), request)
+    _said(decided)
 
 
 # -- certificates -----------------------------------------------------------------------------

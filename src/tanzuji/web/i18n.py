@@ -1,10 +1,16 @@
 """The web platform's languages and its one message catalogue (简体中文 default, English).
 
 Every text a page or an API error shows is a key of :data:`MESSAGES` with its Chinese and
-English wording; templates call ``t("key")`` and the error handler uses the ``error.*`` keys.
-The language of a request is, in order: ``?lang=zh|en`` (which also sets the ``lang`` cookie),
-the ``lang`` cookie, then Chinese. A test checks that every key has both languages and that
-every ``t("...")`` in the templates names a key.
+English wording — the public pages, the role pages (enterprise, verifier, operator, data
+steward) and the error titles alike: there is no other catalogue. Templates call ``t("key")``
+(``tr("key", default)`` where a data value may have no entry) and the error handler uses the
+``error.*`` keys. The language of a request is, in order: ``?lang=zh|en`` (which also sets the
+``lang`` cookie), the ``lang`` cookie, then Chinese.
+
+``tests/test_web_i18n.py`` checks that every entry has non-empty Chinese and English and that
+every key a template names exists; keys a template makes from a value (``state.<State>``,
+``label.<LabelType>``, ``app.step.<step>``, ``app.event.<event>``, ``iso.<Iso14067Lines
+field>``) are checked there against those enumerations.
 """
 
 from __future__ import annotations
@@ -12,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from starlette.requests import Request
-
-from tanzuji.web.role_messages import ROLE_MESSAGES
 
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
@@ -208,9 +212,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.superseded": {"zh": "已被取代", "en": "superseded"},
     "status.invalid": {"zh": "核验未通过", "en": "not verified"},
     "status.any": {"zh": "全部状态", "en": "any status"},
-    "label.disclosure": {"zh": "碳足迹披露", "en": "footprint disclosure"},
-    "label.reduction": {"zh": "碳减排", "en": "reduction"},
-    "label.neutrality": {"zh": "碳中和", "en": "carbon neutrality"},
     "stage.raw_materials": {"zh": "原材料获取", "en": "raw materials"},
     "stage.production": {"zh": "生产", "en": "production"},
     "stage.distribution": {"zh": "分销运输", "en": "distribution"},
@@ -234,10 +235,236 @@ MESSAGES: dict[str, dict[str, str]] = {
     "app.title": {"zh": "申请", "en": "Application"},
     "app.models": {"zh": "模型版本", "en": "Model versions"},
     "app.version": {"zh": "版本", "en": "Version"},
-    "app.evidence": {"zh": "证据文件", "en": "Evidence files"},
     "common.yes": {"zh": "是", "en": "yes"},
     "common.no": {"zh": "否", "en": "no"},
     "common.none": {"zh": "无", "en": "none"},
+    # navigation
+    "nav.enterprise": {"zh": "我的产品", "en": "My products"},
+    "nav.new_model": {"zh": "新建模型", "en": "New model"},
+    "nav.review": {"zh": "核查任务", "en": "Review queue"},
+    "nav.operator": {"zh": "决定与发证", "en": "Decisions and issuance"},
+    "nav.steward": {"zh": "排放因子", "en": "Emission factors"},
+    # application states
+    "state.draft": {"zh": "草稿", "en": "draft"},
+    "state.submitted": {"zh": "已提交", "en": "submitted"},
+    "state.document_review": {"zh": "文件审核", "en": "document review"},
+    "state.data_verification": {"zh": "数据核查", "en": "data verification"},
+    "state.decision": {"zh": "待决定", "en": "awaiting decision"},
+    "state.approved": {"zh": "已批准", "en": "approved"},
+    "state.rejected": {"zh": "已拒绝", "en": "rejected"},
+    "state.issued": {"zh": "已发证", "en": "issued"},
+    "state.under_surveillance": {"zh": "监督中", "en": "under surveillance"},
+    "state.renewed": {"zh": "已换证", "en": "renewed"},
+    "state.suspended": {"zh": "已暂停", "en": "suspended"},
+    "state.revoked": {"zh": "已撤销", "en": "revoked"},
+    "state.expired": {"zh": "已过期", "en": "expired"},
+    "state.superseded": {"zh": "已被取代", "en": "superseded"},
+    # label types
+    "label.disclosure": {"zh": "碳披露", "en": "disclosure"},
+    "label.reduction": {"zh": "碳减排", "en": "reduction"},
+    "label.neutrality": {"zh": "碳中和", "en": "neutrality"},
+    # the application's page
+    "app.state": {"zh": "状态", "en": "State"},
+    "app.applicant": {"zh": "申请企业", "en": "Applicant"},
+    "app.product": {"zh": "产品编号", "en": "Product id"},
+    "app.verifier": {"zh": "核查员", "en": "Verifier"},
+    "app.certificate": {"zh": "证书", "en": "Certificate"},
+    "app.steps": {"zh": "可执行的操作", "en": "What you can do now"},
+    "app.done": {"zh": "已完成", "en": "Done"},
+    "app.step.apply": {"zh": "提交申请草稿", "en": "application opened"},
+    "app.step.submit": {"zh": "提交申请", "en": "Submit"},
+    "app.step.evidence": {"zh": "上传证据", "en": "Add evidence"},
+    "app.step.revise": {"zh": "上传新模型版本", "en": "Upload a new model version"},
+    "app.step.answer": {"zh": "答复", "en": "Answer"},
+    "app.step.start": {"zh": "开始审核", "en": "Start the review"},
+    "app.step.pcr-check": {"zh": "运行产品种类规则核查", "en": "Run the PCR check"},
+    "app.step.accept": {"zh": "文件齐全，进入数据核查", "en": "Accept the documents"},
+    "app.step.finding": {"zh": "提出不符合项", "en": "Raise a finding"},
+    "app.step.close": {"zh": "关闭不符合项", "en": "Close finding"},
+    "app.step.sign-off": {"zh": "核查签字确认", "en": "Sign off the verification"},
+    "app.step.waive": {"zh": "记录因子豁免", "en": "Record the factor waiver"},
+    "app.waive_reason": {
+        "zh": "草稿、示意或无来源的因子，豁免理由（将载入证书）",
+        "en": "Draft, illustrative or unsourced factor; reason for the waiver (printed in the "
+        "certificate)",
+    },
+    # under the factor gate's refusal on the verifier's application page ({form}, {revise}:
+    # the names of the waiver and new-version forms, app.step.waive and app.step.revise)
+    "app.waive_hint": {
+        "zh": "请在本页下方的“{form}”表单中为每个因子填写豁免理由（将载入证书）；"
+        "或由申请人通过“{revise}”替换为有来源、已发布的因子。",
+        "en": "Use the form “{form}” below on this page: one reason for each factor (printed "
+        "in the certificate); or the applicant replaces the factor with a sourced, published "
+        "one (“{revise}” on their page of this application).",
+    },
+    "app.step.surveil": {"zh": "开始监督", "en": "Start surveillance"},
+    "app.step.decide": {"zh": "认证决定", "en": "Decision"},
+    "app.step.issue": {"zh": "签发证书", "en": "Issue the certificate"},
+    "app.step.certificate-event": {"zh": "变更证书状态", "en": "Change the certificate's status"},
+    "app.event": {"zh": "证书状态变更", "en": "Status change"},
+    "app.event.suspended": {"zh": "暂停", "en": "Suspend"},
+    "app.event.reinstated": {"zh": "恢复", "en": "Reinstate"},
+    "app.event.revoked": {"zh": "撤销", "en": "Revoke"},
+    "app.approve": {"zh": "批准", "en": "Approve"},
+    "app.reject": {"zh": "拒绝", "en": "Reject"},
+    "app.reason": {"zh": "理由", "en": "Reason"},
+    "app.finding_text": {"zh": "不符合项", "en": "Finding"},
+    "app.answer_to": {"zh": "答复不符合项", "en": "Answer to finding"},
+    "app.answer": {"zh": "企业答复", "en": "Answer"},
+    "app.open": {"zh": "未关闭", "en": "open"},
+    "app.closed": {"zh": "已关闭", "en": "closed"},
+    "app.file.evidence": {
+        "zh": "证据文件（电表读数、发票等）",
+        "en": "Evidence file (meter readings, invoices)",
+    },
+    "app.file.revise": {"zh": "模型文件（YAML 或 JSON）", "en": "Model file (YAML or JSON)"},
+    "app.result": {"zh": "碳足迹结果", "en": "Footprint result"},
+    "app.gases": {"zh": "按温室气体", "en": "By greenhouse gas"},
+    "app.gas": {"zh": "气体", "en": "Gas"},
+    "app.origin": {"zh": "来源", "en": "Origin"},
+    "app.iso_lines": {"zh": "ISO 14067 单独报告项", "en": "ISO 14067 separately reported lines"},
+    "app.processes": {
+        "zh": "过程直接贡献（前 15）",
+        "en": "Direct contributions of processes (top 15)",
+    },
+    "app.process": {"zh": "过程", "en": "Process"},
+    "app.direct": {"zh": "直接", "en": "direct"},
+    "app.primary_share": {"zh": "原始数据占比", "en": "Primary data share"},
+    "app.mc_iterations": {"zh": "蒙特卡洛次数", "en": "Monte Carlo runs"},
+    "app.monte_carlo": {
+        "zh": "计算不确定性区间（后台任务）",
+        "en": "Compute the uncertainty interval (job)",
+    },
+    "app.interval": {"zh": "95% 区间（蒙特卡洛）", "en": "95 % interval (Monte Carlo)"},
+    "app.mean": {"zh": "均值", "en": "mean"},
+    "app.runs": {"zh": "次", "en": "runs"},
+    "app.pcr_findings": {"zh": "产品种类规则核查结果", "en": "PCR check findings"},
+    "app.pcr_not_checked": {"zh": "尚未核查。", "en": "Not checked yet."},
+    "app.pcr_errors": {"zh": "错误 {count} 项", "en": "{count} error(s)"},
+    "app.findings": {"zh": "核查不符合项", "en": "Verifier's findings"},
+    "app.versions": {"zh": "模型版本", "en": "Model versions"},
+    "app.by": {"zh": "操作人", "en": "By"},
+    "app.diff": {"zh": "比较", "en": "Compare"},
+    "app.model_text": {"zh": "模型文件内容", "en": "Model file"},
+    "app.evidence": {"zh": "证据文件", "en": "Evidence"},
+    "app.audit": {"zh": "审计记录", "en": "Audit trail"},
+    "app.when": {"zh": "时间", "en": "When"},
+    "app.action": {"zh": "操作", "en": "Action"},
+    "iso.fossil_ghg_emissions": {"zh": "化石温室气体排放", "en": "Fossil GHG emissions"},
+    "iso.biogenic_ghg_emissions": {"zh": "生物源温室气体排放", "en": "Biogenic GHG emissions"},
+    "iso.biogenic_ghg_removals": {"zh": "生物源温室气体清除", "en": "Biogenic GHG removals"},
+    "iso.land_use_change_ghg_emissions": {
+        "zh": "土地利用变化排放",
+        "en": "Direct land use change GHG emissions",
+    },
+    "iso.land_management_ghg_emissions": {"zh": "土地管理排放", "en": "Land management emissions"},
+    "iso.land_management_ghg_removals": {"zh": "土地管理清除", "en": "Land management removals"},
+    "iso.aircraft_ghg_emissions": {"zh": "航空运输排放", "en": "Aircraft GHG emissions"},
+    # version diff
+    "diff.title": {"zh": "模型版本比较", "en": "Model versions compared"},
+    "diff.text": {"zh": "模型文件变化", "en": "Changes in the model file"},
+    "diff.result": {"zh": "结果变化", "en": "Changes in the result"},
+    "diff.explanation": {"zh": "差异说明", "en": "What moved the difference"},
+    "diff.back": {"zh": "返回申请", "en": "Back to the application"},
+    # enterprise
+    "ent.title": {"zh": "我的产品与申请", "en": "My products and applications"},
+    "ent.none": {
+        "zh": "还没有申请。新建一个模型并提交认证申请。",
+        "en": "No application yet. Build a model and apply.",
+    },
+    "ent.application": {"zh": "申请", "en": "Application"},
+    "ent.total": {"zh": "碳足迹", "en": "Footprint"},
+    # bill of materials
+    "bom.title": {"zh": "新建产品模型", "en": "New product model"},
+    "bom.intro": {
+        "zh": "按物料清单逐行填写每个声明单位的投入，获取排放因子建议（含置信度），"
+        "接受或更换后计算并提交申请；也可上传 .xlsx 物料清单或 YAML/JSON 模型文件。",
+        "en": "List the inputs per declared unit as a bill of materials, get emission factor "
+        "suggestions with their confidence, accept or override them, calculate and apply; or "
+        "upload an .xlsx bill of materials or a YAML/JSON model file.",
+    },
+    "bom.product": {"zh": "产品", "en": "Product"},
+    "bom.product_id": {"zh": "产品编号", "en": "Product id"},
+    "bom.name_zh": {"zh": "中文名称", "en": "Name (Chinese)"},
+    "bom.name_en": {"zh": "英文名称", "en": "Name (English)"},
+    "bom.unit": {"zh": "单位", "en": "Unit"},
+    "bom.boundary": {"zh": "系统边界", "en": "System boundary"},
+    "bom.cradle_to_gate": {"zh": "从摇篮到大门", "en": "cradle to gate"},
+    "bom.cradle_to_grave": {"zh": "从摇篮到坟墓", "en": "cradle to grave"},
+    "bom.geography": {"zh": "地区", "en": "Place"},
+    "bom.year": {"zh": "年份", "en": "Year"},
+    "bom.rows": {"zh": "物料清单（每声明单位）", "en": "Bill of materials (per declared unit)"},
+    "bom.text": {"zh": "物料或活动", "en": "Material or activity"},
+    "bom.amount": {"zh": "数量", "en": "Amount"},
+    "bom.primary": {"zh": "原始数据", "en": "Primary data"},
+    "bom.factor": {"zh": "排放因子", "en": "Emission factor"},
+    "bom.override": {"zh": "或输入因子编号", "en": "or type a factor id"},
+    "bom.no_suggestion": {"zh": "（先获取建议）", "en": "(ask for suggestions)"},
+    "bom.remove": {"zh": "删除", "en": "Remove"},
+    "bom.add_row": {"zh": "添加一行", "en": "Add a row"},
+    "bom.suggest": {"zh": "获取因子建议", "en": "Suggest factors"},
+    "bom.calculate": {"zh": "计算碳足迹", "en": "Calculate"},
+    "bom.xlsx": {"zh": "导入 .xlsx 物料清单", "en": "Read an .xlsx bill of materials"},
+    "bom.preview": {"zh": "计算结果", "en": "Result"},
+    "bom.apply": {"zh": "提交认证申请（草稿）", "en": "Apply (draft application)"},
+    "bom.upload": {"zh": "上传模型文件", "en": "Upload a model file"},
+    "bom.model_file": {"zh": "模型文件（YAML 或 JSON）", "en": "Model file (YAML or JSON)"},
+    "bom.confidence": {"zh": "置信度", "en": "confidence"},
+    "bom.accepted": {"zh": "已接受建议", "en": "suggestion accepted"},
+    "bom.overridden": {"zh": "已更换建议（将记录）", "en": "suggestion overridden (recorded)"},
+    "bom.manual": {"zh": "手动指定因子", "en": "factor chosen by hand"},
+    # verifier
+    "review.title": {"zh": "核查任务", "en": "Review queue"},
+    "review.waiting": {"zh": "等待认证机构受理的申请", "en": "Submitted, waiting for a body"},
+    "review.mine": {"zh": "我正在核查的申请", "en": "My applications in review"},
+    "review.done": {"zh": "我核查过的申请", "en": "Applications I reviewed"},
+    "recheck.title": {"zh": "因子新版本复核清单", "en": "Recheck after a new factor release"},
+    "recheck.intro": {
+        "zh": "用选定的排放因子版本重新计算已认证产品，列出受影响的证书。",
+        "en": "Recompute the certified products with a factor release and list the "
+        "certificates it changes.",
+    },
+    "recheck.run": {"zh": "运行复核（后台任务）", "en": "Run the recheck (job)"},
+    "recheck.certified": {"zh": "认证值", "en": "Certified"},
+    "recheck.recomputed": {"zh": "重算值", "en": "Recomputed"},
+    "recheck.changed": {"zh": "变化的因子", "en": "Factors that changed"},
+    # operator
+    "operator.title": {"zh": "决定、发证与证书管理", "en": "Decisions, issuance and certificates"},
+    "operator.decisions": {"zh": "待决定的申请", "en": "Awaiting a decision"},
+    "operator.approved": {"zh": "已批准、待发证", "en": "Approved, to be issued"},
+    "operator.certificates": {"zh": "有效与暂停的证书", "en": "Certificates in force or suspended"},
+    "operator.bodies": {"zh": "认证机构认可", "en": "Accreditation of certification bodies"},
+    "operator.accredited": {"zh": "已认可", "en": "Accredited"},
+    "operator.grant": {"zh": "授予认可", "en": "Grant"},
+    "operator.withdraw": {"zh": "撤销认可", "en": "Withdraw"},
+    "operator.releases": {"zh": "排放因子版本", "en": "Factor releases"},
+    "operator.factor_count": {"zh": "因子数", "en": "Factors"},
+    # data steward
+    "steward.title": {"zh": "排放因子管理", "en": "Emission factors"},
+    "steward.search": {"zh": "因子浏览与搜索", "en": "Browse and search factors"},
+    "steward.query": {"zh": "关键词（中文或英文）", "en": "Words (Chinese or English)"},
+    "steward.factor": {"zh": "因子", "en": "Factor"},
+    "steward.source": {"zh": "来源", "en": "Source"},
+    "steward.import": {"zh": "导入因子", "en": "Import factors"},
+    "steward.file": {"zh": "因子表（.csv 或 .xlsx）", "en": "Factor table (.csv or .xlsx)"},
+    "steward.dry_run": {"zh": "试运行（不写入）", "en": "Dry run (nothing written)"},
+    "steward.import_job": {"zh": "导入（后台任务）", "en": "Import (job)"},
+    "steward.preview_counts": {
+        "zh": "共 {rows} 行，可导入 {records} 条记录。",
+        "en": "{rows} rows; {records} records would be imported.",
+    },
+    "steward.problems": {"zh": "发现的问题：", "en": "Problems found:"},
+    "steward.queue": {"zh": "待审核因子", "en": "Review queue"},
+    "steward.set_status": {"zh": "设置状态", "en": "Set status"},
+    "steward.new_release": {"zh": "新版本名称", "en": "New release"},
+    "steward.note": {"zh": "说明", "en": "Note"},
+    "steward.create_release": {"zh": "创建版本", "en": "Create the release"},
+    "steward.diff_from": {"zh": "从", "en": "From"},
+    "steward.diff_to": {"zh": "到", "en": "to"},
+    "steward.diff_counts": {
+        "zh": "新增 {added}，移除 {removed}，版本变化 {changed}，未变 {unchanged}",
+        "en": "{added} added, {removed} removed, {changed} re-versioned, {unchanged} unchanged",
+    },
     # errors (JSON error titles and the error page)
     "error.title": {"zh": "出错了", "en": "Something went wrong"},
     "error.back": {"zh": "返回首页", "en": "Back to the home page"},
@@ -256,7 +483,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.participant_error": {"zh": "机构或用户信息有误", "en": "Organisation or user refused"},
     "error.last_administrator": {"zh": "须保留一位管理员", "en": "The last administrator stays"},
 }
-MESSAGES.update(ROLE_MESSAGES)
 
 
 def language_of(request: Request) -> str:

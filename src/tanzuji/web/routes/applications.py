@@ -16,6 +16,8 @@ again with the refusal (a gate not met, a wrong state) as an alert.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -26,7 +28,7 @@ from starlette.datastructures import UploadFile as FormFile
 
 from tanzuji.certify.records import Application, Role, State
 from tanzuji.context import Context
-from tanzuji.errors import NotFound, TanzujiError
+from tanzuji.errors import FactorsNotWaived, NotFound, TanzujiError
 from tanzuji.footprint import Footprint
 from tanzuji.model.bom import STAGE_NAMES
 from tanzuji.report import charts, vega
@@ -193,6 +195,29 @@ def answer(
     return certification.answer(context, application_id, finding_id, body.text)
 
 
+def waiver_hint(refusal: FactorsNotWaived) -> str:
+    """How to resolve the factor gate's refusal through the API (its routes)."""
+    app_id = refusal.details["application_id"]
+    factors = ", ".join(refusal.details["factor_ids"])
+    return (
+        f"Next: for each of {factors}, the verifier calls POST /api/v1/applications/{app_id}/"
+        'review with {"action": "waive", "factor_id": FACTOR, "text": REASON}; or the '
+        f"applicant posts a new model version to POST /api/v1/applications/{app_id}/revisions "
+        f"/ 下一步：核查员对每个因子（{factors}）调用 POST /api/v1/applications/{app_id}/review，"
+        '请求体 {"action": "waive", "factor_id": 因子, "text": 理由}；或申请人调用 POST '
+        f"/api/v1/applications/{app_id}/revisions 提交新模型版本"
+    )
+
+
+@contextmanager
+def _api_hints() -> Iterator[None]:
+    """The factor gate's refusal with the API calls that resolve it."""
+    try:
+        yield
+    except FactorsNotWaived as refusal:
+        raise refusal.with_hint(waiver_hint(refusal)) from None
+
+
 @router.post(
     "/api/v1/applications/{application_id}/review", response_model=certification.ReviewResult
 )
@@ -203,10 +228,11 @@ def review(
     waive (a draft, illustrative or unsourced factor, with ``factor_id`` and the reason in
     ``text``), sign-off, surveil."""
     access.application(context, application_id)
-    return certification.review(
-        context,
-        certification.ReviewRequest(application_id=application_id, **body.model_dump()),
-    )
+    with _api_hints():
+        return certification.review(
+            context,
+            certification.ReviewRequest(application_id=application_id, **body.model_dump()),
+        )
 
 
 @router.post("/api/v1/applications/{application_id}/decision", response_model=Application)
@@ -215,9 +241,11 @@ def decide(
 ) -> Application:
     """The decision maker of the body approves or rejects (label rules checked)."""
     access.application(context, application_id)
-    return certification.decide(
-        context, certification.DecideRequest(application_id=application_id, **body.model_dump())
-    )
+    with _api_hints():
+        return certification.decide(
+            context,
+            certification.DecideRequest(application_id=application_id, **body.model_dump()),
+        )
 
 
 @router.post(
@@ -367,7 +395,7 @@ def _page(
     context: Context,
     application_id: str,
     *,
-    error: str | None = None,
+    error: TanzujiError | None = None,
     status: int = 200,
 ) -> HTMLResponse:
     from tanzuji.web import i18n
@@ -375,6 +403,7 @@ def _page(
     application = access.application(context, application_id)
     footprint = _footprint(application)
     lang = i18n.language_of(request)
+    steps = _steps(application, context)
     return render(
         request,
         "application.html",
@@ -385,15 +414,25 @@ def _page(
             "stage_names": STAGE_NAMES,
             "chart_html": _chart_html(footprint, lang),
             "vendor_scripts": vega.vendor_scripts("/vendor"),
-            "steps": _steps(application, context),
+            "steps": steps,
             "factor_concerns": certification.open_factor_concerns(application),
             "uncertainty": _latest_interval(context, application_id),
-            "error": error,
+            "error": error.message if error else None,
+            "error_hint": _page_hint(error, steps),
             "done": request.query_params.get("done"),
         },
         status=status,
         page_path=f"/applications/{application.id}",
     )
+
+
+def _page_hint(error: TanzujiError | None, steps: list[str]) -> str | None:
+    """The catalogue key of the page's own way out of ``error``: the factor gate's refusal
+    points at the waiver form below it when the page offers that form (the verifier's page in
+    data verification; elsewhere the refusal's own words say who has to act)."""
+    if isinstance(error, FactorsNotWaived) and "waive" in steps:
+        return "app.waive_hint"
+    return None
 
 
 @router.get("/applications/{application_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -420,7 +459,7 @@ async def application_step(
     try:
         await run_in_threadpool(_take, step, application_id, context, form, text)
     except TanzujiError as exc:
-        return _page(request, context, application_id, error=exc.message, status=exc.http_status)
+        return _page(request, context, application_id, error=exc, status=exc.http_status)
     response = RedirectResponse(f"/applications/{application_id}?done={step}", status_code=303)
     remember(request, response)
     return response
