@@ -113,8 +113,8 @@ def set_password(context: Context, request: PasswordRequest) -> None:
             AuditAction.user_password_set,
             SubjectKind.user,
             row.id,
-            before={"password": had},
-            after={"password": True},
+            before={"has_password": had},
+            after={"has_password": True},
         )
 
     run_unit_of_work(context, work)
