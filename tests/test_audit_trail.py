@@ -289,9 +289,9 @@ def test_the_demo_cast_is_in_the_trail_as_made_by_the_local_operator(ctx) -> Non
 
 def test_a_participants_import_names_its_file_as_the_reason(ctx) -> None:
     content = (
-        "organisations:\n  - {id: north, name: North Co, kind: enterprise}\n"
-        "actors:\n  - {id: wang, name: Wang, role: applicant, organisation: north}\n"
-    ).encode()
+        b"organisations:\n  - {id: north, name: North Co, kind: enterprise}\n"
+        b"actors:\n  - {id: wang, name: Wang, role: applicant, organisation: north}\n"
+    )
     organisations.import_participants(ctx, content, "participants.yaml")
     assert [(e["action"], e["subject_id"], e["reason"]) for e in _since_t1(ctx)] == [
         ("user.create", "wang", "imported from participants.yaml"),

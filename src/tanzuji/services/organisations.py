@@ -10,6 +10,9 @@ Adding organisations and users, and moving a user to another role or organisatio
 all: the local operator of the command line, who owns the data directory. A web edge always
 names the user.
 
+Every change is written to the audit trail (:mod:`tanzuji.services.audit`) in its own unit of
+work: committed with it, or not at all.
+
 The earlier ``participants.yaml`` file is imported once by :func:`import_participants`.
 """
 
