@@ -512,6 +512,12 @@ def test_filters_and_pages(ctx, clock) -> None:
     # a time without a zone is UTC
     naive = audit.events(ctx, AuditQuery(since=dt.datetime(2026, 12, 2, 11, 8)))
     assert [e.action.value for e in naive.items] == ["token.revoke"]
+    # times with no UTC equivalent are the first and last ones (not an overflow)
+    east, west = dt.timezone(dt.timedelta(hours=5)), dt.timezone(dt.timedelta(hours=-5))
+    edges = AuditQuery(
+        since=dt.datetime(1, 1, 1, tzinfo=east), until=dt.datetime(9999, 12, 31, 23, tzinfo=west)
+    )
+    assert audit.events(ctx, edges).total == 16
     # pages of the whole trail: 9 events of the test and the 7 of the demo cast
     first = audit.events(ctx, AuditQuery(limit=4))
     third = audit.events(ctx, AuditQuery(offset=8, limit=4))

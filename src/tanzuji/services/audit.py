@@ -199,10 +199,17 @@ def _require_reader(context: Context) -> None:
 
 
 def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A time as UTC; a time without a zone is taken as UTC."""
+    """A time as UTC; a time without a zone is taken as UTC. A time that has no UTC
+    equivalent (year 1 east of Greenwich, year 9999 west of it) is the first or last one."""
     if value is None:
         return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        edge = dt.datetime.min if value.year == dt.MINYEAR else dt.datetime.max
+        return edge.replace(tzinfo=dt.UTC)
 
 
 def events(context: Context, query: AuditQuery) -> AuditPage:
