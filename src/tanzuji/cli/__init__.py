@@ -35,6 +35,7 @@ from tanzuji.cli import pact as _pact  # noqa: F401  isort: skip
 from tanzuji.cli import serve as _serve  # noqa: F401  isort: skip
 
 from tanzuji.cli import batch as _batch  # noqa: F401  isort: skip
+from tanzuji.cli import audit as _audit  # noqa: F401  isort: skip
 
 
 def report_error(exc: TanzujiError, as_json: bool) -> None:

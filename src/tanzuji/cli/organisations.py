@@ -110,12 +110,15 @@ def user_set_role(
     organisation: str = typer.Option(
         None, "--org", help="Move to this organisation too (default: keep)."
     ),
+    reason: str = typer.Option(None, "--reason", help="Why (kept in the audit trail)."),
     actor: str = typer.Option(
         None, "--as", help="Administrator acting (default: the local operator)."
     ),
 ) -> None:
     """Give a user another role and/or organisation, from their next request on (更改角色)."""
-    request = service.RoleChangeRequest(user_id=user_id, role=role, organisation=organisation)
+    request = service.RoleChangeRequest(
+        user_id=user_id, role=role, organisation=organisation, reason=reason
+    )
     change = service.change_role(context(actor=actor, need_database=True), request)
     before, after = change.before, change.after
     if not change.changed:

@@ -78,9 +78,12 @@ def _context(snapshot: Settings, *, create: bool = False) -> Context:
 
 
 def keep_audit_log() -> None:
-    """Write the ``tanzuji.audit`` log (administrators' changes to users) to standard error,
-    whatever uvicorn's ``--log-level``: the record must not depend on how verbose the server
-    is. Once per process."""
+    """Write the ``tanzuji.audit`` log to standard error, whatever uvicorn's ``--log-level``.
+
+    The record of administrative changes is the ``audit_events`` table
+    (:mod:`tanzuji.services.audit`); this log carries a copy of each committed event, one line
+    each, for operators who ship logs, and must not depend on how verbose the server is.
+    Once per process."""
     audit = logging.getLogger("tanzuji.audit")
     if not audit.handlers:
         handler = logging.StreamHandler(sys.stderr)

@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 from tanzuji.certify.records import Actor, Role
 from tanzuji.context import Context
 from tanzuji.errors import AuthenticationFailed, NotFound, PermissionDenied, TooManyAttempts
+from tanzuji.services import audit
+from tanzuji.services.audit import AuditAction, SubjectKind
 from tanzuji.services.base import Request, Result, run_unit_of_work
 from tanzuji.store.db import aware
 from tanzuji.store.organisations import OrganisationRepository
@@ -82,6 +84,8 @@ class PasswordRequest(Request):
 def set_password(context: Context, request: PasswordRequest) -> None:
     """Set a user's password (the user, an administrator, or the local operator).
 
+    Written to the audit trail (that it was set, by whom; never the password or its hash).
+
     Raises
     ------
     PermissionDenied
@@ -101,7 +105,17 @@ def set_password(context: Context, request: PasswordRequest) -> None:
         row = session.get(UserRow, request.user_id)
         if row is None:
             raise NotFound(f"no user {request.user_id!r} / 用户不存在")
+        had = bool(row.password_hash)
         row.password_hash = hashed
+        audit.record_in(
+            session,
+            context,
+            AuditAction.user_password_set,
+            SubjectKind.user,
+            row.id,
+            before={"has_password": had},
+            after={"has_password": True},
+        )
 
     run_unit_of_work(context, work)
 
@@ -305,8 +319,17 @@ def _token_view(row: ApiTokenRow) -> TokenView:
     )
 
 
+def _token_state(view: TokenView) -> dict[str, object]:
+    """What the audit trail keeps of a token: whose, what for, what it may, until when."""
+    return view.model_dump(
+        mode="json", include={"user_id", "name", "scopes", "expires_at", "revoked_at"}
+    )
+
+
 def create_token(context: Context, request: TokenRequest) -> NewToken:
     """Make an API token for the acting user (``admin`` scope only for an administrator).
+
+    Written to the audit trail (id, user, name, scopes, expiry; never the secret).
 
     Raises
     ------
@@ -338,7 +361,16 @@ def create_token(context: Context, request: TokenRequest) -> NewToken:
         )
         session.add(row)
         session.flush()
-        return _token_view(row)
+        made = _token_view(row)
+        audit.record_in(
+            session,
+            context,
+            AuditAction.token_create,
+            SubjectKind.api_token,
+            made.id,
+            after=_token_state(made),
+        )
+        return made
 
     view = run_unit_of_work(context, work)
     return NewToken(**view.model_dump(), token=f"{TOKEN_PREFIX}{token_id}_{secret}")
@@ -400,6 +432,8 @@ def tokens(context: Context, user_id: str | None = None) -> list[TokenView]:
 def revoke_token(context: Context, token_id: str) -> TokenView:
     """Revoke an API token (its user's or, for an administrator, anyone's).
 
+    Written to the audit trail (a token already revoked stays as it was: nothing written).
+
     Raises
     ------
     NotFound
@@ -413,17 +447,32 @@ def revoke_token(context: Context, token_id: str) -> TokenView:
         row = session.get(ApiTokenRow, token_id)
         if row is None or (not administers(actor) and row.user_id != actor.id):
             raise NotFound(f"no API token {token_id!r} / 令牌不存在")
-        if row.revoked_at is None:
-            row.revoked_at = now
+        if row.revoked_at is not None:
+            return _token_view(row)
+        before = _token_state(_token_view(row))
+        row.revoked_at = now
         session.flush()
-        return _token_view(row)
+        revoked = _token_view(row)
+        audit.record_in(
+            session,
+            context,
+            AuditAction.token_revoke,
+            SubjectKind.api_token,
+            row.id,
+            before=before,
+            after=_token_state(revoked),
+        )
+        return revoked
 
     return run_unit_of_work(context, work)
 
 
-def set_active(context: Context, user_id: str, active: bool) -> None:
+def set_active(context: Context, user_id: str, active: bool, reason: str | None = None) -> None:
     """Activate or deactivate a user (an administrator, or the local operator); deactivating
     ends the user's sessions, and their tokens stop working while they are inactive.
+
+    A change (not a repeat of the current state) is written to the audit trail with
+    ``reason``.
 
     Raises
     ------
@@ -446,6 +495,17 @@ def set_active(context: Context, user_id: str, active: bool) -> None:
         row = session.get(UserRow, user_id)
         if row is None:
             raise NotFound(f"no user {user_id!r} / 用户不存在")
+        if row.active != active:
+            audit.record_in(
+                session,
+                context,
+                AuditAction.user_reactivate if active else AuditAction.user_deactivate,
+                SubjectKind.user,
+                row.id,
+                before={"active": row.active},
+                after={"active": active},
+                reason=reason,
+            )
         row.active = active
         if not active:
             session.execute(

@@ -10,13 +10,15 @@ Adding organisations and users, and moving a user to another role or organisatio
 all: the local operator of the command line, who owns the data directory. A web edge always
 names the user.
 
+Every change is written to the audit trail (:mod:`tanzuji.services.audit`) in its own unit of
+work: committed with it, or not at all.
+
 The earlier ``participants.yaml`` file is imported once by :func:`import_participants`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from pydantic import Field
@@ -33,13 +35,14 @@ from tanzuji.errors import (
     PermissionDenied,
 )
 from tanzuji.model.files import parse_document, validate_document
+from tanzuji.services import audit
+from tanzuji.services.audit import AuditAction, SubjectKind
 from tanzuji.services.base import Request, Result, run_unit_of_work
 from tanzuji.store.organisations import OrganisationRepository
 from tanzuji.store.platform_tables import UserRow
 
-#: Changes to users (who, when, from what to what). There is no table for them yet: the
-#: administrator's change is written to this log, one line each (see :func:`change_role`).
-audit_log = logging.getLogger("tanzuji.audit")
+#: The log the audit trail copies each committed change to (:mod:`tanzuji.services.audit`).
+audit_log = audit.audit_log
 
 #: The organisation kinds each role works for (:class:`~tanzuji.certify.records.Role`):
 #: applicants for an enterprise, verifiers and decision makers for a certification body
@@ -92,6 +95,7 @@ class RoleChangeRequest(Request):
     organisation: str | None = Field(
         None, min_length=1, max_length=64, description="organisation id; default: unchanged"
     )
+    reason: str | None = Field(None, max_length=1000, description="why (kept in the audit trail)")
 
 
 class Placement(Result):
@@ -161,17 +165,37 @@ def add_organisation(context: Context, request: OrganisationRequest) -> Organisa
     """
     _require_administrator(context, "add an organisation")
     organisation = _organisation(request)
-    return run_unit_of_work(
+
+    def work(session: Session) -> Organisation:
+        added = OrganisationRepository(session).add_organisation(organisation, context.now())
+        _record_organisation(session, context, added)
+        return added
+
+    return run_unit_of_work(context, work)
+
+
+def _record_organisation(
+    session: Session, context: Context, organisation: Organisation, reason: str | None = None
+) -> None:
+    audit.record_in(
+        session,
         context,
-        lambda s: OrganisationRepository(s).add_organisation(organisation, context.now()),
+        AuditAction.organisation_create,
+        SubjectKind.organisation,
+        organisation.id,
+        after=organisation.model_dump(mode="json", exclude={"id"}),
+        reason=reason,
     )
 
 
-def set_accreditation(context: Context, organisation_id: str, accredited: bool) -> Organisation:
+def set_accreditation(
+    context: Context, organisation_id: str, accredited: bool, reason: str | None = None
+) -> Organisation:
     """Grant or withdraw a certification body's accreditation (administrator; one transaction).
 
     Its staff may review and decide only while it is accredited (the workflow checks it at
-    every step).
+    every step). A change (not a repeat of the current state) is written to the audit trail
+    with ``reason``.
 
     Raises
     ------
@@ -179,9 +203,25 @@ def set_accreditation(context: Context, organisation_id: str, accredited: bool) 
         No such organisation; not a certification body; the actor is not an administrator.
     """
     _require_administrator(context, "change an accreditation")
-    return run_unit_of_work(
-        context, lambda s: OrganisationRepository(s).set_accredited(organisation_id, accredited)
-    )
+
+    def work(session: Session) -> Organisation:
+        repository = OrganisationRepository(session)
+        was = repository.organisation(organisation_id).accredited
+        changed = repository.set_accredited(organisation_id, accredited)
+        if was != accredited:
+            audit.record_in(
+                session,
+                context,
+                AuditAction.organisation_accreditation,
+                SubjectKind.organisation,
+                organisation_id,
+                before={"accredited": was},
+                after={"accredited": accredited},
+                reason=reason,
+            )
+        return changed
+
+    return run_unit_of_work(context, work)
 
 
 def organisations(context: Context) -> list[Organisation]:
@@ -217,9 +257,34 @@ def add_user(context: Context, request: UserRequest) -> Actor:
         # after the store's own checks (id taken or reserved); a refusal rolls the row back
         assignable_role(added.role.value)
         _check_fits(added.role, added.organisation)
+        _record_user(session, context, added, request.email)
         return added
 
     return run_unit_of_work(context, work)
+
+
+def _record_user(
+    session: Session,
+    context: Context,
+    user: Actor,
+    email: str | None,
+    reason: str | None = None,
+) -> None:
+    audit.record_in(
+        session,
+        context,
+        AuditAction.user_create,
+        SubjectKind.user,
+        user.id,
+        after={
+            "name": user.name,
+            "role": user.role.value,
+            "organisation": user.organisation.id,
+            "email": email,
+            "active": True,
+        },
+        reason=reason,
+    )
 
 
 def assignable_role(value: str) -> Role:
@@ -283,8 +348,9 @@ def change_role(context: Context, request: RoleChangeRequest) -> UserChange:
 
     The change holds from the user's next request: sessions and API tokens look the user up
     at every request. The last active administrator cannot be moved away from that role
-    (nor move themself). The change is written to the ``tanzuji.audit`` log (who, when,
-    from what to what).
+    (nor move themself). A change (not a repeat of the current placement) is written to the
+    audit trail in the same transaction (:mod:`tanzuji.services.audit`: who, when, from what
+    to what, the request's reason), and copied to the ``tanzuji.audit`` log once committed.
 
     Raises
     ------
@@ -316,6 +382,17 @@ def change_role(context: Context, request: RoleChangeRequest) -> UserChange:
         row.role, row.organisation_id = role.value, organisation.id
         session.flush()
         after = Placement(role=role, organisation=organisation.id)
+        if before != after:
+            audit.record_in(
+                session,
+                context,
+                AuditAction.user_role_change,
+                SubjectKind.user,
+                row.id,
+                before=before.model_dump(mode="json"),
+                after=after.model_dump(mode="json"),
+                reason=request.reason,
+            )
         return UserChange(
             user=Actor(id=row.id, name=row.name, role=role, organisation=organisation),
             before=before,
@@ -325,19 +402,7 @@ def change_role(context: Context, request: RoleChangeRequest) -> UserChange:
             changed_at=now,
         )
 
-    change = run_unit_of_work(context, work)
-    if change.changed:
-        audit_log.info(
-            "user %s: role %s of %s -> role %s of %s, by %s at %s",
-            change.user.id,
-            change.before.role.value,
-            change.before.organisation,
-            change.after.role.value,
-            change.after.organisation,
-            change.changed_by,
-            change.changed_at.isoformat(),
-        )
-    return change
+    return run_unit_of_work(context, work)
 
 
 def users(context: Context, organisation: str | None = None) -> list[UserView]:
@@ -381,10 +446,15 @@ def import_participants(
         if only_if_empty and not repository.is_empty():
             return None
         now = context.now()
+        reason = f"imported from {name}"
         for organisation in orgs:
             repository.add_organisation(organisation, now)
+            _record_organisation(session, context, organisation, reason)
         for person in people:
-            repository.add_user(person.id, person.name, person.role, person.organisation.id, now)
+            added = repository.add_user(
+                person.id, person.name, person.role, person.organisation.id, now
+            )
+            _record_user(session, context, added, None, reason)
         return ParticipantsImport(organisations=[o.id for o in orgs], users=[p.id for p in people])
 
     return run_unit_of_work(context, work)

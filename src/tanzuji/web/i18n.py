@@ -482,6 +482,51 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.tanzuji_error": {"zh": "无法完成请求", "en": "The request cannot be carried out"},
     "error.participant_error": {"zh": "机构或用户信息有误", "en": "Organisation or user refused"},
     "error.last_administrator": {"zh": "须保留一位管理员", "en": "The last administrator stays"},
+    # the audit trail (/admin/audit; tanzuji.services.audit)
+    "audit.title": {"zh": "审计记录", "en": "Audit trail"},
+    "audit.intro": {
+        "zh": "对用户、API 令牌和机构的每一次管理变更：由谁、何时、从何改为何、理由。"
+        "记录与变更在同一事务中写入，不可修改或删除。",
+        "en": "Every administrative change to users, API tokens and organisations: who, when, "
+        "from what to what, and why. Each is written in the same transaction as its change "
+        "and is never updated or deleted.",
+    },
+    "audit.link": {"zh": "审计记录", "en": "Audit trail"},
+    "audit.at": {"zh": "时间（UTC）", "en": "Time (UTC)"},
+    "audit.actor": {"zh": "操作人", "en": "By"},
+    "audit.action": {"zh": "操作", "en": "Action"},
+    "audit.subject": {"zh": "对象", "en": "Subject"},
+    "audit.subject_kind": {"zh": "对象类型", "en": "Subject kind"},
+    "audit.subject_id": {"zh": "对象编号", "en": "Subject id"},
+    "audit.change": {"zh": "变更（前 → 后）", "en": "Change (before → after)"},
+    "audit.reason": {"zh": "理由", "en": "Reason"},
+    "audit.reason_for": {"zh": "{user} 的更改理由", "en": "Reason for changing {user}"},
+    "audit.reason_placeholder": {
+        "zh": "理由（记入审计记录）",
+        "en": "reason (kept in the audit trail)",
+    },
+    "audit.since": {"zh": "起始时间（含）", "en": "From (inclusive)"},
+    "audit.until": {"zh": "截止时间（不含）", "en": "Until (exclusive)"},
+    "audit.any": {"zh": "全部", "en": "any"},
+    "audit.filter": {"zh": "筛选", "en": "Filter"},
+    "audit.none": {"zh": "没有符合条件的记录。", "en": "No event matches."},
+    "audit.count": {"zh": "共 {total} 条", "en": "{total} events"},
+    "audit.local_operator": {"zh": "本地操作员（命令行）", "en": "local operator (command line)"},
+    "audit.kind.user": {"zh": "用户", "en": "user"},
+    "audit.kind.api_token": {"zh": "API 令牌", "en": "API token"},
+    "audit.kind.organisation": {"zh": "机构", "en": "organisation"},
+    "audit.action.user.create": {"zh": "新增用户", "en": "user created"},
+    "audit.action.user.role_change": {"zh": "更改角色或机构", "en": "role or organisation changed"},
+    "audit.action.user.deactivate": {"zh": "停用用户", "en": "user deactivated"},
+    "audit.action.user.reactivate": {"zh": "重新启用用户", "en": "user reactivated"},
+    "audit.action.user.password_set": {"zh": "设置密码", "en": "password set"},
+    "audit.action.token.create": {"zh": "创建 API 令牌", "en": "API token created"},
+    "audit.action.token.revoke": {"zh": "撤销 API 令牌", "en": "API token revoked"},
+    "audit.action.organisation.create": {"zh": "新增机构", "en": "organisation created"},
+    "audit.action.organisation.accreditation": {
+        "zh": "更改认可状态",
+        "en": "accreditation changed",
+    },
 }
 
 

@@ -32,8 +32,13 @@ class PasswordBody(BaseModel):
     password: str = Field(min_length=8, max_length=1024)
 
 
+#: The reason of a change, kept in the audit trail.
+REASON = Field(None, max_length=1000, description="why (kept in the audit trail)")
+
+
 class ActiveBody(BaseModel):
     active: bool
+    reason: str | None = REASON
 
 
 class RoleBody(BaseModel):
@@ -45,6 +50,7 @@ class RoleBody(BaseModel):
     organisation: str | None = Field(
         None, min_length=1, max_length=64, description="organisation id; default: unchanged"
     )
+    reason: str | None = REASON
 
 
 @router.get("/api/v1/organisations", response_model=Page[Organisation])
@@ -112,7 +118,7 @@ def set_password(
 @router.put("/api/v1/users/{user_id}/active", status_code=204)
 def set_active(user_id: str, body: ActiveBody, context: Context = Depends(admin_context)) -> None:
     """Activate or deactivate a user; deactivating ends their sessions (administrators)."""
-    accounts.set_active(context, user_id, body.active)
+    accounts.set_active(context, user_id, body.active, body.reason)
 
 
 @router.put("/api/v1/users/{user_id}/role", response_model=organisations.UserChange)
@@ -124,7 +130,7 @@ def set_role(
     return organisations.change_role(
         context,
         organisations.RoleChangeRequest(
-            user_id=user_id, role=body.role, organisation=body.organisation
+            user_id=user_id, role=body.role, organisation=body.organisation, reason=body.reason
         ),
     )
 
@@ -166,6 +172,7 @@ async def role_form(
         user_id=user_id,
         role=str(form.get("role", "")),
         organisation=str(form.get("organisation", "")) or None,
+        reason=str(form.get("reason", "")).strip()[:1000] or None,
     )
     try:
         change = await run_in_threadpool(organisations.change_role, context, change_request)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from tanzuji.certify.records import Organisation, Role, State
@@ -31,6 +31,7 @@ CERTIFIED = (State.issued, State.under_surveillance, State.renewed, State.suspen
 
 class AccreditationBody(BaseModel):
     accredited: bool
+    reason: str | None = Field(None, max_length=1000, description="why (kept in the audit trail)")
 
 
 @router.put("/api/v1/organisations/{organisation_id}/accreditation", response_model=Organisation)
@@ -38,7 +39,7 @@ def set_accreditation(
     organisation_id: str, body: AccreditationBody, context: Context = Depends(admin_context)
 ) -> Organisation:
     """Grant or withdraw a certification body's accreditation (administrators)."""
-    return organisations.set_accreditation(context, organisation_id, body.accredited)
+    return organisations.set_accreditation(context, organisation_id, body.accredited, body.reason)
 
 
 def _recheck_jobs(context: Context) -> list[jobs.JobView]:
