@@ -15,8 +15,9 @@ States (ISO/IEC 17065-style certification process)::
 Roles: the applicant enterprise prepares and submits and answers findings; a verifier of an
 *accredited* body reviews, raises findings and signs off; a decision maker of the same body,
 not the verifier (ISO/IEC 17065:2012 7.6.2: the decision is taken by persons not involved in
-the review), approves or rejects, suspends, reinstates, revokes; the platform administrator
-issues, renews and expires certificates; the public only reads.
+the review), approves or rejects, suspends, reinstates, revokes, and may hand a review to another
+verifier of the body before the sign-off (as may the platform administrator); the platform
+administrator issues, renews and expires certificates; the public only reads.
 """
 
 from __future__ import annotations
