@@ -31,7 +31,7 @@ from tanzuji.errors import NotFound, TanzujiError
 from tanzuji.footprint import Footprint
 from tanzuji.model.bom import STAGE_NAMES
 from tanzuji.report import charts, vega
-from tanzuji.services import access, certification, labels
+from tanzuji.services import access, accounts, certification, labels
 from tanzuji.services.calculation import ModelInput
 from tanzuji.web.auth import user_context
 from tanzuji.web.pages import remember, render
@@ -364,8 +364,8 @@ def _steps(application: Application, context: Context) -> list[str]:
             steps.append("certificate-event")
     elif actor.role is Role.administrator and state is State.approved:
         steps.append("issue")
-    reassigners = (Role.decision_maker, Role.administrator)
-    if actor.role in reassigners and state in certification.wf.REASSIGNABLE:
+    may_reassign = actor.role is Role.decision_maker or accounts.administers(actor)
+    if may_reassign and state in certification.wf.REASSIGNABLE:
         steps.append("reassign")
     return steps
 
