@@ -1,9 +1,9 @@
 """Reassigning the verifier of an application under review: the workflow step (every refusal
 and the success), the service on SQLite and PostgreSQL (one transaction) and the command line.
 
-The body decides who evaluates (ISO/IEC 17065:2012 6.1, assignment of personnel; 7.4,
-evaluation): a decision maker of the body handling the application, or a platform
-administrator, hands the review to another verifier of the same body.
+The body decides who evaluates (ISO/IEC 17065:2012 clauses 6.1, certification body
+personnel, and 7.4, evaluation): a decision maker of the body handling the application, or a
+platform administrator, hands the review to another verifier of the same body.
 """
 
 from __future__ import annotations
@@ -144,7 +144,11 @@ def draft_of(model: ModelVersion) -> Application:
         (ALICE, r"alice acts as applicant"),
         (BODY_ADMIN, r"badmin acts as administrator; .* or a platform administrator"),
         (DAN, r"dan of body2 cannot reassign the verifier of application APP-1: it is handled "),
-        (RUDY, r"rudy of rogue cannot reassign the verifier: only staff of an accredited"),
+        (
+            RUDY,
+            r"rudy of rogue cannot reassign the verifier of application APP-1: rogue is not an "
+            r"accredited certification body, expected a decision maker of one",
+        ),
     ],
     ids=["the verifier", "another verifier", "applicant", "body admin", "other body", "rogue"],
 )
@@ -205,7 +209,11 @@ def test_to_whom_the_review_may_not_go(candidate, active, error, message):
 def test_a_verifier_of_a_body_that_lost_its_accreditation_cannot_take_over():
     lapsed = BODY.model_copy(update={"accredited": False})
     candidate = VERA.model_copy(update={"organisation": lapsed})
-    with pytest.raises(PermissionDenied, match=r"vera of smq cannot take over the verification"):
+    with pytest.raises(
+        PermissionDenied,
+        match=r"vera cannot take over application APP-1: body smq is not accredited now, expected "
+        r"a verifier of an accredited certification body",
+    ):
         wf.reassign_verifier(under_review(), ADMIN, candidate, "reason", NOW)
 
 

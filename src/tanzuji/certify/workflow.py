@@ -632,7 +632,13 @@ def _require_reassigner(application: Application, actor: Actor) -> None:
             f"{application.id} may only be reassigned by a decision maker of its certification "
             "body or a platform administrator / 仅本认证机构的决定人员或平台管理员可更换核查员"
         )
-    _require_accredited(actor, "reassign the verifier")
+    org = actor.organisation
+    if org.kind != "certification_body" or not org.accredited:
+        raise PermissionDenied(
+            f"{actor.id} of {org.id} cannot reassign the verifier of application "
+            f"{application.id}: {org.id} is not an accredited certification body, expected a "
+            "decision maker of one / 仅获认可的认证机构人员可执行"
+        )
 
 
 def _require_same_body(application: Application, actor: Actor) -> None:
@@ -668,7 +674,11 @@ def require_eligible_verifier(application: Application, candidate: Actor, active
             f"{who}: {candidate.id} is a verifier of {candidate.organisation.id}, expected one of "
             f"body {body}, which handles it / 新核查员须来自同一认证机构"
         )
-    _require_accredited(candidate, "take over the verification")
+    if not candidate.organisation.accredited:
+        raise PermissionDenied(
+            f"{who}: body {body} is not accredited now, expected a verifier of an accredited "
+            "certification body / 仅获认可的认证机构人员可执行"
+        )
     if not active:
         raise PermissionDenied(
             f"{who}: user {candidate.id} is deactivated, expected an active verifier / "
@@ -710,8 +720,8 @@ def reassign_verifier(
     another verifier of the same body (the assigned one left, is ill or has a conflict of
     interest).
 
-    ISO/IEC 17065:2012 6.1 (the body assigns competent personnel to each certification
-    activity) and 7.4 (evaluation): the body, not the verifier, decides who evaluates. The new
+    The body, not the verifier, decides who evaluates (ISO/IEC 17065:2012 clauses 6.1,
+    certification body personnel, and 7.4, evaluation; cited by number, not quoted). The new
     verifier passes the checks of :func:`start_review` (accredited body, did not prepare the
     application) and is an active user (``active``, from the store).
 
