@@ -362,15 +362,16 @@ def _reassign(
     repository: CertificationRepository,
     request: ReviewRequest,
 ) -> Application:
-    """Reassign the verifier to ``request.to_user`` (read, active or not, in the same
-    transaction as the application)."""
+    """Reassign the verifier to ``request.to_user`` (read, active or not, and its row locked
+    in the same transaction as the application: a concurrent deactivation waits)."""
     if not request.to_user.strip():
         raise GateNotMet(
             f"reassigning the verifier of application {application.id} needs the user id of "
             "the new verifier (to_user, --to) / 请指定新核查员"
         )
     try:
-        new_verifier, active = OrganisationRepository(repository.session).user(request.to_user)
+        users = OrganisationRepository(repository.session)
+        new_verifier, active = users.user(request.to_user, for_update=True)
     except NotFound:
         # not the repository's message: that one lists every user of every organisation
         body = application.verifier.organisation.id if application.verifier else None

@@ -154,15 +154,16 @@ class OrganisationRepository:
             for u, o in rows
         ]
 
-    def user(self, user_id: str) -> tuple[Actor, bool]:
-        """The user ``user_id`` as (actor, active), whether active or not.
+    def user(self, user_id: str, *, for_update: bool = False) -> tuple[Actor, bool]:
+        """The user ``user_id`` as (actor, active), whether active or not; ``for_update`` locks
+        the row until the transaction ends (a concurrent change of role or activity waits).
 
         Raises
         ------
         NotFound
             When there is no such user, naming the known ones.
         """
-        row = self.session.get(UserRow, user_id)
+        row = self.session.get(UserRow, user_id, with_for_update=for_update)
         if row is None:
             known = self._ids(UserRow)
             raise NotFound(
