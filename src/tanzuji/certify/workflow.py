@@ -15,8 +15,9 @@ States (ISO/IEC 17065-style certification process)::
 Roles: the applicant enterprise prepares and submits and answers findings; a verifier of an
 *accredited* body reviews, raises findings and signs off; a decision maker of the same body,
 not the verifier (ISO/IEC 17065:2012 7.6.2: the decision is taken by persons not involved in
-the review), approves or rejects, suspends, reinstates, revokes; the platform administrator
-issues, renews and expires certificates; the public only reads.
+the review), approves or rejects, suspends, reinstates, revokes, and may hand a review to another
+verifier of the body before the sign-off (as may the platform administrator); the platform
+administrator issues, renews and expires certificates; the public only reads.
 """
 
 from __future__ import annotations
@@ -611,6 +612,169 @@ def sign_off(
         now,
         State.decision,
         verifier_signed_off_at=now,
+    )
+
+
+#: The states in which the verifier may be replaced: from the start of the review up to the
+#: sign-off. After the sign-off the verification is finished and the verifier named on the
+#: certificate is the one who signed it off.
+REASSIGNABLE = (State.document_review, State.data_verification)
+
+
+def _administers_platform(actor: Actor) -> bool:
+    """The administrator role for a ``platform`` organisation (the rule of
+    :func:`tanzuji.services.accounts.administers`, kept here so the workflow stays pure)."""
+    return actor.role is Role.administrator and actor.organisation.kind == "platform"
+
+
+def _require_reassigner(application: Application, actor: Actor) -> None:
+    """A decision maker of the body handling the application, or a platform administrator."""
+    if _administers_platform(actor):
+        return
+    if actor.role is not Role.decision_maker:
+        raise PermissionDenied(
+            f"{actor.id} acts as {actor.role.value}; the verifier of application "
+            f"{application.id} may only be reassigned by a decision maker of its certification "
+            "body or a platform administrator / 仅本认证机构的决定人员或平台管理员可更换核查员"
+        )
+    org = actor.organisation
+    if org.kind != "certification_body" or not org.accredited:
+        raise PermissionDenied(
+            f"{actor.id} of {org.id} cannot reassign the verifier of application "
+            f"{application.id}: {org.id} is not an accredited certification body, expected a "
+            "decision maker of one / 仅获认可的认证机构人员可执行"
+        )
+
+
+def _require_same_body(application: Application, actor: Actor) -> None:
+    """A decision maker reassigns within their own body only (an administrator: any body)."""
+    body = application.verifier.organisation.id if application.verifier else None
+    if not _administers_platform(actor) and actor.organisation.id != body:
+        raise PermissionDenied(
+            f"{actor.id} of {actor.organisation.id} cannot reassign the verifier of application "
+            f"{application.id}: it is handled by body {body} / 不得更换其他认证机构的核查员"
+        )
+
+
+def require_eligible_verifier(application: Application, candidate: Actor, active: bool) -> None:
+    """``candidate`` may take over the verification of ``application``: an active verifier of
+    the same accredited body, not the current verifier, who did not prepare the application
+    (the independence rule of :func:`start_review`).
+
+    Raises
+    ------
+    PermissionDenied
+        Naming the application, the candidate, what was found and what was expected.
+    """
+    current = application.verifier
+    body = current.organisation.id if current else None
+    who = f"{candidate.id} cannot take over application {application.id}"
+    if candidate.role is not Role.verifier:
+        raise PermissionDenied(
+            f"{who}: {candidate.id} acts as {candidate.role.value}, expected a verifier of body "
+            f"{body} / 新核查员须为本认证机构的核查员"
+        )
+    if candidate.organisation.id != body:
+        raise PermissionDenied(
+            f"{who}: {candidate.id} is a verifier of {candidate.organisation.id}, expected one of "
+            f"body {body}, which handles it / 新核查员须来自同一认证机构"
+        )
+    if not candidate.organisation.accredited:
+        raise PermissionDenied(
+            f"{who}: body {body} is not accredited now, expected a verifier of an accredited "
+            "certification body / 仅获认可的认证机构人员可执行"
+        )
+    if not active:
+        raise PermissionDenied(
+            f"{who}: user {candidate.id} is deactivated, expected an active verifier / "
+            "新核查员账户已停用"
+        )
+    if current is not None and candidate.id == current.id:
+        raise InvalidTransition(
+            f"{who}: {candidate.id} is already its verifier, expected another verifier of body "
+            f"{body} / 该核查员已负责本申请"
+        )
+    _require_independent_verifier(application, candidate, "verify")
+
+
+def eligible_verifiers(
+    application: Application, users: Iterable[tuple[Actor, bool]]
+) -> list[Actor]:
+    """The users (``(actor, active)`` pairs) who may take over ``application``'s verification
+    (:func:`require_eligible_verifier`), in the given order."""
+    eligible = []
+    for candidate, active in users:
+        try:
+            require_eligible_verifier(application, candidate, active)
+        except (PermissionDenied, InvalidTransition):
+            continue
+        eligible.append(candidate)
+    return eligible
+
+
+def reassign_verifier(
+    application: Application,
+    actor: Actor,
+    new_verifier: Actor,
+    reason: str,
+    now: dt.datetime,
+    *,
+    active: bool = True,
+) -> Application:
+    """A decision maker of the body, or a platform administrator, hands the verification to
+    another verifier of the same body (the assigned one left, is ill or has a conflict of
+    interest).
+
+    The body, not the verifier, decides who evaluates (ISO/IEC 17065:2012 clauses 6.1,
+    certification body personnel, and 7.4, evaluation; cited by number, not quoted). The new
+    verifier passes the checks of :func:`start_review` (accredited body, did not prepare the
+    application) and is an active user (``active``, from the store).
+
+    From the start of the review to the sign-off only (:data:`REASSIGNABLE`). The state does
+    not change. What was recorded stays as it was, attributed to who recorded it: findings
+    (``raised_by``), factor waivers (``waived_by``, stated on the certificate) and the PCR
+    check; the new verifier closes the findings and may waive a factor again. The audit line
+    (action ``reassign_verifier``) names who, from whom, to whom and why; the previous
+    verifier stays among :func:`evaluation_people`, so cannot take the decision either.
+
+    Raises
+    ------
+    PermissionDenied
+        When the actor may not reassign, or the new verifier is not eligible.
+    InvalidTransition
+        Outside the review (before the start, or after the sign-off), or to the current
+        verifier.
+    GateNotMet
+        When ``reason`` is blank.
+    """
+    _require_reassigner(application, actor)
+    if application.state not in REASSIGNABLE:
+        signed = application.state not in (State.draft, State.submitted)
+        when = (
+            "the verification was signed off"
+            if signed
+            else "no verifier has started the review yet"
+        )
+        zh = "核查已签字确认，不得更换核查员" if signed else "尚未开始审核，无核查员可更换"
+        raise InvalidTransition(
+            f"application {application.id} is {application.state.value}: {when}; the verifier "
+            f"can be reassigned in state {', '.join(s.value for s in REASSIGNABLE)} only / {zh}"
+        )
+    _require_same_body(application, actor)
+    if not reason.strip():
+        raise GateNotMet(
+            f"reassigning the verifier of application {application.id} needs a reason (it goes "
+            "into the audit trail) / 更换核查员须说明理由"
+        )
+    require_eligible_verifier(application, new_verifier, active)
+    previous = application.verifier.id if application.verifier else "nobody"
+    return _stamp(
+        application,
+        actor,
+        "reassign_verifier",
+        f"verifier {previous} -> {new_verifier.id}: {reason.strip()}",
+        now,
+        verifier=new_verifier,
     )
 
 

@@ -208,9 +208,12 @@ def read_pcr_findings(path: Path, limits: InputLimits) -> list[service.PcrFindin
 @certify_app.command()
 def review(
     application_id: str,
-    action: ReviewAction = typer.Argument(..., help="The verifier's step."),
+    action: ReviewAction = typer.Argument(..., help="The verifier's step, or reassign."),
     actor_id: str = AS,
     text: str = typer.Option("", "--text", help="Finding text or reason."),
+    to_user: str = typer.Option(
+        "", "--to", help="reassign: the verifier who takes over (with --text, the reason)."
+    ),
     finding_id: int = typer.Option(0, "--finding", help="Finding number (close)."),
     factor_id: str = typer.Option(
         "", "--factor", help="waive: the draft, illustrative or unsourced factor (with --text)."
@@ -223,7 +226,8 @@ def review(
     ),
 ) -> None:
     """Verifier steps: review, PCR check, findings, factor waivers, sign-off, surveillance
-    (审核/核查)."""
+    (审核/核查); reassign: the body's decision maker or an administrator hands the review to
+    another verifier (更换核查员)."""
     ctx = context(actor=actor_id)
     findings = read_pcr_findings(pcr_findings, ctx.limits) if pcr_findings else None
     request = service.ReviewRequest(
@@ -232,6 +236,7 @@ def review(
         text=text,
         finding_id=finding_id,
         factor_id=factor_id,
+        to_user=to_user,
         findings=findings,
     )
     with _cli_hints():
@@ -239,6 +244,8 @@ def review(
     if action is ReviewAction.pcr_check:
         print_pcr_findings(result)
     _said(result.application)
+    if action is ReviewAction.reassign:
+        console.print(f"核查员 {escape(result.application.audit[-1].reason)}", highlight=False)
 
 
 def print_pcr_findings(result: service.ReviewResult) -> None:

@@ -58,6 +58,7 @@ from tanzuji.report.compare import compare as compare_results
 from tanzuji.services.base import Request, Result, StartOver, retrying, run_unit_of_work
 from tanzuji.services.calculation import ModelInput
 from tanzuji.store.certify import CertificationRepository, publish_in
+from tanzuji.store.organisations import OrganisationRepository
 
 #: Release names an application may give that mean "not pinned" (``inline`` is the old name).
 UNPINNED_NAMES = (UNPINNED, "inline", "")
@@ -91,7 +92,9 @@ class ApplyRequest(Request):
 
 
 class ReviewAction(StrEnum):
-    """The verifier's steps (``tanzuji certify review ID ACTION``)."""
+    """The review steps (``tanzuji certify review ID ACTION``): the verifier's, and
+    ``reassign`` (the body's decision maker or a platform administrator hands the review to
+    another verifier)."""
 
     start = "start"
     pcr_check = "pcr-check"
@@ -101,6 +104,7 @@ class ReviewAction(StrEnum):
     sign_off = "sign-off"
     surveil = "surveil"
     waive = "waive"
+    reassign = "reassign"
 
 
 class PcrFinding(Result):
@@ -118,6 +122,7 @@ class ReviewRequest(Request):
     text: str = Field("", description="finding text, or the reason of the step")
     finding_id: int = Field(0, description="the finding to close")
     factor_id: str = Field("", description="waive: the draft, illustrative or unsourced factor")
+    to_user: str = Field("", description="reassign: the user id of the verifier who takes over")
     findings: list[PcrFinding] | None = Field(
         None, description="pcr-check: a checker's findings; None runs the PCR checker"
     )
@@ -328,7 +333,11 @@ def answer(context: Context, application_id: str, finding_id: int, text: str) ->
 def _review_step(r: ReviewRequest) -> Change:
     """The workflow step of a review action other than the PCR check."""
 
-    def change(a: Application, who: Actor, now: dt.datetime, _: Any) -> Application:
+    def change(
+        a: Application, who: Actor, now: dt.datetime, repository: CertificationRepository
+    ) -> Application:
+        if r.action is ReviewAction.reassign:
+            return _reassign(a, who, now, repository, r)
         if r.action is ReviewAction.start:
             return wf.start_review(a, who, now, r.text)
         if r.action is ReviewAction.accept:
@@ -346,8 +355,46 @@ def _review_step(r: ReviewRequest) -> Change:
     return change
 
 
+def _reassign(
+    application: Application,
+    actor: Actor,
+    now: dt.datetime,
+    repository: CertificationRepository,
+    request: ReviewRequest,
+) -> Application:
+    """Reassign the verifier to ``request.to_user`` (read, active or not, and its row locked
+    in the same transaction as the application: a concurrent deactivation waits)."""
+    if not request.to_user.strip():
+        raise GateNotMet(
+            f"reassigning the verifier of application {application.id} needs the user id of "
+            "the new verifier (to_user, --to) / 请指定新核查员"
+        )
+    try:
+        users = OrganisationRepository(repository.session)
+        new_verifier, active = users.user(request.to_user, for_update=True)
+    except NotFound:
+        # not the repository's message: that one lists every user of every organisation
+        body = application.verifier.organisation.id if application.verifier else None
+        raise NotFound(
+            f"no user {request.to_user!r} to take over application {application.id}; expected "
+            f"the user id of an active verifier of body {body} / 无此用户"
+        ) from None
+    return wf.reassign_verifier(application, actor, new_verifier, request.text, now, active=active)
+
+
+def reassign_candidates(context: Context, application: Application) -> list[Actor]:
+    """The verifiers who may take over ``application`` now: active verifiers of its body who
+    are not its verifier and did not prepare it (:func:`wf.eligible_verifiers`), by id."""
+    if application.verifier is None:
+        return []
+    with context.unit_of_work(write=False) as session:
+        users = OrganisationRepository(session).users(application.verifier.organisation.id)
+    return wf.eligible_verifiers(application, users)
+
+
 def review(context: Context, request: ReviewRequest) -> ReviewResult:
-    """A verifier's step (审核/核查); a PCR check records — and returns — its findings.
+    """A verifier's step (审核/核查), or the reassignment of the verifier (更换核查员); a PCR
+    check records — and returns — its findings.
 
     Without ``findings`` the PCR check runs the PCR checker on the current model version,
     read with its files from the store.

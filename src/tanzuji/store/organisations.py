@@ -154,6 +154,26 @@ class OrganisationRepository:
             for u, o in rows
         ]
 
+    def user(self, user_id: str, *, for_update: bool = False) -> tuple[Actor, bool]:
+        """The user ``user_id`` as (actor, active), whether active or not; ``for_update`` locks
+        the row until the transaction ends (a concurrent change of role or activity waits).
+
+        Raises
+        ------
+        NotFound
+            When there is no such user, naming the known ones.
+        """
+        row = self.session.get(UserRow, user_id, with_for_update=for_update)
+        if row is None:
+            known = self._ids(UserRow)
+            raise NotFound(
+                f"no user {user_id!r}; known: "
+                f"{', '.join(known) if known else 'none yet (tanzuji user add)'}"
+            )
+        organisation = self.organisation(row.organisation_id)
+        actor = Actor(id=row.id, name=row.name, role=Role(row.role), organisation=organisation)
+        return actor, row.active
+
     def actor(self, user_id: str) -> Actor:
         """The active user ``user_id`` as an actor.
 

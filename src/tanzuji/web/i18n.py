@@ -526,6 +526,19 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.action.organisation.accreditation": {
         "zh": "更改认可状态",
         "en": "accreditation changed",
+    # verifier reassignment (application page; keep these keys together)
+    "app.step.reassign": {"zh": "更换核查员", "en": "Reassign the verifier"},
+    "app.reassign.current": {"zh": "当前核查员", "en": "Current verifier"},
+    "app.reassign.to": {"zh": "新核查员", "en": "New verifier"},
+    "app.reassign.kept": {
+        "zh": "已提出的不符合项、因子豁免和产品种类规则核查结果保留，仍记在原记录人名下。",
+        "en": "Findings, factor waivers and the PCR check recorded so far stay, attributed to "
+        "who recorded them.",
+    },
+    "app.reassign.none": {
+        "zh": "本认证机构没有其他可接任的核查员（须为在职、未参与编制本申请的核查员）。",
+        "en": "No other verifier of this body can take over (an active verifier who did not "
+        "prepare this application).",
     },
 }
 

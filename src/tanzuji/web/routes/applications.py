@@ -8,7 +8,8 @@ Every party works on the same page, ``/applications/{id}``, which shows what the
 read (:mod:`tanzuji.services.access`) and offers the steps of the caller's role: the applicant
 submits, revises, adds evidence and answers findings; the verifier starts the review, records
 the PCR check, accepts the documents, raises and closes findings and signs off; the decision
-maker approves or rejects; the administrator issues. Each form posts to
+maker approves or rejects; the administrator issues; during the review the body's decision
+maker or an administrator may hand it to another verifier (reassign). Each form posts to
 ``/applications/{id}/do/{step}``, which calls the same service as the API route
 ``POST /api/v1/applications/{id}/...`` and comes back to the page (303), or shows the page
 again with the refusal (a gate not met, a wrong state) as an alert.
@@ -32,7 +33,7 @@ from tanzuji.errors import FactorsNotWaived, NotFound, TanzujiError
 from tanzuji.footprint import Footprint
 from tanzuji.model.bom import STAGE_NAMES
 from tanzuji.report import charts, vega
-from tanzuji.services import access, certification, labels
+from tanzuji.services import access, accounts, certification, labels
 from tanzuji.services.calculation import ModelInput
 from tanzuji.web.auth import user_context
 from tanzuji.web.pages import remember, render
@@ -84,6 +85,9 @@ class ReviewBody(BaseModel):
     text: str = Field("", max_length=5000)
     finding_id: int = Field(0, ge=0)
     factor_id: str = Field("", max_length=500, description="waive: the factor the waiver is for")
+    to_user: str = Field(
+        "", max_length=64, description="reassign: the user id of the verifier who takes over"
+    )
 
 
 @router.get("/api/v1/applications", response_model=Page[access.ApplicationSummary])
@@ -226,7 +230,8 @@ def review(
 ) -> certification.ReviewResult:
     """A verifier's step: start, pcr-check (runs the PCR checker), accept, finding, close,
     waive (a draft, illustrative or unsourced factor, with ``factor_id`` and the reason in
-    ``text``), sign-off, surveil."""
+    ``text``), sign-off, surveil; reassign (the body's decision maker or a platform
+    administrator: the verifier ``to_user`` takes over, the reason in ``text``)."""
     access.application(context, application_id)
     with _api_hints():
         return certification.review(
@@ -387,6 +392,9 @@ def _steps(application: Application, context: Context) -> list[str]:
             steps.append("certificate-event")
     elif actor.role is Role.administrator and state is State.approved:
         steps.append("issue")
+    may_reassign = actor.role is Role.decision_maker or accounts.administers(actor)
+    if may_reassign and state in certification.wf.REASSIGNABLE:
+        steps.append("reassign")
     return steps
 
 
@@ -415,6 +423,11 @@ def _page(
             "chart_html": _chart_html(footprint, lang),
             "vendor_scripts": vega.vendor_scripts("/vendor"),
             "steps": steps,
+            "reassign_candidates": (
+                certification.reassign_candidates(context, application)
+                if "reassign" in steps
+                else []
+            ),
             "factor_concerns": certification.open_factor_concerns(application),
             "uncertainty": _latest_interval(context, application_id),
             "error": error.message if error else None,
@@ -481,6 +494,7 @@ def _take(step: str, application_id: str, context: Context, form: Any, text: str
                 text=text,
                 finding_id=int(form.get("finding_id", 0) or 0),
                 factor_id=str(form.get("factor_id", "") or ""),
+                to_user=str(form.get("to_user", "") or ""),
             ),
         )
     elif step == "decide":
