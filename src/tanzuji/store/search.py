@@ -506,6 +506,10 @@ def _postgres_rows(
     if extra:
         hit = f"({hit} OR s.extra_vector @@ query.q)"
         rank += f" + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
+        if statistics is not None and limit > 0:
+            staged_rows = _score_class_rows(executor, terms, params, parts, statistics, limit)
+            if staged_rows is not None:
+                return staged_rows
     elif statistics is not None:
         for least, rarest in _stages(terms, statistics, limit):
             staged = {**params, "rare": _tsquery(rarest), "least": least, "all": terms}
@@ -525,6 +529,164 @@ def _postgres_rows(
         f"ORDER BY {rank} DESC, s.factor_id LIMIT :pool"
     )
     return executor.execute(_expanding(text(sql), params), params).all()
+
+
+#: Score classes of a staged ``extra`` search ranked together in one query while the versions
+#: holding their rarest terms number at most this (document frequencies; ``ts_rank`` of both
+#: columns costs about 3 us a version: "electricity", 26,000 hits, 85 ms, docs/matching.md).
+CLASS_STAGE_VERSIONS = 2000
+
+#: Queries a staged ``extra`` search tries before it runs the plain query instead.
+MAX_CLASS_STAGES = 6
+
+#: A version's score class: (query terms held in ``terms``, query terms held in ``extra``).
+Held = tuple[int, int]
+
+_HELD = (
+    " CROSS JOIN LATERAL (SELECT length(s.terms_vector) - length(ts_delete(s.terms_vector, "
+    "CAST(:all AS text[]))) AS nt, length(s.extra_vector) - length(ts_delete(s.extra_vector, "
+    "CAST(:all AS text[]))) AS ne) AS held"
+)
+
+
+def _score_class_rows(
+    executor: Executor,
+    terms: list[str],
+    params: dict[str, Any],
+    parts: tuple[str, str, str],
+    statistics: CorpusStatistics,
+    limit: int,
+) -> list[Any] | None:
+    """The best ``limit`` hits of the plain ``extra`` query, found score class by score class.
+
+    ``ts_rank`` of a tsvector without positions is a function of the number of query terms it
+    holds (PostgreSQL ``src/backend/utils/adt/tsrank.c``: ``calc_rank`` without normalisation
+    calls ``calc_rank_or`` for an OR query, which adds the same amount, weight D (0.1) over
+    1.64493406685, for every distinct query operand found, since each entry without positions
+    counts as the one position of ``POSNULL``, then divides by the number of distinct operands).
+    The plain query's score ``ts_rank(terms) + EXTRA_WEIGHT * ts_rank(extra)`` is therefore a
+    function of ``(nt, ne)``, the query terms a version holds in each column; the values are
+    asked of PostgreSQL itself (:func:`_score_classes`), so the float rounding that orders or
+    ties pairs of the same nominal value (``(7, 4)`` and ``(6, 6)`` of 7 terms are equal,
+    ``(6, 0)`` is not) is the database's. Versions of one class tie, hence follow by factor id.
+
+    Classes are taken from the best down, in stages (:func:`_class_stages`): a stage spanning
+    several classes ranks only the versions of those classes (found through the GIN indexes by
+    the rarest terms, :func:`_held_sql`) ordered as the plain query; a stage of one class needs
+    no rank, only ``ORDER BY factor_id LIMIT``. Once a stage fills ``limit`` the rows found are
+    the plain query's first ``limit``, in its order. ``None`` (run the plain query) after
+    :data:`MAX_CLASS_STAGES` stages.
+    """
+    columns, release, where = parts
+    rarest = [t for _, t in sorted((statistics.frequency.get(t, 0), t) for t in terms)]
+    frequency = [statistics.frequency.get(t, 0) for t in rarest]
+    classes = _score_classes(executor, terms, params["q"])
+    found: list[Any] = []
+    for number, stage in enumerate(_class_stages(classes, frequency)):
+        if number == MAX_CLASS_STAGES:
+            return None
+        held = [pair for score_class in stage for pair in score_class]
+        superset, staged = _held_sql(held, rarest)
+        staged.update(params, all=terms, pool=limit - len(found))
+        order = "s.factor_id" if len(stage) == 1 else f"{_RANK} DESC, s.factor_id"
+        pairs = ", ".join(f"({nt}, {ne})" for nt, ne in held)
+        sql = (
+            f"SELECT {columns} FROM factor_search s{release} "
+            f"CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query{_HELD} "
+            f"WHERE {superset} AND (held.nt, held.ne) IN ({pairs}){where} "
+            f"ORDER BY {order} LIMIT :pool"
+        )
+        rows = executor.execute(_expanding(text(sql), staged), staged).all()
+        found += rows
+        if len(found) == limit:
+            return found
+    return found
+
+
+_RANK = f"ts_rank(s.terms_vector, query.q) + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
+
+
+def _score_classes(executor: Executor, terms: list[str], query: str) -> list[list[Held]]:
+    """Every ``(nt, ne)`` but ``(0, 0)``, grouped by equal score, best first.
+
+    The score of a pair is the plain query's rank expression on two tsvectors made of the
+    first ``nt`` and ``ne`` query terms (any ``nt`` terms give the same ``ts_rank``, see
+    :func:`_score_class_rows`).
+    """
+    rows = executor.execute(
+        text(
+            "SELECT t.m, e.m, ts_rank(array_to_tsvector((CAST(:all AS text[]))[1:t.m]), query.q)"
+            f" + {EXTRA_WEIGHT} * ts_rank(array_to_tsvector((CAST(:all AS text[]))[1:e.m]), "
+            "query.q) AS score FROM (SELECT CAST(:q AS tsquery) AS q) AS query, "
+            "generate_series(0, :k) AS t(m), generate_series(0, :k) AS e(m) "
+            "ORDER BY score DESC, t.m DESC, e.m DESC"
+        ),
+        {"all": terms, "q": query, "k": len(terms)},
+    ).all()
+    classes: list[list[Held]] = []
+    last: float | None = None
+    for nt, ne, score in rows:
+        if nt == ne == 0:
+            continue
+        if score != last:
+            classes.append([])
+            last = score
+        classes[-1].append((nt, ne))
+    return classes
+
+
+def _class_stages(
+    classes: list[list[Held]], frequency: Sequence[int]
+) -> Iterator[list[list[Held]]]:
+    """Runs of consecutive score classes, each ranked in one query.
+
+    A run grows while the versions holding the rare terms of its classes that have no query
+    term in ``extra`` (``frequency``: document frequencies of the query terms, rarest first)
+    number at most :data:`CLASS_STAGE_VERSIONS`; a class over that is a stage of its own.
+    Classes needing a term in ``extra`` are taken as cheap: ``extra`` holds codes and place
+    names, which few versions share with a query (a place-only query is the exception: its
+    stages then cost about what the plain query does).
+    """
+    k = len(frequency)
+
+    def cost(run: list[list[Held]]) -> int:
+        least = min((nt for c in run for nt, ne in c if ne == 0), default=k + 1)
+        return sum(frequency[: k - least + 1])
+
+    start = 0
+    while start < len(classes):
+        end = start + 1
+        while end < len(classes) and cost(classes[start : end + 1]) <= CLASS_STAGE_VERSIONS:
+            end += 1
+        yield classes[start:end]
+        start = end
+
+
+def _held_sql(held: list[Held], rarest: list[str]) -> tuple[str, dict[str, Any]]:
+    """A condition the GIN indexes can answer that every version of the classes ``held`` meets.
+
+    A version holding at least ``m`` of the ``k`` query terms in a column holds one of any
+    ``k - m + 1`` of them there, so one of the ``k - m + 1`` rarest (``rarest``): the
+    condition ORs, for each pair not above another one, ``terms`` holding one of the
+    ``k - nt + 1`` rarest and ``extra`` one of the ``k - ne + 1`` rarest.
+    """
+    k = len(rarest)
+    least = [
+        (nt, ne)
+        for nt, ne in sorted(set(held))
+        if not any((a, b) != (nt, ne) and a <= nt and b <= ne for a, b in held)
+    ]
+    params: dict[str, Any] = {}
+    ors = []
+    for nt, ne in least:
+        ands = []
+        for column_name, m in (("terms", nt), ("extra", ne)):
+            if m:
+                name = f"rare_{column_name}_{m}"
+                params[name] = _tsquery(rarest[: k - m + 1])
+                ands.append(f"s.{column_name}_vector @@ CAST(:{name} AS tsquery)")
+        ors.append("(" + " AND ".join(ands) + ")")
+    return "(" + " OR ".join(ors) + ")", params
 
 
 @contextmanager
