@@ -29,6 +29,8 @@ modelled on ``Base.metadata``):
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -542,10 +544,11 @@ MAX_CLASS_STAGES = 6
 #: A version's score class: (query terms held in ``terms``, query terms held in ``extra``).
 Held = tuple[int, int]
 
+#: ``nt * (k + 1) + ne`` of a version: each count computed once (a row-wise ``IN`` of pairs
+#: would repeat them in every disjunct).
 _HELD = (
-    " CROSS JOIN LATERAL (SELECT length(s.terms_vector) - length(ts_delete(s.terms_vector, "
-    "CAST(:all AS text[]))) AS nt, length(s.extra_vector) - length(ts_delete(s.extra_vector, "
-    "CAST(:all AS text[]))) AS ne) AS held"
+    "(length(s.terms_vector) - length(ts_delete(s.terms_vector, CAST(:all AS text[])))) "
+    "* :base + length(s.extra_vector) - length(ts_delete(s.extra_vector, CAST(:all AS text[])))"
 )
 
 
@@ -582,18 +585,19 @@ def _score_class_rows(
     frequency = [statistics.frequency.get(t, 0) for t in rarest]
     classes = _score_classes(executor, terms, params["q"])
     found: list[Any] = []
-    for number, stage in enumerate(_class_stages(classes, frequency)):
+    for number, stage in enumerate(_class_stages(classes, frequency, statistics.documents)):
         if number == MAX_CLASS_STAGES:
             return None
         held = [pair for score_class in stage for pair in score_class]
         superset, staged = _held_sql(held, rarest)
-        staged.update(params, all=terms, pool=limit - len(found))
+        base = len(terms) + 1
+        codes = [nt * base + ne for nt, ne in held]
+        staged.update(params, all=terms, pool=limit - len(found), base=base, held=codes)
         order = "s.factor_id" if len(stage) == 1 else f"{_RANK} DESC, s.factor_id"
-        pairs = ", ".join(f"({nt}, {ne})" for nt, ne in held)
         sql = (
             f"SELECT {columns} FROM factor_search s{release} "
-            f"CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query{_HELD} "
-            f"WHERE {superset} AND (held.nt, held.ne) IN ({pairs}){where} "
+            "CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query "
+            f"WHERE {superset}{where} AND {_HELD} = ANY(CAST(:held AS integer[])) "
             f"ORDER BY {order} LIMIT :pool"
         )
         rows = executor.execute(_expanding(text(sql), staged), staged).all()
@@ -613,6 +617,13 @@ def _score_classes(executor: Executor, terms: list[str], query: str) -> list[lis
     first ``nt`` and ``ne`` query terms (any ``nt`` terms give the same ``ts_rank``, see
     :func:`_score_class_rows`).
     """
+    if len(terms) == 1 and 0 < EXTRA_WEIGHT < 1:  # f + w f > f > w f for the term's rank f > 0
+        return [[(1, 1)], [(1, 0)], [(0, 1)]]
+    return _queried_classes(executor, terms, query)
+
+
+def _queried_classes(executor: Executor, terms: list[str], query: str) -> list[list[Held]]:
+    """:func:`_score_classes` as PostgreSQL computes them (one query)."""
     rows = executor.execute(
         text(
             "SELECT t.m, e.m, ts_rank(array_to_tsvector((CAST(:all AS text[]))[1:t.m]), query.q)"
@@ -636,22 +647,22 @@ def _score_classes(executor: Executor, terms: list[str], query: str) -> list[lis
 
 
 def _class_stages(
-    classes: list[list[Held]], frequency: Sequence[int]
+    classes: list[list[Held]], frequency: Sequence[int], documents: int
 ) -> Iterator[list[list[Held]]]:
     """Runs of consecutive score classes, each ranked in one query.
 
-    A run grows while the versions holding the rare terms of its classes that have no query
-    term in ``extra`` (``frequency``: document frequencies of the query terms, rarest first)
-    number at most :data:`CLASS_STAGE_VERSIONS`; a class over that is a stage of its own.
-    Classes needing a term in ``extra`` are taken as cheap: ``extra`` holds codes and place
-    names, which few versions share with a query (a place-only query is the exception: its
-    stages then cost about what the plain query does).
+    A run grows while the versions it ranks number at most :data:`CLASS_STAGE_VERSIONS`, as
+    told by ``frequency`` (document frequencies of the query terms in ``terms``, rarest first):
+    those holding the ``k - nt + 1`` rarest terms for the least ``nt`` of the run (a condition
+    on ``extra`` only narrows that); a class holding no term in ``terms`` is taken as costing
+    ``documents`` (``extra`` has no statistics, and a grid region's name brings ``~electricity``
+    to thousands of versions). A class over the limit is a stage of its own.
     """
     k = len(frequency)
 
     def cost(run: list[list[Held]]) -> int:
-        least = min((nt for c in run for nt, ne in c if ne == 0), default=k + 1)
-        return sum(frequency[: k - least + 1])
+        least = min(nt for c in run for nt, _ in c)
+        return documents if least == 0 else sum(frequency[: k - least + 1])
 
     start = 0
     while start < len(classes):
@@ -665,12 +676,9 @@ def _class_stages(
 def _held_sql(held: list[Held], rarest: list[str]) -> tuple[str, dict[str, Any]]:
     """A condition the GIN indexes can answer that every version of the classes ``held`` meets.
 
-    A version holding at least ``m`` of the ``k`` query terms in a column holds one of any
-    ``k - m + 1`` of them there, so one of the ``k - m + 1`` rarest (``rarest``): the
-    condition ORs, for each pair not above another one, ``terms`` holding one of the
-    ``k - nt + 1`` rarest and ``extra`` one of the ``k - ne + 1`` rarest.
+    For each pair not above another one, ``terms`` holding at least ``nt`` query terms and
+    ``extra`` at least ``ne`` (:func:`_at_least`); the exact counts are checked on the rows.
     """
-    k = len(rarest)
     least = [
         (nt, ne)
         for nt, ne in sorted(set(held))
@@ -682,11 +690,33 @@ def _held_sql(held: list[Held], rarest: list[str]) -> tuple[str, dict[str, Any]]
         ands = []
         for column_name, m in (("terms", nt), ("extra", ne)):
             if m:
-                name = f"rare_{column_name}_{m}"
-                params[name] = _tsquery(rarest[: k - m + 1])
+                name = f"least_{column_name}_{m}"
+                params[name] = _at_least(rarest, m)
                 ands.append(f"s.{column_name}_vector @@ CAST(:{name} AS tsquery)")
         ors.append("(" + " AND ".join(ands) + ")")
     return "(" + " OR ".join(ors) + ")", params
+
+
+#: Largest number of ``m``-term conjunctions :func:`_at_least` writes out.
+MAX_CONJUNCTIONS = 20
+
+
+def _at_least(rarest: list[str], m: int) -> str:
+    """A tsquery met by a tsvector holding at least ``m`` of the terms (rarest first), or a
+    weaker one.
+
+    Exactly: the OR of the ``m``-term ANDs, which the GIN index evaluates on its posting lists
+    without reading rows; with more than :data:`MAX_CONJUNCTIONS` of them, the OR of the
+    ``k - m + 1`` rarest terms (a version holding ``m`` of ``k`` terms holds one of any
+    ``k - m + 1`` of them).
+    """
+    k = len(rarest)
+    if m == 1 or math.comb(k, m) > MAX_CONJUNCTIONS:
+        return _tsquery(rarest[: k - m + 1])
+    return " | ".join(
+        "(" + " & ".join(_tsquery([t]) for t in subset) + ")"
+        for subset in itertools.combinations(rarest, m)
+    )
 
 
 @contextmanager
