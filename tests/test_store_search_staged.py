@@ -91,8 +91,9 @@ def query_pool(database: FactorDatabase) -> list[str]:
 
 @pytest.mark.parametrize("budget", [0, 40, search.CLASS_STAGE_VERSIONS])
 def test_staged_extra_search_equals_the_plain_query(staged_db, monkeypatch, budget):
-    """Random queries of 1-6 terms, limits 1-80, every filter; stages of one class (budget 0),
-    of a few classes (40) and of all classes (the default at this size)."""
+    """Random queries of 1-7 terms (7: the rarest-terms form of ``search._at_least``), limits
+    1-80, every filter; stages of one class (budget 0, which also reaches the plain query after
+    ``MAX_CLASS_STAGES``), of a few classes (40) and of all classes (the default here)."""
     monkeypatch.setattr(search, "CLASS_STAGE_VERSIONS", budget)
     pool = query_pool(staged_db)
     extra_only = [t for t in pool if t in {"d3510", "c2410", "2710.19", "china", "广东", "gb"}]
@@ -119,7 +120,7 @@ def test_staged_extra_search_equals_the_plain_query(staged_db, monkeypatch, budg
             search.Filters(status="published", year=2022),
         ]
         for i in range(150):
-            k = rng.choice([1, 1, 2, 3, 4, 6])
+            k = rng.choice([1, 1, 2, 3, 4, 7])
             terms = rng.sample(pool, k)
             if i % 5 == 0:
                 terms[0] = rng.choice(extra_only)

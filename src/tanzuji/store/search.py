@@ -443,9 +443,10 @@ def find(
     Ranked by ``bm25`` (SQLite FTS5) or ``ts_rank`` (PostgreSQL) over ``terms`` and, with
     ``extra``, the ``extra`` column at :data:`EXTRA_WEIGHT`; ties by factor id.
 
-    On PostgreSQL without ``extra``, ``statistics`` (the index's term frequencies) lets a
-    query whose terms are common rank a bounded candidate set instead of every hit (see
-    :func:`_stages`); the result is the same.
+    On PostgreSQL, ``statistics`` (the index's term frequencies) lets a query whose terms are
+    common rank a bounded candidate set instead of every hit: without ``extra`` by the number
+    of query terms held (:func:`_stages`), with ``extra`` by score class, the pair of counts
+    in ``terms`` and in ``extra`` (:func:`_score_class_rows`); the result is the same.
     """
     terms = list(dict.fromkeys(t for t in query_terms if t))
     if not terms and filters.geographies is None:
