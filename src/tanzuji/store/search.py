@@ -509,7 +509,7 @@ def _postgres_rows(
     if extra:
         hit = f"({hit} OR s.extra_vector @@ query.q)"
         rank += f" + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
-        if statistics is not None and limit > 0:
+        if statistics is not None and 0 < len(terms) <= MAX_CLASS_TERMS and limit > 0:
             staged_rows = _score_class_rows(executor, terms, params, parts, statistics, limit)
             if staged_rows is not None:
                 return staged_rows
@@ -541,6 +541,12 @@ CLASS_STAGE_VERSIONS = 2000
 
 #: Queries a staged ``extra`` search tries before it runs the plain query instead.
 MAX_CLASS_STAGES = 6
+
+#: Query terms up to which a search with ``extra`` is staged by score class. Longer queries
+#: have (k + 1)^2 - 1 pairs in many classes and, ``extra`` having no statistics, stages whose
+#: size is unknown: on the 100k benchmark, queries of 6-10 terms of the labelled set ran up to
+#: 180 ms slower staged than plain; those of 1-3 terms ran faster (docs/matching.md).
+MAX_CLASS_TERMS = 3
 
 #: A version's score class: (query terms held in ``terms``, query terms held in ``extra``).
 Held = tuple[int, int]
@@ -579,7 +585,8 @@ def _score_class_rows(
     the rarest terms, :func:`_held_sql`) ordered as the plain query; a stage of one class needs
     no rank, only ``ORDER BY factor_id LIMIT``. Once a stage fills ``limit`` the rows found are
     the plain query's first ``limit``, in its order. ``None`` (run the plain query) after
-    :data:`MAX_CLASS_STAGES` stages.
+    :data:`MAX_CLASS_STAGES` stages. :func:`_postgres_rows` stages queries of at most
+    :data:`MAX_CLASS_TERMS` terms.
     """
     columns, release, where = parts
     rarest = [t for _, t in sorted((statistics.frequency.get(t, 0), t) for t in terms)]
