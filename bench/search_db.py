@@ -12,7 +12,9 @@ factors up to ``--size`` (``bench/match.py``: random bilingual names, timing onl
 :func:`tanzuji.store.search.find` with ``extra=True`` twice: without statistics (the plain
 query: every hit ranked) and with them (the staged query); both must return the same rows in
 the same order. Printed: ms per call (median of ``--repeat`` calls) of each, and of the whole
-``FactorDatabase.search(q, limit=10)``. The database is dropped afterwards unless ``--keep``.
+``FactorDatabase.search(q, limit=10)``. Then the same comparison on the 191 texts of
+``bench/match_eval.yaml`` (limits 1, 10 and 200, with filters). The database is dropped
+afterwards unless ``--keep``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from sqlalchemy import make_url, text
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from match import synthetic_records
+from match import load_items, synthetic_records
 from match_db import POSTGRES_URL, postgres_database
 from web import FACTOR_QUERIES
 
@@ -105,6 +107,41 @@ def measure(database: FactorDatabase, limit: int, repeat: int) -> None:
     )
 
 
+def labelled(database: FactorDatabase) -> None:
+    """Staged = plain on the texts of ``bench/match_eval.yaml`` (limits 1, 10, 200; no filter, a
+    unit dimension, a geography), with the mean ms of each by number of query terms."""
+    by_terms: dict[str, list[float]] = {}
+    compared = equal = 0
+    filter_sets = [search_index.Filters(), search_index.Filters(unit_dimensions=("[mass]",))]
+    with db.session_scope(database.engine, write=False) as session:
+        snapshot = database._snapshot(session)
+        filter_sets.append(search_index.Filters(geographies=snapshot.applicable("CN-GD")))
+        for number, item in enumerate(load_items()):
+            terms = factor_repository._query_terms(snapshot, item["text"])
+            for limit in (1, 10, 200):
+                filters = filter_sets[(number + limit) % len(filter_sets)]
+                start = time.perf_counter()
+                plain = find(session, terms, filters, limit=limit)
+                middle = time.perf_counter()
+                staged = find(session, terms, filters, limit=limit, statistics=snapshot.statistics)
+                end = time.perf_counter()
+                compared += 1
+                equal += plain == staged
+                key = f"{min(len(terms), 5)}{'+' if len(terms) >= 5 else ''} terms"
+                times = by_terms.setdefault(key, [0, 0.0, 0.0])
+                times[0] += 1
+                times[1] += 1000 * (middle - start)
+                times[2] += 1000 * (end - middle)
+    print(f"labelled texts: {equal} of {compared} searches staged = plain")
+    for key, (count, plain_ms, staged_ms) in sorted(by_terms.items()):
+        print(
+            f"  {key}: {count} searches, plain {plain_ms / count:.1f} ms, staged "
+            f"{staged_ms / count:.1f} ms"
+        )
+    if equal != compared:
+        raise SystemExit("the staged rows differ from the plain query's")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000, help="factors in the database")
@@ -126,6 +163,7 @@ def main() -> None:
             print(f"loaded {args.size} factors in {time.perf_counter() - start:.0f} s")
         print(f"{database.indexed_count()} factors in {make_url(url).database}")
         measure(database, args.limit, args.repeat)
+        labelled(database)
         database.engine.dispose()
     finally:
         if not args.keep:

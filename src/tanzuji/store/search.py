@@ -544,9 +544,10 @@ MAX_CLASS_STAGES = 6
 
 #: Query terms up to which a search with ``extra`` is staged by score class. Longer queries
 #: have (k + 1)^2 - 1 pairs in many classes and, ``extra`` having no statistics, stages whose
-#: size is unknown: on the 100k benchmark, queries of 6-10 terms of the labelled set ran up to
-#: 180 ms slower staged than plain; those of 1-3 terms ran faster (docs/matching.md).
-MAX_CLASS_TERMS = 3
+#: size is unknown: on the 100k benchmark (the labelled texts, limits 1, 10, 200) staging won
+#: at 2-4 terms (4 terms: 46 -> 16 ms at limit 1, 49 -> 42 ms at 200), was mixed at 5 and
+#: lost at 6-7 (64 -> 80 ms, 74 -> 99 ms; docs/matching.md).
+MAX_CLASS_TERMS = 4
 
 #: A version's score class: (query terms held in ``terms``, query terms held in ``extra``).
 Held = tuple[int, int]
