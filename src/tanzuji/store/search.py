@@ -510,9 +510,7 @@ def _postgres_rows(
         hit = f"({hit} OR s.extra_vector @@ query.q)"
         rank += f" + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
         if statistics is not None and 0 < len(terms) <= MAX_CLASS_TERMS and limit > 0:
-            staged_rows = _score_class_rows(executor, terms, params, parts, statistics, limit)
-            if staged_rows is not None:
-                return staged_rows
+            return _score_class_rows(executor, terms, params, parts, statistics, limit)
     elif statistics is not None:
         for least, rarest in _stages(terms, statistics, limit):
             staged = {**params, "rare": _tsquery(rarest), "least": least, "all": terms}
@@ -567,7 +565,7 @@ def _score_class_rows(
     parts: tuple[str, str, str],
     statistics: CorpusStatistics,
     limit: int,
-) -> list[Any] | None:
+) -> list[Any]:
     """The best ``limit`` hits of the plain ``extra`` query, found score class by score class.
 
     ``ts_rank`` of a tsvector without positions is a function of the number of query terms it
@@ -582,38 +580,62 @@ def _score_class_rows(
     ``(6, 0)`` is not) is the database's. Versions of one class tie, hence follow by factor id.
 
     Classes are taken from the best down, in stages (:func:`_class_stages`): a stage spanning
-    several classes ranks only the versions of those classes (found through the GIN indexes by
-    the rarest terms, :func:`_held_sql`) ordered as the plain query; a stage of one class needs
-    no rank, only ``ORDER BY factor_id LIMIT``. Once a stage fills ``limit`` the rows found are
-    the plain query's first ``limit``, in its order. ``None`` (run the plain query) after
-    :data:`MAX_CLASS_STAGES` stages. :func:`_postgres_rows` stages queries of at most
-    :data:`MAX_CLASS_TERMS` terms.
+    several classes ranks only the versions of those classes (found through the GIN indexes,
+    :func:`_held_sql`) ordered as the plain query; a stage of one class needs no rank, only
+    ``ORDER BY factor_id``. After :data:`MAX_CLASS_STAGES` stages, the plain query without
+    the classes above is the last. The stages are one statement, ``(stage 0 LIMIT n) UNION ALL
+    (stage 1 LIMIT n) ... LIMIT n``: one snapshot, one round trip, and PostgreSQL's Append
+    runs a stage only while the rows so far are fewer than ``n`` (its children run in turn,
+    and parallel workers, which could interleave them, are switched off for the statement).
+    :func:`_postgres_rows` stages queries of at most :data:`MAX_CLASS_TERMS` terms.
     """
     columns, release, where = parts
     rarest = [t for _, t in sorted((statistics.frequency.get(t, 0), t) for t in terms)]
     frequency = [statistics.frequency.get(t, 0) for t in rarest]
     classes = _score_classes(executor, terms, params["q"])
-    found: list[Any] = []
+    staged: dict[str, Any] = {**params, "all": terms, "base": len(terms) + 1, "pool": limit}
+    source = f"FROM factor_search s{release} CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query"
+    selects: list[str] = []
+    done: list[int] = []
     for number, stage in enumerate(_class_stages(classes, frequency, statistics.documents)):
-        if number == MAX_CLASS_STAGES:
-            return None
+        if number == MAX_CLASS_STAGES:  # the rest: the plain query without the classes above
+            staged["done"] = done
+            selects.append(
+                f"SELECT {columns}, {number} AS stage {source} WHERE (s.terms_vector @@ query.q "
+                f"OR s.extra_vector @@ query.q){where} AND NOT {_HELD} = ANY(CAST(:done AS "
+                f"integer[])) ORDER BY {_RANK} DESC, s.factor_id LIMIT :pool"
+            )
+            break
         held = [pair for score_class in stage for pair in score_class]
-        superset, staged = _held_sql(held, rarest)
-        base = len(terms) + 1
-        codes = [nt * base + ne for nt, ne in held]
-        staged.update(params, all=terms, pool=limit - len(found), base=base, held=codes)
+        superset, conditions = _held_sql(held, rarest)
+        staged.update(conditions)
+        staged[f"held_{number}"] = codes = [nt * staged["base"] + ne for nt, ne in held]
+        done += codes
         order = "s.factor_id" if len(stage) == 1 else f"{_RANK} DESC, s.factor_id"
-        sql = (
-            f"SELECT {columns} FROM factor_search s{release} "
-            "CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query "
-            f"WHERE {superset}{where} AND {_HELD} = ANY(CAST(:held AS integer[])) "
-            f"ORDER BY {order} LIMIT :pool"
+        selects.append(
+            f"SELECT {columns}, {number} AS stage {source} WHERE {superset}{where} AND {_HELD} "
+            f"= ANY(CAST(:held_{number} AS integer[])) ORDER BY {order} LIMIT :pool"
         )
+    sql = selects[0]
+    if len(selects) > 1:
+        sql = " UNION ALL ".join(f"({select})" for select in selects) + " LIMIT :pool"
+    with _local_setting(executor, "max_parallel_workers_per_gather", "0"):
         rows = executor.execute(_expanding(text(sql), staged), staged).all()
-        found += rows
-        if len(found) == limit:
-            return found
-    return found
+    return sorted(rows, key=lambda row: row.stage)  # stable: each stage keeps its order
+
+
+@contextmanager
+def _local_setting(executor: Executor, name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` within the caller's transaction, the previous value restored
+    after (``set_config(..., true)`` ends with the transaction anyway)."""
+    previous = executor.execute(
+        text("SELECT current_setting(:name), set_config(:name, :value, true)"),
+        {"name": name, "value": value},
+    ).scalar_one()
+    yield
+    executor.execute(
+        text("SELECT set_config(:name, :previous, true)"), {"name": name, "previous": previous}
+    )
 
 
 _RANK = f"ts_rank(s.terms_vector, query.q) + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
