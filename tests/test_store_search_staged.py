@@ -171,3 +171,22 @@ def test_single_term_order_is_both_columns_then_terms_then_extra(staged_db):
         queried = search._queried_classes(session, ["steel"], search._tsquery(["steel"]))
         assert search._score_classes(session, ["steel"], "'steel'") == queried
     assert queried == [[(1, 1)], [(1, 0)], [(0, 1)]]
+
+
+def test_the_planner_settings_are_restored_after_a_search(staged_db):
+    """``enable_seqscan`` and ``max_parallel_workers_per_gather`` are set for the staged search
+    only: the caller's transaction has its own values afterwards."""
+    with db.session_scope(staged_db.engine, write=False) as session:
+        session.execute(text("SET LOCAL max_parallel_workers_per_gather = 1"))
+        statistics = search.snapshot(session).statistics
+        found = search.find(
+            session, ["steel", "d3510"], search.Filters(), extra=True, statistics=statistics
+        )
+        settings = session.execute(
+            text(
+                "SELECT current_setting('enable_seqscan'), "
+                "current_setting('max_parallel_workers_per_gather')"
+            )
+        ).one()
+    assert found
+    assert tuple(settings) == ("on", "1")

@@ -484,7 +484,8 @@ def find(
         )
         rows = executor.execute(_expanding(text(sql), params), params).all()
     else:
-        with _bitmap_scans(executor):
+        serial = extra and statistics is not None  # the score-class stages, in turn
+        with _bitmap_scans(executor, serial=serial):
             rows = _postgres_rows(
                 executor, terms, params, (columns, release, where), extra, statistics, limit
             )
@@ -585,8 +586,8 @@ def _score_class_rows(
     ``ORDER BY factor_id``. After :data:`MAX_CLASS_STAGES` stages, the plain query without
     the classes above is the last. The stages are one statement, ``(stage 0 LIMIT n) UNION ALL
     (stage 1 LIMIT n) ... LIMIT n``: one snapshot, one round trip, and PostgreSQL's Append
-    runs a stage only while the rows so far are fewer than ``n`` (its children run in turn,
-    and parallel workers, which could interleave them, are switched off for the statement).
+    runs a stage only while the rows so far are fewer than ``n`` (its children run in turn;
+    parallel workers, which could interleave them, are off: :func:`_bitmap_scans`).
     :func:`_postgres_rows` stages queries of at most :data:`MAX_CLASS_TERMS` terms.
     """
     columns, release, where = parts
@@ -619,23 +620,8 @@ def _score_class_rows(
     sql = selects[0]
     if len(selects) > 1:
         sql = " UNION ALL ".join(f"({select})" for select in selects) + " LIMIT :pool"
-    with _local_setting(executor, "max_parallel_workers_per_gather", "0"):
-        rows = executor.execute(_expanding(text(sql), staged), staged).all()
+    rows = executor.execute(_expanding(text(sql), staged), staged).all()
     return sorted(rows, key=lambda row: row.stage)  # stable: each stage keeps its order
-
-
-@contextmanager
-def _local_setting(executor: Executor, name: str, value: str) -> Iterator[None]:
-    """``name`` set to ``value`` within the caller's transaction, the previous value restored
-    after (``set_config(..., true)`` ends with the transaction anyway)."""
-    previous = executor.execute(
-        text("SELECT current_setting(:name), set_config(:name, :value, true)"),
-        {"name": name, "value": value},
-    ).scalar_one()
-    yield
-    executor.execute(
-        text("SELECT set_config(:name, :previous, true)"), {"name": name, "previous": previous}
-    )
 
 
 _RANK = f"ts_rank(s.terms_vector, query.q) + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
@@ -751,21 +737,31 @@ def _at_least(rarest: list[str], m: int) -> str:
 
 
 @contextmanager
-def _bitmap_scans(executor: Executor) -> Iterator[None]:
+def _bitmap_scans(executor: Executor, *, serial: bool = False) -> Iterator[None]:
     """Within the caller's transaction, have PostgreSQL find hits through the GIN index.
 
     With its default costs (``random_page_cost`` 4) the planner scans the whole table once a
     query hits a few per cent of the rows, evaluating ``@@`` on every row: 42 ms where the
-    GIN bitmap takes 12 ms (6,140 hits of 100,000, docs/matching.md). ``SET LOCAL`` ends
-    with the transaction; the previous value is restored after the search.
+    GIN bitmap takes 12 ms (6,140 hits of 100,000, docs/matching.md). ``serial`` also turns
+    parallel workers off (``max_parallel_workers_per_gather`` 0), so that a Parallel Append
+    cannot interleave the stages of :func:`_score_class_rows`. ``set_config(..., true)`` ends
+    with the transaction; the previous values are restored after the search.
     """
-    previous = executor.execute(
-        text("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-    ).scalar_one()
-    yield
-    executor.execute(
-        text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous}
+    settings = {"enable_seqscan": "off"}
+    if serial:
+        settings["max_parallel_workers_per_gather"] = "0"
+    names = list(settings)
+    params: dict[str, Any] = {f"name_{i}": name for i, name in enumerate(names)}
+    params.update({f"value_{i}": settings[name] for i, name in enumerate(names)})
+    reads = ", ".join(
+        f"current_setting(:name_{i}), set_config(:name_{i}, :value_{i}, true)"
+        for i in range(len(names))
     )
+    previous = executor.execute(text(f"SELECT {reads}"), params).one()[0::2]
+    yield
+    params.update({f"value_{i}": value for i, value in enumerate(previous)})
+    writes = ", ".join(f"set_config(:name_{i}, :value_{i}, true)" for i in range(len(names)))
+    executor.execute(text(f"SELECT {writes}"), params)
 
 
 def _tsquery(terms: Iterable[str]) -> str:
