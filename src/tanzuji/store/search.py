@@ -534,11 +534,12 @@ def _postgres_rows(
 
 
 #: Score classes of a staged ``extra`` search ranked together in one query while the versions
-#: holding their rarest terms number at most this (document frequencies; ``ts_rank`` of both
-#: columns costs about 3 us a version: "electricity", 26,000 hits, 85 ms, docs/matching.md).
+#: holding their rarest terms number at most this (document frequencies; the plain query
+#: costs about 3 us a hit: "electricity", 25,851 hits, 75-80 ms, docs/matching.md).
 CLASS_STAGE_VERSIONS = 2000
 
-#: Queries a staged ``extra`` search tries before it runs the plain query instead.
+#: Stages of a staged ``extra`` search before the last, which is the plain query without the
+#: classes above.
 MAX_CLASS_STAGES = 6
 
 #: Query terms up to which a search with ``extra`` is staged by score class. Longer queries
@@ -577,8 +578,9 @@ def _score_class_rows(
     The plain query's score ``ts_rank(terms) + EXTRA_WEIGHT * ts_rank(extra)`` is therefore a
     function of ``(nt, ne)``, the query terms a version holds in each column; the values are
     asked of PostgreSQL itself (:func:`_score_classes`), so the float rounding that orders or
-    ties pairs of the same nominal value (``(7, 4)`` and ``(6, 6)`` of 7 terms are equal,
-    ``(6, 0)`` is not) is the database's. Versions of one class tie, hence follow by factor id.
+    ties pairs of the same nominal value ``2 nt + ne`` (of 7 terms, ``(7, 4)`` and ``(6, 6)``
+    are equal, ``(7, 3)`` is above ``(6, 5)``) is the database's. Versions of one class tie,
+    hence follow by factor id.
 
     Classes are taken from the best down, in stages (:func:`_class_stages`): a stage spanning
     several classes ranks only the versions of those classes (found through the GIN indexes,
