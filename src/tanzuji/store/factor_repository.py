@@ -497,7 +497,9 @@ class FactorDatabase:
                 licences=snapshot.allowed_licences(exclude_licences),
             )
             pool = max(limit, 0) if area is None else max(limit, search_index.CANDIDATE_POOL)
-            rows = search_index.find(session, wanted, filters, extra=True, limit=pool)
+            rows = search_index.find(
+                session, wanted, filters, extra=True, limit=pool, statistics=snapshot.statistics
+            )
             if place_only and place is not None:
                 near = replace(
                     filters, geographies=snapshot.near(place, place_only_relations(place))

@@ -29,6 +29,8 @@ modelled on ``Base.metadata``):
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import unicodedata
 from collections import Counter
@@ -441,9 +443,10 @@ def find(
     Ranked by ``bm25`` (SQLite FTS5) or ``ts_rank`` (PostgreSQL) over ``terms`` and, with
     ``extra``, the ``extra`` column at :data:`EXTRA_WEIGHT`; ties by factor id.
 
-    On PostgreSQL without ``extra``, ``statistics`` (the index's term frequencies) lets a
-    query whose terms are common rank a bounded candidate set instead of every hit (see
-    :func:`_stages`); the result is the same.
+    On PostgreSQL, ``statistics`` (the index's term frequencies) lets a query whose terms are
+    common rank a bounded candidate set instead of every hit: without ``extra`` by the number
+    of query terms held (:func:`_stages`), with ``extra`` by score class, the pair of counts
+    in ``terms`` and in ``extra`` (:func:`_score_class_rows`); the result is the same.
     """
     terms = list(dict.fromkeys(t for t in query_terms if t))
     if not terms and filters.geographies is None:
@@ -481,7 +484,8 @@ def find(
         )
         rows = executor.execute(_expanding(text(sql), params), params).all()
     else:
-        with _bitmap_scans(executor):
+        serial = extra and statistics is not None  # the score-class stages, in turn
+        with _bitmap_scans(executor, serial=serial):
             rows = _postgres_rows(
                 executor, terms, params, (columns, release, where), extra, statistics, limit
             )
@@ -506,6 +510,8 @@ def _postgres_rows(
     if extra:
         hit = f"({hit} OR s.extra_vector @@ query.q)"
         rank += f" + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
+        if statistics is not None and 0 < len(terms) <= MAX_CLASS_TERMS and limit > 0:
+            return _score_class_rows(executor, terms, params, parts, statistics, limit)
     elif statistics is not None:
         for least, rarest in _stages(terms, statistics, limit):
             staged = {**params, "rare": _tsquery(rarest), "least": least, "all": terms}
@@ -527,22 +533,237 @@ def _postgres_rows(
     return executor.execute(_expanding(text(sql), params), params).all()
 
 
+#: Score classes of a staged ``extra`` search ranked together in one query while the versions
+#: holding their rarest terms number at most this (document frequencies; the plain query
+#: costs about 3 us a hit: "electricity", 25,851 hits, 75-80 ms, docs/matching.md).
+CLASS_STAGE_VERSIONS = 2000
+
+#: Stages of a staged ``extra`` search before the last, which is the plain query without the
+#: classes above.
+MAX_CLASS_STAGES = 6
+
+#: Query terms up to which a search with ``extra`` is staged by score class. Longer queries
+#: have (k + 1)^2 - 1 pairs in many classes and, ``extra`` having no statistics, stages whose
+#: size is unknown: on the 100k benchmark (the labelled texts, limits 1, 10, 200) staging won
+#: at 2-4 terms (4 terms: 46 -> 16 ms at limit 1, 49 -> 42 ms at 200), was mixed at 5 and
+#: lost at 6-7 (64 -> 80 ms, 74 -> 99 ms; docs/matching.md).
+MAX_CLASS_TERMS = 4
+
+#: A version's score class: (query terms held in ``terms``, query terms held in ``extra``).
+Held = tuple[int, int]
+
+#: ``nt * (k + 1) + ne`` of a version: each count computed once (a row-wise ``IN`` of pairs
+#: would repeat them in every disjunct).
+_HELD = (
+    "(length(s.terms_vector) - length(ts_delete(s.terms_vector, CAST(:all AS text[])))) "
+    "* :base + length(s.extra_vector) - length(ts_delete(s.extra_vector, CAST(:all AS text[])))"
+)
+
+
+def _score_class_rows(
+    executor: Executor,
+    terms: list[str],
+    params: dict[str, Any],
+    parts: tuple[str, str, str],
+    statistics: CorpusStatistics,
+    limit: int,
+) -> list[Any]:
+    """The best ``limit`` hits of the plain ``extra`` query, found score class by score class.
+
+    ``ts_rank`` of a tsvector without positions is a function of the number of query terms it
+    holds (PostgreSQL ``src/backend/utils/adt/tsrank.c``: ``calc_rank`` without normalisation
+    calls ``calc_rank_or`` for an OR query, which adds the same amount, weight D (0.1) over
+    1.64493406685, for every distinct query operand found, since each entry without positions
+    counts as the one position of ``POSNULL``, then divides by the number of distinct operands).
+    The plain query's score ``ts_rank(terms) + EXTRA_WEIGHT * ts_rank(extra)`` is therefore a
+    function of ``(nt, ne)``, the query terms a version holds in each column; the values are
+    asked of PostgreSQL itself (:func:`_score_classes`), so the float rounding that orders or
+    ties pairs of the same nominal value ``2 nt + ne`` (of 7 terms, ``(7, 4)`` and ``(6, 6)``
+    are equal, ``(7, 3)`` is above ``(6, 5)``) is the database's. Versions of one class tie,
+    hence follow by factor id.
+
+    Classes are taken from the best down, in stages (:func:`_class_stages`): a stage spanning
+    several classes ranks only the versions of those classes (found through the GIN indexes,
+    :func:`_held_sql`) ordered as the plain query; a stage of one class needs no rank, only
+    ``ORDER BY factor_id``. After :data:`MAX_CLASS_STAGES` stages, the plain query without
+    the classes above is the last. The stages are one statement, ``(stage 0 LIMIT n) UNION ALL
+    (stage 1 LIMIT n) ... LIMIT n``: one snapshot, one round trip, and PostgreSQL's Append
+    runs a stage only while the rows so far are fewer than ``n`` (its children run in turn;
+    parallel workers, which could interleave them, are off: :func:`_bitmap_scans`).
+    :func:`_postgres_rows` stages queries of at most :data:`MAX_CLASS_TERMS` terms.
+    """
+    columns, release, where = parts
+    rarest = [t for _, t in sorted((statistics.frequency.get(t, 0), t) for t in terms)]
+    frequency = [statistics.frequency.get(t, 0) for t in rarest]
+    classes = _score_classes(executor, terms, params["q"])
+    staged: dict[str, Any] = {**params, "all": terms, "base": len(terms) + 1, "pool": limit}
+    source = f"FROM factor_search s{release} CROSS JOIN (SELECT CAST(:q AS tsquery) AS q) AS query"
+    selects: list[str] = []
+    done: list[int] = []
+    for number, stage in enumerate(_class_stages(classes, frequency, statistics.documents)):
+        if number == MAX_CLASS_STAGES:  # the rest: the plain query without the classes above
+            staged["done"] = done
+            selects.append(
+                f"SELECT {columns}, {number} AS stage {source} WHERE (s.terms_vector @@ query.q "
+                f"OR s.extra_vector @@ query.q){where} AND NOT {_HELD} = ANY(CAST(:done AS "
+                f"integer[])) ORDER BY {_RANK} DESC, s.factor_id LIMIT :pool"
+            )
+            break
+        held = [pair for score_class in stage for pair in score_class]
+        superset, conditions = _held_sql(held, rarest)
+        staged.update(conditions)
+        staged[f"held_{number}"] = codes = [nt * staged["base"] + ne for nt, ne in held]
+        done += codes
+        order = "s.factor_id" if len(stage) == 1 else f"{_RANK} DESC, s.factor_id"
+        selects.append(
+            f"SELECT {columns}, {number} AS stage {source} WHERE {superset}{where} AND {_HELD} "
+            f"= ANY(CAST(:held_{number} AS integer[])) ORDER BY {order} LIMIT :pool"
+        )
+    sql = selects[0]
+    if len(selects) > 1:
+        sql = " UNION ALL ".join(f"({select})" for select in selects) + " LIMIT :pool"
+    rows = executor.execute(_expanding(text(sql), staged), staged).all()
+    return sorted(rows, key=lambda row: row.stage)  # stable: each stage keeps its order
+
+
+_RANK = f"ts_rank(s.terms_vector, query.q) + {EXTRA_WEIGHT} * ts_rank(s.extra_vector, query.q)"
+
+
+def _score_classes(executor: Executor, terms: list[str], query: str) -> list[list[Held]]:
+    """Every ``(nt, ne)`` but ``(0, 0)``, grouped by equal score, best first.
+
+    The score of a pair is the plain query's rank expression on two tsvectors made of the
+    first ``nt`` and ``ne`` query terms (any ``nt`` terms give the same ``ts_rank``, see
+    :func:`_score_class_rows`).
+    """
+    if len(terms) == 1 and 0 < EXTRA_WEIGHT < 1:  # f + w f > f > w f for the term's rank f > 0
+        return [[(1, 1)], [(1, 0)], [(0, 1)]]
+    return _queried_classes(executor, terms, query)
+
+
+def _queried_classes(executor: Executor, terms: list[str], query: str) -> list[list[Held]]:
+    """:func:`_score_classes` as PostgreSQL computes them (one query)."""
+    rows = executor.execute(
+        text(
+            "SELECT t.m, e.m, ts_rank(array_to_tsvector((CAST(:all AS text[]))[1:t.m]), query.q)"
+            f" + {EXTRA_WEIGHT} * ts_rank(array_to_tsvector((CAST(:all AS text[]))[1:e.m]), "
+            "query.q) AS score FROM (SELECT CAST(:q AS tsquery) AS q) AS query, "
+            "generate_series(0, :k) AS t(m), generate_series(0, :k) AS e(m) "
+            "ORDER BY score DESC, t.m DESC, e.m DESC"
+        ),
+        {"all": terms, "q": query, "k": len(terms)},
+    ).all()
+    classes: list[list[Held]] = []
+    last: float | None = None
+    for nt, ne, score in rows:
+        if nt == ne == 0:
+            continue
+        if score != last:
+            classes.append([])
+            last = score
+        classes[-1].append((nt, ne))
+    return classes
+
+
+def _class_stages(
+    classes: list[list[Held]], frequency: Sequence[int], documents: int
+) -> Iterator[list[list[Held]]]:
+    """Runs of consecutive score classes, each ranked in one query.
+
+    A run grows while the versions it ranks number at most :data:`CLASS_STAGE_VERSIONS`, as
+    told by ``frequency`` (document frequencies of the query terms in ``terms``, rarest first):
+    those holding the ``k - nt + 1`` rarest terms for the least ``nt`` of the run (a condition
+    on ``extra`` only narrows that); a class holding no term in ``terms`` is taken as costing
+    ``documents`` (``extra`` has no statistics, and a grid region's name brings ``~electricity``
+    to thousands of versions). A class over the limit is a stage of its own.
+    """
+    k = len(frequency)
+
+    def cost(run: list[list[Held]]) -> int:
+        least = min(nt for c in run for nt, _ in c)
+        return documents if least == 0 else sum(frequency[: k - least + 1])
+
+    start = 0
+    while start < len(classes):
+        end = start + 1
+        while end < len(classes) and cost(classes[start : end + 1]) <= CLASS_STAGE_VERSIONS:
+            end += 1
+        yield classes[start:end]
+        start = end
+
+
+def _held_sql(held: list[Held], rarest: list[str]) -> tuple[str, dict[str, Any]]:
+    """A condition the GIN indexes can answer that every version of the classes ``held`` meets.
+
+    For each pair not above another one, ``terms`` holding at least ``nt`` query terms and
+    ``extra`` at least ``ne`` (:func:`_at_least`); the exact counts are checked on the rows.
+    """
+    least = [
+        (nt, ne)
+        for nt, ne in sorted(set(held))
+        if not any((a, b) != (nt, ne) and a <= nt and b <= ne for a, b in held)
+    ]
+    params: dict[str, Any] = {}
+    ors = []
+    for nt, ne in least:
+        ands = []
+        for column_name, m in (("terms", nt), ("extra", ne)):
+            if m:
+                name = f"least_{column_name}_{m}"
+                params[name] = _at_least(rarest, m)
+                ands.append(f"s.{column_name}_vector @@ CAST(:{name} AS tsquery)")
+        ors.append("(" + " AND ".join(ands) + ")")
+    return "(" + " OR ".join(ors) + ")", params
+
+
+#: Largest number of ``m``-term conjunctions :func:`_at_least` writes out.
+MAX_CONJUNCTIONS = 20
+
+
+def _at_least(rarest: list[str], m: int) -> str:
+    """A tsquery met by a tsvector holding at least ``m`` of the terms (rarest first), or a
+    weaker one.
+
+    Exactly: the OR of the ``m``-term ANDs, which the GIN index evaluates on its posting lists
+    without reading rows; with more than :data:`MAX_CONJUNCTIONS` of them, the OR of the
+    ``k - m + 1`` rarest terms (a version holding ``m`` of ``k`` terms holds one of any
+    ``k - m + 1`` of them).
+    """
+    k = len(rarest)
+    if m == 1 or math.comb(k, m) > MAX_CONJUNCTIONS:
+        return _tsquery(rarest[: k - m + 1])
+    return " | ".join(
+        "(" + " & ".join(_tsquery([t]) for t in subset) + ")"
+        for subset in itertools.combinations(rarest, m)
+    )
+
+
 @contextmanager
-def _bitmap_scans(executor: Executor) -> Iterator[None]:
+def _bitmap_scans(executor: Executor, *, serial: bool = False) -> Iterator[None]:
     """Within the caller's transaction, have PostgreSQL find hits through the GIN index.
 
     With its default costs (``random_page_cost`` 4) the planner scans the whole table once a
     query hits a few per cent of the rows, evaluating ``@@`` on every row: 42 ms where the
-    GIN bitmap takes 12 ms (6,140 hits of 100,000, docs/matching.md). ``SET LOCAL`` ends
-    with the transaction; the previous value is restored after the search.
+    GIN bitmap takes 12 ms (6,140 hits of 100,000, docs/matching.md). ``serial`` also turns
+    parallel workers off (``max_parallel_workers_per_gather`` 0), so that a Parallel Append
+    cannot interleave the stages of :func:`_score_class_rows`. ``set_config(..., true)`` ends
+    with the transaction; the previous values are restored after the search.
     """
-    previous = executor.execute(
-        text("SELECT current_setting('enable_seqscan'), set_config('enable_seqscan', 'off', true)")
-    ).scalar_one()
-    yield
-    executor.execute(
-        text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous}
+    settings = {"enable_seqscan": "off"}
+    if serial:
+        settings["max_parallel_workers_per_gather"] = "0"
+    names = list(settings)
+    params: dict[str, Any] = {f"name_{i}": name for i, name in enumerate(names)}
+    params.update({f"value_{i}": settings[name] for i, name in enumerate(names)})
+    reads = ", ".join(
+        f"current_setting(:name_{i}), set_config(:name_{i}, :value_{i}, true)"
+        for i in range(len(names))
     )
+    previous = executor.execute(text(f"SELECT {reads}"), params).one()[0::2]
+    yield
+    params.update({f"value_{i}": value for i, value in enumerate(previous)})
+    writes = ", ".join(f"set_config(:name_{i}, :value_{i}, true)" for i in range(len(names)))
+    executor.execute(text(f"SELECT {writes}"), params)
 
 
 def _tsquery(terms: Iterable[str]) -> str:
