@@ -526,6 +526,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "audit.action.organisation.accreditation": {
         "zh": "更改认可状态",
         "en": "accreditation changed",
+    },
     # verifier reassignment (application page; keep these keys together)
     "app.step.reassign": {"zh": "更换核查员", "en": "Reassign the verifier"},
     "app.reassign.current": {"zh": "当前核查员", "en": "Current verifier"},
