@@ -63,6 +63,12 @@ class Actor(BaseModel):
     role: Role
     organisation: Organisation
 
+    def administers_platform(self) -> bool:
+        """The administrator role for a ``platform`` organisation. An administrator of an
+        enterprise or a body (possible in data imported from a participants file of an
+        earlier version) administers nothing."""
+        return self.role is Role.administrator and self.organisation.kind == "platform"
+
 
 class EvidenceFile(BaseModel):
     name: str

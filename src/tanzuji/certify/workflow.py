@@ -621,15 +621,9 @@ def sign_off(
 REASSIGNABLE = (State.document_review, State.data_verification)
 
 
-def _administers_platform(actor: Actor) -> bool:
-    """The administrator role for a ``platform`` organisation (the rule of
-    :func:`tanzuji.services.accounts.administers`, kept here so the workflow stays pure)."""
-    return actor.role is Role.administrator and actor.organisation.kind == "platform"
-
-
 def _require_reassigner(application: Application, actor: Actor) -> None:
     """A decision maker of the body handling the application, or a platform administrator."""
-    if _administers_platform(actor):
+    if actor.administers_platform():
         return
     if actor.role is not Role.decision_maker:
         raise PermissionDenied(
@@ -649,7 +643,7 @@ def _require_reassigner(application: Application, actor: Actor) -> None:
 def _require_same_body(application: Application, actor: Actor) -> None:
     """A decision maker reassigns within their own body only (an administrator: any body)."""
     body = application.verifier.organisation.id if application.verifier else None
-    if not _administers_platform(actor) and actor.organisation.id != body:
+    if not actor.administers_platform() and actor.organisation.id != body:
         raise PermissionDenied(
             f"{actor.id} of {actor.organisation.id} cannot reassign the verifier of application "
             f"{application.id}: it is handled by body {body} / 不得更换其他认证机构的核查员"

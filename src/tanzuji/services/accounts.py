@@ -69,10 +69,8 @@ def _actor_row(session: Session, user_id: str) -> Actor:
 
 
 def administers(actor: Actor) -> bool:
-    """Whether ``actor`` administers the platform: the administrator role for a ``platform``
-    organisation. An administrator of an enterprise or a body (possible in data imported from
-    a participants file of an earlier version) administers nothing."""
-    return actor.role is Role.administrator and actor.organisation.kind == "platform"
+    """Whether ``actor`` administers the platform (:meth:`Actor.administers_platform`)."""
+    return actor.administers_platform()
 
 
 # -- passwords ----------------------------------------------------------------------------------

@@ -186,25 +186,26 @@ def head_or_none(context: Context) -> TreeHead | None:
 _HEADS: dict[str, tuple[float, int, TreeHead | None]] = {}
 
 
-def _kept_head(context: Context) -> tuple[bool, TreeHead | None]:
-    """``(True, head)`` when this process read the signed tree head less than
-    ``web_public_head_s`` ago and has logged no event since (see the setting), else
-    ``(False, None)``. Never touches the database."""
+def _held_head(context: Context) -> tuple[TreeHead | None, float] | None:
+    """The signed tree head this process holds and its age in seconds, or None when it holds
+    none or has logged an event since reading it. Never touches the database."""
     found = _HEADS.get(_database_key(context))
-    if (
-        found is None
-        or time.monotonic() - found[0] >= float(context.settings.web_public_head_s)
-        or found[1] != ledger_store.APPENDS
-    ):
-        return False, None
-    return True, found[2]
+    if found is None or found[1] != ledger_store.APPENDS:
+        return None
+    return found[2], time.monotonic() - found[0]
 
 
 def _recent_head(context: Context) -> TreeHead | None:
-    """The kept signed tree head (:func:`_kept_head`), else the one read now."""
-    kept, head = _kept_head(context)
-    if kept:
-        return head
+    """The held signed tree head when younger than ``web_public_head_s``, else the one read
+    now."""
+    held = _held_head(context)
+    if held is not None and held[1] < float(context.settings.web_public_head_s):
+        return held[0]
+    return _read_head(context)
+
+
+def _read_head(context: Context) -> TreeHead | None:
+    """Read the newest signed tree head and hold it (with when it was read)."""
     appends, read_at = ledger_store.APPENDS, time.monotonic()
     head = head_or_none(context)
     _HEADS[_database_key(context)] = (read_at, appends, head)
@@ -221,15 +222,12 @@ def cached_certificate(context: Context, certificate_id: str) -> PublicCertifica
     twice ``web_public_head_s``: a busy page never waits for the head, and the requests of
     that moment do not each read it. After this process logged an event nothing held is
     given (the ordinary path reads the new head at once)."""
-    key = _database_key(context)
-    found = _HEADS.get(key)
-    if found is None or found[1] != ledger_store.APPENDS:
-        return None
-    read_at, _, head = found
+    held = _held_head(context)
+    head, age = held if held is not None else (None, 0.0)
     if head is None:
         return None
+    key = _database_key(context)
     fresh_s = float(context.settings.web_public_head_s)
-    age = time.monotonic() - read_at
     if age >= fresh_s:
         if age >= 2 * fresh_s:
             return None
@@ -255,10 +253,7 @@ def _refresh_head(context: Context, key: str) -> None:
 
     def refresh() -> None:
         try:
-            appends, read_at = ledger_store.APPENDS, time.monotonic()
-            head = head_or_none(context)
-            _views(context).follow(context, head)
-            _HEADS[key] = (read_at, appends, head)
+            _views(context).follow(context, _read_head(context))
         except Exception:  # the next request's ordinary path reads (and reports) it
             log.exception("reading the signed tree head of %s failed", key)
         finally:

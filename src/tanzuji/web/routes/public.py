@@ -163,12 +163,14 @@ def factor_search_api(
 # -- pages ----------------------------------------------------------------------------------------
 @router.get("/c/{certificate_id}", response_class=HTMLResponse, include_in_schema=False)
 async def certificate_page(
-    certificate_id: str, request: Request, caller: Caller = Depends(current_caller)
+    certificate_id: str,
+    request: Request,
+    caller: Caller = Depends(current_caller),
+    context: Context = Depends(request_context),
 ) -> HTMLResponse:
     # the page a label's QR code opens, the busiest (for anyone it is mostly answered from
     # memory before routing: tanzuji.web.certificate_pages): a kept view is rendered on the
     # event loop; anything that reads the database runs in a worker thread
-    context = request.app.state.web.context.with_actor(caller.actor)
     view = public.cached_certificate(context, certificate_id)
     if view is None:
         view = await run_in_threadpool(public.certificate, context, certificate_id)
