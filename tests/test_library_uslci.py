@@ -198,6 +198,9 @@ def test_shipped_derived_factors_are_what_a_derivation_gives(uslci):
         record = by_id[f"lib:uslci:{process.id}"]
         reference = process.reference
         per_unit = lambdas[index[process.id]] * reference.amount_ref / reference.amount
-        assert record.kg_co2e == pytest.approx(per_unit, rel=1e-12, abs=1e-15), process.name
+        # 1e-9: the sparse solve's last digits move with the numpy/scipy release (1.2e-12
+        # relative seen between releases); a stale number (other inputs, GWP set or method)
+        # differs by far more, and the content hash above pins the inputs exactly.
+        assert record.kg_co2e == pytest.approx(per_unit, rel=1e-9, abs=1e-15), process.name
     grid = by_id[f"lib:uslci:{GRID_2008}"]
     assert (grid.unit, grid.boundary, grid.gwp_set) == ("kWh", "cradle_to_gate", "AR6")
