@@ -181,6 +181,9 @@ def test_phone_opens_the_qr_url_from_the_label_and_sees_the_verified_certificate
         assert banner.inner_text().startswith(("证书有效", "The certificate is valid"))
         assert phone.inner_text("#server-verdict") in ("通过", "passed")
         assert "台灯" in phone.inner_text("#product")
+        # the page fits the phone: nothing (hashes, key ids, tables) scrolls it sideways
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], f"page is {width} px wide on a {PHONE['width']} px phone"
         journey.shot(phone, "phone-certificate")
         phone.click("#recheck")  # the check in the browser itself
         phone.wait_for_selector("#recheck-result:has-text('✓'), #recheck-result .ok")

@@ -38,8 +38,13 @@ def _start(env: dict[str, str], *args: str) -> subprocess.Popen:
 
 
 def _wait_until_up(process: subprocess.Popen, url: str, timeout_s: float = 300) -> str:
-    """Read the server's output until it serves ``url``; returns the output so far."""
-    lines = []
+    """Read the server's output until it serves ``url``; returns the output so far.
+
+    Both lines are needed: with one worker uvicorn logs "Application startup complete" *before*
+    it binds the socket ("Uvicorn running on" follows), with several the parent binds and logs
+    first and each worker completes its startup after; a request between the two is refused
+    (seen on a loaded CI machine)."""
+    lines: list[str] = []
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -48,7 +53,8 @@ def _wait_until_up(process: subprocess.Popen, url: str, timeout_s: float = 300) 
                 raise AssertionError("the server stopped:\n" + "".join(lines))
             continue
         lines.append(line)
-        if "Application startup complete" in line:
+        output = "".join(lines)
+        if "Application startup complete" in output and "Uvicorn running on" in output:
             httpx.get(url, timeout=10).raise_for_status()
             return "".join(lines)
     raise AssertionError("the server did not start in time:\n" + "".join(lines))

@@ -252,7 +252,7 @@ def batch_parquet(
 
     started = time.perf_counter()
     parts = plan(path)
-    shipped = client.scatter(intensities, broadcast=True)
+    shipped = client.scatter(intensities, broadcast=True, hash=False)
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     window = TASKS_PER_WORKER * workers
     sink = batch.ParquetResults(out)
@@ -419,7 +419,7 @@ def monte_carlo_distributed(
     """The blocked run with one task per block; the system scattered to every worker once."""
     from distributed import as_completed
 
-    shipped = client.scatter(system, broadcast=True)
+    shipped = client.scatter(system, broadcast=True, hash=False)
     plan_ = blocks(iterations, block_size)
     futures = {
         client.submit(
