@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 LINT_DIRS := $(wildcard src tests bench scripts)
 
-.PHONY: run demo test lint format bench pictures clean browser
+.PHONY: run demo test lint format bench bench-web pictures clean browser
 
 # The browser tests drive Chromium from the Debian packages (never a browser build downloaded
 # by Playwright), with a Chinese system font for its screenshots. `make test` installs both
@@ -68,6 +68,15 @@ format: $(VENV)/.dev-installed
 ## make bench: the engine benchmark against bw2calc (not part of the tests)
 bench: $(VENV)/.dev-installed
 	$(BIN)/python bench/engine.py
+
+## make bench-web: the web platform's load benchmark (PostgreSQL, 10,000 certificates, 100,000
+## factors, wrk from Debian's packages where apt-get can install it; docs/web.md)
+bench-web: $(VENV)/.dev-installed
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "wrk not found: bench/web.py measures with its httpx client (apt-get install wrk)"; fi
+	$(BIN)/python bench/web.py --keep tzweb10k --duration 20
 
 ## make pictures: every chart and report page of the examples as PNG in report-pictures/
 pictures: $(VENV)/.dev-installed
