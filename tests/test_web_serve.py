@@ -45,6 +45,7 @@ def _wait_until_up(process: subprocess.Popen, url: str, timeout_s: float = 300) 
     first and each worker completes its startup after; a request between the two is refused
     (seen on a loaded CI machine)."""
     lines: list[str] = []
+    waiting = {"Application startup complete", "Uvicorn running on"}
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         line = process.stdout.readline()
@@ -53,8 +54,8 @@ def _wait_until_up(process: subprocess.Popen, url: str, timeout_s: float = 300) 
                 raise AssertionError("the server stopped:\n" + "".join(lines))
             continue
         lines.append(line)
-        output = "".join(lines)
-        if "Application startup complete" in output and "Uvicorn running on" in output:
+        waiting = {marker for marker in waiting if marker not in line}
+        if not waiting:
             httpx.get(url, timeout=10).raise_for_status()
             return "".join(lines)
     raise AssertionError("the server did not start in time:\n" + "".join(lines))
